@@ -1,0 +1,488 @@
+//! Cases (hồ sơ): what a citizen raised, as received, and where it stands.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use unicode_normalization::UnicodeNormalization;
+
+use super::identity::DenouncerIdentity;
+use super::staff::StaffId;
+use super::workflow::Status;
+use crate::error::DomainError;
+
+/// Longest accepted content, in characters (a long letter, not a file).
+pub const MAX_CONTENT_CHARS: usize = 20_000;
+/// Longest accepted title, in characters.
+pub const MAX_TITLE_CHARS: usize = 300;
+
+/// Declares a string-backed enum with its stored names and Vietnamese labels.
+macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident, $field:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal, $vi:literal;)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($(#[$vmeta])* $variant),+ }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The name stored in the database and used in APIs.
+            pub const fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// The Vietnamese label a person reads.
+            pub const fn label_vi(self) -> &'static str {
+                match self { $($name::$variant => $vi),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = DomainError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| DomainError::invalid($field, format!("unknown value `{s}`")))
+            }
+        }
+    };
+}
+pub(crate) use named_enum;
+
+named_enum!(
+    /// What kind of matter a case is; each kind has its own law and deadlines.
+    CaseKind, "kind" {
+        YKien => "y_kien", "Ý kiến";
+        KienNghi => "kien_nghi", "Kiến nghị";
+        PhanAnh => "phan_anh", "Phản ánh";
+        KhieuNai => "khieu_nai", "Khiếu nại";
+        ToCao => "to_cao", "Tố cáo";
+        KienNghiCuTri => "kien_nghi_cu_tri", "Kiến nghị cử tri";
+    }
+);
+
+named_enum!(
+    /// Which time a complaint is made (Luật Khiếu nại: lần đầu, lần hai).
+    ComplaintRound, "complaint_round" {
+        First => "lan_1", "Khiếu nại lần đầu";
+        Second => "lan_2", "Khiếu nại lần hai";
+    }
+);
+
+named_enum!(
+    /// Where a case came in.
+    SourceChannel, "channel" {
+        Telegram => "telegram", "Telegram";
+        Email => "email", "Thư điện tử";
+        Web => "web", "Cổng thông tin";
+        Open311 => "open311", "Open311";
+        InPerson => "in_person", "Trực tiếp";
+        Post => "post", "Bưu chính";
+        VoterMeeting => "voter_meeting", "Tiếp xúc cử tri";
+    }
+);
+
+named_enum!(
+    /// A way to reach a person.
+    ContactKind, "contact" {
+        Telegram => "telegram", "Telegram";
+        Email => "email", "Thư điện tử";
+        Phone => "phone", "Điện thoại";
+    }
+);
+
+/// A case's database id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CaseId(pub i64);
+
+impl fmt::Display for CaseId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// The human-readable case code, `<prefix>.<YYYYMMDD>.<NNNN>`, e.g. `HB.20261126.0012`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CaseCode(String);
+
+impl CaseCode {
+    /// Builds the code of the `seq`-th case received on the council-local `day`.
+    pub fn new(prefix: &str, day: NaiveDate, seq: i64) -> Self {
+        Self(format!("{prefix}.{}.{seq:04}", day.format("%Y%m%d")))
+    }
+
+    /// Parses a code typed by a person; spaces around it and lower case are forgiven.
+    pub fn parse(input: &str) -> Result<Self, DomainError> {
+        let code = input.trim().to_uppercase();
+        let mut parts = code.split('.');
+        let ok = matches!(
+            (parts.next(), parts.next(), parts.next(), parts.next()),
+            (Some(prefix), Some(day), Some(seq), None)
+                if !prefix.is_empty()
+                    && prefix.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    && day.len() == 8
+                    && NaiveDate::parse_from_str(day, "%Y%m%d").is_ok()
+                    && seq.len() >= 4
+                    && seq.chars().all(|c| c.is_ascii_digit())
+        );
+        if ok {
+            Ok(Self(code))
+        } else {
+            Err(DomainError::invalid(
+                "code",
+                format!(
+                    "`{}` is not a case code like HB.20261126.0012",
+                    input.trim()
+                ),
+            ))
+        }
+    }
+
+    /// Wraps a code read back from storage.
+    pub fn from_stored(code: String) -> Self {
+        Self(code)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for CaseCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A way to reach the citizen of a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactPoint {
+    pub kind: ContactKind,
+    pub address: String,
+}
+
+/// What is known of an attached file; the bytes live in the file store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub file_name: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the content, also its key in the file store.
+    pub sha256: String,
+}
+
+/// A case as a citizen (or staff on their behalf) submits it.
+#[derive(Clone)]
+pub struct NewCase {
+    pub kind: CaseKind,
+    /// Required for `khieu_nai`, absent otherwise.
+    pub complaint_round: Option<ComplaintRound>,
+    /// For a second complaint: the code of the first.
+    pub first_case: Option<CaseCode>,
+    pub title: String,
+    pub content: String,
+    pub area: Option<String>,
+    pub category: Option<String>,
+    pub channel: SourceChannel,
+    /// The citizen's name; for `to_cao` it goes in `denouncer` instead.
+    pub citizen_name: Option<String>,
+    pub contacts: Vec<ContactPoint>,
+    pub attachments: Vec<Attachment>,
+    pub publication_consent: bool,
+    pub complex: bool,
+    pub remote_area: bool,
+    /// Required for `to_cao`, absent otherwise: stored apart, behind a capability.
+    pub denouncer: Option<DenouncerIdentity>,
+}
+
+// Written by hand so that a `?new_case` in a log line shows no personal data.
+impl fmt::Debug for NewCase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewCase")
+            .field("kind", &self.kind)
+            .field("complaint_round", &self.complaint_round)
+            .field("channel", &self.channel)
+            .field("area", &self.area)
+            .field("category", &self.category)
+            .field("contacts", &self.contacts.len())
+            .field("attachments", &self.attachments.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// NFC-normalises and trims text, and checks its length.
+pub fn clean_text(
+    field: &'static str,
+    text: &str,
+    max_chars: usize,
+    required: bool,
+) -> Result<String, DomainError> {
+    let text: String = text.trim().nfc().collect();
+    if required && text.is_empty() {
+        return Err(DomainError::invalid(field, "must not be empty"));
+    }
+    let chars = text.chars().count();
+    if chars > max_chars {
+        return Err(DomainError::invalid(
+            field,
+            format!("is {chars} characters long; at most {max_chars} are accepted"),
+        ));
+    }
+    Ok(text)
+}
+
+impl NewCase {
+    /// Checks the kind-specific rules and normalises every text to NFC.
+    pub fn validate(mut self) -> Result<NewCase, DomainError> {
+        self.title = clean_text("title", &self.title, MAX_TITLE_CHARS, false)?;
+        self.content = clean_text("content", &self.content, MAX_CONTENT_CHARS, true)?;
+        if let Some(name) = &self.citizen_name {
+            self.citizen_name = Some(clean_text("citizen_name", name, 200, true)?);
+        }
+        for contact in &mut self.contacts {
+            contact.address = clean_text("contact", &contact.address, 320, true)?;
+        }
+        match (self.kind, self.complaint_round, &self.first_case) {
+            (CaseKind::KhieuNai, None, _) => {
+                return Err(DomainError::invalid(
+                    "complaint_round",
+                    "a complaint must say whether it is the first or the second",
+                ));
+            }
+            (CaseKind::KhieuNai, Some(ComplaintRound::Second), None) => {
+                return Err(DomainError::invalid(
+                    "first_case",
+                    "a second complaint must name the first complaint's code",
+                ));
+            }
+            (CaseKind::KhieuNai, Some(ComplaintRound::First), Some(_)) => {
+                return Err(DomainError::invalid(
+                    "first_case",
+                    "only a second complaint links to a first",
+                ));
+            }
+            (CaseKind::KhieuNai, _, _) => {}
+            (_, None, None) => {}
+            _ => {
+                return Err(DomainError::invalid(
+                    "complaint_round",
+                    "only a complaint has a round",
+                ));
+            }
+        }
+        match (self.kind, &mut self.denouncer) {
+            (CaseKind::ToCao, None) => {
+                return Err(DomainError::invalid(
+                    "denouncer",
+                    "a denunciation needs the denouncer's identity",
+                ));
+            }
+            (CaseKind::ToCao, Some(identity)) => {
+                if self.citizen_name.is_some() || !self.contacts.is_empty() {
+                    return Err(DomainError::invalid(
+                        "denouncer",
+                        "a denouncer's name and contacts belong in the sealed identity only",
+                    ));
+                }
+                identity.normalise()?;
+                self.publication_consent = false;
+            }
+            (_, Some(_)) => {
+                return Err(DomainError::invalid(
+                    "denouncer",
+                    "only a denunciation has a sealed identity",
+                ));
+            }
+            (_, None) => {}
+        }
+        Ok(self)
+    }
+}
+
+/// The mutable part of a case: its status and the facts its clocks depend on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseProgress {
+    pub status: Status,
+    pub accepted_on: Option<NaiveDate>,
+    pub forwarded_on: Option<NaiveDate>,
+    pub forwarded_unit: Option<String>,
+    pub unit_accepted_on: Option<NaiveDate>,
+    pub assignee: Option<StaffId>,
+    pub answer: Option<String>,
+    pub closed_on: Option<NaiveDate>,
+    /// The council clock's deadline; `None` once the council's part is done.
+    pub council_due: Option<NaiveDate>,
+    /// Set while the council clock waits for the citizen's information.
+    pub council_paused_on: Option<NaiveDate>,
+    pub statutory_due: Option<NaiveDate>,
+    pub extensions: u32,
+}
+
+/// A stored case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Case {
+    pub id: CaseId,
+    pub code: CaseCode,
+    pub kind: CaseKind,
+    pub complaint_round: Option<ComplaintRound>,
+    pub first_case_id: Option<CaseId>,
+    pub title: String,
+    pub content: String,
+    pub area: Option<String>,
+    pub category: Option<String>,
+    pub channel: SourceChannel,
+    pub citizen_name: Option<String>,
+    pub contacts: Vec<ContactPoint>,
+    pub attachments: Vec<Attachment>,
+    pub publication_consent: bool,
+    pub published: bool,
+    pub complex: bool,
+    pub remote_area: bool,
+    pub received_at: DateTime<Utc>,
+    /// The council-local date of receipt: day 0 of the council clock.
+    pub received_on: NaiveDate,
+    pub progress: CaseProgress,
+    /// Bumped by every change; a change names the version it read.
+    pub version: i64,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opinion() -> NewCase {
+        NewCase {
+            kind: CaseKind::YKien,
+            complaint_round: None,
+            first_case: None,
+            title: "Đèn đường".to_owned(),
+            content: "Đèn đường ngõ 12 bị hỏng.".to_owned(),
+            area: None,
+            category: None,
+            channel: SourceChannel::Web,
+            citizen_name: Some("Nguyễn Văn An".to_owned()),
+            contacts: vec![],
+            attachments: vec![],
+            publication_consent: true,
+            complex: false,
+            remote_area: false,
+            denouncer: None,
+        }
+    }
+
+    #[test]
+    fn content_is_normalised_to_nfc() {
+        // "kiến" typed with combining marks (NFD) becomes the precomposed form.
+        let nfd: String = "kiến nghị".nfd().collect();
+        assert_ne!(nfd, "kiến nghị");
+        let case = NewCase {
+            content: format!("  {nfd}  "),
+            ..opinion()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(case.content, "kiến nghị");
+    }
+
+    #[test]
+    fn empty_content_is_refused() {
+        let err = NewCase {
+            content: " \n".to_owned(),
+            ..opinion()
+        }
+        .validate()
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            DomainError::Invalid {
+                field: "content",
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn complaints_need_a_round_and_a_second_needs_the_first() {
+        let complaint = NewCase {
+            kind: CaseKind::KhieuNai,
+            ..opinion()
+        };
+        assert!(complaint.clone().validate().is_err());
+        let second = NewCase {
+            complaint_round: Some(ComplaintRound::Second),
+            ..complaint.clone()
+        };
+        assert!(second.clone().validate().is_err());
+        let linked = NewCase {
+            first_case: Some(CaseCode::parse("HB.20261101.0001").unwrap()),
+            ..second
+        };
+        assert!(linked.validate().is_ok());
+        let round_on_opinion = NewCase {
+            complaint_round: Some(ComplaintRound::First),
+            ..opinion()
+        };
+        assert!(round_on_opinion.validate().is_err());
+    }
+
+    #[test]
+    fn a_denunciation_keeps_names_only_in_the_sealed_identity() {
+        let identity = DenouncerIdentity {
+            full_name: "Trần Thị Bình".to_owned(),
+            phone: Some("0900000001".to_owned()),
+            email: None,
+            address: None,
+            chosen_contact: None,
+        };
+        let named = NewCase {
+            kind: CaseKind::ToCao,
+            denouncer: Some(identity.clone()),
+            ..opinion()
+        };
+        assert!(
+            named.validate().is_err(),
+            "citizen_name must be empty for to_cao"
+        );
+        let sealed = NewCase {
+            kind: CaseKind::ToCao,
+            citizen_name: None,
+            denouncer: Some(identity),
+            ..opinion()
+        }
+        .validate()
+        .unwrap();
+        assert!(
+            !sealed.publication_consent,
+            "a denunciation is never published"
+        );
+        assert!(!format!("{sealed:?}").contains("Bình"));
+    }
+
+    #[test]
+    fn case_codes_parse_forgivingly_and_refuse_garbage() {
+        let code = CaseCode::new("HB", "2026-11-26".parse().unwrap(), 12);
+        assert_eq!(code.as_str(), "HB.20261126.0012");
+        assert_eq!(CaseCode::parse(" hb.20261126.0012 ").unwrap(), code);
+        for bad in [
+            "",
+            "HB",
+            "HB.2026.0001",
+            "HB.20261340.0001",
+            "HB.20261126.12",
+            "../etc",
+        ] {
+            assert!(CaseCode::parse(bad).is_err(), "{bad} must be refused");
+        }
+    }
+}

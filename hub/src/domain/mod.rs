@@ -1,0 +1,27 @@
+//! The domain: validated values and the rules between them. No I/O here.
+
+pub mod audit;
+pub mod calendar;
+pub mod case;
+pub mod deadline;
+pub mod identity;
+pub mod profile;
+pub mod progress;
+pub mod staff;
+pub mod timeline;
+pub mod token;
+pub mod workflow;
+
+pub use audit::AuditEntry;
+pub use calendar::{DayCount, WorkCalendar, YearCalendar};
+pub use case::{
+    Attachment, Case, CaseCode, CaseId, CaseKind, CaseProgress, ComplaintRound, ContactKind,
+    ContactPoint, NewCase, SourceChannel,
+};
+pub use identity::{DenouncerIdentity, IdentityAccess};
+pub use profile::{CouncilLevel, CouncilProfile, ProfileError};
+pub use progress::TransitionRequest;
+pub use staff::{Language, NewStaff, Role, Staff, StaffId};
+pub use timeline::{Actor, EventKind, NewEvent, TimelineEvent};
+pub use token::AccessToken;
+pub use workflow::{ActorKind, Bucket, Status};

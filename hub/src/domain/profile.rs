@@ -1,0 +1,585 @@
+//! The council profile: who the council is, where, its calendar and its legal deadlines.
+//!
+//! Since 1 July 2025 Vietnam has two levels of local government, so nothing here is hard-coded:
+//! it is read from the council's own TOML file. An error names the file, the key and the line.
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fmt;
+use std::path::Path;
+
+use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
+use chrono_tz::Tz;
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+use super::calendar::{DayCount, WorkCalendar, YearCalendar};
+use super::deadline::{ClockRule, ClockStart, DeadlineTable, KindRule, StatutoryRule};
+
+/// The demo profile (phường Hồng Bàng, Hải Phòng), built in so that no file is needed to start.
+pub const DEMO_PROFILE: &str = include_str!("../../../config/council.toml");
+
+/// The level of the council in the two-level local government.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CouncilLevel {
+    /// HĐND tỉnh, thành phố trực thuộc trung ương
+    Tinh,
+    /// HĐND xã, phường, đặc khu
+    Xa,
+}
+
+/// Something with a stable code and a name people read.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedCode {
+    pub code: String,
+    pub name: String,
+}
+
+/// A session (kỳ họp) of the council.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub date: NaiveDate,
+    pub name: String,
+    /// Regular sessions (kỳ họp thường lệ) are when voters' petitions are answered.
+    pub regular: bool,
+}
+
+/// Everything hdnd knows about the council it serves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CouncilProfile {
+    pub name: String,
+    pub level: CouncilLevel,
+    pub locality: String,
+    pub time_zone: Tz,
+    pub case_code_prefix: String,
+    pub areas: Vec<NamedCode>,
+    pub categories: Vec<NamedCode>,
+    /// Receiving units (cơ quan có thẩm quyền) cases are forwarded to.
+    pub units: Vec<NamedCode>,
+    pub calendar: WorkCalendar,
+    pub deadlines: DeadlineTable,
+    pub sessions: Vec<Session>,
+}
+
+/// A bad profile: which file, which key, which line, and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: `{key}`: {message}")]
+pub struct ProfileError {
+    pub file: String,
+    pub key: String,
+    pub line: usize,
+    pub message: String,
+}
+
+impl CouncilProfile {
+    /// Reads and checks the profile at `path`.
+    pub fn load(path: &Path) -> Result<Self, ProfileError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ProfileError {
+            file: file.clone(),
+            key: String::new(),
+            line: 0,
+            message: format!("cannot read the file: {e}"),
+        })?;
+        Self::parse(&file, &text)
+    }
+
+    /// The built-in demo profile.
+    pub fn demo() -> Self {
+        Self::parse("config/council.toml", DEMO_PROFILE)
+            .expect("the built-in demo profile is valid")
+    }
+
+    /// Parses and checks a profile; `file` is only used in error messages.
+    pub fn parse(file: &str, text: &str) -> Result<Self, ProfileError> {
+        let at = Locator { file, text };
+        let raw: RawProfile = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            at.error(&at.key_at(offset), offset, e.message())
+        })?;
+        raw.check(&at)
+    }
+
+    /// The council-local date of an instant.
+    pub fn local_date(&self, at: DateTime<Utc>) -> NaiveDate {
+        at.with_timezone(&self.time_zone).date_naive()
+    }
+
+    /// Dates of the regular sessions, in order.
+    pub fn regular_session_dates(&self) -> Vec<NaiveDate> {
+        let mut dates: Vec<_> = self
+            .sessions
+            .iter()
+            .filter(|s| s.regular)
+            .map(|s| s.date)
+            .collect();
+        dates.sort();
+        dates
+    }
+
+    pub fn area(&self, code: &str) -> Option<&NamedCode> {
+        self.areas.iter().find(|a| a.code == code)
+    }
+
+    pub fn category(&self, code: &str) -> Option<&NamedCode> {
+        self.categories.iter().find(|c| c.code == code)
+    }
+
+    pub fn unit(&self, code: &str) -> Option<&NamedCode> {
+        self.units.iter().find(|u| u.code == code)
+    }
+}
+
+/// Turns byte offsets into lines and keys for error messages.
+struct Locator<'a> {
+    file: &'a str,
+    text: &'a str,
+}
+
+impl Locator<'_> {
+    fn line(&self, offset: usize) -> usize {
+        let offset = offset.min(self.text.len());
+        self.text[..offset].bytes().filter(|b| *b == b'\n').count() + 1
+    }
+
+    /// The dotted key of the line holding `offset`: the last table header above it plus the
+    /// key before `=` on that line.
+    fn key_at(&self, offset: usize) -> String {
+        let line_no = self.line(offset);
+        let mut table = String::new();
+        let mut key = String::new();
+        for (i, line) in self.text.lines().enumerate().take(line_no) {
+            let line = line.trim();
+            if line.starts_with('[') {
+                table = line
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .trim()
+                    .to_owned();
+                key.clear();
+            } else if i + 1 == line_no {
+                if let Some((k, _)) = line.split_once('=') {
+                    key = k.trim().to_owned();
+                }
+            }
+        }
+        match (table.is_empty(), key.is_empty()) {
+            (true, _) => key,
+            (false, true) => table,
+            (false, false) => format!("{table}.{key}"),
+        }
+    }
+
+    fn error(&self, key: &str, offset: usize, message: impl fmt::Display) -> ProfileError {
+        ProfileError {
+            file: self.file.to_owned(),
+            key: key.to_owned(),
+            line: self.line(offset),
+            message: message.to_string(),
+        }
+    }
+
+    fn spanned<T>(
+        &self,
+        key: &str,
+        value: &Spanned<T>,
+        message: impl fmt::Display,
+    ) -> ProfileError {
+        self.error(key, value.span().start, message)
+    }
+
+    fn date(&self, key: &str, value: &Spanned<String>) -> Result<NaiveDate, ProfileError> {
+        NaiveDate::parse_from_str(value.get_ref(), "%Y-%m-%d").map_err(|_| {
+            self.spanned(
+                key,
+                value,
+                format!("`{}` is not a real date (YYYY-MM-DD)", value.get_ref()),
+            )
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawProfile {
+    council: RawCouncil,
+    #[serde(default)]
+    areas: Vec<NamedCode>,
+    #[serde(default)]
+    categories: Vec<NamedCode>,
+    #[serde(default)]
+    units: Vec<NamedCode>,
+    calendar: BTreeMap<Spanned<String>, RawYear>,
+    deadlines: RawDeadlines,
+    #[serde(default)]
+    sessions: Vec<RawSession>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCouncil {
+    name: String,
+    level: CouncilLevel,
+    locality: String,
+    time_zone: Spanned<String>,
+    case_code_prefix: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawYear {
+    #[serde(default)]
+    holidays: Vec<Spanned<String>>,
+    #[serde(default)]
+    extra_working_days: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawDeadlines {
+    khieu_nai_lan_1: RawKindRule,
+    khieu_nai_lan_2: RawKindRule,
+    to_cao: RawKindRule,
+    kien_nghi: RawKindRule,
+    phan_anh: RawKindRule,
+    y_kien: RawKindRule,
+    kien_nghi_cu_tri: RawKindRule,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKindRule {
+    council: RawClock,
+    notify_acceptance: Option<RawClock>,
+    statutory: RawStatutory,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawClock {
+    days: Spanned<u32>,
+    count: DayCount,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStatutory {
+    start: ClockStart,
+    #[serde(default)]
+    next_regular_session: bool,
+    days: Option<Spanned<u32>>,
+    count: Option<DayCount>,
+    complex: Option<u32>,
+    remote: Option<u32>,
+    remote_complex: Option<u32>,
+    #[serde(default)]
+    extension_days: u32,
+    #[serde(default)]
+    max_extensions: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSession {
+    date: Spanned<String>,
+    name: String,
+    #[serde(default = "yes")]
+    regular: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl RawProfile {
+    fn check(self, at: &Locator<'_>) -> Result<CouncilProfile, ProfileError> {
+        let tz_value = &self.council.time_zone;
+        let time_zone: Tz = tz_value.get_ref().parse().map_err(|_| {
+            at.spanned(
+                "council.time_zone",
+                tz_value,
+                format!(
+                    "`{}` is not an IANA time zone such as Asia/Ho_Chi_Minh",
+                    tz_value.get_ref()
+                ),
+            )
+        })?;
+        let prefix = &self.council.case_code_prefix;
+        let prefix_ok = (1..=10).contains(&prefix.get_ref().len())
+            && prefix
+                .get_ref()
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-');
+        if !prefix_ok {
+            return Err(at.spanned(
+                "council.case_code_prefix",
+                prefix,
+                "use 1 to 10 capital letters A-Z, digits or '-'",
+            ));
+        }
+        for (list, name) in [
+            (&self.areas, "areas"),
+            (&self.categories, "categories"),
+            (&self.units, "units"),
+        ] {
+            let mut seen = HashSet::new();
+            for item in list {
+                if item.code.trim().is_empty() || !seen.insert(item.code.as_str()) {
+                    let offset = at.text.find(&format!("\"{}\"", item.code)).unwrap_or(0);
+                    return Err(at.error(
+                        name,
+                        offset,
+                        format!("code `{}` is empty or repeated", item.code),
+                    ));
+                }
+            }
+        }
+        let calendar = check_calendar(at, &self.calendar)?;
+        let deadlines = self.deadlines.check(at)?;
+        let mut sessions = Vec::new();
+        for session in &self.sessions {
+            sessions.push(Session {
+                date: at.date("sessions.date", &session.date)?,
+                name: session.name.clone(),
+                regular: session.regular,
+            });
+        }
+        Ok(CouncilProfile {
+            name: self.council.name,
+            level: self.council.level,
+            locality: self.council.locality,
+            time_zone,
+            case_code_prefix: prefix.get_ref().clone(),
+            areas: self.areas,
+            categories: self.categories,
+            units: self.units,
+            calendar,
+            deadlines,
+            sessions,
+        })
+    }
+}
+
+fn check_calendar(
+    at: &Locator<'_>,
+    raw: &BTreeMap<Spanned<String>, RawYear>,
+) -> Result<WorkCalendar, ProfileError> {
+    let mut years = BTreeMap::new();
+    for (year_key, rules) in raw {
+        let key = format!("calendar.{}", year_key.get_ref());
+        let year: i32 = year_key
+            .get_ref()
+            .parse()
+            .ok()
+            .filter(|y| (2000..=2100).contains(y))
+            .ok_or_else(|| {
+                at.spanned(
+                    &key,
+                    year_key,
+                    "a calendar table is named by its year, e.g. [calendar.2026]",
+                )
+            })?;
+        let mut calendar = YearCalendar::default();
+        for (list, name) in [
+            (&rules.holidays, "holidays"),
+            (&rules.extra_working_days, "extra_working_days"),
+        ] {
+            let key = format!("{key}.{name}");
+            for value in list {
+                let day = at.date(&key, value)?;
+                if day.year() != year {
+                    return Err(at.spanned(&key, value, format!("{day} is not in {year}")));
+                }
+                let weekend = matches!(day.weekday(), Weekday::Sat | Weekday::Sun);
+                if name == "holidays" {
+                    calendar.holidays.insert(day);
+                } else if !weekend {
+                    return Err(at.spanned(
+                        &key,
+                        value,
+                        format!("{day} is a weekday, already a working day"),
+                    ));
+                } else {
+                    calendar.extra_working_days.insert(day);
+                }
+            }
+        }
+        let both: BTreeSet<_> = calendar
+            .holidays
+            .intersection(&calendar.extra_working_days)
+            .collect();
+        if let Some(day) = both.first() {
+            let offset = at.text.find(&day.to_string()).unwrap_or(0);
+            return Err(at.error(
+                &key,
+                offset,
+                format!("{day} is both a holiday and an extra working day"),
+            ));
+        }
+        years.insert(year, calendar);
+    }
+    if years.is_empty() {
+        return Err(at.error("calendar", 0, "configure at least the current year"));
+    }
+    Ok(WorkCalendar::new(years))
+}
+
+impl RawDeadlines {
+    fn check(self, at: &Locator<'_>) -> Result<DeadlineTable, ProfileError> {
+        Ok(DeadlineTable {
+            khieu_nai_lan_1: self.khieu_nai_lan_1.check(at, "khieu_nai_lan_1")?,
+            khieu_nai_lan_2: self.khieu_nai_lan_2.check(at, "khieu_nai_lan_2")?,
+            to_cao: self.to_cao.check(at, "to_cao")?,
+            kien_nghi: self.kien_nghi.check(at, "kien_nghi")?,
+            phan_anh: self.phan_anh.check(at, "phan_anh")?,
+            y_kien: self.y_kien.check(at, "y_kien")?,
+            kien_nghi_cu_tri: self.kien_nghi_cu_tri.check(at, "kien_nghi_cu_tri")?,
+        })
+    }
+}
+
+impl RawClock {
+    fn check(&self, at: &Locator<'_>, key: &str) -> Result<ClockRule, ProfileError> {
+        if *self.days.get_ref() == 0 {
+            return Err(at.spanned(key, &self.days, "a deadline needs at least 1 day"));
+        }
+        Ok(ClockRule {
+            days: *self.days.get_ref(),
+            count: self.count,
+        })
+    }
+}
+
+impl RawKindRule {
+    fn check(&self, at: &Locator<'_>, kind: &str) -> Result<KindRule, ProfileError> {
+        let key = format!("deadlines.{kind}");
+        let council = self.council.check(at, &format!("{key}.council"))?;
+        let notify_acceptance = match &self.notify_acceptance {
+            Some(clock) => Some(clock.check(at, &format!("{key}.notify_acceptance"))?),
+            None => None,
+        };
+        let raw = &self.statutory;
+        let key = format!("{key}.statutory");
+        let statutory = if raw.next_regular_session {
+            StatutoryRule::NextRegularSession { start: raw.start }
+        } else {
+            let days = raw
+                .days
+                .as_ref()
+                .filter(|d| *d.get_ref() > 0)
+                .ok_or_else(|| {
+                    let offset = at
+                        .text
+                        .find(&format!("[{key}]"))
+                        .or_else(|| at.text.find(&format!("[deadlines.{kind}]")))
+                        .unwrap_or(0);
+                    at.error(
+                        &format!("{key}.days"),
+                        offset,
+                        "give the number of days, or next_regular_session = true",
+                    )
+                })?;
+            let days = *days.get_ref();
+            StatutoryRule::Days {
+                start: raw.start,
+                count: raw.count.unwrap_or(DayCount::Calendar),
+                days,
+                complex: raw.complex.unwrap_or(days),
+                remote: raw.remote.unwrap_or(days),
+                remote_complex: raw.remote_complex.or(raw.remote).unwrap_or(days),
+                extension_days: raw.extension_days,
+                max_extensions: raw.max_extensions,
+            }
+        };
+        Ok(KindRule {
+            council,
+            notify_acceptance,
+            statutory,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_profile_loads() {
+        let profile = CouncilProfile::demo();
+        assert_eq!(profile.time_zone, chrono_tz::Asia::Ho_Chi_Minh);
+        assert_eq!(profile.case_code_prefix, "HB");
+        assert_eq!(profile.level, CouncilLevel::Xa);
+        assert!(profile.calendar.years().any(|y| y == 2026));
+        assert!(!profile.areas.is_empty() && !profile.units.is_empty());
+        // Tết 2026: Tuesday 17 February is a day off.
+        assert!(
+            !profile
+                .calendar
+                .is_working_day("2026-02-17".parse().unwrap())
+                .unwrap()
+        );
+    }
+
+    fn with(replace: &str, by: &str) -> Result<CouncilProfile, ProfileError> {
+        assert!(
+            DEMO_PROFILE.contains(replace),
+            "the demo profile holds {replace}"
+        );
+        CouncilProfile::parse("council.toml", &DEMO_PROFILE.replacen(replace, by, 1))
+    }
+
+    fn line_of(text: &str, needle: &str) -> usize {
+        text[..text.find(needle).unwrap()].matches('\n').count() + 1
+    }
+
+    #[test]
+    fn an_unknown_time_zone_names_file_key_and_line() {
+        let err = with("\"Asia/Ho_Chi_Minh\"", "\"Asia/Saigon_City\"").unwrap_err();
+        assert_eq!(err.file, "council.toml");
+        assert_eq!(err.key, "council.time_zone");
+        assert_eq!(err.line, line_of(DEMO_PROFILE, "Asia/Ho_Chi_Minh"));
+        assert!(
+            err.to_string()
+                .starts_with(&format!("council.toml:{}: `council.time_zone`", err.line))
+        );
+    }
+
+    #[test]
+    fn an_impossible_holiday_names_its_line() {
+        let err = with("\"2026-02-17\"", "\"2026-02-30\"").unwrap_err();
+        assert_eq!(err.key, "calendar.2026.holidays");
+        assert_eq!(err.line, line_of(DEMO_PROFILE, "2026-02-17"));
+        assert!(err.message.contains("2026-02-30"));
+    }
+
+    #[test]
+    fn a_holiday_outside_its_year_is_refused() {
+        let err = with("\"2026-02-17\"", "\"2027-02-17\"").unwrap_err();
+        assert_eq!(err.key, "calendar.2026.holidays");
+    }
+
+    #[test]
+    fn a_wrong_type_names_the_key_and_line() {
+        let err = with(
+            "days = 10, count = \"calendar\"",
+            "days = \"ten\", count = \"calendar\"",
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.line,
+            line_of(DEMO_PROFILE, "days = 10, count = \"calendar\"")
+        );
+        assert!(
+            err.key.starts_with("deadlines.khieu_nai_lan_1"),
+            "{}",
+            err.key
+        );
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused() {
+        let err = with("case_code_prefix", "case_prefix").unwrap_err();
+        assert_eq!(err.line, line_of(DEMO_PROFILE, "case_code_prefix"));
+        assert!(err.message.contains("case_prefix"), "{}", err.message);
+    }
+}

@@ -1,0 +1,198 @@
+//! The hub's services: what bot, web and CLI call. Each reads what it needs, asks the domain to
+//! plan the change, and lets storage apply it atomically.
+
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::domain::progress::{self, TransitionRequest};
+use crate::domain::{
+    AccessToken, Actor, Case, CaseId, CaseKind, CouncilProfile, DenouncerIdentity, IdentityAccess,
+    NewCase, StaffId,
+};
+use crate::error::{DomainError, Error};
+use crate::storage::{CaseRecord, CreatedCase, ProgressChange, Store};
+
+/// The hub: the council profile, the store and the clock, shared by every transport.
+#[derive(Debug, Clone)]
+pub struct Hub {
+    store: Arc<dyn Store>,
+    profile: Arc<CouncilProfile>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Hub {
+    /// A hub over `store`, using the store's clock.
+    pub fn new(store: Arc<dyn Store>, profile: Arc<CouncilProfile>) -> Self {
+        let clock = store.clock().clone();
+        Self {
+            store,
+            profile,
+            clock,
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn profile(&self) -> &CouncilProfile {
+        &self.profile
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
+    }
+
+    /// Receives a case: validates it, computes its council clock, stores it and returns its
+    /// code and the citizen's access token.
+    pub async fn submit_case(&self, case: NewCase) -> Result<CreatedCase, Error> {
+        let case = case.validate()?;
+        let profile = &self.profile;
+        if let Some(area) = case.area.as_deref().filter(|a| profile.area(a).is_none()) {
+            return Err(DomainError::invalid("area", format!("unknown area `{area}`")).into());
+        }
+        if let Some(cat) = case
+            .category
+            .as_deref()
+            .filter(|c| profile.category(c).is_none())
+        {
+            return Err(
+                DomainError::invalid("category", format!("unknown category `{cat}`")).into(),
+            );
+        }
+        let first_case_id = match &case.first_case {
+            Some(code) => {
+                let first = self
+                    .store
+                    .get_case_by_code(code)
+                    .await
+                    .map_err(|e| match e {
+                        Error::NotFound(_) => DomainError::invalid(
+                            "first_case",
+                            format!("no case has the code {code}"),
+                        )
+                        .into(),
+                        other => other,
+                    })?;
+                if first.kind != CaseKind::KhieuNai {
+                    return Err(DomainError::invalid(
+                        "first_case",
+                        format!("{code} is not a complaint"),
+                    )
+                    .into());
+                }
+                Some(first.id)
+            }
+            None => None,
+        };
+        let received_at = self.clock.now();
+        let received_on = profile.local_date(received_at);
+        let progress = progress::initial(profile, case.kind, case.complaint_round, received_on)?;
+        let kind = case.kind;
+        let created = self
+            .store
+            .add_case(CaseRecord {
+                case,
+                first_case_id,
+                code_prefix: profile.case_code_prefix.clone(),
+                received_at,
+                received_on,
+                progress,
+                access_token: AccessToken::generate(),
+            })
+            .await?;
+        tracing::info!(
+            case.id = created.case.id.0,
+            case.code = %created.case.code,
+            case.kind = %kind,
+            "case {} received",
+            created.case.code
+        );
+        Ok(created)
+    }
+
+    /// Moves a case along the workflow. A staff actor must be an active account; of two
+    /// concurrent moves of one case, one gets [`Error::Conflict`].
+    pub async fn transition(&self, id: CaseId, request: TransitionRequest) -> Result<Case, Error> {
+        if let Actor::Staff(staff) = request.actor {
+            self.active_staff(staff).await?;
+        }
+        if let Some(assignee) = request.assignee {
+            self.active_staff(assignee).await?;
+        }
+        let case = self.store.get_case(id).await?;
+        let today = self.profile.local_date(self.clock.now());
+        let (progress, event) = progress::plan_transition(&self.profile, &case, &request, today)?;
+        let updated = self
+            .store
+            .update_case_progress(ProgressChange {
+                case_id: id,
+                expected_status: case.progress.status,
+                expected_version: case.version,
+                progress,
+                event,
+            })
+            .await?;
+        tracing::info!(
+            case.id = id.0,
+            case.code = %updated.code,
+            case.from = %case.progress.status,
+            case.to = %updated.progress.status,
+            "case {} moved from {} to {}",
+            updated.code,
+            case.progress.status,
+            updated.progress.status
+        );
+        Ok(updated)
+    }
+
+    /// Records an extension of the statutory clock (gia hạn) with its reason.
+    pub async fn extend_deadline(
+        &self,
+        id: CaseId,
+        staff: StaffId,
+        reason: &str,
+    ) -> Result<Case, Error> {
+        self.active_staff(staff).await?;
+        let case = self.store.get_case(id).await?;
+        let (progress, event) = progress::plan_extension(&self.profile, &case, staff, reason)?;
+        self.store
+            .update_case_progress(ProgressChange {
+                case_id: id,
+                expected_status: case.progress.status,
+                expected_version: case.version,
+                progress,
+                event,
+            })
+            .await
+    }
+
+    /// Reads a denouncer's identity for a staff member holding the role; the read is audited.
+    pub async fn read_denouncer_identity(
+        &self,
+        staff: StaffId,
+        case: CaseId,
+        purpose: &str,
+    ) -> Result<DenouncerIdentity, Error> {
+        let staff = self.store.get_staff(staff).await?;
+        let access = IdentityAccess::grant(&staff, purpose)?;
+        let identity = self.store.read_denouncer_identity(&access, case).await?;
+        tracing::info!(
+            case.id = case.0,
+            staff.id = staff.id.0,
+            "denouncer identity of case {} read by staff {}",
+            case.0,
+            staff.id
+        );
+        Ok(identity)
+    }
+
+    async fn active_staff(&self, id: StaffId) -> Result<(), Error> {
+        let staff = self.store.get_staff(id).await?;
+        if staff.active {
+            Ok(())
+        } else {
+            Err(DomainError::Forbidden(format!("staff {id} is not active")).into())
+        }
+    }
+}

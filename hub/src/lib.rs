@@ -1,0 +1,14 @@
+//! hdnd-hub: the core of hdnd. The domain (cases, workflow, the two clocks, staff, the sealed
+//! identity of denouncers), its storage on SQLite and PostgreSQL, and the services that bot, web
+//! and CLI call. It knows no transport: no HTTP, no Telegram.
+
+pub mod clock;
+pub mod domain;
+pub mod error;
+pub mod hub;
+pub mod storage;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use error::{DomainError, Error};
+pub use hub::Hub;
+pub use storage::{Backend, CaseFilter, CreatedCase, Store};

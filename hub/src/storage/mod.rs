@@ -1,0 +1,137 @@
+//! Storage: one [`Store`] trait, implemented for SQLite (the embedded default) and PostgreSQL
+//! (several hub instances on one database).
+//!
+//! Both implementations are expanded from the one set of SQL in `sql.rs`; each backend supplies
+//! its pool, how a write transaction begins, and its migrations. Instants are INTEGER
+//! milliseconds on SQLite and `timestamptz` on PostgreSQL ([`DbTime`]); council-local dates are
+//! `DATE` (text `YYYY-MM-DD` on SQLite).
+
+#[macro_use]
+mod sql;
+mod postgres;
+mod sqlite;
+mod time;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::clock::Clock;
+use crate::domain::{
+    AccessToken, AuditEntry, Case, CaseCode, CaseId, CaseKind, CaseProgress, DenouncerIdentity,
+    IdentityAccess, NewCase, NewEvent, NewStaff, Staff, StaffId, Status, TimelineEvent,
+};
+use crate::error::Error;
+
+pub use postgres::PgStore;
+pub use sqlite::SqliteStore;
+pub(crate) use time::DbTime;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A validated case with everything the hub computed for it, ready to insert.
+#[derive(Debug, Clone)]
+pub struct CaseRecord {
+    pub case: NewCase,
+    pub first_case_id: Option<CaseId>,
+    pub code_prefix: String,
+    pub received_at: DateTime<Utc>,
+    pub received_on: NaiveDate,
+    pub progress: CaseProgress,
+    pub access_token: AccessToken,
+}
+
+/// A case just stored, with the token to hand to the citizen once.
+#[derive(Debug, Clone)]
+pub struct CreatedCase {
+    pub case: Case,
+    pub access_token: AccessToken,
+}
+
+/// A change of a case's progress, applied only if the case is still as it was read.
+#[derive(Debug, Clone)]
+pub struct ProgressChange {
+    pub case_id: CaseId,
+    pub expected_status: Status,
+    pub expected_version: i64,
+    pub progress: CaseProgress,
+    pub event: NewEvent,
+}
+
+/// Which cases to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub kind: Option<CaseKind>,
+    pub status: Option<Status>,
+    pub published: Option<bool>,
+    /// Leave out denunciations (every public listing does).
+    pub exclude_to_cao: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// The storage port of the hub.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug {
+    fn backend(&self) -> Backend;
+
+    /// The clock the store stamps rows with.
+    fn clock(&self) -> &Arc<dyn Clock>;
+
+    /// Answers if the database does.
+    async fn ping(&self) -> Result<(), Error>;
+
+    async fn add_staff(&self, staff: NewStaff) -> Result<Staff, Error>;
+    async fn get_staff(&self, id: StaffId) -> Result<Staff, Error>;
+    async fn get_staff_by_login(&self, login: &str) -> Result<Staff, Error>;
+    async fn list_staff(&self) -> Result<Vec<Staff>, Error>;
+
+    /// Stores a case with its code (from the per-day counter), contacts, attachments, sealed
+    /// identity and `created` event, in one transaction.
+    async fn add_case(&self, record: CaseRecord) -> Result<CreatedCase, Error>;
+    async fn get_case(&self, id: CaseId) -> Result<Case, Error>;
+    async fn get_case_by_code(&self, code: &CaseCode) -> Result<Case, Error>;
+    async fn get_case_by_token(&self, token: &AccessToken) -> Result<Case, Error>;
+    async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<Case>, Error>;
+
+    /// Applies a progress change with its timeline event, `UPDATE … WHERE id = ? AND status = ?
+    /// AND version = ?`: of two racing changes exactly one wins, the other gets
+    /// [`Error::Conflict`].
+    async fn update_case_progress(&self, change: ProgressChange) -> Result<Case, Error>;
+    async fn get_timeline(&self, case: CaseId) -> Result<Vec<TimelineEvent>, Error>;
+
+    /// Reads a denouncer's identity and writes the audit row in the same transaction.
+    async fn read_denouncer_identity(
+        &self,
+        access: &IdentityAccess,
+        case: CaseId,
+    ) -> Result<DenouncerIdentity, Error>;
+
+    /// The newest audit entries first.
+    async fn list_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, Error>;
+}
+
+/// Opens the database named by `url` (`sqlite:…` or `postgres:…`), creating a SQLite file and
+/// its folder if missing, and applies the migrations.
+pub async fn open(url: &str, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>, Error> {
+    if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+        Ok(Arc::new(PgStore::open(url, clock).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(SqliteStore::open(url, clock).await?))
+    } else {
+        Err(Error::Domain(crate::error::DomainError::invalid(
+            "database.url",
+            "use a sqlite:// or postgres:// URL",
+        )))
+    }
+}
+
+fn corrupt(what: impl std::fmt::Display) -> Error {
+    Error::Corrupt(what.to_string())
+}

@@ -1,0 +1,55 @@
+//! The SQLite store: the embedded default, one file under `data/`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{Sqlite, SqlitePool, Transaction};
+
+/// The store on a SQLite database.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    clock: Arc<dyn Clock>,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
+
+impl SqliteStore {
+    /// Opens (creating if missing) the database file and its folder, and migrates it.
+    pub async fn open(url: &str, clock: Arc<dyn Clock>) -> Result<Self, Error> {
+        // The pragmas live in the connect options, not in migrations, so that every pooled
+        // connection gets them: WAL for readers beside the writer, NORMAL sync (safe with WAL),
+        // a busy timeout instead of instant SQLITE_BUSY, and foreign keys.
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true);
+        let file = options.get_filename();
+        if let Some(folder) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !folder.exists() && file != Path::new(":memory:") {
+                std::fs::create_dir_all(folder).map_err(|e| {
+                    Error::Database(sqlx::Error::Configuration(
+                        format!("cannot create the data folder {}: {e}", folder.display()).into(),
+                    ))
+                })?;
+            }
+        }
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool, clock })
+    }
+
+    /// Write transactions begin IMMEDIATE: they take the write lock at once, so two writers
+    /// queue on the busy timeout instead of one failing when it upgrades a read lock.
+    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+sql_store!(SqliteStore, Sqlite, Backend::Sqlite);

@@ -1,0 +1,124 @@
+-- Foundation: staff, cases with their timeline, the sealed identities of denouncers, the audit
+-- log and the per-day case-code counters. Instants are INTEGER milliseconds since the epoch;
+-- council-local dates are TEXT 'YYYY-MM-DD'.
+
+CREATE TABLE staff (
+    id           INTEGER PRIMARY KEY,
+    login        TEXT    NOT NULL UNIQUE,
+    display_name TEXT    NOT NULL,
+    roles        TEXT    NOT NULL,
+    unit         TEXT,
+    lead_id      INTEGER REFERENCES staff (id),
+    time_zone    TEXT    NOT NULL,
+    language     TEXT    NOT NULL,
+    active       BOOLEAN NOT NULL,
+    created_at   INTEGER NOT NULL
+);
+
+CREATE TABLE staff_contacts (
+    staff_id INTEGER NOT NULL REFERENCES staff (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    kind     TEXT    NOT NULL,
+    address  TEXT    NOT NULL,
+    PRIMARY KEY (staff_id, position)
+);
+
+CREATE TABLE case_code_counters (
+    prefix TEXT    NOT NULL,
+    day    TEXT    NOT NULL,
+    last   INTEGER NOT NULL,
+    PRIMARY KEY (prefix, day)
+);
+
+CREATE TABLE cases (
+    id                  INTEGER PRIMARY KEY,
+    code                TEXT    NOT NULL UNIQUE,
+    access_token_hash   TEXT    NOT NULL UNIQUE,
+    kind                TEXT    NOT NULL,
+    complaint_round     TEXT,
+    first_case_id       INTEGER REFERENCES cases (id),
+    title               TEXT    NOT NULL,
+    content             TEXT    NOT NULL,
+    area                TEXT,
+    category            TEXT,
+    channel             TEXT    NOT NULL,
+    citizen_name        TEXT,
+    publication_consent BOOLEAN NOT NULL,
+    published           BOOLEAN NOT NULL,
+    complex             BOOLEAN NOT NULL,
+    remote_area         BOOLEAN NOT NULL,
+    received_at         INTEGER NOT NULL,
+    received_on         TEXT    NOT NULL,
+    status              TEXT    NOT NULL,
+    accepted_on         TEXT,
+    forwarded_on        TEXT,
+    forwarded_unit      TEXT,
+    unit_accepted_on    TEXT,
+    assignee_id         INTEGER REFERENCES staff (id),
+    answer              TEXT,
+    closed_on           TEXT,
+    council_due         TEXT,
+    council_paused_on   TEXT,
+    statutory_due       TEXT,
+    extensions          INTEGER NOT NULL,
+    version             INTEGER NOT NULL,
+    created_at          INTEGER NOT NULL,
+    updated_at          INTEGER NOT NULL
+);
+
+CREATE INDEX cases_received_at ON cases (received_at DESC, id DESC);
+CREATE INDEX cases_status ON cases (status);
+
+CREATE TABLE case_contacts (
+    case_id  INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    kind     TEXT    NOT NULL,
+    address  TEXT    NOT NULL,
+    PRIMARY KEY (case_id, position)
+);
+
+CREATE TABLE case_attachments (
+    case_id      INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+    position     INTEGER NOT NULL,
+    file_name    TEXT    NOT NULL,
+    content_type TEXT    NOT NULL,
+    size_bytes   INTEGER NOT NULL,
+    sha256       TEXT    NOT NULL,
+    PRIMARY KEY (case_id, position)
+);
+
+CREATE TABLE case_events (
+    id          INTEGER PRIMARY KEY,
+    case_id     INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,
+    at          INTEGER NOT NULL,
+    kind        TEXT    NOT NULL,
+    actor       TEXT    NOT NULL,
+    staff_id    INTEGER REFERENCES staff (id),
+    from_status TEXT,
+    to_status   TEXT,
+    note        TEXT
+);
+
+CREATE INDEX case_events_case ON case_events (case_id, id);
+
+-- The denouncer's identity (Luật Tố cáo art. 56): apart from the case body, read only through
+-- the store method that audits the read.
+CREATE TABLE denouncer_identities (
+    case_id         INTEGER PRIMARY KEY REFERENCES cases (id) ON DELETE CASCADE,
+    full_name       TEXT    NOT NULL,
+    phone           TEXT,
+    email           TEXT,
+    address         TEXT,
+    contact_kind    TEXT,
+    contact_address TEXT,
+    created_at      INTEGER NOT NULL
+);
+
+CREATE TABLE audit_log (
+    id       INTEGER PRIMARY KEY,
+    at       INTEGER NOT NULL,
+    staff_id INTEGER REFERENCES staff (id),
+    action   TEXT    NOT NULL,
+    subject  TEXT    NOT NULL,
+    detail   TEXT
+);
