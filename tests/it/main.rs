@@ -1,1 +1,4 @@
-
+mod helpers;
+mod identity_canary;
+mod processes;
+mod storage_contract;

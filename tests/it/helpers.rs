@@ -1,0 +1,241 @@
+//! Shared test set-up: a fresh database per test on either backend, a fixed clock, demo-shaped
+//! inputs, and captured tracing output.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex, Once, OnceLock};
+
+use chrono::{DateTime, TimeZone, Utc};
+use hdnd_hub::domain::{
+    CaseKind, ContactKind, ContactPoint, CouncilProfile, Language, NewCase, NewStaff, Role,
+    SourceChannel,
+};
+use hdnd_hub::{Hub, ManualClock, Store};
+use sqlx::Connection;
+
+/// The environment variable naming the PostgreSQL server for tests.
+pub(crate) const PG_URL_VAR: &str = "TEST_DATABASE_URL";
+
+/// A database made for one test, removed when the test ends (unless HDND_KEEP_TEST_DB is set).
+pub(crate) struct TestDb {
+    pub(crate) url: String,
+    kind: Kind,
+}
+
+enum Kind {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    pub(crate) async fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}/hdnd.db", dir.path().display());
+        TestDb {
+            url,
+            kind: Kind::Sqlite(dir),
+        }
+    }
+
+    /// A fresh database on the server of TEST_DATABASE_URL, or `None` (with a note on the
+    /// terminal) when it is not set. With HDND_REQUIRE_POSTGRES=1 a skip is a failure.
+    pub(crate) async fn postgres() -> Option<TestDb> {
+        let Ok(admin_url) = std::env::var(PG_URL_VAR) else {
+            if std::env::var("HDND_REQUIRE_POSTGRES").is_ok_and(|v| v == "1") {
+                panic!("HDND_REQUIRE_POSTGRES=1 but {PG_URL_VAR} is not set");
+            }
+            note_postgres_skipped();
+            return None;
+        };
+        let name = format!("hdnd_test_{:016x}", rand::random::<u64>());
+        let mut admin = sqlx::PgConnection::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {PG_URL_VAR}: {e}"));
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut admin)
+            .await
+            .expect("create test database");
+        admin.close().await.ok();
+        let url = with_database(&admin_url, &name);
+        Some(TestDb {
+            url,
+            kind: Kind::Postgres { admin_url, name },
+        })
+    }
+
+    /// Opens the store (running the migrations) with `clock`.
+    pub(crate) async fn open(&self, clock: Arc<ManualClock>) -> Arc<dyn Store> {
+        hdnd_hub::storage::open(&self.url, clock)
+            .await
+            .expect("open store")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Kind::Postgres { admin_url, name } = &self.kind else {
+            return;
+        };
+        if std::env::var_os("HDND_KEEP_TEST_DB").is_some() {
+            eprintln!("kept test database {name}");
+            return;
+        }
+        let (admin_url, name) = (admin_url.clone(), name.clone());
+        // Drop runs inside the test's runtime, which cannot block on itself: use a thread with
+        // its own small runtime.
+        std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                if let Ok(mut admin) = sqlx::PgConnection::connect(&admin_url).await {
+                    let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                    let _ = sqlx::query(sqlx::AssertSqlSafe(sql))
+                        .execute(&mut admin)
+                        .await;
+                }
+            });
+        })
+        .join()
+        .ok();
+    }
+}
+
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, format!("?{query}")),
+        None => (url, String::new()),
+    };
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let root = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    format!("{root}/{name}{query}")
+}
+
+fn note_postgres_skipped() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // Written to the real stderr, past libtest's capture, so `cargo test` shows it.
+        let _ = writeln!(
+            std::io::stderr(),
+            "note: PostgreSQL tests skipped ({PG_URL_VAR} is not set; e.g. {PG_URL_VAR}=postgres://postgres@127.0.0.1:5432/test)"
+        );
+    });
+}
+
+/// 09:30 on Thursday 26 November 2026 in Hải Phòng.
+pub(crate) fn morning() -> DateTime<Utc> {
+    chrono_tz::Asia::Ho_Chi_Minh
+        .with_ymd_and_hms(2026, 11, 26, 9, 30, 0)
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+/// A hub on `db` with the demo profile and a clock set to [`morning`].
+pub(crate) async fn hub_on(db: &TestDb) -> (Hub, Arc<ManualClock>) {
+    let clock = Arc::new(ManualClock::new(morning()));
+    let store = db.open(clock.clone()).await;
+    (Hub::new(store, Arc::new(CouncilProfile::demo())), clock)
+}
+
+/// A fictional citizen's petition about street lights.
+pub(crate) fn petition() -> NewCase {
+    NewCase {
+        kind: CaseKind::KienNghi,
+        complaint_round: None,
+        first_case: None,
+        title: "Đèn chiếu sáng ngõ 12 bị hỏng".to_owned(),
+        content: "Đèn chiếu sáng ngõ 12 phố Hoàng Văn Thụ hỏng đã hai tuần, đề nghị sửa chữa."
+            .to_owned(),
+        area: Some("hoang-van-thu".to_owned()),
+        category: Some("giao-thong".to_owned()),
+        channel: SourceChannel::Telegram,
+        citizen_name: Some("Phạm Thị Hoa".to_owned()),
+        contacts: vec![ContactPoint {
+            kind: ContactKind::Email,
+            address: "hoa.pham@example.org".to_owned(),
+        }],
+        attachments: vec![],
+        publication_consent: true,
+        complex: false,
+        remote_area: false,
+        denouncer: None,
+    }
+}
+
+/// A fictional staff member with the given roles.
+pub(crate) fn staff(login: &str, roles: &[Role]) -> NewStaff {
+    NewStaff {
+        login: login.to_owned(),
+        display_name: format!("Cán bộ {login}"),
+        roles: roles.to_vec(),
+        unit: Some("van-phong".to_owned()),
+        lead: None,
+        time_zone: chrono_tz::Asia::Ho_Chi_Minh,
+        language: Language::Vi,
+        contacts: vec![ContactPoint {
+            kind: ContactKind::Email,
+            address: format!("{login}@example.gov.vn"),
+        }],
+    }
+}
+
+/// Everything every test logged, at every level, since the first call.
+pub(crate) fn captured_logs() -> &'static Mutex<Vec<u8>> {
+    static BUFFER: OnceLock<&'static Mutex<Vec<u8>>> = OnceLock::new();
+    BUFFER.get_or_init(|| {
+        let buffer: &'static Mutex<Vec<u8>> = Box::leak(Box::new(Mutex::new(Vec::new())));
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_ansi(false)
+            .with_writer(move || CaptureWriter(buffer))
+            .finish();
+        tracing::subscriber::set_global_default(subscriber).expect("one global subscriber");
+        buffer
+    })
+}
+
+struct CaptureWriter(&'static Mutex<Vec<u8>>);
+
+impl Write for CaptureWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        if std::env::var_os("TEST_LOG").is_some() {
+            std::io::stderr().write_all(bytes)?;
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Declares each listed `async fn(TestDb)` as two tests, `sqlite::<name>` and
+/// `postgres::<name>`, so the contract is written once and runs on both backends.
+macro_rules! contract_tests {
+    ($($name:ident),+ $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name(crate::helpers::TestDb::sqlite().await).await;
+                }
+            )+
+        }
+
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    if let Some(db) = crate::helpers::TestDb::postgres().await {
+                        super::$name(db).await;
+                    }
+                }
+            )+
+        }
+    };
+}
+pub(crate) use contract_tests;
