@@ -6,11 +6,11 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::domain::progress::{self, TransitionRequest};
 use crate::domain::{
-    AccessToken, Actor, Case, CaseId, CaseKind, CouncilProfile, DenouncerIdentity, IdentityAccess,
-    NewCase, StaffId,
+    AccessToken, Actor, Case, CaseId, CaseKind, CouncilProfile, DenouncerIdentity, EventKind,
+    IdentityAccess, NewCase, NewEvent, Publication, StaffId,
 };
 use crate::error::{DomainError, Error};
-use crate::storage::{CaseRecord, CreatedCase, ProgressChange, Store};
+use crate::storage::{CaseRecord, CreatedCase, ProgressChange, PublicationChange, Store};
 
 /// The hub: the council profile, the store and the clock, shared by every transport.
 #[derive(Debug, Clone)]
@@ -165,6 +165,37 @@ impl Hub {
                 event,
             })
             .await
+    }
+
+    /// Publishes a case on the portal with a redacted title and excerpt written by staff.
+    pub async fn publish_case(
+        &self,
+        id: CaseId,
+        staff: StaffId,
+        public_title: &str,
+        public_summary: &str,
+    ) -> Result<Case, Error> {
+        self.active_staff(staff).await?;
+        let case = self.store.get_case(id).await?;
+        let publication = Publication::new(&case, public_title, public_summary, self.clock.now())?;
+        let event = NewEvent {
+            kind: EventKind::Published,
+            actor: Actor::Staff(staff),
+            from: None,
+            to: None,
+            note: None,
+        };
+        let case = self
+            .store
+            .update_case_publication(PublicationChange {
+                case_id: id,
+                expected_version: case.version,
+                publication: Some(publication),
+                event,
+            })
+            .await?;
+        tracing::info!(case.id = id.0, case.code = %case.code, "case {} published", case.code);
+        Ok(case)
     }
 
     /// Reads a denouncer's identity for a staff member holding the role; the read is audited.

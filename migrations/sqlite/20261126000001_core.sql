@@ -44,6 +44,7 @@ CREATE TABLE cases (
     channel             TEXT    NOT NULL,
     citizen_name        TEXT,
     publication_consent BOOLEAN NOT NULL,
+    source_ref          TEXT UNIQUE,
     published           BOOLEAN NOT NULL,
     complex             BOOLEAN NOT NULL,
     remote_area         BOOLEAN NOT NULL,
@@ -60,6 +61,9 @@ CREATE TABLE cases (
     council_due         TEXT,
     council_paused_on   TEXT,
     statutory_due       TEXT,
+    public_title        TEXT,
+    public_summary      TEXT,
+    published_at        INTEGER,
     extensions          INTEGER NOT NULL,
     version             INTEGER NOT NULL,
     created_at          INTEGER NOT NULL,
@@ -68,6 +72,7 @@ CREATE TABLE cases (
 
 CREATE INDEX cases_received_at ON cases (received_at DESC, id DESC);
 CREATE INDEX cases_status ON cases (status);
+CREATE INDEX cases_published ON cases (published, published_at DESC);
 
 CREATE TABLE case_contacts (
     case_id  INTEGER NOT NULL REFERENCES cases (id) ON DELETE CASCADE,

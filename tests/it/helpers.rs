@@ -162,6 +162,7 @@ pub(crate) fn petition() -> NewCase {
         complex: false,
         remote_area: false,
         denouncer: None,
+        source_ref: None,
     }
 }
 

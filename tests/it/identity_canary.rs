@@ -44,6 +44,7 @@ pub(crate) fn denunciation() -> NewCase {
                 address: EMAIL.to_owned(),
             }),
         }),
+        source_ref: None,
     }
 }
 

@@ -28,6 +28,9 @@ contract_tests!(
     a_second_complaint_links_to_the_first,
     listing_filters_published_cases_and_leaves_out_denunciations,
     migrations_apply_once_and_reopen_cleanly,
+    publishing_needs_consent_and_never_takes_a_denunciation,
+    a_replayed_submission_makes_no_second_case,
+    counts_by_status_leave_out_denunciations_when_asked,
 );
 
 fn d(s: &str) -> NaiveDate {
@@ -565,4 +568,160 @@ async fn migrations_apply_once_and_reopen_cleanly(db: TestDb) {
     // Assert: the data is there and the counter continues.
     assert_eq!(reopened.get_case_by_code(&code).await.unwrap().code, code);
     reopened.ping().await.unwrap();
+}
+
+async fn publishing_needs_consent_and_never_takes_a_denunciation(db: TestDb) {
+    // Arrange
+    let (hub, _clock) = hub_on(&db).await;
+    let secretary = hub
+        .store()
+        .add_staff(staff("nga.ly", &[Role::Secretary]))
+        .await
+        .unwrap();
+    let consenting = hub.submit_case(petition()).await.unwrap().case;
+    let mut private = petition();
+    private.publication_consent = false;
+    let private = hub.submit_case(private).await.unwrap().case;
+    let denunciation = hub
+        .submit_case(crate::identity_canary::denunciation())
+        .await
+        .unwrap()
+        .case;
+
+    // Act
+    let published = hub
+        .publish_case(
+            consenting.id,
+            secretary.id,
+            "Sửa đèn chiếu sáng ngõ 12",
+            "Cử tri phản ánh đèn ngõ hỏng.",
+        )
+        .await
+        .unwrap();
+    let refused_private = hub
+        .publish_case(private.id, secretary.id, "Tiêu đề", "Tóm tắt")
+        .await;
+    let refused_denunciation = hub
+        .publish_case(denunciation.id, secretary.id, "Tiêu đề", "Tóm tắt")
+        .await;
+    let public_list = hub
+        .store()
+        .list_cases(&CaseFilter {
+            published: Some(true),
+            exclude_to_cao: true,
+            ..CaseFilter::default()
+        })
+        .await
+        .unwrap();
+
+    // Assert
+    let copy = published.publication.as_ref().expect("public copy");
+    assert_eq!(copy.title, "Sửa đèn chiếu sáng ngõ 12");
+    assert_eq!(copy.published_at, morning());
+    assert_eq!(published.version, consenting.version + 1);
+    assert!(matches!(
+        refused_private,
+        Err(Error::Domain(DomainError::Forbidden(_)))
+    ));
+    assert!(matches!(
+        refused_denunciation,
+        Err(Error::Domain(DomainError::Forbidden(_)))
+    ));
+    assert_eq!(public_list, vec![published.clone()]);
+    let last = hub
+        .store()
+        .get_timeline(published.id)
+        .await
+        .unwrap()
+        .pop()
+        .unwrap();
+    assert_eq!(last.kind, EventKind::Published);
+    // Even a caller that skips the domain check cannot publish a denunciation.
+    let forced = hub
+        .store()
+        .update_case_publication(hdnd_hub::storage::PublicationChange {
+            case_id: denunciation.id,
+            expected_version: denunciation.version,
+            publication: published.publication.clone(),
+            event: last.clone().into_new(),
+        })
+        .await;
+    assert!(matches!(forced, Err(Error::Conflict(_))));
+    assert!(
+        hub.store()
+            .get_case(denunciation.id)
+            .await
+            .unwrap()
+            .publication
+            .is_none()
+    );
+}
+
+async fn a_replayed_submission_makes_no_second_case(db: TestDb) {
+    // Arrange
+    let (hub, _clock) = hub_on(&db).await;
+    let mut case = petition();
+    case.source_ref = Some("telegram:update:1001".to_owned());
+
+    // Act
+    let first = hub.submit_case(case.clone()).await.unwrap().case;
+    let replay = hub.submit_case(case).await;
+
+    // Assert
+    assert!(matches!(replay, Err(Error::Conflict(m)) if m.contains("telegram:update:1001")));
+    assert_eq!(
+        hub.store()
+            .get_case_by_source_ref("telegram:update:1001")
+            .await
+            .unwrap(),
+        first
+    );
+    assert_eq!(
+        hub.store()
+            .count_cases(&CaseFilter::default())
+            .await
+            .unwrap(),
+        1
+    );
+    // The rolled-back replay used no case number.
+    let next = hub.submit_case(petition()).await.unwrap().case;
+    assert_eq!(next.code.as_str(), "HB.20261126.0002");
+}
+
+async fn counts_by_status_leave_out_denunciations_when_asked(db: TestDb) {
+    // Arrange
+    let (hub, _clock) = hub_on(&db).await;
+    let clerk = hub
+        .store()
+        .add_staff(staff("quan.do", &[Role::Intake]))
+        .await
+        .unwrap();
+    let a = hub.submit_case(petition()).await.unwrap().case;
+    hub.submit_case(petition()).await.unwrap();
+    hub.submit_case(crate::identity_canary::denunciation())
+        .await
+        .unwrap();
+    hub.transition(
+        a.id,
+        TransitionRequest::to(Status::Accepted, Actor::Staff(clerk.id)),
+    )
+    .await
+    .unwrap();
+
+    // Act
+    let public = hub.store().count_cases_by_status(true).await.unwrap();
+    let all = hub.store().count_cases_by_status(false).await.unwrap();
+
+    // Assert
+    let get = |counts: &[(Status, i64)], s: Status| {
+        counts.iter().find(|(x, _)| *x == s).map_or(0, |c| c.1)
+    };
+    assert_eq!(get(&public, Status::Received), 1);
+    assert_eq!(get(&public, Status::Accepted), 1);
+    assert_eq!(get(&all, Status::Received), 2);
+    let filter = CaseFilter {
+        exclude_to_cao: true,
+        ..CaseFilter::default()
+    };
+    assert_eq!(hub.store().count_cases(&filter).await.unwrap(), 2);
 }

@@ -203,6 +203,9 @@ pub struct NewCase {
     pub remote_area: bool,
     /// Required for `to_cao`, absent otherwise: stored apart, behind a capability.
     pub denouncer: Option<DenouncerIdentity>,
+    /// What identifies the submission at its source (a Telegram update, an email's Message-ID,
+    /// a demo key): unique, so a replayed submission makes no second case.
+    pub source_ref: Option<String>,
 }
 
 // Written by hand so that a `?new_case` in a log line shows no personal data.
@@ -216,6 +219,7 @@ impl fmt::Debug for NewCase {
             .field("category", &self.category)
             .field("contacts", &self.contacts.len())
             .field("attachments", &self.attachments.len())
+            .field("source_ref", &self.source_ref)
             .finish_non_exhaustive()
     }
 }
@@ -246,6 +250,9 @@ impl NewCase {
     pub fn validate(mut self) -> Result<NewCase, DomainError> {
         self.title = clean_text("title", &self.title, MAX_TITLE_CHARS, false)?;
         self.content = clean_text("content", &self.content, MAX_CONTENT_CHARS, true)?;
+        if let Some(source) = &self.source_ref {
+            self.source_ref = Some(clean_text("source_ref", source, 500, true)?);
+        }
         if let Some(name) = &self.citizen_name {
             self.citizen_name = Some(clean_text("citizen_name", name, 200, true)?);
         }
@@ -328,6 +335,42 @@ pub struct CaseProgress {
     pub extensions: u32,
 }
 
+/// The public copy of a case: a redacted title and excerpt written by staff. The official
+/// answer, when there is one, is shown beside it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publication {
+    pub title: String,
+    pub summary: String,
+    pub published_at: DateTime<Utc>,
+}
+
+impl Publication {
+    /// Checks that `case` may be published at all, and cleans the texts.
+    pub fn new(
+        case: &Case,
+        title: &str,
+        summary: &str,
+        at: DateTime<Utc>,
+    ) -> Result<Publication, DomainError> {
+        if case.kind == CaseKind::ToCao {
+            return Err(DomainError::Forbidden(
+                "a denunciation is never published".to_owned(),
+            ));
+        }
+        if !case.publication_consent {
+            return Err(DomainError::Forbidden(format!(
+                "the citizen of case {} did not consent to publication",
+                case.code
+            )));
+        }
+        Ok(Publication {
+            title: clean_text("public_title", title, MAX_TITLE_CHARS, true)?,
+            summary: clean_text("public_summary", summary, 5_000, true)?,
+            published_at: at,
+        })
+    }
+}
+
 /// A stored case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Case {
@@ -345,9 +388,11 @@ pub struct Case {
     pub contacts: Vec<ContactPoint>,
     pub attachments: Vec<Attachment>,
     pub publication_consent: bool,
-    pub published: bool,
+    /// The public copy, once staff published the case.
+    pub publication: Option<Publication>,
     pub complex: bool,
     pub remote_area: bool,
+    pub source_ref: Option<String>,
     pub received_at: DateTime<Utc>,
     /// The council-local date of receipt: day 0 of the council clock.
     pub received_on: NaiveDate,
@@ -378,6 +423,7 @@ mod tests {
             complex: false,
             remote_area: false,
             denouncer: None,
+            source_ref: None,
         }
     }
 

@@ -16,7 +16,7 @@ pub use audit::AuditEntry;
 pub use calendar::{DayCount, WorkCalendar, YearCalendar};
 pub use case::{
     Attachment, Case, CaseCode, CaseId, CaseKind, CaseProgress, ComplaintRound, ContactKind,
-    ContactPoint, NewCase, SourceChannel,
+    ContactPoint, NewCase, Publication, SourceChannel,
 };
 pub use identity::{DenouncerIdentity, IdentityAccess};
 pub use profile::{CouncilLevel, CouncilProfile, ProfileError};

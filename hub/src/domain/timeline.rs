@@ -17,6 +17,8 @@ named_enum!(
         StatusChanged => "status_changed", "Chuyển trạng thái";
         Reopened => "reopened", "Mở lại";
         DeadlineExtended => "deadline_extended", "Gia hạn";
+        Published => "published", "Công khai";
+        Unpublished => "unpublished", "Thôi công khai";
     }
 );
 
@@ -64,6 +66,19 @@ pub struct TimelineEvent {
     pub from: Option<Status>,
     pub to: Option<Status>,
     pub note: Option<String>,
+}
+
+impl TimelineEvent {
+    /// The event as it would be appended again.
+    pub fn into_new(self) -> NewEvent {
+        NewEvent {
+            kind: self.kind,
+            actor: self.actor,
+            from: self.from,
+            to: self.to,
+            note: self.note,
+        }
+    }
 }
 
 impl fmt::Display for Actor {

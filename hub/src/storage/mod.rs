@@ -20,7 +20,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use crate::clock::Clock;
 use crate::domain::{
     AccessToken, AuditEntry, Case, CaseCode, CaseId, CaseKind, CaseProgress, DenouncerIdentity,
-    IdentityAccess, NewCase, NewEvent, NewStaff, Staff, StaffId, Status, TimelineEvent,
+    IdentityAccess, NewCase, NewEvent, NewStaff, Publication, Staff, StaffId, Status,
+    TimelineEvent,
 };
 use crate::error::Error;
 
@@ -64,6 +65,16 @@ pub struct ProgressChange {
     pub event: NewEvent,
 }
 
+/// Publishing or withdrawing the public copy of a case.
+#[derive(Debug, Clone)]
+pub struct PublicationChange {
+    pub case_id: CaseId,
+    pub expected_version: i64,
+    /// `None` withdraws the public copy.
+    pub publication: Option<Publication>,
+    pub event: NewEvent,
+}
+
 /// Which cases to list, newest first.
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
@@ -84,6 +95,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// The clock the store stamps rows with.
     fn clock(&self) -> &Arc<dyn Clock>;
 
+    /// The same database, stamping rows with another clock (demo data is dated in the past).
+    fn with_clock(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store>;
+
     /// Answers if the database does.
     async fn ping(&self) -> Result<(), Error>;
 
@@ -98,12 +112,24 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn get_case(&self, id: CaseId) -> Result<Case, Error>;
     async fn get_case_by_code(&self, code: &CaseCode) -> Result<Case, Error>;
     async fn get_case_by_token(&self, token: &AccessToken) -> Result<Case, Error>;
+    async fn get_case_by_source_ref(&self, source_ref: &str) -> Result<Case, Error>;
+    /// A page of cases, newest first (`limit` 0 means 100).
     async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<Case>, Error>;
+    /// How many cases the filter matches, ignoring limit and offset.
+    async fn count_cases(&self, filter: &CaseFilter) -> Result<i64, Error>;
+    /// The number of cases in each status.
+    async fn count_cases_by_status(
+        &self,
+        exclude_to_cao: bool,
+    ) -> Result<Vec<(Status, i64)>, Error>;
 
     /// Applies a progress change with its timeline event, `UPDATE … WHERE id = ? AND status = ?
     /// AND version = ?`: of two racing changes exactly one wins, the other gets
     /// [`Error::Conflict`].
     async fn update_case_progress(&self, change: ProgressChange) -> Result<Case, Error>;
+    /// Publishes or withdraws a case's public copy, with its timeline event; never a
+    /// denunciation, whatever the caller checked.
+    async fn update_case_publication(&self, change: PublicationChange) -> Result<Case, Error>;
     async fn get_timeline(&self, case: CaseId) -> Result<Vec<TimelineEvent>, Error>;
 
     /// Reads a denouncer's identity and writes the audit row in the same transaction.

@@ -13,8 +13,22 @@ macro_rules! case_select {
                channel, citizen_name, publication_consent, published, complex, remote_area,
                received_at, received_on, status, accepted_on, forwarded_on, forwarded_unit,
                unit_accepted_on, assignee_id, answer, closed_on, council_due, council_paused_on,
-               statutory_due, extensions, version, updated_at
+               statutory_due, extensions, version, updated_at, source_ref, public_title,
+               public_summary, published_at
         FROM cases
+        "#
+    };
+}
+
+/// The WHERE clause of [`CaseFilter`], binding kind, status, published and exclude_to_cao
+/// as `$1`–`$4`.
+macro_rules! case_filter {
+    () => {
+        r#"
+        WHERE ($1 IS NULL OR kind = $1)
+          AND ($2 IS NULL OR status = $2)
+          AND ($3 IS NULL OR published = $3)
+          AND ($4 = FALSE OR kind <> 'to_cao')
         "#
     };
 }
@@ -42,11 +56,13 @@ macro_rules! sql_store {
         use crate::domain::{
             AccessToken, Actor, ActorKind, Attachment, AuditEntry, Case, CaseCode, CaseId,
             CaseProgress, ContactKind, ContactPoint, DenouncerIdentity, EventKind,
-            IdentityAccess, NewEvent, NewStaff, Staff, StaffId, Status, TimelineEvent,
+            IdentityAccess, NewEvent, NewStaff, Publication, Staff, StaffId, Status,
+            TimelineEvent,
         };
         use crate::error::Error;
         use crate::storage::{
-            Backend, CaseFilter, CaseRecord, CreatedCase, DbTime, ProgressChange, Store, corrupt,
+            Backend, CaseFilter, CaseRecord, CreatedCase, DbTime, ProgressChange,
+            PublicationChange, Store, corrupt,
         };
 
         type DbRow = <$Db as Database>::Row;
@@ -101,9 +117,23 @@ macro_rules! sql_store {
                 contacts,
                 attachments,
                 publication_consent: row.try_get("publication_consent")?,
-                published: row.try_get("published")?,
+                publication: match (
+                    row.try_get::<bool, _>("published")?,
+                    row.try_get::<Option<String>, _>("public_title")?,
+                    row.try_get::<Option<String>, _>("public_summary")?,
+                    row.try_get::<Option<DbTime>, _>("published_at")?,
+                ) {
+                    (true, Some(title), Some(summary), Some(at)) => Some(Publication {
+                        title,
+                        summary,
+                        published_at: at.0,
+                    }),
+                    (false, ..) => None,
+                    _ => return Err(corrupt("cases: a published case lacks its public copy")),
+                },
                 complex: row.try_get("complex")?,
                 remote_area: row.try_get("remote_area")?,
+                source_ref: row.try_get("source_ref")?,
                 received_at: row.try_get::<DbTime, _>("received_at")?.0,
                 received_on: row.try_get("received_on")?,
                 progress: CaseProgress {
@@ -277,6 +307,13 @@ macro_rules! sql_store {
                 &self.clock
             }
 
+            fn with_clock(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
+                Arc::new(Self {
+                    pool: self.pool.clone(),
+                    clock,
+                })
+            }
+
             async fn ping(&self) -> Result<(), Error> {
                 sqlx::query("SELECT 1").execute(&self.pool).await?;
                 Ok(())
@@ -382,9 +419,9 @@ macro_rules! sql_store {
                         code, access_token_hash, kind, complaint_round, first_case_id, title, content,
                         area, category, channel, citizen_name, publication_consent, published,
                         complex, remote_area, received_at, received_on, status, council_due,
-                        extensions, version, created_at, updated_at)
+                        extensions, version, created_at, updated_at, source_ref)
                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, FALSE,
-                            $13, $14, $15, $16, $17, $18, 0, 1, $19, $19)
+                            $13, $14, $15, $16, $17, $18, 0, 1, $19, $19, $20)
                     RETURNING id
                     "#,
                 )
@@ -407,8 +444,15 @@ macro_rules! sql_store {
                 .bind(progress.status.as_str())
                 .bind(progress.council_due)
                 .bind(now)
+                .bind(case.source_ref.as_deref())
                 .fetch_one(&mut *tx)
-                .await?
+                .await
+                .map_err(|e| match (Error::from(e), &case.source_ref) {
+                    (Error::Conflict(_), Some(source)) => {
+                        Error::Conflict(format!("a case from `{source}` is already stored"))
+                    }
+                    (other, _) => other,
+                })?
                 .try_get("id")?;
                 insert_contacts(
                     &mut tx,
@@ -497,20 +541,56 @@ macro_rules! sql_store {
                 fetch_case(&mut conn, CaseId(id)).await
             }
 
-            async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<Case>, Error> {
+            async fn get_case_by_source_ref(&self, source_ref: &str) -> Result<Case, Error> {
                 let mut conn = self.pool.acquire().await?;
-                let ids: Vec<i64> = sqlx::query(
+                let id: i64 = sqlx::query("SELECT id FROM cases WHERE source_ref = $1")
+                    .bind(source_ref)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .ok_or(Error::NotFound("case"))?
+                    .try_get("id")?;
+                fetch_case(&mut conn, CaseId(id)).await
+            }
+
+            async fn count_cases(&self, filter: &CaseFilter) -> Result<i64, Error> {
+                let row = sqlx::query(concat!("SELECT COUNT(*) AS n FROM cases", case_filter!()))
+                    .bind(filter.kind.map(|k| k.as_str()))
+                    .bind(filter.status.map(Status::as_str))
+                    .bind(filter.published)
+                    .bind(filter.exclude_to_cao)
+                    .fetch_one(&self.pool)
+                    .await?;
+                Ok(row.try_get("n")?)
+            }
+
+            async fn count_cases_by_status(&self, exclude_to_cao: bool) -> Result<Vec<(Status, i64)>, Error> {
+                sqlx::query(
                     r#"
-                    SELECT id
+                    SELECT status, COUNT(*) AS n
                     FROM cases
-                    WHERE ($1 IS NULL OR kind = $1)
-                      AND ($2 IS NULL OR status = $2)
-                      AND ($3 IS NULL OR published = $3)
-                      AND ($4 = FALSE OR kind <> 'to_cao')
-                    ORDER BY received_at DESC, id DESC
-                    LIMIT $5 OFFSET $6
+                    WHERE ($1 = FALSE OR kind <> 'to_cao')
+                    GROUP BY status
+                    ORDER BY status
                     "#,
                 )
+                .bind(exclude_to_cao)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|row| Ok((parse(row, "status")?, row.try_get("n")?)))
+                .collect()
+            }
+
+            async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<Case>, Error> {
+                let mut conn = self.pool.acquire().await?;
+                let ids: Vec<i64> = sqlx::query(concat!(
+                    "SELECT id FROM cases",
+                    case_filter!(),
+                    r#"
+                    ORDER BY received_at DESC, id DESC
+                    LIMIT $5 OFFSET $6
+                    "#
+                ))
                 .bind(filter.kind.map(|k| k.as_str()))
                 .bind(filter.status.map(Status::as_str))
                 .bind(filter.published)
@@ -570,6 +650,43 @@ macro_rules! sql_store {
                     return Err(Error::Conflict(format!(
                         "case {} changed meanwhile (now `{}`, version {}); reload it and try again",
                         current.code, current.progress.status, current.version
+                    )));
+                }
+                insert_event(&mut tx, change.case_id, now, &change.event).await?;
+                let case = fetch_case(&mut tx, change.case_id).await?;
+                tx.commit().await?;
+                Ok(case)
+            }
+
+            async fn update_case_publication(&self, change: PublicationChange) -> Result<Case, Error> {
+                let now = DbTime(self.clock.now());
+                let public = change.publication.as_ref();
+                let mut tx = self.begin_write().await?;
+                let updated = sqlx::query(
+                    r#"
+                    UPDATE cases
+                    SET published = $1, public_title = $2, public_summary = $3, published_at = $4,
+                        version = version + 1, updated_at = $5
+                    WHERE id = $6
+                      AND version = $7
+                      AND kind <> 'to_cao'
+                    "#,
+                )
+                .bind(public.is_some())
+                .bind(public.map(|p| p.title.as_str()))
+                .bind(public.map(|p| p.summary.as_str()))
+                .bind(public.map(|p| DbTime(p.published_at)))
+                .bind(now)
+                .bind(change.case_id.0)
+                .bind(change.expected_version)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if updated == 0 {
+                    let current = fetch_case(&mut tx, change.case_id).await?;
+                    return Err(Error::Conflict(format!(
+                        "case {} changed meanwhile (version {}); reload it and try again",
+                        current.code, current.version
                     )));
                 }
                 insert_event(&mut tx, change.case_id, now, &change.event).await?;
