@@ -35,7 +35,7 @@ impl Hub {
         &self.store
     }
 
-    pub fn profile(&self) -> &CouncilProfile {
+    pub fn profile(&self) -> &Arc<CouncilProfile> {
         &self.profile
     }
 

@@ -3,12 +3,15 @@
 //! and CLI call. It knows no transport: no HTTP, no Telegram.
 
 pub mod clock;
+pub mod config;
 pub mod domain;
 pub mod error;
 pub mod hub;
 pub mod storage;
+pub mod toml_file;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, Error};
 pub use hub::Hub;
 pub use storage::{Backend, CaseFilter, CreatedCase, Store};
+pub mod demo;

@@ -178,7 +178,7 @@ pub(crate) fn staff(login: &str, roles: &[Role]) -> NewStaff {
         language: Language::Vi,
         contacts: vec![ContactPoint {
             kind: ContactKind::Email,
-            address: format!("{login}@example.gov.vn"),
+            address: format!("{login}@council.example"),
         }],
     }
 }

@@ -56,7 +56,7 @@ async fn staff_are_stored_and_a_taken_login_is_a_conflict(db: TestDb) {
     assert_eq!(minh.login, "minh.tran");
     assert_eq!(minh.lead, Some(lead.id));
     assert_eq!(minh.roles, vec![Role::Specialist, Role::Intake]);
-    assert_eq!(minh.contacts[0].address, "Minh.Tran@example.gov.vn");
+    assert_eq!(minh.contacts[0].address, "Minh.Tran@council.example");
     assert_eq!(store.get_staff_by_login("MINH.TRAN").await.unwrap(), minh);
     assert!(matches!(again, Err(Error::Conflict(m)) if m.contains("minh.tran")));
     assert_eq!(store.list_staff().await.unwrap().len(), 2);

@@ -1,1 +1,19 @@
-//! placeholder
+//! hdnd-web: the public portal and HTTP endpoints (axum + handlebars).
+//!
+//! Pages are rendered on the server, work without JavaScript and are in Vietnamese
+//! (`lang="vi"`). Public pages are built only from [`public::PublicCase`], the one place that
+//! decides what of a case the public may see.
+
+mod config;
+mod error;
+mod public;
+mod router;
+mod routes;
+mod state;
+mod views;
+
+pub use config::WebSettings;
+pub use error::WebError;
+pub use router::router;
+pub use state::AppState;
+pub use views::{ViewError, Views};

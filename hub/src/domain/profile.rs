@@ -4,13 +4,14 @@
 //! it is read from the council's own TOML file. An error names the file, the key and the line.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
-use std::fmt;
 use std::path::Path;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_spanned::Spanned;
+
+use crate::toml_file::{FileError, Locator};
 
 use super::calendar::{DayCount, WorkCalendar, YearCalendar};
 use super::deadline::{ClockRule, ClockStart, DeadlineTable, KindRule, StatutoryRule};
@@ -63,14 +64,7 @@ pub struct CouncilProfile {
 }
 
 /// A bad profile: which file, which key, which line, and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}: `{key}`: {message}")]
-pub struct ProfileError {
-    pub file: String,
-    pub key: String,
-    pub line: usize,
-    pub message: String,
-}
+pub type ProfileError = FileError;
 
 impl CouncilProfile {
     /// Reads and checks the profile at `path`.
@@ -93,11 +87,8 @@ impl CouncilProfile {
 
     /// Parses and checks a profile; `file` is only used in error messages.
     pub fn parse(file: &str, text: &str) -> Result<Self, ProfileError> {
-        let at = Locator { file, text };
-        let raw: RawProfile = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map_or(0, |s| s.start);
-            at.error(&at.key_at(offset), offset, e.message())
-        })?;
+        let at = Locator::new(file, text);
+        let raw: RawProfile = toml::from_str(text).map_err(|e| at.de_error(&e))?;
         raw.check(&at)
     }
 
@@ -128,74 +119,6 @@ impl CouncilProfile {
 
     pub fn unit(&self, code: &str) -> Option<&NamedCode> {
         self.units.iter().find(|u| u.code == code)
-    }
-}
-
-/// Turns byte offsets into lines and keys for error messages.
-struct Locator<'a> {
-    file: &'a str,
-    text: &'a str,
-}
-
-impl Locator<'_> {
-    fn line(&self, offset: usize) -> usize {
-        let offset = offset.min(self.text.len());
-        self.text[..offset].bytes().filter(|b| *b == b'\n').count() + 1
-    }
-
-    /// The dotted key of the line holding `offset`: the last table header above it plus the
-    /// key before `=` on that line.
-    fn key_at(&self, offset: usize) -> String {
-        let line_no = self.line(offset);
-        let mut table = String::new();
-        let mut key = String::new();
-        for (i, line) in self.text.lines().enumerate().take(line_no) {
-            let line = line.trim();
-            if line.starts_with('[') {
-                table = line
-                    .trim_matches(|c| c == '[' || c == ']')
-                    .trim()
-                    .to_owned();
-                key.clear();
-            } else if i + 1 == line_no {
-                if let Some((k, _)) = line.split_once('=') {
-                    key = k.trim().to_owned();
-                }
-            }
-        }
-        match (table.is_empty(), key.is_empty()) {
-            (true, _) => key,
-            (false, true) => table,
-            (false, false) => format!("{table}.{key}"),
-        }
-    }
-
-    fn error(&self, key: &str, offset: usize, message: impl fmt::Display) -> ProfileError {
-        ProfileError {
-            file: self.file.to_owned(),
-            key: key.to_owned(),
-            line: self.line(offset),
-            message: message.to_string(),
-        }
-    }
-
-    fn spanned<T>(
-        &self,
-        key: &str,
-        value: &Spanned<T>,
-        message: impl fmt::Display,
-    ) -> ProfileError {
-        self.error(key, value.span().start, message)
-    }
-
-    fn date(&self, key: &str, value: &Spanned<String>) -> Result<NaiveDate, ProfileError> {
-        NaiveDate::parse_from_str(value.get_ref(), "%Y-%m-%d").map_err(|_| {
-            self.spanned(
-                key,
-                value,
-                format!("`{}` is not a real date (YYYY-MM-DD)", value.get_ref()),
-            )
-        })
     }
 }
 
@@ -325,7 +248,7 @@ impl RawProfile {
             let mut seen = HashSet::new();
             for item in list {
                 if item.code.trim().is_empty() || !seen.insert(item.code.as_str()) {
-                    let offset = at.text.find(&format!("\"{}\"", item.code)).unwrap_or(0);
+                    let offset = at.text().find(&format!("\"{}\"", item.code)).unwrap_or(0);
                     return Err(at.error(
                         name,
                         offset,
@@ -409,7 +332,7 @@ fn check_calendar(
             .intersection(&calendar.extra_working_days)
             .collect();
         if let Some(day) = both.first() {
-            let offset = at.text.find(&day.to_string()).unwrap_or(0);
+            let offset = at.text().find(&day.to_string()).unwrap_or(0);
             return Err(at.error(
                 &key,
                 offset,
@@ -469,9 +392,9 @@ impl RawKindRule {
                 .filter(|d| *d.get_ref() > 0)
                 .ok_or_else(|| {
                     let offset = at
-                        .text
+                        .text()
                         .find(&format!("[{key}]"))
-                        .or_else(|| at.text.find(&format!("[deadlines.{kind}]")))
+                        .or_else(|| at.text().find(&format!("[deadlines.{kind}]")))
                         .unwrap_or(0);
                     at.error(
                         &format!("{key}.days"),
@@ -569,11 +492,7 @@ mod tests {
             err.line,
             line_of(DEMO_PROFILE, "days = 10, count = \"calendar\"")
         );
-        assert!(
-            err.key.starts_with("deadlines.khieu_nai_lan_1"),
-            "{}",
-            err.key
-        );
+        assert_eq!(err.key, "deadlines.khieu_nai_lan_1.council");
     }
 
     #[test]

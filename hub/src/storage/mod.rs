@@ -13,11 +13,13 @@ mod sqlite;
 mod time;
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::clock::Clock;
+use crate::config::DatabaseSettings;
 use crate::domain::{
     AccessToken, AuditEntry, Case, CaseCode, CaseId, CaseKind, CaseProgress, DenouncerIdentity,
     IdentityAccess, NewCase, NewEvent, NewStaff, Publication, Staff, StaffId, Status,
@@ -143,13 +145,27 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn list_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, Error>;
 }
 
-/// Opens the database named by `url` (`sqlite:…` or `postgres:…`), creating a SQLite file and
-/// its folder if missing, and applies the migrations.
+/// Opens the database named by `url` with the default settings; see [`open_with`].
 pub async fn open(url: &str, clock: Arc<dyn Clock>) -> Result<Arc<dyn Store>, Error> {
+    let settings = DatabaseSettings {
+        url: url.to_owned(),
+        ..DatabaseSettings::default()
+    };
+    open_with(&settings, clock).await
+}
+
+/// Opens the database (`sqlite:…` or `postgres:…`), creating a SQLite file and its folder if
+/// missing, and applies the migrations.
+pub async fn open_with(
+    settings: &DatabaseSettings,
+    clock: Arc<dyn Clock>,
+) -> Result<Arc<dyn Store>, Error> {
+    let url = settings.url.as_str();
+    let timeout = Duration::from_secs(settings.connect_timeout_secs.max(1));
     if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-        Ok(Arc::new(PgStore::open(url, clock).await?))
+        Ok(Arc::new(PgStore::open(url, clock, timeout).await?))
     } else if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url, clock).await?))
+        Ok(Arc::new(SqliteStore::open(url, clock, timeout).await?))
     } else {
         Err(Error::Domain(crate::error::DomainError::invalid(
             "database.url",

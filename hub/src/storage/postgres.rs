@@ -1,7 +1,9 @@
 //! The PostgreSQL store: for scale, and for several hub instances on one database.
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{PgPool, Postgres, Transaction};
+use std::time::Duration;
+
+use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
 
 /// The store on a PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -15,10 +17,18 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgre
 impl PgStore {
     /// Connects and migrates; sqlx holds an advisory lock while migrating, so instances
     /// starting together apply each migration once.
-    pub async fn open(url: &str, clock: Arc<dyn Clock>) -> Result<Self, Error> {
+    pub async fn open(url: &str, clock: Arc<dyn Clock>, timeout: Duration) -> Result<Self, Error> {
         let options = PgConnectOptions::from_str(url)?;
+        // One direct connection first: the pool retries a refused connection until its
+        // timeout and then reports only that it timed out; this reports why.
+        match tokio::time::timeout(timeout, PgConnection::connect_with(&options)).await {
+            Ok(Ok(conn)) => conn.close().await?,
+            Ok(Err(e)) => return Err(e.into()),
+            Err(_) => return Err(Error::Database(sqlx::Error::PoolTimedOut)),
+        }
         let pool = PgPoolOptions::new()
             .max_connections(10)
+            .acquire_timeout(timeout)
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;

@@ -17,7 +17,7 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite"
 
 impl SqliteStore {
     /// Opens (creating if missing) the database file and its folder, and migrates it.
-    pub async fn open(url: &str, clock: Arc<dyn Clock>) -> Result<Self, Error> {
+    pub async fn open(url: &str, clock: Arc<dyn Clock>, timeout: Duration) -> Result<Self, Error> {
         // The pragmas live in the connect options, not in migrations, so that every pooled
         // connection gets them: WAL for readers beside the writer, NORMAL sync (safe with WAL),
         // a busy timeout instead of instant SQLITE_BUSY, and foreign keys.
@@ -39,6 +39,7 @@ impl SqliteStore {
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
+            .acquire_timeout(timeout)
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;

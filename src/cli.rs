@@ -1,0 +1,82 @@
+//! The command line.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+/// hdnd — cổng tiếp nhận, trả lời ý kiến cử tri và trung tâm thông báo của Hội đồng nhân dân.
+#[derive(Debug, Parser)]
+#[command(name = "hdnd", version, about, long_about = None)]
+pub(crate) struct Cli {
+    /// Tệp cấu hình (mặc định: config/hdnd.toml nếu có).
+    #[arg(long, global = true, env = "HDND_CONFIG", value_name = "FILE")]
+    pub(crate) config: Option<PathBuf>,
+
+    /// Cổng web, thay cho web.port (0: hệ thống tự chọn).
+    #[arg(long, global = true, value_name = "PORT")]
+    pub(crate) port: Option<u16>,
+
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Chạy dịch vụ: áp dụng migrations, rồi phục vụ cổng thông tin (mặc định).
+    Serve,
+    /// Áp dụng migrations cho cơ sở dữ liệu rồi thoát.
+    Migrate,
+    /// Nạp dữ liệu mẫu (chạy lại nhiều lần vẫn an toàn).
+    SeedDemo,
+    /// Quản lý tài khoản cán bộ.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Kiểm tra cấu hình.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum StaffCommand {
+    /// Thêm một cán bộ.
+    Add(StaffAdd),
+    /// Liệt kê cán bộ.
+    List,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StaffAdd {
+    /// Tên đăng nhập (a-z, 0-9, '.', '_', '-').
+    #[arg(long)]
+    pub(crate) login: String,
+    /// Họ và tên.
+    #[arg(long)]
+    pub(crate) name: String,
+    /// Vai trò, có thể lặp lại: admin, tiep_nhan, chuyen_vien, thu_ky, dai_bieu, lanh_dao, giai_quyet_to_cao.
+    #[arg(long = "role", required = true)]
+    pub(crate) roles: Vec<String>,
+    /// Đơn vị công tác.
+    #[arg(long)]
+    pub(crate) unit: Option<String>,
+    /// Tên đăng nhập của lãnh đạo trực tiếp.
+    #[arg(long)]
+    pub(crate) lead: Option<String>,
+    /// Thư điện tử.
+    #[arg(long)]
+    pub(crate) email: Option<String>,
+    /// Mã chat Telegram.
+    #[arg(long)]
+    pub(crate) telegram: Option<String>,
+    /// Múi giờ IANA (mặc định: múi giờ của Hội đồng).
+    #[arg(long)]
+    pub(crate) time_zone: Option<String>,
+    /// Ngôn ngữ: vi hoặc en.
+    #[arg(long, default_value = "vi")]
+    pub(crate) language: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ConfigCommand {
+    /// Đọc cấu hình, hồ sơ Hội đồng và giao diện; báo lỗi kèm tệp, khóa và dòng.
+    Check,
+}

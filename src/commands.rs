@@ -1,0 +1,170 @@
+//! The short-lived commands: migrate, seed-demo, staff, config check; and the wiring they share
+//! with `serve`.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use hdnd_hub::domain::{ContactKind, ContactPoint, CouncilProfile, Language, NewStaff, Role};
+use hdnd_hub::{Hub, SystemClock};
+use hdnd_web::Views;
+
+use crate::cli::{StaffAdd, StaffCommand};
+use crate::settings::{Settings, SettingsError};
+
+/// The council profile named in the settings, or the built-in demo profile.
+pub(crate) fn load_profile(settings: &Settings) -> Result<CouncilProfile, SettingsError> {
+    match &settings.council.profile {
+        Some(path) => Ok(CouncilProfile::load(path)?),
+        None => Ok(CouncilProfile::demo()),
+    }
+}
+
+/// Checks everything that needs no database first, so that a bad setting stops the process
+/// before anything is written; then opens (and migrates) the store.
+pub(crate) async fn open_hub(settings: &Settings) -> anyhow::Result<(Hub, Arc<Views>)> {
+    let profile = load_profile(settings)?;
+    let views =
+        Views::load(Some(&settings.templates.dir)).context("the web templates do not compile")?;
+    let store = hdnd_hub::storage::open_with(&settings.database, Arc::new(SystemClock))
+        .await
+        .with_context(|| {
+            format!(
+                "cannot open the database {}",
+                settings.database.redacted_url()
+            )
+        })?;
+    tracing::info!(
+        db.url = %settings.database.redacted_url(),
+        council.name = %profile.name,
+        "database {} ready",
+        settings.database.redacted_url()
+    );
+    Ok((Hub::new(store, Arc::new(profile)), Arc::new(views)))
+}
+
+pub(crate) async fn migrate(settings: &Settings) -> anyhow::Result<()> {
+    open_hub(settings).await?;
+    println!(
+        "Đã áp dụng migrations cho {}.",
+        settings.database.redacted_url()
+    );
+    Ok(())
+}
+
+pub(crate) async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
+    let (hub, _) = open_hub(settings).await?;
+    let report = hdnd_hub::demo::seed(&hub)
+        .await
+        .context("cannot seed the demo data")?;
+    println!(
+        "Dữ liệu mẫu: thêm {} cán bộ và {} hồ sơ (phần đã có được giữ nguyên).",
+        report.staff_added, report.cases_added
+    );
+    Ok(())
+}
+
+pub(crate) async fn staff(settings: &Settings, command: StaffCommand) -> anyhow::Result<()> {
+    let (hub, _) = open_hub(settings).await?;
+    match command {
+        StaffCommand::Add(args) => {
+            let new = new_staff(&hub, args).await?;
+            let staff = hub.store().add_staff(new).await?;
+            println!(
+                "Đã thêm cán bộ #{} {} ({}).",
+                staff.id, staff.login, staff.display_name
+            );
+        }
+        StaffCommand::List => {
+            for s in hub.store().list_staff().await? {
+                let roles: Vec<_> = s.roles.iter().map(|r| r.as_str()).collect();
+                println!(
+                    "#{:<4} {:<20} {:<28} {}",
+                    s.id,
+                    s.login,
+                    s.display_name,
+                    roles.join(",")
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+async fn new_staff(hub: &Hub, args: StaffAdd) -> anyhow::Result<NewStaff> {
+    let roles = args
+        .roles
+        .iter()
+        .map(|r| r.parse::<Role>())
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| {
+            let known: Vec<_> = Role::ALL.iter().map(|r| r.as_str()).collect();
+            format!("vai trò hợp lệ: {}", known.join(", "))
+        })?;
+    let lead = match &args.lead {
+        Some(login) => Some(
+            hub.store()
+                .get_staff_by_login(login)
+                .await
+                .with_context(|| format!("không có cán bộ `{login}` để làm lãnh đạo trực tiếp"))?
+                .id,
+        ),
+        None => None,
+    };
+    let time_zone = match &args.time_zone {
+        Some(tz) => tz.parse().map_err(|_| {
+            anyhow::anyhow!("`{tz}` không phải múi giờ IANA (ví dụ Asia/Ho_Chi_Minh)")
+        })?,
+        None => hub.profile().time_zone,
+    };
+    let language: Language = args.language.parse()?;
+    let contacts = [
+        (ContactKind::Email, &args.email),
+        (ContactKind::Telegram, &args.telegram),
+    ]
+    .into_iter()
+    .filter_map(|(kind, address)| {
+        address
+            .clone()
+            .map(|address| ContactPoint { kind, address })
+    })
+    .collect();
+    Ok(NewStaff {
+        login: args.login,
+        display_name: args.name,
+        roles,
+        unit: args.unit,
+        lead,
+        time_zone,
+        language,
+        contacts,
+    })
+}
+
+pub(crate) fn config_check(settings: &Settings) -> anyhow::Result<()> {
+    let profile = load_profile(settings)?;
+    Views::load(Some(&settings.templates.dir)).context("the web templates do not compile")?;
+    let file = settings.file.as_ref().map_or_else(
+        || "(không có; dùng giá trị mặc định)".to_owned(),
+        |f| f.display().to_string(),
+    );
+    let profile_file = settings
+        .council
+        .profile
+        .as_ref()
+        .map_or_else(|| "(mẫu có sẵn)".to_owned(), |f| f.display().to_string());
+    let years: Vec<_> = profile.calendar.years().map(|y| y.to_string()).collect();
+    println!("Cấu hình hợp lệ.");
+    println!("  tệp cấu hình:     {file}");
+    println!("  cơ sở dữ liệu:    {}", settings.database.redacted_url());
+    println!(
+        "  cổng web:         {}:{}",
+        settings.web.host, settings.web.port
+    );
+    println!("  Hội đồng:         {} ({profile_file})", profile.name);
+    println!("  lịch làm việc:    {}", years.join(", "));
+    println!(
+        "  dữ liệu mẫu:      {}",
+        if settings.demo() { "bật" } else { "tắt" }
+    );
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! `hdnd serve`: migrations, demo data, then the web server until SIGINT or SIGTERM.
+//!
+//! On a signal the server stops accepting connections and lets requests in flight finish
+//! (for at most `web.shutdown_grace_secs`), then the process exits 0.
+
+use std::future::IntoFuture;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::commands::open_hub;
+use crate::settings::Settings;
+
+pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
+    let (hub, views) = open_hub(&settings).await?;
+    if settings.demo() && hub.store().count_cases(&Default::default()).await? == 0 {
+        hdnd_hub::demo::seed(&hub)
+            .await
+            .context("cannot seed the demo data")?;
+    }
+    let address = SocketAddr::new(settings.web.host, settings.web.port);
+    let listener = TcpListener::bind(address)
+        .await
+        .with_context(|| format!("cannot listen on {address}"))?;
+    let local = listener.local_addr()?;
+    let app = hdnd_web::router(hdnd_web::AppState { hub, views });
+
+    // The line tests and people look for.
+    println!("hdnd: portal at http://{local}/");
+    tracing::info!(http.address = %local, "portal at http://{local}/");
+
+    let (stopping, mut stopped) = watch::channel(false);
+    let server = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            let _ = stopping.send(true);
+        })
+        .into_future();
+    let grace = Duration::from_secs(settings.web.shutdown_grace_secs);
+    tokio::select! {
+        result = server => result.context("the web server failed")?,
+        _ = async {
+            let _ = stopped.wait_for(|s| *s).await;
+            tokio::time::sleep(grace).await;
+        } => tracing::warn!("requests still running after {}s; stopping anyway", grace.as_secs()),
+    }
+    tracing::info!("hdnd stopped cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error.message = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        () = interrupt => tracing::info!("SIGINT received; finishing requests in flight"),
+        () = terminate => tracing::info!("SIGTERM received; finishing requests in flight"),
+    }
+}

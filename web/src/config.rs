@@ -1,0 +1,26 @@
+//! The `[web]` settings section.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use serde::Deserialize;
+
+/// Where the portal listens.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebSettings {
+    pub host: IpAddr,
+    /// 0 lets the system choose a free port (tests do).
+    pub port: u16,
+    /// How long a shutdown waits for requests in flight, in seconds.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for WebSettings {
+    fn default() -> Self {
+        Self {
+            host: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port: 8080,
+            shutdown_grace_secs: 30,
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! The routes of the portal.
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::middleware;
+use axum::response::Response;
+use axum::routing::get;
+use tower_http::trace::TraceLayer;
+
+use crate::error::{WebError, error_pages};
+use crate::routes::{assets, cases, health, home};
+use crate::state::AppState;
+
+/// The whole portal. Paths are Vietnamese words without diacritics.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(home::show))
+        .route("/ho-so", get(cases::list))
+        .route("/ho-so/{code}", get(cases::show))
+        .route("/tra-cuu", get(cases::lookup))
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .route("/static/site.css", get(assets::stylesheet))
+        .fallback(|| async { WebError::NotFound })
+        .layer(middleware::from_fn_with_state(state.clone(), error_pages))
+        .layer(middleware::map_response(security_headers))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Headers that cost nothing and close common holes: no sniffing, no framing, no inline script.
+async fn security_headers(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"),
+    );
+    response
+}

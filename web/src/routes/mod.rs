@@ -1,0 +1,6 @@
+//! Handlers, one module per resource.
+
+pub(crate) mod assets;
+pub(crate) mod cases;
+pub(crate) mod health;
+pub(crate) mod home;

@@ -1,0 +1,75 @@
+//! The handlebars templates of the portal: built into the binary, and replaced by the files
+//! under `<templates>/web/` when an operator put them there, so a text can change without a
+//! rebuild.
+
+use std::path::Path;
+
+use handlebars::Handlebars;
+use serde::Serialize;
+
+/// Every template, with its built-in text.
+const TEMPLATES: &[(&str, &str)] = &[
+    ("layout", include_str!("../../templates/web/layout.hbs")),
+    ("lookup", include_str!("../../templates/web/lookup.hbs")),
+    (
+        "case_item",
+        include_str!("../../templates/web/case_item.hbs"),
+    ),
+    ("home", include_str!("../../templates/web/home.hbs")),
+    ("cases", include_str!("../../templates/web/cases.hbs")),
+    ("case", include_str!("../../templates/web/case.hbs")),
+    ("error", include_str!("../../templates/web/error.hbs")),
+];
+
+/// A template that does not compile.
+#[derive(Debug, thiserror::Error)]
+#[error("template {name}: {message}")]
+pub struct ViewError {
+    pub name: String,
+    pub message: String,
+}
+
+/// The compiled templates. Strict mode: a missing value is an error, not an empty string.
+/// `{{…}}` escapes HTML, and the templates never use `{{{…}}}`.
+#[derive(Debug)]
+pub struct Views {
+    registry: Handlebars<'static>,
+}
+
+impl Views {
+    /// Compiles the templates, preferring `<dir>/web/<name>.hbs` over the built-in copy.
+    pub fn load(dir: Option<&Path>) -> Result<Self, ViewError> {
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        for (name, builtin) in TEMPLATES {
+            let file = dir.map(|d| d.join("web").join(format!("{name}.hbs")));
+            let text = match file.as_deref().filter(|f| f.is_file()) {
+                Some(file) => std::fs::read_to_string(file).map_err(|e| ViewError {
+                    name: file.display().to_string(),
+                    message: e.to_string(),
+                })?,
+                None => (*builtin).to_owned(),
+            };
+            registry
+                .register_template_string(name, text)
+                .map_err(|e| ViewError {
+                    name: (*name).to_owned(),
+                    message: e.to_string(),
+                })?;
+        }
+        Ok(Self { registry })
+    }
+
+    /// The built-in templates only.
+    pub fn builtin() -> Self {
+        Self::load(None).expect("the built-in templates compile")
+    }
+
+    pub(crate) fn render(
+        &self,
+        name: &str,
+        data: &impl Serialize,
+    ) -> Result<String, handlebars::RenderError> {
+        self.registry.render(name, data)
+    }
+}
