@@ -39,7 +39,7 @@ pub(crate) enum Command {
 #[derive(Debug, Subcommand)]
 pub(crate) enum StaffCommand {
     /// Thêm một cán bộ.
-    Add(StaffAdd),
+    Add(Box<StaffAdd>),
     /// Liệt kê cán bộ.
     List,
 }

@@ -67,7 +67,7 @@ pub(crate) async fn staff(settings: &Settings, command: StaffCommand) -> anyhow:
     let (hub, _) = open_hub(settings).await?;
     match command {
         StaffCommand::Add(args) => {
-            let new = new_staff(&hub, args).await?;
+            let new = new_staff(&hub, *args).await?;
             let staff = hub.store().add_staff(new).await?;
             println!(
                 "Đã thêm cán bộ #{} {} ({}).",

@@ -122,8 +122,8 @@ impl Settings {
             }
             None => (toml::Table::new(), None),
         };
-        for (var, section, key, value) in env_overrides(vars)? {
-            set(&mut table, section.as_deref(), &key, value, &var)?;
+        for o in env_overrides(vars)? {
+            set(&mut table, o.section.as_deref(), &o.key, o.value, &o.var)?;
         }
         let mut settings = Settings::deserialize(table).map_err(|e| SettingsError::Env {
             var: "HDND_*".to_owned(),
@@ -183,12 +183,17 @@ impl Settings {
     }
 }
 
-/// The `HDND_<SECTION>__<KEY>` variables as (variable, section, key, value), and
-/// `DATABASE_URL` when `HDND_DATABASE__URL` is unset. Each value is checked alone, so that an
+/// One setting from the environment.
+struct Override {
+    var: String,
+    section: Option<String>,
+    key: String,
+    value: toml::Value,
+}
+
+/// The `HDND_<SECTION>__<KEY>` variables, and `DATABASE_URL` when `HDND_DATABASE__URL` is unset. Each value is checked alone, so that an
 /// error names its variable.
-fn env_overrides(
-    vars: &Vars,
-) -> Result<Vec<(String, Option<String>, String, toml::Value)>, SettingsError> {
+fn env_overrides(vars: &Vars) -> Result<Vec<Override>, SettingsError> {
     let mut found = Vec::new();
     for (var, text) in vars {
         let Some(name) = var.strip_prefix("HDND_") else {
@@ -201,16 +206,21 @@ fn env_overrides(
             None => continue,
         };
         let value = typed(section.as_deref(), &key, text, var)?;
-        found.push((var.clone(), section, key, value));
+        found.push(Override {
+            var: var.clone(),
+            section,
+            key,
+            value,
+        });
     }
     if let (None, Some(url)) = (vars.get("HDND_DATABASE__URL"), vars.get("DATABASE_URL")) {
         let value = toml::Value::String(url.clone());
-        found.push((
-            "DATABASE_URL".to_owned(),
-            Some("database".to_owned()),
-            "url".to_owned(),
+        found.push(Override {
+            var: "DATABASE_URL".to_owned(),
+            section: Some("database".to_owned()),
+            key: "url".to_owned(),
             value,
-        ));
+        });
     }
     Ok(found)
 }

@@ -106,6 +106,10 @@ struct DemoCase {
     public: Option<(&'static str, &'static str)>,
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one row of the demo table, read by position"
+)]
 const fn case(
     received: (u32, u32, u32),
     kind: CaseKind,

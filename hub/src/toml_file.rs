@@ -59,10 +59,11 @@ impl<'a> Locator<'a> {
                     .trim()
                     .to_owned();
                 key.clear();
-            } else if i + 1 == line_no && !line.starts_with('#') {
-                if let Some((k, _)) = line.split_once('=') {
-                    key = k.trim().to_owned();
-                }
+            } else if i + 1 == line_no
+                && !line.starts_with('#')
+                && let Some((k, _)) = line.split_once('=')
+            {
+                key = k.trim().to_owned();
             }
         }
         match (table.is_empty(), key.is_empty()) {

@@ -1,4 +1,6 @@
 mod helpers;
+mod http;
 mod identity_canary;
 mod processes;
+mod serve;
 mod storage_contract;

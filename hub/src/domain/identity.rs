@@ -31,10 +31,11 @@ impl fmt::Debug for DenouncerIdentity {
 impl DenouncerIdentity {
     pub(crate) fn normalise(&mut self) -> Result<(), DomainError> {
         self.full_name = clean_text("denouncer.full_name", &self.full_name, 200, true)?;
-        for field in [&mut self.phone, &mut self.email, &mut self.address] {
-            if let Some(value) = field {
-                *value = clean_text("denouncer", value, 500, true)?;
-            }
+        for value in [&mut self.phone, &mut self.email, &mut self.address]
+            .into_iter()
+            .flatten()
+        {
+            *value = clean_text("denouncer", value, 500, true)?;
         }
         if let Some(contact) = &mut self.chosen_contact {
             contact.address = clean_text("denouncer.contact", &contact.address, 320, true)?;

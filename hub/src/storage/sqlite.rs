@@ -28,14 +28,15 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true);
         let file = options.get_filename();
-        if let Some(folder) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
-            if !folder.exists() && file != Path::new(":memory:") {
-                std::fs::create_dir_all(folder).map_err(|e| {
-                    Error::Database(sqlx::Error::Configuration(
-                        format!("cannot create the data folder {}: {e}", folder.display()).into(),
-                    ))
-                })?;
-            }
+        if let Some(folder) = file.parent().filter(|p| !p.as_os_str().is_empty())
+            && !folder.exists()
+            && file != Path::new(":memory:")
+        {
+            std::fs::create_dir_all(folder).map_err(|e| {
+                Error::Database(sqlx::Error::Configuration(
+                    format!("cannot create the data folder {}: {e}", folder.display()).into(),
+                ))
+            })?;
         }
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
