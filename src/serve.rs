@@ -26,6 +26,7 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {address}"))?;
     let local = listener.local_addr()?;
+    let store = hub.store().clone();
     let app = hdnd_web::router(hdnd_web::AppState { hub, views });
 
     // The line tests and people look for.
@@ -47,6 +48,8 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
             tokio::time::sleep(grace).await;
         } => tracing::warn!("requests still running after {}s; stopping anyway", grace.as_secs()),
     }
+    // Closing the pool lets SQLite checkpoint its WAL into the database file.
+    store.close().await;
     tracing::info!("hdnd stopped cleanly");
     Ok(())
 }

@@ -133,7 +133,9 @@ async fn the_binary_serves_the_demo_portal_over_http() {
     assert!(list.body.contains("Sửa đèn chiếu sáng ngõ 12"));
     assert_eq!(case.status, 200);
     assert!(case.body.contains("Quá trình xử lý"));
-    assert!(case.body.contains(&format!("Mã hồ sơ {first_link}")));
+    assert!(case.body.contains(&format!(
+        "Mã hồ sơ <span class=\"code\">{first_link}</span>"
+    )));
     assert_eq!(denunciation.status, 404);
     assert!(denunciation.body.contains("Không tìm thấy"));
     assert_eq!(unpublished.status, 404);

@@ -31,6 +31,7 @@ contract_tests!(
     publishing_needs_consent_and_never_takes_a_denunciation,
     a_replayed_submission_makes_no_second_case,
     counts_by_status_leave_out_denunciations_when_asked,
+    published_cases_can_be_listed_newest_publication_first,
 );
 
 fn d(s: &str) -> NaiveDate {
@@ -724,4 +725,44 @@ async fn counts_by_status_leave_out_denunciations_when_asked(db: TestDb) {
         ..CaseFilter::default()
     };
     assert_eq!(hub.store().count_cases(&filter).await.unwrap(), 2);
+}
+
+async fn published_cases_can_be_listed_newest_publication_first(db: TestDb) {
+    // Arrange: the older case is published last.
+    let (hub, clock) = hub_on(&db).await;
+    let secretary = hub
+        .store()
+        .add_staff(staff("yen.ha", &[Role::Secretary]))
+        .await
+        .unwrap();
+    let older = hub.submit_case(petition()).await.unwrap().case;
+    clock.advance(Duration::hours(1));
+    let newer = hub.submit_case(petition()).await.unwrap().case;
+    hub.publish_case(newer.id, secretary.id, "Mới hơn", "Tóm tắt")
+        .await
+        .unwrap();
+    clock.advance(Duration::hours(1));
+    hub.publish_case(older.id, secretary.id, "Cũ hơn", "Tóm tắt")
+        .await
+        .unwrap();
+
+    // Act
+    let published = CaseFilter {
+        published: Some(true),
+        ..CaseFilter::default()
+    };
+    let by_receipt = hub.store().list_cases(&published).await.unwrap();
+    let by_publication = hub
+        .store()
+        .list_cases(&CaseFilter {
+            by_publication: true,
+            ..published
+        })
+        .await
+        .unwrap();
+
+    // Assert
+    let ids = |cases: &[hdnd_hub::domain::Case]| cases.iter().map(|c| c.id).collect::<Vec<_>>();
+    assert_eq!(ids(&by_receipt), vec![newer.id, older.id]);
+    assert_eq!(ids(&by_publication), vec![older.id, newer.id]);
 }

@@ -85,6 +85,8 @@ pub struct CaseFilter {
     pub published: Option<bool>,
     /// Leave out denunciations (every public listing does).
     pub exclude_to_cao: bool,
+    /// Newest publication first instead of newest receipt first.
+    pub by_publication: bool,
     pub limit: i64,
     pub offset: i64,
 }
@@ -102,6 +104,9 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// Answers if the database does.
     async fn ping(&self) -> Result<(), Error>;
+
+    /// Closes the connections (waiting for those in use); later calls fail.
+    async fn close(&self);
 
     async fn add_staff(&self, staff: NewStaff) -> Result<Staff, Error>;
     async fn get_staff(&self, id: StaffId) -> Result<Staff, Error>;

@@ -319,6 +319,10 @@ macro_rules! sql_store {
                 Ok(())
             }
 
+            async fn close(&self) {
+                self.pool.close().await;
+            }
+
             async fn add_staff(&self, staff: NewStaff) -> Result<Staff, Error> {
                 let staff = staff.validate()?;
                 let now = DbTime(self.clock.now());
@@ -587,7 +591,7 @@ macro_rules! sql_store {
                     "SELECT id FROM cases",
                     case_filter!(),
                     r#"
-                    ORDER BY received_at DESC, id DESC
+                    ORDER BY CASE WHEN $7 THEN published_at END DESC, received_at DESC, id DESC
                     LIMIT $5 OFFSET $6
                     "#
                 ))
@@ -597,6 +601,7 @@ macro_rules! sql_store {
                 .bind(filter.exclude_to_cao)
                 .bind(if filter.limit > 0 { filter.limit } else { 100 })
                 .bind(filter.offset.max(0))
+                .bind(filter.by_publication)
                 .fetch_all(&mut *conn)
                 .await?
                 .iter()

@@ -27,6 +27,7 @@ pub(crate) async fn show(State(state): State<AppState>) -> Result<Html<String>, 
     let filter = CaseFilter {
         published: Some(true),
         exclude_to_cao: true,
+        by_publication: true,
         limit: LATEST,
         ..CaseFilter::default()
     };

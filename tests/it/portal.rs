@@ -1,0 +1,160 @@
+//! The portal's router without sockets: what the public may and may not see.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use hdnd_hub::domain::progress::TransitionRequest;
+use hdnd_hub::domain::{Actor, Role, Status};
+use hdnd_web::{AppState, Views};
+use tower::ServiceExt;
+
+use crate::helpers::{TestDb, hub_on, petition, staff};
+
+async fn page(state: &AppState, path: &str) -> (StatusCode, String) {
+    let response = hdnd_web::router(state.clone())
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}
+
+#[tokio::test]
+async fn a_published_case_shows_its_public_copy_escaped_and_nothing_personal() {
+    // Arrange: a case whose citizen wrote their name and a question, published by staff with a
+    // title that carries markup.
+    let db = TestDb::sqlite().await;
+    let (hub, _clock) = hub_on(&db).await;
+    let clerk = hub
+        .store()
+        .add_staff(staff("kim.vo", &[Role::Secretary]))
+        .await
+        .unwrap();
+    let me = Actor::Staff(clerk.id);
+    let case = hub.submit_case(petition()).await.unwrap().case;
+    let ask = TransitionRequest::to(Status::NeedsInfo, me).with_text("Bà Hoa ở số nhà mấy?");
+    hub.transition(case.id, ask).await.unwrap();
+    hub.transition(
+        case.id,
+        TransitionRequest::to(Status::Received, Actor::Citizen),
+    )
+    .await
+    .unwrap();
+    let forward = TransitionRequest::to(Status::Forwarded, me).with_unit("ubnd-phuong");
+    hub.transition(case.id, forward).await.unwrap();
+    hub.publish_case(
+        case.id,
+        clerk.id,
+        "<script>alert(1)</script> Đèn ngõ 12",
+        "Đèn & cột <b>hỏng</b>.",
+    )
+    .await
+    .unwrap();
+    let state = AppState {
+        hub,
+        views: Arc::new(Views::builtin()),
+    };
+
+    // Act
+    let (status, html) = page(&state, &format!("/ho-so/{}", case.code)).await;
+    let (_, list) = page(&state, "/ho-so").await;
+
+    // Assert
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt; Đèn ngõ 12"));
+    assert!(html.contains("Đèn &amp; cột &lt;b&gt;hỏng&lt;/b&gt;."));
+    assert!(!html.contains("<script>") && !list.contains("<script>"));
+    for personal in [
+        "Phạm Thị Hoa",
+        "hoa.pham@example.org",
+        "Bà Hoa ở số nhà mấy?",
+        "hỏng đã hai tuần",
+    ] {
+        assert!(!html.contains(personal), "the case page shows `{personal}`");
+        assert!(!list.contains(personal), "the list shows `{personal}`");
+    }
+    assert!(
+        html.contains("Cần bổ sung thông tin"),
+        "the timeline shows the step, not the question"
+    );
+    assert!(
+        !html.contains("Trả lời</h2>"),
+        "an open case has no answer section"
+    );
+    // Forwarded on Thursday 26 November: the unit answers within 30 days, by Monday 28 December.
+    assert!(
+        html.contains("Dự kiến trả lời trước</dt><dd>28/12/2026"),
+        "{html}"
+    );
+    assert!(html.contains("Ủy ban nhân dân phường Hồng Bàng"));
+}
+
+#[tokio::test]
+async fn unknown_unpublished_and_malformed_codes_get_the_vietnamese_404() {
+    let db = TestDb::sqlite().await;
+    let (hub, _clock) = hub_on(&db).await;
+    let unpublished = hub.submit_case(petition()).await.unwrap().case;
+    let state = AppState {
+        hub,
+        views: Arc::new(Views::builtin()),
+    };
+
+    for path in [
+        format!("/ho-so/{}", unpublished.code),
+        "/ho-so/HB.20990101.0001".to_owned(),
+        "/ho-so/..%2Fetc%2Fpasswd".to_owned(),
+        "/ho-so/khong-phai-ma".to_owned(),
+    ] {
+        let (status, html) = page(&state, &path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
+        assert!(
+            html.contains("<html lang=\"vi\">") && html.contains("Không tìm thấy trang"),
+            "{path}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_bad_page_number_is_explained_in_vietnamese() {
+    let db = TestDb::sqlite().await;
+    let (hub, _clock) = hub_on(&db).await;
+    let state = AppState {
+        hub,
+        views: Arc::new(Views::builtin()),
+    };
+
+    let (status, html) = page(&state, "/ho-so?trang=hai").await;
+    let (first, _) = page(&state, "/ho-so?trang=1").await;
+    let (beyond, _) = page(&state, "/ho-so?trang=2").await;
+
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.contains("Số trang “hai” không hợp lệ"), "{html}");
+    assert_eq!(first, StatusCode::OK);
+    assert_eq!(beyond, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn readiness_fails_when_the_database_is_gone() {
+    let db = TestDb::sqlite().await;
+    let (hub, _clock) = hub_on(&db).await;
+    let state = AppState {
+        hub,
+        views: Arc::new(Views::builtin()),
+    };
+    assert_eq!(page(&state, "/readyz").await.0, StatusCode::OK);
+
+    state.hub.store().close().await;
+
+    let (status, body) = page(&state, "/readyz").await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(body, "database unreachable");
+    assert_eq!(
+        page(&state, "/healthz").await.0,
+        StatusCode::OK,
+        "liveness does not need the database"
+    );
+}
