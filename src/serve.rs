@@ -21,6 +21,11 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
             .await
             .context("cannot seed the demo data")?;
     }
+    if settings.telegram.enabled() {
+        tracing::warn!("telegram.token is set, but this version of hdnd has no Telegram bot yet");
+    } else {
+        tracing::info!("Telegram is off: no telegram.token is set");
+    }
     let address = SocketAddr::new(settings.web.host, settings.web.port);
     let listener = TcpListener::bind(address)
         .await

@@ -7,6 +7,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+use hdnd_bot::TelegramSettings;
 use hdnd_hub::config::DatabaseSettings;
 use hdnd_hub::toml_file::{FileError, Locator};
 use hdnd_web::WebSettings;
@@ -33,6 +34,8 @@ pub(crate) struct Settings {
     pub(crate) council: CouncilSettings,
     #[serde(default)]
     pub(crate) templates: TemplateSettings,
+    #[serde(default)]
+    pub(crate) telegram: TelegramSettings,
     #[serde(default)]
     pub(crate) log: LogSettings,
     /// The file the settings were read from, if any.
