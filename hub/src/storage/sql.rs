@@ -199,6 +199,21 @@ macro_rules! sql_store {
             case_from_row(&row, contacts, attachments)
         }
 
+        /// The case whose unique column matches `key`; `id_sql` selects its `id`.
+        async fn fetch_case_where(
+            conn: &mut DbConnection,
+            id_sql: &'static str,
+            key: &str,
+        ) -> Result<Case, Error> {
+            let id: i64 = sqlx::query(id_sql)
+                .bind(key)
+                .fetch_optional(&mut *conn)
+                .await?
+                .ok_or(Error::NotFound("case"))?
+                .try_get("id")?;
+            fetch_case(conn, CaseId(id)).await
+        }
+
         async fn fetch_staff(conn: &mut DbConnection, row: DbRow) -> Result<Staff, Error> {
             let id: i64 = row.try_get("id")?;
             let contacts = sqlx::query(
@@ -525,35 +540,17 @@ macro_rules! sql_store {
 
             async fn get_case_by_code(&self, code: &CaseCode) -> Result<Case, Error> {
                 let mut conn = self.pool.acquire().await?;
-                let id: i64 = sqlx::query("SELECT id FROM cases WHERE code = $1")
-                    .bind(code.as_str())
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .ok_or(Error::NotFound("case"))?
-                    .try_get("id")?;
-                fetch_case(&mut conn, CaseId(id)).await
+                fetch_case_where(&mut conn, "SELECT id FROM cases WHERE code = $1", code.as_str()).await
             }
 
             async fn get_case_by_token(&self, token: &AccessToken) -> Result<Case, Error> {
                 let mut conn = self.pool.acquire().await?;
-                let id: i64 = sqlx::query("SELECT id FROM cases WHERE access_token_hash = $1")
-                    .bind(token.hash())
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .ok_or(Error::NotFound("case"))?
-                    .try_get("id")?;
-                fetch_case(&mut conn, CaseId(id)).await
+                fetch_case_where(&mut conn, "SELECT id FROM cases WHERE access_token_hash = $1", &token.hash()).await
             }
 
             async fn get_case_by_source_ref(&self, source_ref: &str) -> Result<Case, Error> {
                 let mut conn = self.pool.acquire().await?;
-                let id: i64 = sqlx::query("SELECT id FROM cases WHERE source_ref = $1")
-                    .bind(source_ref)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .ok_or(Error::NotFound("case"))?
-                    .try_get("id")?;
-                fetch_case(&mut conn, CaseId(id)).await
+                fetch_case_where(&mut conn, "SELECT id FROM cases WHERE source_ref = $1", source_ref).await
             }
 
             async fn count_cases(&self, filter: &CaseFilter) -> Result<i64, Error> {
