@@ -10,7 +10,7 @@ use crate::domain::{
     IdentityAccess, NewCase, NewEvent, Publication, StaffId,
 };
 use crate::error::{DomainError, Error};
-use crate::storage::{CaseRecord, CreatedCase, ProgressChange, PublicationChange, Store};
+use crate::storage::{CaseRecord, CreatedCase, Notify, ProgressChange, PublicationChange, Store};
 
 /// The hub: the council profile, the store and the clock, shared by every transport.
 #[derive(Debug, Clone)]
@@ -99,6 +99,7 @@ impl Hub {
                 received_on,
                 progress,
                 access_token: AccessToken::generate(),
+                notify: Notify::none(),
             })
             .await?;
         tracing::info!(
@@ -131,6 +132,7 @@ impl Hub {
                 expected_version: case.version,
                 progress,
                 event,
+                notify: Notify::none(),
             })
             .await?;
         tracing::info!(
@@ -163,6 +165,7 @@ impl Hub {
                 expected_version: case.version,
                 progress,
                 event,
+                notify: Notify::none(),
             })
             .await
     }

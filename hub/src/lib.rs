@@ -4,6 +4,7 @@
 
 pub mod clock;
 pub mod config;
+pub mod delivery;
 pub mod domain;
 pub mod error;
 pub mod hub;

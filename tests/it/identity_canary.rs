@@ -13,7 +13,7 @@ use crate::helpers::{TestDb, captured_logs, contract_tests, hub_on, staff};
 /// The demo denouncer's secrets (fictional, unique strings a leak would show).
 const NAME: &str = "Đoàn Thị Canary";
 const PHONE: &str = "0999111222";
-const EMAIL: &str = "canary.doan@example.net";
+pub(crate) const EMAIL: &str = "canary.doan@example.net";
 
 contract_tests!(denouncer_identity_never_leaks_and_every_read_is_audited);
 

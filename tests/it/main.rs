@@ -1,6 +1,7 @@
 mod helpers;
 mod http;
 mod identity_canary;
+mod outbox;
 mod portal;
 mod processes;
 mod serve;

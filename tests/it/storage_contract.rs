@@ -10,7 +10,7 @@ use hdnd_hub::domain::{
     AccessToken, Actor, Attachment, CaseCode, CaseKind, ComplaintRound, EventKind, NewEvent, Role,
     Status,
 };
-use hdnd_hub::storage::ProgressChange;
+use hdnd_hub::storage::{Notify, ProgressChange};
 use hdnd_hub::{CaseFilter, DomainError, Error};
 
 use crate::helpers::{TestDb, contract_tests, hub_on, morning, petition, staff};
@@ -193,6 +193,7 @@ async fn two_racing_transitions_exactly_one_wins(db: TestDb) {
                 to: Some(to),
                 note: None,
             },
+            notify: Notify::none(),
         }
     };
 

@@ -20,6 +20,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::clock::Clock;
 use crate::config::DatabaseSettings;
+use crate::delivery::outbox::{NewNotification, OutboxRow, OutboxStatus, Outcome};
 use crate::domain::{
     AccessToken, AuditEntry, Case, CaseCode, CaseId, CaseKind, CaseProgress, DenouncerIdentity,
     IdentityAccess, NewCase, NewEvent, NewStaff, Publication, Staff, StaffId, Status,
@@ -38,6 +39,24 @@ pub enum Backend {
     Postgres,
 }
 
+/// Renders the notifications of a case change from the case as stored in the same
+/// transaction (a new case's code exists only there).
+#[derive(Clone)]
+pub struct Notify(pub Arc<dyn Fn(&Case) -> Result<Vec<NewNotification>, Error> + Send + Sync>);
+
+impl Notify {
+    /// No notifications.
+    pub fn none() -> Self {
+        Self(Arc::new(|_| Ok(Vec::new())))
+    }
+}
+
+impl std::fmt::Debug for Notify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Notify(..)")
+    }
+}
+
 /// A validated case with everything the hub computed for it, ready to insert.
 #[derive(Debug, Clone)]
 pub struct CaseRecord {
@@ -48,6 +67,7 @@ pub struct CaseRecord {
     pub received_on: NaiveDate,
     pub progress: CaseProgress,
     pub access_token: AccessToken,
+    pub notify: Notify,
 }
 
 /// A case just stored, with the token to hand to the citizen once.
@@ -65,6 +85,7 @@ pub struct ProgressChange {
     pub expected_version: i64,
     pub progress: CaseProgress,
     pub event: NewEvent,
+    pub notify: Notify,
 }
 
 /// Publishing or withdrawing the public copy of a case.
@@ -148,6 +169,36 @@ pub trait Store: Send + Sync + std::fmt::Debug {
 
     /// The newest audit entries first.
     async fn list_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, Error>;
+
+    /// Enqueues notifications that belong to no case change (reminders, digests); each row's
+    /// dedupe key is `<event_key>:<key>`, and a key already stored is skipped. Returns how many
+    /// rows were added.
+    async fn enqueue(
+        &self,
+        event_key: &str,
+        case: Option<CaseId>,
+        notifications: &[NewNotification],
+    ) -> Result<u64, Error>;
+
+    /// Claims up to `limit` due rows for sending, under a fresh lease token, for `lease`. A row
+    /// whose lease expired (its worker died) is due again.
+    async fn claim_outbox(&self, limit: i64, lease: Duration) -> Result<Vec<OutboxRow>, Error>;
+
+    /// Records what sending a claimed row came to, fenced by its lease token: `false` if the
+    /// lease was lost meanwhile (another worker took the row over).
+    async fn record_outcome(&self, row: &OutboxRow, outcome: Outcome) -> Result<bool, Error>;
+
+    /// The newest rows first, optionally of one status.
+    async fn list_outbox(
+        &self,
+        status: Option<OutboxStatus>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, Error>;
+    async fn get_outbox(&self, id: i64) -> Result<OutboxRow, Error>;
+    /// Queues a dead or failed row again, now, with its attempts reset.
+    async fn retry_outbox(&self, id: i64) -> Result<OutboxRow, Error>;
+    /// The number of rows in each status.
+    async fn count_outbox(&self) -> Result<Vec<(OutboxStatus, i64)>, Error>;
 }
 
 /// Opens the database named by `url` with the default settings; see [`open_with`].

@@ -41,4 +41,9 @@ impl PgStore {
     }
 }
 
-sql_store!(PgStore, Postgres, Backend::Postgres);
+sql_store!(
+    PgStore,
+    Postgres,
+    Backend::Postgres,
+    "FOR UPDATE SKIP LOCKED"
+);

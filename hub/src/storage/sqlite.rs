@@ -54,4 +54,4 @@ impl SqliteStore {
     }
 }
 
-sql_store!(SqliteStore, Sqlite, Backend::Sqlite);
+sql_store!(SqliteStore, Sqlite, Backend::Sqlite, "");

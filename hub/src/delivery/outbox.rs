@@ -1,0 +1,176 @@
+//! The outbox's values: what is enqueued, what a worker claims, and the states of a row.
+
+use std::fmt;
+use std::str::FromStr;
+
+use chrono::{DateTime, Utc};
+
+use super::{ChannelKind, Outgoing};
+use crate::domain::CaseId;
+use crate::domain::case::named_enum;
+use crate::error::DomainError;
+
+named_enum!(
+    /// Where an outbox row stands.
+    OutboxStatus, "status" {
+        Queued => "queued", "Đang chờ gửi";
+        Sending => "sending", "Đang gửi";
+        Sent => "sent", "Đã gửi";
+        /// Failed permanently; the recipient's next channel, if any, got a row of its own.
+        Failed => "failed", "Gửi không thành công";
+        /// Gave up after the most attempts; an operator may retry it.
+        Dead => "dead", "Đã ngừng thử lại";
+        /// Not sent on purpose (preferences); kept for the record.
+        Suppressed => "suppressed", "Không gửi";
+    }
+);
+
+named_enum!(
+    /// What a notification is about; preferences are kept per category.
+    Category, "category" {
+        CaseUpdate => "case_update", "Cập nhật hồ sơ";
+        StaffCase => "staff_case", "Công việc hồ sơ";
+        Reminder => "reminder", "Nhắc việc";
+        Digest => "digest", "Tin tổng hợp";
+    }
+);
+
+/// One way to reach a recipient.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Destination {
+    pub channel: ChannelKind,
+    pub address: String,
+}
+
+impl serde::Serialize for ChannelKind {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for ChannelKind {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Who a notification goes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The first destination, then the others in order after a permanent failure.
+    Contacts(Vec<Destination>),
+    /// The denouncer of the case, on the one channel they chose. The address is read from the
+    /// sealed identity inside the storage transaction and is masked in operators' listings.
+    Denouncer,
+}
+
+/// A rendered notification to enqueue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewNotification {
+    /// Unique within its event (e.g. `citizen:email:<address>`): with the event it makes the
+    /// row's dedupe key, so a replayed event enqueues nothing twice.
+    pub key: String,
+    pub to: Target,
+    pub category: Category,
+    /// Bypasses quiet hours (a deadline today).
+    pub urgent: bool,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    pub list_unsubscribe: Option<String>,
+    /// Not to be sent before.
+    pub due_at: DateTime<Utc>,
+}
+
+/// A stored outbox row.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub dedupe_key: String,
+    pub channel: ChannelKind,
+    pub address: String,
+    pub sealed: bool,
+    pub category: Category,
+    pub urgent: bool,
+    pub case_id: Option<CaseId>,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+    pub message_id: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub references: Vec<String>,
+    pub list_unsubscribe: Option<String>,
+    pub fallback: Vec<Destination>,
+    pub status: OutboxStatus,
+    pub attempts: u32,
+    pub due_at: DateTime<Utc>,
+    pub lease_token: Option<String>,
+    pub last_error: Option<String>,
+    pub sent_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl OutboxRow {
+    /// The message a channel sends.
+    pub fn outgoing(&self) -> Outgoing {
+        Outgoing {
+            outbox_id: self.id,
+            channel: self.channel,
+            address: self.address.clone(),
+            subject: self.subject.clone(),
+            text: self.text.clone(),
+            html: self.html.clone(),
+            message_id: self.message_id.clone(),
+            in_reply_to: self.in_reply_to.clone(),
+            references: self.references.clone(),
+            list_unsubscribe: self.list_unsubscribe.clone(),
+        }
+    }
+
+    /// The address as operators may see it: masked for a sealed identity.
+    pub fn shown_address(&self) -> &str {
+        if self.sealed {
+            "<sealed>"
+        } else {
+            &self.address
+        }
+    }
+}
+
+// Written by hand: a sealed address and message bodies stay out of logs.
+impl fmt::Debug for OutboxRow {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OutboxRow")
+            .field("id", &self.id)
+            .field("dedupe_key", &self.dedupe_key)
+            .field("channel", &self.channel)
+            .field("address", &self.shown_address())
+            .field("status", &self.status)
+            .field("attempts", &self.attempts)
+            .field("due_at", &self.due_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What a worker's send came to, as the store records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Sent,
+    /// Try again at `due_at`.
+    Retry {
+        due_at: DateTime<Utc>,
+        error: String,
+    },
+    /// No more tries.
+    Dead {
+        error: String,
+    },
+    /// Permanent failure; the first fallback destination, if any, gets a new row.
+    Failed {
+        error: String,
+    },
+}

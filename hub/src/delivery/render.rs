@@ -1,0 +1,1 @@
+//! Rendering notifications from the handlebars templates under `templates/email/`.

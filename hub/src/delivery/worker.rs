@@ -1,0 +1,207 @@
+//! The delivery worker: claims due outbox rows under a lease, sends each on its channel, and
+//! records the outcome fenced by the lease token.
+//!
+//! The claim commits before anything is sent, and no row lock is held across a network call.
+//! A worker that dies mid-batch leaves its rows `sending`; when their lease ends they are due
+//! again and another claim takes them, so nothing is lost, and at most the rows that were
+//! being sent at the crash can go out twice.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use serde::Deserialize;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinSet;
+
+use super::outbox::{OutboxRow, Outcome};
+use super::{Channel, ChannelKind, DeliveryError};
+use crate::clock::Clock;
+use crate::error::Error;
+use crate::storage::Store;
+
+/// `[delivery]`: how workers claim, retry and give up.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliverySettings {
+    /// Rows claimed, and sent concurrently, at a time.
+    pub batch_size: i64,
+    /// How long a claim holds its rows; longer than the slowest send.
+    pub lease_secs: u64,
+    /// Attempts before a row is dead-lettered.
+    pub max_attempts: u32,
+    /// The first retry's delay; each next one doubles, up to `backoff_max_secs`.
+    pub backoff_base_ms: u64,
+    pub backoff_max_secs: u64,
+    /// How often an idle worker looks for due rows.
+    pub poll_interval_ms: u64,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        Self {
+            batch_size: 32,
+            lease_secs: 60,
+            max_attempts: 8,
+            backoff_base_ms: 5_000,
+            backoff_max_secs: 3_600,
+            poll_interval_ms: 500,
+        }
+    }
+}
+
+/// What one step of the worker did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecutionOutcome {
+    /// Nothing was due.
+    Idle,
+    /// This many rows were claimed and handled.
+    Worked(usize),
+}
+
+/// A delivery worker; clone it to run several.
+#[derive(Debug, Clone)]
+pub struct Worker {
+    store: Arc<dyn Store>,
+    channels: Arc<HashMap<ChannelKind, Arc<dyn Channel>>>,
+    settings: DeliverySettings,
+    clock: Arc<dyn Clock>,
+    wake: Arc<Notify>,
+}
+
+impl Worker {
+    pub fn new(
+        store: Arc<dyn Store>,
+        channels: Vec<Arc<dyn Channel>>,
+        settings: DeliverySettings,
+    ) -> Self {
+        let clock = store.clock().clone();
+        let channels = channels.into_iter().map(|c| (c.kind(), c)).collect();
+        Self {
+            store,
+            channels: Arc::new(channels),
+            settings,
+            clock,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Wakes an idle worker at once (after an enqueue in this process).
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Claims one batch and delivers it.
+    pub async fn try_execute_batch(&self) -> Result<ExecutionOutcome, Error> {
+        let lease = Duration::from_secs(self.settings.lease_secs.max(1));
+        let rows = self
+            .store
+            .claim_outbox(self.settings.batch_size.max(1), lease)
+            .await?;
+        if rows.is_empty() {
+            return Ok(ExecutionOutcome::Idle);
+        }
+        let claimed = rows.len();
+        let mut sends = JoinSet::new();
+        for row in rows {
+            let worker = self.clone();
+            sends.spawn(async move { worker.deliver(row).await });
+        }
+        while let Some(done) = sends.join_next().await {
+            if let Err(e) = done {
+                tracing::error!(error.message = %e, "a delivery task panicked");
+            }
+        }
+        Ok(ExecutionOutcome::Worked(claimed))
+    }
+
+    /// Works until `stop` turns true, finishing the batch in hand.
+    pub async fn run_until_stopped(self, mut stop: watch::Receiver<bool>) {
+        let poll = Duration::from_millis(self.settings.poll_interval_ms.max(10));
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let pause = match self.try_execute_batch().await {
+                Ok(ExecutionOutcome::Worked(_)) => continue,
+                Ok(ExecutionOutcome::Idle) => poll,
+                Err(e) => {
+                    tracing::error!(error.message = %e, "the delivery worker cannot claim rows; retrying");
+                    poll * 4
+                }
+            };
+            tokio::select! {
+                _ = stop.changed() => {}
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+        tracing::info!("delivery worker stopped");
+    }
+
+    async fn deliver(&self, row: OutboxRow) {
+        let outcome = match self.channels.get(&row.channel) {
+            None => Outcome::Failed {
+                error: format!("no {} channel is configured", row.channel),
+            },
+            Some(channel) => match channel.send(&row.outgoing()).await {
+                Ok(()) => Outcome::Sent,
+                Err(DeliveryError::Permanent(error)) => Outcome::Failed { error },
+                Err(DeliveryError::Transient { reason, .. })
+                    if row.attempts >= self.settings.max_attempts =>
+                {
+                    Outcome::Dead {
+                        error: format!("gave up after {} attempts: {reason}", row.attempts),
+                    }
+                }
+                Err(DeliveryError::Transient {
+                    reason,
+                    retry_after,
+                }) => Outcome::Retry {
+                    due_at: self.clock.now() + self.backoff(row.attempts, retry_after),
+                    error: reason,
+                },
+            },
+        };
+        let label = match &outcome {
+            Outcome::Sent => "sent",
+            Outcome::Retry { .. } => "retry",
+            Outcome::Dead { .. } => "dead",
+            Outcome::Failed { .. } => "failed",
+        };
+        match self.store.record_outcome(&row, outcome).await {
+            Ok(true) => tracing::debug!(
+                outbox.id = row.id,
+                channel.kind = %row.channel,
+                outbox.outcome = label,
+                "outbox row {} {label}",
+                row.id
+            ),
+            Ok(false) => tracing::warn!(
+                outbox.id = row.id,
+                "outbox row {} was taken over after its lease ended; outcome `{label}` dropped",
+                row.id
+            ),
+            Err(e) => tracing::error!(
+                outbox.id = row.id,
+                error.message = %e,
+                "cannot record the outcome of outbox row {}; it will be sent again after its lease",
+                row.id
+            ),
+        }
+    }
+
+    /// Exponential backoff with jitter (half to all of the doubled delay), never before the
+    /// channel's `retry_after`.
+    fn backoff(&self, attempts: u32, retry_after: Option<Duration>) -> chrono::Duration {
+        let base = Duration::from_millis(self.settings.backoff_base_ms.max(1));
+        let max = Duration::from_secs(self.settings.backoff_max_secs.max(1));
+        let doubled = base
+            .saturating_mul(1 << attempts.saturating_sub(1).min(20))
+            .min(max);
+        let jittered = doubled.mul_f64(rand::rng().random_range(0.5..=1.0));
+        let delay = retry_after.map_or(jittered, |after| jittered.max(after));
+        chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX)
+    }
+}

@@ -1,0 +1,37 @@
+-- The transactional outbox: one row per (event, recipient, channel), rendered at enqueue, sent
+-- by workers that claim rows with a lease. Instants are INTEGER milliseconds.
+
+CREATE TABLE outbox (
+    id               INTEGER PRIMARY KEY,
+    dedupe_key       TEXT    NOT NULL UNIQUE,
+    channel          TEXT    NOT NULL,
+    address          TEXT    NOT NULL,
+    -- The address belongs to a sealed identity: operators' listings mask it.
+    sealed           BOOLEAN NOT NULL,
+    category         TEXT    NOT NULL,
+    urgent           BOOLEAN NOT NULL,
+    case_id          INTEGER REFERENCES cases (id),
+    subject          TEXT    NOT NULL,
+    body_text        TEXT    NOT NULL,
+    body_html        TEXT,
+    message_id       TEXT,
+    in_reply_to      TEXT,
+    reference_ids    TEXT    NOT NULL,
+    list_unsubscribe TEXT,
+    -- The recipient's next channels, tried in order after a permanent failure: JSON
+    -- [["email","a@example.org"], ...].
+    fallback         TEXT    NOT NULL,
+    status           TEXT    NOT NULL,
+    attempts         INTEGER NOT NULL,
+    due_at           INTEGER NOT NULL,
+    lease_token      TEXT,
+    lease_until      INTEGER,
+    last_error       TEXT,
+    sent_at          INTEGER,
+    created_at       INTEGER NOT NULL,
+    updated_at       INTEGER NOT NULL
+);
+
+-- Workers look for queued rows that are due and for sending rows whose lease expired.
+CREATE INDEX outbox_due ON outbox (status, due_at);
+CREATE INDEX outbox_case ON outbox (case_id);

@@ -1,0 +1,316 @@
+//! The outbox and its worker, on both databases, with a channel the test controls.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use chrono::Duration;
+use hdnd_hub::delivery::outbox::{
+    Category, Destination, NewNotification, OutboxStatus, Outcome, Target,
+};
+use hdnd_hub::delivery::worker::{DeliverySettings, ExecutionOutcome, Worker};
+use hdnd_hub::delivery::{Channel, ChannelKind, DeliveryError, Outgoing};
+use hdnd_hub::{Clock, Error};
+
+use crate::helpers::{TestDb, contract_tests, hub_on, morning};
+
+contract_tests!(
+    enqueued_rows_are_sent_once_and_a_replayed_event_adds_nothing,
+    a_claim_is_fenced_by_its_token_and_an_expired_lease_is_claimed_again,
+    transient_failures_back_off_then_go_to_the_dead_letters,
+    a_permanent_failure_falls_back_to_the_next_destination,
+    a_denouncer_is_notified_at_the_sealed_address_which_listings_mask,
+);
+
+/// A channel that records what it sends and fails as told, per address.
+#[derive(Debug, Default)]
+pub(crate) struct FakeChannel {
+    pub(crate) sent: Mutex<Vec<Outgoing>>,
+    pub(crate) failures: Mutex<HashMap<String, DeliveryError>>,
+}
+
+#[async_trait]
+impl Channel for FakeChannel {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Email
+    }
+
+    async fn send(&self, message: &Outgoing) -> Result<(), DeliveryError> {
+        if let Some(error) = self.failures.lock().unwrap().get(&message.address) {
+            return Err(error.clone());
+        }
+        self.sent.lock().unwrap().push(message.clone());
+        Ok(())
+    }
+}
+
+pub(crate) fn note(key: &str, to: Target) -> NewNotification {
+    NewNotification {
+        key: key.to_owned(),
+        to,
+        category: Category::CaseUpdate,
+        urgent: false,
+        subject: format!("[HB.20261126.0001] Thông báo {key}"),
+        text: "Hồ sơ của bạn đã được tiếp nhận.".to_owned(),
+        html: None,
+        message_id: Some(format!("<{key}@hongbang.example>")),
+        in_reply_to: None,
+        references: vec![],
+        list_unsubscribe: None,
+        due_at: morning(),
+    }
+}
+
+pub(crate) fn email(address: &str) -> Target {
+    Target::Contacts(vec![Destination {
+        channel: ChannelKind::Email,
+        address: address.to_owned(),
+    }])
+}
+
+fn settings() -> DeliverySettings {
+    DeliverySettings {
+        max_attempts: 3,
+        backoff_base_ms: 10_000,
+        ..DeliverySettings::default()
+    }
+}
+
+async fn enqueued_rows_are_sent_once_and_a_replayed_event_adds_nothing(db: TestDb) {
+    // Arrange
+    let (hub, _clock) = hub_on(&db).await;
+    let store = hub.store().clone();
+    let notes: Vec<_> = ["a", "b", "c"]
+        .iter()
+        .map(|k| note(k, email(&format!("{k}@example.org"))))
+        .collect();
+    let channel = Arc::new(FakeChannel::default());
+    let worker = Worker::new(store.clone(), vec![channel.clone()], settings());
+
+    // Act
+    let added = store.enqueue("reminder:7", None, &notes).await.unwrap();
+    let replayed = store.enqueue("reminder:7", None, &notes).await.unwrap();
+    let first = worker.try_execute_batch().await.unwrap();
+    let second = worker.try_execute_batch().await.unwrap();
+
+    // Assert
+    assert_eq!((added, replayed), (3, 0));
+    assert_eq!(first, ExecutionOutcome::Worked(3));
+    assert_eq!(second, ExecutionOutcome::Idle);
+    let sent = channel.sent.lock().unwrap().clone();
+    let mut addresses: Vec<_> = sent.iter().map(|m| m.address.as_str()).collect();
+    addresses.sort();
+    assert_eq!(
+        addresses,
+        ["a@example.org", "b@example.org", "c@example.org"]
+    );
+    let rows = store.list_outbox(None, 10).await.unwrap();
+    assert!(rows.iter().all(|r| r.status == OutboxStatus::Sent
+        && r.attempts == 1
+        && r.sent_at == Some(morning())));
+    assert_eq!(rows[0].dedupe_key, "reminder:7:c");
+}
+
+async fn a_claim_is_fenced_by_its_token_and_an_expired_lease_is_claimed_again(db: TestDb) {
+    // Arrange: a worker claims a row and dies.
+    let (hub, clock) = hub_on(&db).await;
+    let store = hub.store().clone();
+    store
+        .enqueue("e", None, &[note("x", email("x@example.org"))])
+        .await
+        .unwrap();
+    let lease = std::time::Duration::from_secs(10);
+    let dead_workers = store.claim_outbox(10, lease).await.unwrap();
+
+    // Act
+    let while_leased = store.claim_outbox(10, lease).await.unwrap();
+    clock.advance(Duration::seconds(11));
+    let after_lease = store.claim_outbox(10, lease).await.unwrap();
+    let late = store
+        .record_outcome(&dead_workers[0], Outcome::Sent)
+        .await
+        .unwrap();
+    let current = store
+        .record_outcome(&after_lease[0], Outcome::Sent)
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(dead_workers.len(), 1);
+    assert!(while_leased.is_empty(), "a leased row is not claimed twice");
+    assert_eq!(after_lease.len(), 1);
+    assert_ne!(after_lease[0].lease_token, dead_workers[0].lease_token);
+    assert_eq!(after_lease[0].attempts, 2);
+    assert!(!late, "the dead worker's token no longer counts");
+    assert!(current);
+    assert_eq!(
+        store.get_outbox(after_lease[0].id).await.unwrap().status,
+        OutboxStatus::Sent
+    );
+}
+
+async fn transient_failures_back_off_then_go_to_the_dead_letters(db: TestDb) {
+    // Arrange
+    let (hub, clock) = hub_on(&db).await;
+    let store = hub.store().clone();
+    let channel = Arc::new(FakeChannel::default());
+    let busy = DeliveryError::Transient {
+        reason: "421 try later".to_owned(),
+        retry_after: None,
+    };
+    channel
+        .failures
+        .lock()
+        .unwrap()
+        .insert("busy@example.org".to_owned(), busy);
+    let worker = Worker::new(store.clone(), vec![channel.clone()], settings());
+    store
+        .enqueue("e", None, &[note("x", email("busy@example.org"))])
+        .await
+        .unwrap();
+
+    // Act and assert: attempt 1 waits 5–10 s, attempt 2 waits 10–20 s, attempt 3 is the last.
+    assert_eq!(
+        worker.try_execute_batch().await.unwrap(),
+        ExecutionOutcome::Worked(1)
+    );
+    let row = &store.list_outbox(None, 1).await.unwrap()[0];
+    assert_eq!((row.status, row.attempts), (OutboxStatus::Queued, 1));
+    let wait = row.due_at - clock.now();
+    assert!(
+        wait >= Duration::seconds(5) && wait <= Duration::seconds(10),
+        "{wait}"
+    );
+    assert_eq!(row.last_error.as_deref(), Some("421 try later"));
+    assert_eq!(
+        worker.try_execute_batch().await.unwrap(),
+        ExecutionOutcome::Idle,
+        "not due yet"
+    );
+
+    clock.advance(Duration::seconds(10));
+    worker.try_execute_batch().await.unwrap();
+    let row = &store.list_outbox(None, 1).await.unwrap()[0];
+    let wait = row.due_at - clock.now();
+    assert!(
+        wait >= Duration::seconds(10) && wait <= Duration::seconds(20),
+        "{wait}"
+    );
+
+    clock.advance(Duration::seconds(20));
+    worker.try_execute_batch().await.unwrap();
+    let row = store.list_outbox(None, 1).await.unwrap().remove(0);
+    assert_eq!((row.status, row.attempts), (OutboxStatus::Dead, 3));
+    assert!(channel.sent.lock().unwrap().is_empty());
+
+    // An operator retries it once the server is back.
+    channel.failures.lock().unwrap().clear();
+    let retried = store.retry_outbox(row.id).await.unwrap();
+    assert_eq!(
+        (retried.status, retried.attempts),
+        (OutboxStatus::Queued, 0)
+    );
+    assert!(matches!(
+        store.retry_outbox(row.id).await,
+        Err(Error::Conflict(_))
+    ));
+    worker.try_execute_batch().await.unwrap();
+    assert_eq!(
+        store.get_outbox(row.id).await.unwrap().status,
+        OutboxStatus::Sent
+    );
+}
+
+async fn a_permanent_failure_falls_back_to_the_next_destination(db: TestDb) {
+    // Arrange: the first address bounces with 550.
+    let (hub, _clock) = hub_on(&db).await;
+    let store = hub.store().clone();
+    let channel = Arc::new(FakeChannel::default());
+    let rejected = DeliveryError::Permanent("550 no such user".to_owned());
+    channel
+        .failures
+        .lock()
+        .unwrap()
+        .insert("old@example.org".to_owned(), rejected);
+    let worker = Worker::new(store.clone(), vec![channel.clone()], settings());
+    let both = Target::Contacts(vec![
+        Destination {
+            channel: ChannelKind::Email,
+            address: "old@example.org".to_owned(),
+        },
+        Destination {
+            channel: ChannelKind::Telegram,
+            address: "100200300".to_owned(),
+        },
+        Destination {
+            channel: ChannelKind::Email,
+            address: "new@example.org".to_owned(),
+        },
+    ]);
+    store
+        .enqueue("e", None, &[note("staff:1", both)])
+        .await
+        .unwrap();
+
+    // Act: old address fails; Telegram has no channel here, so it fails too; the third works.
+    for _ in 0..3 {
+        worker.try_execute_batch().await.unwrap();
+    }
+
+    // Assert
+    let mut rows = store.list_outbox(None, 10).await.unwrap();
+    rows.reverse();
+    let summary: Vec<_> = rows
+        .iter()
+        .map(|r| (r.address.as_str(), r.status))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            ("old@example.org", OutboxStatus::Failed),
+            ("100200300", OutboxStatus::Failed),
+            ("new@example.org", OutboxStatus::Sent),
+        ]
+    );
+    assert_eq!(
+        rows[1].last_error.as_deref(),
+        Some("no telegram channel is configured")
+    );
+    let sent = channel.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].subject, "[HB.20261126.0001] Thông báo staff:1");
+}
+
+async fn a_denouncer_is_notified_at_the_sealed_address_which_listings_mask(db: TestDb) {
+    // Arrange
+    let (hub, _clock) = hub_on(&db).await;
+    let store = hub.store().clone();
+    let case = hub
+        .submit_case(crate::identity_canary::denunciation())
+        .await
+        .unwrap()
+        .case;
+    let channel = Arc::new(FakeChannel::default());
+    let worker = Worker::new(store.clone(), vec![channel.clone()], settings());
+
+    // Act
+    store
+        .enqueue(
+            "case-status",
+            Some(case.id),
+            &[note("denouncer", Target::Denouncer)],
+        )
+        .await
+        .unwrap();
+    let listed = store.list_outbox(None, 10).await.unwrap();
+    worker.try_execute_batch().await.unwrap();
+
+    // Assert
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].sealed);
+    assert_eq!(listed[0].shown_address(), "<sealed>");
+    assert!(!format!("{listed:?}").contains(crate::identity_canary::EMAIL));
+    let sent = channel.sent.lock().unwrap().clone();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].address, crate::identity_canary::EMAIL);
+}
