@@ -34,6 +34,26 @@ pub(crate) enum Command {
     /// Kiểm tra cấu hình.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Xem và gửi lại thông báo trong hàng đợi (outbox).
+    #[command(subcommand)]
+    Outbox(OutboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OutboxCommand {
+    /// Liệt kê thông báo, mới nhất trước.
+    List {
+        /// Chỉ các thông báo ở trạng thái này: queued, sending, sent, failed, dead, suppressed.
+        #[arg(long)]
+        status: Option<String>,
+        /// Số dòng tối đa.
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Xem chi tiết một thông báo.
+    Show { id: i64 },
+    /// Đưa một thông báo dead hoặc failed trở lại hàng đợi.
+    Retry { id: i64 },
 }
 
 #[derive(Debug, Subcommand)]

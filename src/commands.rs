@@ -4,11 +4,14 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use hdnd_hub::delivery::notify::Notifier;
+use hdnd_hub::delivery::outbox::OutboxStatus;
+use hdnd_hub::delivery::render::Renderer;
 use hdnd_hub::domain::{ContactKind, ContactPoint, CouncilProfile, Language, NewStaff, Role};
 use hdnd_hub::{Hub, SystemClock};
 use hdnd_web::Views;
 
-use crate::cli::{StaffAdd, StaffCommand};
+use crate::cli::{OutboxCommand, StaffAdd, StaffCommand};
 use crate::settings::{Settings, SettingsError};
 
 /// The council profile named in the settings, or the built-in demo profile.
@@ -22,9 +25,16 @@ pub(crate) fn load_profile(settings: &Settings) -> Result<CouncilProfile, Settin
 /// Checks everything that needs no database first, so that a bad setting stops the process
 /// before anything is written; then opens (and migrates) the store.
 pub(crate) async fn open_hub(settings: &Settings) -> anyhow::Result<(Hub, Arc<Views>)> {
-    let profile = load_profile(settings)?;
+    let profile = Arc::new(load_profile(settings)?);
     let views =
         Views::load(Some(&settings.templates.dir)).context("the web templates do not compile")?;
+    let renderer = Renderer::load(Some(&settings.templates.dir))
+        .context("the email templates do not compile")?;
+    let notifier = Notifier::new(
+        Arc::new(renderer),
+        profile.clone(),
+        &settings.email.message_id_domain,
+    );
     let store = hdnd_hub::storage::open_with(&settings.database, Arc::new(SystemClock))
         .await
         .with_context(|| {
@@ -39,7 +49,8 @@ pub(crate) async fn open_hub(settings: &Settings) -> anyhow::Result<(Hub, Arc<Vi
         "database {} ready",
         settings.database.redacted_url()
     );
-    Ok((Hub::new(store, Arc::new(profile)), Arc::new(views)))
+    let hub = Hub::new(store, profile).with_notifier(Arc::new(notifier));
+    Ok((hub, Arc::new(views)))
 }
 
 pub(crate) async fn migrate(settings: &Settings) -> anyhow::Result<()> {
@@ -143,6 +154,7 @@ async fn new_staff(hub: &Hub, args: StaffAdd) -> anyhow::Result<NewStaff> {
 pub(crate) fn config_check(settings: &Settings) -> anyhow::Result<()> {
     let profile = load_profile(settings)?;
     Views::load(Some(&settings.templates.dir)).context("the web templates do not compile")?;
+    Renderer::load(Some(&settings.templates.dir)).context("the email templates do not compile")?;
     let file = settings.file.as_ref().map_or_else(
         || "(không có; dùng giá trị mặc định)".to_owned(),
         |f| f.display().to_string(),
@@ -166,5 +178,73 @@ pub(crate) fn config_check(settings: &Settings) -> anyhow::Result<()> {
         "  dữ liệu mẫu:      {}",
         if settings.demo() { "bật" } else { "tắt" }
     );
+    Ok(())
+}
+
+pub(crate) async fn outbox(settings: &Settings, command: OutboxCommand) -> anyhow::Result<()> {
+    let (hub, _) = open_hub(settings).await?;
+    let store = hub.store();
+    match command {
+        OutboxCommand::List { status, limit } => {
+            let status = status.map(|s| s.parse::<OutboxStatus>()).transpose()?;
+            let counts: Vec<_> = store
+                .count_outbox()
+                .await?
+                .iter()
+                .map(|(status, n)| format!("{status}: {n}"))
+                .collect();
+            println!(
+                "Hàng đợi thông báo — {}",
+                if counts.is_empty() {
+                    "trống".to_owned()
+                } else {
+                    counts.join(", ")
+                }
+            );
+            for row in store.list_outbox(status, limit).await? {
+                println!(
+                    "#{:<6} {:<10} {:>2} lần  {:<8} {:<32} {}",
+                    row.id,
+                    row.status.as_str(),
+                    row.attempts,
+                    row.channel.as_str(),
+                    row.shown_address(),
+                    row.subject.chars().take(60).collect::<String>()
+                );
+            }
+        }
+        OutboxCommand::Show { id } => {
+            let row = store.get_outbox(id).await?;
+            println!("#{}  {} ({})", row.id, row.status, row.status.label_vi());
+            println!("  khóa:          {}", row.dedupe_key);
+            println!("  kênh:          {} → {}", row.channel, row.shown_address());
+            println!(
+                "  loại:          {}{}",
+                row.category,
+                if row.urgent { " (khẩn)" } else { "" }
+            );
+            println!("  số lần gửi:    {}", row.attempts);
+            println!("  đến hạn:       {}", row.due_at);
+            if let Some(at) = row.sent_at {
+                println!("  đã gửi lúc:    {at}");
+            }
+            if let Some(by) = &row.claimed_by {
+                println!("  tiến trình:    {by}");
+            }
+            if let Some(id) = &row.message_id {
+                println!("  Message-ID:    {id}");
+            }
+            if let Some(error) = &row.last_error {
+                println!("  lỗi gần nhất:  {error}");
+            }
+            println!("  tiêu đề:       {}", row.subject);
+            println!();
+            println!("{}", row.text);
+        }
+        OutboxCommand::Retry { id } => {
+            let row = store.retry_outbox(id).await?;
+            println!("Đã đưa thông báo #{} trở lại hàng đợi.", row.id);
+        }
+    }
     Ok(())
 }

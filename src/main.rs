@@ -39,6 +39,7 @@ fn main() -> ExitCode {
             Command::SeedDemo => commands::seed_demo(&settings).await,
             Command::Staff(command) => commands::staff(&settings, command).await,
             Command::Config(_) => commands::config_check(&settings),
+            Command::Outbox(command) => commands::outbox(&settings, command).await,
         }
     });
     match result {

@@ -5,11 +5,15 @@
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+
+use hdnd_hub::delivery::email::EmailChannel;
+use hdnd_hub::delivery::worker::Worker;
 
 use crate::commands::open_hub;
 use crate::settings::Settings;
@@ -32,6 +36,14 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {address}"))?;
     let local = listener.local_addr()?;
     let store = hub.store().clone();
+    let email = EmailChannel::new(&settings.email).context("cannot set up the email channel")?;
+    let worker = Worker::new(
+        store.clone(),
+        vec![Arc::new(email)],
+        settings.delivery.clone(),
+    );
+    let (stop_workers, workers_stopped) = watch::channel(false);
+    let delivery = tokio::spawn(worker.run_until_stopped(workers_stopped));
     let app = hdnd_web::router(hdnd_web::AppState { hub, views });
 
     // The line tests and people look for.
@@ -52,6 +64,12 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
             let _ = stopped.wait_for(|s| *s).await;
             tokio::time::sleep(grace).await;
         } => tracing::warn!("requests still running after {}s; stopping anyway", grace.as_secs()),
+    }
+    // The worker finishes the batch in hand; what it does not finish, its lease returns to
+    // the queue.
+    let _ = stop_workers.send(true);
+    if let Err(e) = delivery.await {
+        tracing::error!(error.message = %e, "the delivery worker panicked");
     }
     // Closing the pool lets SQLite checkpoint its WAL into the database file.
     store.close().await;

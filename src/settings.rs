@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 
 use hdnd_bot::TelegramSettings;
 use hdnd_hub::config::DatabaseSettings;
+use hdnd_hub::delivery::email::EmailSettings;
+use hdnd_hub::delivery::worker::DeliverySettings;
 use hdnd_hub::toml_file::{FileError, Locator};
 use hdnd_web::WebSettings;
 use serde::Deserialize;
@@ -34,6 +36,10 @@ pub(crate) struct Settings {
     pub(crate) council: CouncilSettings,
     #[serde(default)]
     pub(crate) templates: TemplateSettings,
+    #[serde(default)]
+    pub(crate) email: EmailSettings,
+    #[serde(default)]
+    pub(crate) delivery: DeliverySettings,
     #[serde(default)]
     pub(crate) telegram: TelegramSettings,
     #[serde(default)]

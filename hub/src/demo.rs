@@ -887,6 +887,7 @@ async fn add_case(
         .with_timezone(&Utc);
     // The demo's own clock, so that receipt, steps and timeline carry their autumn dates.
     let clock = Arc::new(ManualClock::new(at));
+    // No notifications: the demo's citizens and staff are invented, and so are their addresses.
     let dated = Hub::new(hub.store().with_clock(clock.clone()), hub.profile().clone());
     let id = match dated.submit_case(new).await {
         Ok(created) => created.case.id,

@@ -51,6 +51,9 @@ pub enum Error {
     /// Migrations could not be applied.
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A notification template failed to render.
+    #[error("template error: {0}")]
+    Template(String),
     /// A stored value does not parse: the database was edited by hand or by a newer hdnd.
     #[error("stored data is invalid: {0}")]
     Corrupt(String),

@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use crate::clock::Clock;
+use crate::delivery::notify::{CaseEvent, Notifier};
 use crate::domain::progress::{self, TransitionRequest};
 use crate::domain::{
     AccessToken, Actor, Case, CaseId, CaseKind, CouncilProfile, DenouncerIdentity, EventKind,
@@ -18,6 +19,7 @@ pub struct Hub {
     store: Arc<dyn Store>,
     profile: Arc<CouncilProfile>,
     clock: Arc<dyn Clock>,
+    notifier: Option<Arc<Notifier>>,
 }
 
 impl Hub {
@@ -28,7 +30,40 @@ impl Hub {
             store,
             profile,
             clock,
+            notifier: None,
         }
+    }
+
+    /// The same hub, enqueuing the notifications of every case change with `notifier`.
+    pub fn with_notifier(mut self, notifier: Arc<Notifier>) -> Self {
+        self.notifier = Some(notifier);
+        self
+    }
+
+    /// A hub over the same store with another clock (demo data is dated in the past).
+    pub fn with_clock(&self, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            store: self.store.with_clock(clock.clone()),
+            profile: self.profile.clone(),
+            clock,
+            notifier: self.notifier.clone(),
+        }
+    }
+
+    /// What to enqueue with a case change: nothing without a notifier.
+    async fn notify(
+        &self,
+        event: CaseEvent,
+        assignee_before: Option<StaffId>,
+    ) -> Result<Notify, Error> {
+        let Some(notifier) = self.notifier.clone() else {
+            return Ok(Notify::none());
+        };
+        let staff = self.store.list_staff().await?;
+        let now = self.clock.now();
+        Ok(Notify(Arc::new(move |case| {
+            notifier.for_case(case, &event, &staff, assignee_before, now)
+        })))
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -89,6 +124,7 @@ impl Hub {
         let received_on = profile.local_date(received_at);
         let progress = progress::initial(profile, case.kind, case.complaint_round, received_on)?;
         let kind = case.kind;
+        let notify = self.notify(CaseEvent::Received, None).await?;
         let created = self
             .store
             .add_case(CaseRecord {
@@ -99,7 +135,7 @@ impl Hub {
                 received_on,
                 progress,
                 access_token: AccessToken::generate(),
-                notify: Notify::none(),
+                notify,
             })
             .await?;
         tracing::info!(
@@ -124,6 +160,12 @@ impl Hub {
         let case = self.store.get_case(id).await?;
         let today = self.profile.local_date(self.clock.now());
         let (progress, event) = progress::plan_transition(&self.profile, &case, &request, today)?;
+        let change = CaseEvent::StatusChanged {
+            from: case.progress.status,
+            by: request.actor.kind(),
+            note: event.note.clone(),
+        };
+        let notify = self.notify(change, case.progress.assignee).await?;
         let updated = self
             .store
             .update_case_progress(ProgressChange {
@@ -132,7 +174,7 @@ impl Hub {
                 expected_version: case.version,
                 progress,
                 event,
-                notify: Notify::none(),
+                notify,
             })
             .await?;
         tracing::info!(

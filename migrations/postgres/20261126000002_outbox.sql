@@ -25,6 +25,8 @@ CREATE TABLE outbox (
     attempts         BIGINT      NOT NULL,
     due_at           TIMESTAMPTZ NOT NULL,
     lease_token      TEXT,
+    -- The instance (host:pid) that claimed the row last.
+    claimed_by       TEXT,
     lease_until      TIMESTAMPTZ,
     last_error       TEXT,
     sent_at          TIMESTAMPTZ,

@@ -25,6 +25,8 @@ CREATE TABLE outbox (
     attempts         INTEGER NOT NULL,
     due_at           INTEGER NOT NULL,
     lease_token      TEXT,
+    -- The instance (host:pid) that claimed the row last.
+    claimed_by       TEXT,
     lease_until      INTEGER,
     last_error       TEXT,
     sent_at          INTEGER,

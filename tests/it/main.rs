@@ -1,8 +1,12 @@
+mod delivery;
+mod email;
 mod helpers;
 mod http;
 mod identity_canary;
+mod notify;
 mod outbox;
 mod portal;
 mod processes;
 mod serve;
+mod smtp;
 mod storage_contract;

@@ -1,2 +1,448 @@
 //! Email: rendering a notification into a message with threading headers, and sending it with
 //! lettre over an SMTP pool or into files.
+//!
+//! The message carries the Message-ID stored with the outbox row, so a retry threads (and
+//! deduplicates in mail clients) like the first attempt; `In-Reply-To` and `References` attach
+//! it to the first mail about the same case; `Auto-Submitted` keeps auto-responders from
+//! answering; reminders and digests carry a one-click unsubscribe (RFC 8058).
+
+use std::fmt;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::transport::smtp::PoolConfig;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{
+    Address, AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
+};
+use serde::Deserialize;
+
+use super::{Channel, ChannelKind, DeliveryError, Outgoing};
+
+/// `[email]`: who the mail is from, and where it goes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailSettings {
+    /// The `From` of every message: `Name <address>`.
+    pub from: String,
+    /// The domain after the `@` of the Message-IDs hdnd generates.
+    pub message_id_domain: String,
+    /// Where messages are written as `.eml` files when `smtp` is not set.
+    pub file_dir: PathBuf,
+    /// The SMTP server; without it, mail goes to `file_dir`.
+    pub smtp: Option<SmtpSettings>,
+}
+
+impl Default for EmailSettings {
+    fn default() -> Self {
+        Self {
+            from: "HĐND phường Hồng Bàng <no-reply@hongbang.example>".to_owned(),
+            message_id_domain: "hongbang.example".to_owned(),
+            file_dir: PathBuf::from("data/mail"),
+            smtp: None,
+        }
+    }
+}
+
+/// `[email.smtp]`: the SMTP server hdnd submits mail to.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpSettings {
+    /// The server's host name, also the name its TLS certificate must carry.
+    pub host: String,
+    /// The port; when absent, the usual one for `security` (25, 587 or 465).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// `plain`, `starttls` (the default) or `tls`.
+    #[serde(default)]
+    pub security: SmtpSecurity,
+    /// The login, when the server asks for one; given together with `password`.
+    #[serde(default)]
+    pub username: Option<String>,
+    /// A secret: never printed.
+    #[serde(default)]
+    pub password: Option<String>,
+    /// How many connections the pool keeps open at most.
+    #[serde(default = "default_pool_size")]
+    pub pool_size: u32,
+    /// How long one SMTP command may take, in seconds.
+    #[serde(default = "default_timeout_secs")]
+    pub timeout_secs: u64,
+}
+
+fn default_pool_size() -> u32 {
+    4
+}
+
+fn default_timeout_secs() -> u64 {
+    15
+}
+
+impl SmtpSettings {
+    /// The settings for `host:port` with every other field at its default.
+    pub fn new(host: impl Into<String>, port: u16, security: SmtpSecurity) -> Self {
+        Self {
+            host: host.into(),
+            port: Some(port),
+            security,
+            username: None,
+            password: None,
+            pool_size: default_pool_size(),
+            timeout_secs: default_timeout_secs(),
+        }
+    }
+
+    /// The configured port, or the usual one for the security mode.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            SmtpSecurity::Plain => 25,
+            SmtpSecurity::Starttls => 587,
+            SmtpSecurity::Tls => 465,
+        })
+    }
+}
+
+// Written by hand: the password must not reach a log line.
+impl fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("pool_size", &self.pool_size)
+            .field("timeout_secs", &self.timeout_secs)
+            .finish()
+    }
+}
+
+/// How the connection to the SMTP server is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// No TLS at all: only for a relay on the same machine or in tests.
+    Plain,
+    /// A plain connection upgraded with STARTTLS, which must succeed.
+    #[default]
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+}
+
+/// Why an [`EmailChannel`] could not be built from its settings.
+#[derive(Debug, thiserror::Error)]
+pub enum EmailSetupError {
+    /// `from` is not `Name <address>` or a bare address.
+    #[error("email.from `{value}` is not a valid mailbox: {reason}")]
+    From { value: String, reason: String },
+    /// The SMTP settings are inconsistent, or TLS cannot be set up for the host.
+    #[error("email.smtp: {0}")]
+    Smtp(String),
+    /// The folder for `.eml` files cannot be created.
+    #[error("email.file_dir {}: cannot create it: {source}", path.display())]
+    FileDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A fresh Message-ID, `<32 random hex digits@domain>`.
+pub fn new_message_id(domain: &str) -> String {
+    format!("<{:032x}@{domain}>", rand::random::<u128>())
+}
+
+/// The email [`Channel`]: lettre over an SMTP connection pool, or `.eml` files in a folder.
+pub struct EmailChannel {
+    from: Mailbox,
+    message_id_domain: String,
+    transport: Transport,
+}
+
+enum Transport {
+    Smtp {
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        target: String,
+    },
+    File {
+        transport: AsyncFileTransport<Tokio1Executor>,
+        dir: PathBuf,
+    },
+}
+
+// Written by hand: lettre's transport would print the SMTP credentials.
+impl fmt::Debug for EmailChannel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut s = f.debug_struct("EmailChannel");
+        s.field("from", &self.from.email.to_string());
+        match &self.transport {
+            Transport::Smtp { target, .. } => s.field("smtp", target),
+            Transport::File { dir, .. } => s.field("file_dir", dir),
+        };
+        s.finish()
+    }
+}
+
+impl EmailChannel {
+    /// Builds the channel: an SMTP pool when `settings.smtp` is set (no connection is opened
+    /// yet), otherwise a file transport into `settings.file_dir`, which is created. Must be
+    /// called inside a Tokio runtime: the pool spawns its clean-up task at once.
+    pub fn new(settings: &EmailSettings) -> Result<EmailChannel, EmailSetupError> {
+        let from = settings
+            .from
+            .parse::<Mailbox>()
+            .map_err(|e| EmailSetupError::From {
+                value: settings.from.clone(),
+                reason: e.to_string(),
+            })?;
+        let transport = match &settings.smtp {
+            Some(smtp) => smtp_transport(smtp)?,
+            None => {
+                let dir = settings.file_dir.clone();
+                std::fs::create_dir_all(&dir).map_err(|source| EmailSetupError::FileDir {
+                    path: dir.clone(),
+                    source,
+                })?;
+                Transport::File {
+                    transport: AsyncFileTransport::new(&dir),
+                    dir,
+                }
+            }
+        };
+        Ok(EmailChannel {
+            from,
+            message_id_domain: settings.message_id_domain.clone(),
+            transport,
+        })
+    }
+
+    /// The message as it goes on the wire, minus the transport's envelope.
+    fn build(&self, outgoing: &Outgoing) -> Result<Message, DeliveryError> {
+        let to = outgoing.address.parse::<Address>().map_err(|e| {
+            // The address itself stays out of the message: it may end up in a log line.
+            DeliveryError::Permanent(format!("the recipient's email address is not valid: {e}"))
+        })?;
+        // The outbox generates the Message-ID at enqueue; one made here would change on every
+        // retry, so it is only a fallback for a row that lacks one.
+        let message_id = outgoing
+            .message_id
+            .clone()
+            .unwrap_or_else(|| new_message_id(&self.message_id_domain));
+
+        let mut builder = Message::builder()
+            .from(self.from.clone())
+            .to(Mailbox::new(None, to))
+            .subject(outgoing.subject.as_str())
+            .message_id(Some(message_id))
+            .raw_header(header("Auto-Submitted", "auto-generated"));
+        if let Some(parent) = &outgoing.in_reply_to {
+            builder = builder.in_reply_to(parent.clone());
+        }
+        if !outgoing.references.is_empty() {
+            builder = builder.references(outgoing.references.join(" "));
+        }
+        if let Some(url) = &outgoing.list_unsubscribe {
+            builder = builder
+                .raw_header(header("List-Unsubscribe", &format!("<{url}>")))
+                .raw_header(header(
+                    "List-Unsubscribe-Post",
+                    "List-Unsubscribe=One-Click",
+                ));
+        }
+
+        let text = SinglePart::plain(outgoing.text.clone());
+        let built = match &outgoing.html {
+            Some(html) => builder.multipart(
+                MultiPart::alternative()
+                    .singlepart(text)
+                    .singlepart(SinglePart::html(html.clone())),
+            ),
+            None => builder.singlepart(text),
+        };
+        built.map_err(|e| DeliveryError::Permanent(format!("cannot build the message: {e}")))
+    }
+}
+
+#[async_trait]
+impl Channel for EmailChannel {
+    fn kind(&self) -> ChannelKind {
+        ChannelKind::Email
+    }
+
+    async fn send(&self, message: &Outgoing) -> Result<(), DeliveryError> {
+        let email = self.build(message)?;
+        match &self.transport {
+            Transport::Smtp { transport, .. } => {
+                transport.send(email).await.map(drop).map_err(classify_smtp)
+            }
+            // A full disk or a missing folder may be mended by an operator: retry.
+            Transport::File { transport, .. } => {
+                transport
+                    .send(email)
+                    .await
+                    .map(drop)
+                    .map_err(|e| DeliveryError::Transient {
+                        reason: format!("cannot write the message file: {e}"),
+                        retry_after: None,
+                    })
+            }
+        }
+    }
+}
+
+fn smtp_transport(smtp: &SmtpSettings) -> Result<Transport, EmailSetupError> {
+    if smtp.pool_size == 0 {
+        return Err(EmailSetupError::Smtp(
+            "pool_size must be at least 1".to_owned(),
+        ));
+    }
+    let builder = match smtp.security {
+        SmtpSecurity::Plain => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
+        SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
+            .map_err(|e| EmailSetupError::Smtp(e.to_string()))?,
+        SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)
+            .map_err(|e| EmailSetupError::Smtp(e.to_string()))?,
+    };
+    let mut builder = builder
+        .port(smtp.port())
+        .timeout(Some(Duration::from_secs(smtp.timeout_secs)))
+        .pool_config(PoolConfig::new().max_size(smtp.pool_size));
+    match (&smtp.username, &smtp.password) {
+        (Some(username), Some(password)) => {
+            builder = builder.credentials(Credentials::new(username.clone(), password.clone()));
+        }
+        (None, None) => {}
+        _ => {
+            return Err(EmailSetupError::Smtp(
+                "username and password must be given together".to_owned(),
+            ));
+        }
+    }
+    Ok(Transport::Smtp {
+        transport: builder.build(),
+        target: format!("{}:{} ({:?})", smtp.host, smtp.port(), smtp.security),
+    })
+}
+
+/// A header lettre has no type for; the value is folded and, if need be, encoded by lettre.
+fn header(name: &'static str, value: &str) -> HeaderValue {
+    HeaderValue::new(HeaderName::new_from_ascii_str(name), value.to_owned())
+}
+
+/// 5xx replies are permanent; 4xx replies, lost connections, timeouts and TLS trouble are
+/// worth retrying.
+// A TLS or protocol failure is a property of the server, not of the recipient: calling it
+// permanent would move every recipient to their next channel because of one bad relay.
+fn classify_smtp(error: lettre::transport::smtp::Error) -> DeliveryError {
+    let reason = without_addresses(&error.to_string());
+    if error.is_permanent() {
+        DeliveryError::Permanent(reason)
+    } else {
+        DeliveryError::Transient {
+            reason,
+            retry_after: None,
+        }
+    }
+}
+
+/// The server's message with every word that holds an `@` replaced: servers like to quote the
+/// rejected address, and the reason is stored and logged.
+fn without_addresses(message: &str) -> String {
+    message
+        .split(' ')
+        .map(|word| if word.contains('@') { "<…>" } else { word })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_read_defaults_and_reject_unknown_keys() {
+        // Arrange
+        let text = r#"
+            [smtp]
+            host = "smtp.example"
+            username = "hdnd"
+            password = "s3cret"
+        "#;
+
+        // Act
+        let settings: EmailSettings = toml::from_str(text).unwrap();
+        let unknown = toml::from_str::<EmailSettings>("[smtp]\nhost = \"x\"\ntls = true\n");
+
+        // Assert
+        let smtp = settings.smtp.as_ref().unwrap();
+        assert_eq!(smtp.security, SmtpSecurity::Starttls);
+        assert_eq!(smtp.port(), 587);
+        assert_eq!(smtp.pool_size, 4);
+        assert_eq!(smtp.timeout_secs, 15);
+        assert_eq!(settings.file_dir, PathBuf::from("data/mail"));
+        assert_eq!(settings.message_id_domain, "hongbang.example");
+        assert!(unknown.is_err());
+    }
+
+    // The SMTP pool starts its clean-up task at once, so it needs a Tokio runtime.
+    #[tokio::test]
+    async fn smtp_password_never_shows_in_debug() {
+        // Arrange
+        let mut smtp = SmtpSettings::new("smtp.example", 587, SmtpSecurity::Starttls);
+        smtp.username = Some("hdnd".to_owned());
+        smtp.password = Some("s3cret".to_owned());
+        let settings = EmailSettings {
+            smtp: Some(smtp),
+            ..EmailSettings::default()
+        };
+
+        // Act
+        let printed = format!("{settings:?}");
+        let channel = format!("{:?}", EmailChannel::new(&settings).unwrap());
+
+        // Assert
+        assert!(!printed.contains("s3cret"), "{printed}");
+        assert!(printed.contains("***"), "{printed}");
+        assert!(!channel.contains("s3cret"), "{channel}");
+    }
+
+    #[test]
+    fn new_message_id_is_random_hex_at_the_domain() {
+        // Act
+        let first = new_message_id("hongbang.example");
+        let second = new_message_id("hongbang.example");
+
+        // Assert
+        assert_ne!(first, second);
+        let inner = first
+            .strip_prefix('<')
+            .and_then(|s| s.strip_suffix("@hongbang.example>"))
+            .unwrap();
+        assert_eq!(inner.len(), 32);
+        assert!(inner.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn setup_fails_when_from_is_not_a_mailbox() {
+        let settings = EmailSettings {
+            from: "HĐND phường Hồng Bàng".to_owned(),
+            ..EmailSettings::default()
+        };
+        assert!(matches!(
+            EmailChannel::new(&settings),
+            Err(EmailSetupError::From { .. })
+        ));
+    }
+
+    #[test]
+    fn server_messages_lose_their_addresses() {
+        assert_eq!(
+            without_addresses("permanent error (550): 5.1.1 <dan@example.vn>: Recipient unknown"),
+            "permanent error (550): 5.1.1 <…> Recipient unknown"
+        );
+    }
+}

@@ -14,6 +14,7 @@ use crate::domain::case::named_enum;
 use crate::error::DomainError;
 
 pub mod email;
+pub mod notify;
 pub mod outbox;
 pub mod render;
 pub mod worker;

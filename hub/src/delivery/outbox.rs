@@ -109,6 +109,8 @@ pub struct OutboxRow {
     pub attempts: u32,
     pub due_at: DateTime<Utc>,
     pub lease_token: Option<String>,
+    /// The instance that claimed the row last (`host:pid`).
+    pub claimed_by: Option<String>,
     pub last_error: Option<String>,
     pub sent_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
@@ -154,6 +156,19 @@ impl fmt::Debug for OutboxRow {
             .field("due_at", &self.due_at)
             .finish_non_exhaustive()
     }
+}
+
+/// This process, as it signs its claims: `host:pid`.
+pub fn instance_name() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        let host = std::fs::read_to_string("/etc/hostname")
+            .ok()
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".to_owned());
+        format!("{host}:{}", std::process::id())
+    })
 }
 
 /// What a worker's send came to, as the store records it.

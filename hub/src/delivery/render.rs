@@ -1,1 +1,625 @@
 //! Rendering notifications from the handlebars templates under `templates/email/`.
+//!
+//! Every email has three parts, `subject`, `text` and `html`, one file per part and locale:
+//! `templates/email/<name>/<part>.<locale>.hbs`. The built-in copies are compiled into the
+//! binary; a file of the same name under the operator's template folder replaces one, so a text
+//! can change without a rebuild. An email is rendered in the recipient's language, or in
+//! Vietnamese when that language has no template.
+//!
+//! Two registries, both in strict mode (every key a template reads must be present, in
+//! `{{#if}}` and `{{#unless}}` too; `null` is allowed and counts as false): the HTML part
+//! escapes HTML, while subjects and plain text are not HTML and show `&` and `<` as they are.
+
+use std::path::{Path, PathBuf};
+
+use handlebars::{
+    Context, Handlebars, Helper, HelperDef, HelperResult, JsonTruthy, Output, RenderContext,
+    RenderErrorReason, Renderable,
+};
+use serde_json::Value;
+
+use crate::domain::Language;
+
+/// The locale every email exists in, and the one used when the recipient's is missing.
+const FALLBACK: Language = Language::Vi;
+
+/// The three parts of an email template.
+const PARTS: [&str; 3] = ["subject", "text", "html"];
+
+/// Lists each built-in template as `(name, part, locale, text)`.
+macro_rules! builtin_templates {
+    ($($name:literal),+ $(,)?) => {
+        &[$(
+            builtin_templates!(@one $name, "subject", "vi"),
+            builtin_templates!(@one $name, "text", "vi"),
+            builtin_templates!(@one $name, "html", "vi"),
+            builtin_templates!(@one $name, "subject", "en"),
+            builtin_templates!(@one $name, "text", "en"),
+            builtin_templates!(@one $name, "html", "en"),
+        )+]
+    };
+    (@one $name:literal, $part:literal, $locale:literal) => {
+        (
+            $name,
+            $part,
+            $locale,
+            include_str!(concat!(
+                "../../../templates/email/", $name, "/", $part, ".", $locale, ".hbs"
+            )),
+        )
+    };
+}
+
+/// Every built-in email template, as `(name, part, locale, text)`.
+const BUILTIN: &[(&str, &str, &str, &str)] = builtin_templates!(
+    "case_received",
+    "case_status",
+    "staff_new_case",
+    "staff_assigned",
+    "staff_info_added",
+);
+
+/// Why an email template could not be loaded or rendered.
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    /// An operator's template file exists but cannot be read.
+    #[error("email template {template}: cannot read {}: {source}", path.display())]
+    Read {
+        template: String,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A template does not compile.
+    #[error("email template {template}: does not compile: {source}")]
+    Compile {
+        template: String,
+        #[source]
+        source: Box<handlebars::TemplateError>,
+    },
+    /// Rendering failed, usually because the data lacks a key the template reads.
+    #[error("email template {template}: cannot render: {source}")]
+    Render {
+        template: String,
+        #[source]
+        source: Box<handlebars::RenderError>,
+    },
+    /// No template of that name exists, not even in Vietnamese.
+    #[error("no email template named `{name}`")]
+    Unknown { name: String },
+}
+
+/// One email, rendered for one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedEmail {
+    /// One line, with the case code in square brackets.
+    pub subject: String,
+    /// Plain text, LF line ends, one final newline.
+    pub text: String,
+    /// A whole HTML document.
+    pub html: String,
+}
+
+/// The compiled email templates.
+#[derive(Debug)]
+pub struct Renderer {
+    /// The `html` parts, with handlebars' HTML escaping.
+    html: Handlebars<'static>,
+    /// The `subject` and `text` parts, without escaping.
+    text: Handlebars<'static>,
+}
+
+impl Renderer {
+    /// Compiles the built-in templates, each replaced by
+    /// `<dir>/email/<name>/<part>.<locale>.hbs` when that file exists.
+    pub fn load(dir: Option<&Path>) -> Result<Renderer, RenderError> {
+        Self::from_sources(BUILTIN.iter().map(|&(name, part, locale, builtin)| {
+            let file = dir.map(|d| {
+                d.join("email")
+                    .join(name)
+                    .join(format!("{part}.{locale}.hbs"))
+            });
+            (name, part, locale, builtin, file)
+        }))
+    }
+
+    /// The built-in templates only.
+    pub fn builtin() -> Renderer {
+        Self::load(None).expect("the built-in email templates compile")
+    }
+
+    /// Compiles `(name, part, locale, built-in text, operator's file)` entries.
+    fn from_sources<'a>(
+        sources: impl Iterator<Item = (&'a str, &'a str, &'a str, &'a str, Option<PathBuf>)>,
+    ) -> Result<Renderer, RenderError> {
+        let mut html = strict_registry();
+        let mut text = strict_registry();
+        text.register_escape_fn(handlebars::no_escape);
+
+        for (name, part, locale, builtin, file) in sources {
+            let template = key(name, part, locale);
+            let source = match file.filter(|f| f.is_file()) {
+                Some(path) => match std::fs::read_to_string(&path) {
+                    Ok(source) => source,
+                    Err(source) => {
+                        return Err(RenderError::Read {
+                            template,
+                            path,
+                            source,
+                        });
+                    }
+                },
+                None => builtin.to_owned(),
+            };
+            let registry = if part == "html" { &mut html } else { &mut text };
+            registry
+                .register_template_string(&template, source)
+                .map_err(|source| RenderError::Compile {
+                    template: template.clone(),
+                    source: Box::new(source),
+                })?;
+        }
+        Ok(Renderer { html, text })
+    }
+
+    /// Renders the email `name` in `language`, or in Vietnamese when `language` has no
+    /// template of that name.
+    pub fn email(
+        &self,
+        name: &str,
+        language: Language,
+        data: &Value,
+    ) -> Result<RenderedEmail, RenderError> {
+        let locale = [language, FALLBACK]
+            .into_iter()
+            .map(Language::as_str)
+            .find(|locale| self.has_email(name, locale))
+            .ok_or_else(|| RenderError::Unknown {
+                name: name.to_owned(),
+            })?;
+        let subject = render(&self.text, &key(name, "subject", locale), data)?;
+        let text = render(&self.text, &key(name, "text", locale), data)?;
+        let html = render(&self.html, &key(name, "html", locale), data)?;
+        Ok(RenderedEmail {
+            subject: one_line(&subject),
+            text: tidy_text(&text),
+            html,
+        })
+    }
+
+    /// Whether all three parts of `name` exist in `locale`. A locale is taken whole or not at
+    /// all, so that an email never mixes two languages.
+    fn has_email(&self, name: &str, locale: &str) -> bool {
+        PARTS.iter().all(|part| {
+            let registry = if *part == "html" {
+                &self.html
+            } else {
+                &self.text
+            };
+            registry.has_template(&key(name, part, locale))
+        })
+    }
+}
+
+/// A registry in strict mode whose `if` and `unless` are strict too.
+fn strict_registry() -> Handlebars<'static> {
+    let mut registry = Handlebars::new();
+    registry.set_strict_mode(true);
+    registry.register_helper("if", Box::new(StrictIf { positive: true }));
+    registry.register_helper("unless", Box::new(StrictIf { positive: false }));
+    registry
+}
+
+/// `{{#if}}` and `{{#unless}}` that fail on a missing key, as `{{key}}` does in strict mode.
+// handlebars' own `if` treats a missing key as false even in strict mode, so a misspelt
+// `{{#if case.titel}}` would silently drop the field from every email.
+#[derive(Debug, Clone, Copy)]
+struct StrictIf {
+    positive: bool,
+}
+
+impl HelperDef for StrictIf {
+    fn call<'reg: 'rc, 'rc>(
+        &self,
+        h: &Helper<'rc>,
+        r: &'reg Handlebars<'reg>,
+        ctx: &'rc Context,
+        rc: &mut RenderContext<'reg, 'rc>,
+        out: &mut dyn Output,
+    ) -> HelperResult {
+        let name = if self.positive { "if" } else { "unless" };
+        let param = h
+            .param(0)
+            .ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))?;
+        if param.is_value_missing() {
+            return Err(RenderErrorReason::MissingVariable(param.relative_path().cloned()).into());
+        }
+        let chosen = if param.value().is_truthy(false) == self.positive {
+            h.template()
+        } else {
+            h.inverse()
+        };
+        match chosen {
+            Some(template) => template.render(r, ctx, rc, out),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The registry name of one part: `case_status/subject.vi`.
+fn key(name: &str, part: &str, locale: &str) -> String {
+    format!("{name}/{part}.{locale}")
+}
+
+fn render(
+    registry: &Handlebars<'static>,
+    template: &str,
+    data: &Value,
+) -> Result<String, RenderError> {
+    registry
+        .render(template, data)
+        .map_err(|source| RenderError::Render {
+            template: template.to_owned(),
+            source: Box::new(source),
+        })
+}
+
+/// Collapses every run of whitespace, newlines included, into one space: a header is one line,
+/// and a title typed with a line break must not end the subject early.
+fn one_line(subject: &str) -> String {
+    subject.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Trims trailing spaces, keeps at most one blank line in a row, and ends with one newline.
+// Optional fields sit on lines of their own in the templates; without this, an absent field
+// would leave an empty line or a double gap behind it.
+fn tidy_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank_run = true;
+    for line in text.lines() {
+        let line = line.trim_end();
+        if line.is_empty() {
+            if !blank_run {
+                out.push('\n');
+            }
+            blank_run = true;
+        } else {
+            out.push_str(line);
+            out.push('\n');
+            blank_run = false;
+        }
+    }
+    while out.ends_with("\n\n") {
+        out.pop();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn council() -> Value {
+        json!({ "name": "HĐND phường Hồng Bàng" })
+    }
+
+    fn status_data(denunciation: bool) -> Value {
+        json!({
+            "council": council(),
+            "case": {
+                "code": "HB.20261126.0012",
+                "kind": "Kiến nghị",
+                "title": "Đèn & <cột> ngõ 12 bị hỏng",
+                "status": "Đã thụ lý",
+                "note": "Đơn vị điện lực sẽ thay bóng đèn trong tuần này.",
+            },
+            "denunciation": denunciation,
+        })
+    }
+
+    fn received_data() -> Value {
+        json!({
+            "council": council(),
+            "case": {
+                "code": "HB.20261126.0012",
+                "kind": "Kiến nghị",
+                "title": "Đèn & <cột> ngõ 12 bị hỏng",
+                "status": "Đã tiếp nhận",
+                "received_on": "26/11/2026",
+                "council_due": "10/12/2026",
+            },
+            "denunciation": false,
+        })
+    }
+
+    fn staff_case() -> Value {
+        json!({
+            "code": "HB.20261126.0012",
+            "kind": "Kiến nghị",
+            "title": "Đèn chiếu sáng ngõ 12 bị hỏng",
+            "area": "Phường Hồng Bàng, tổ dân phố 5",
+            "received_on": "26/11/2026",
+            "council_due": "10/12/2026",
+            "statutory_due": null,
+        })
+    }
+
+    #[test]
+    fn every_builtin_email_renders_in_both_languages_with_the_code_in_a_one_line_subject() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let staff = json!({ "name": "Nguyễn Thị Lan" });
+        let emails = [
+            ("case_received", received_data()),
+            ("case_status", status_data(false)),
+            (
+                "staff_new_case",
+                json!({ "council": council(), "staff": staff, "case": staff_case() }),
+            ),
+            (
+                "staff_assigned",
+                json!({ "council": council(), "staff": staff, "case": staff_case() }),
+            ),
+            (
+                "staff_info_added",
+                json!({ "council": council(), "staff": staff, "case": staff_case() }),
+            ),
+        ];
+
+        for (name, data) in emails {
+            for language in Language::ALL {
+                // Act
+                let email = renderer
+                    .email(name, *language, &data)
+                    .unwrap_or_else(|e| panic!("{name} in {language}: {e}"));
+
+                // Assert
+                assert!(
+                    email.subject.contains("[HB.20261126.0012]"),
+                    "{name}: {}",
+                    email.subject
+                );
+                assert!(!email.subject.contains('\n'), "{name}: {}", email.subject);
+                assert!(email.text.contains("HB.20261126.0012"), "{name}");
+                assert!(!email.text.contains("\n\n\n"), "{name}: {}", email.text);
+                assert!(email.text.ends_with(".\n"), "{name}: {:?}", email.text);
+                assert!(
+                    email
+                        .html
+                        .contains(&format!("<html lang=\"{}\">", language.as_str())),
+                    "{name}"
+                );
+                assert!(!email.html.contains("<img"), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn email_falls_back_to_vietnamese_when_the_english_file_is_missing() {
+        // Arrange: only the Vietnamese parts of case_status.
+        let renderer = Renderer::from_sources(
+            BUILTIN
+                .iter()
+                .filter(|(name, _, locale, _)| *name == "case_status" && *locale == "vi")
+                .map(|&(name, part, locale, text)| (name, part, locale, text, None)),
+        )
+        .unwrap();
+
+        // Act
+        let email = renderer
+            .email("case_status", Language::En, &status_data(false))
+            .unwrap();
+
+        // Assert
+        assert!(email.subject.contains("Cập nhật tình trạng hồ sơ"));
+        assert!(email.text.starts_with("Kính gửi ông/bà,"));
+        assert!(email.html.contains("<html lang=\"vi\">"));
+    }
+
+    #[test]
+    fn email_uses_the_recipients_language_when_it_exists() {
+        // Arrange
+        let renderer = Renderer::builtin();
+
+        // Act
+        let email = renderer
+            .email("case_status", Language::En, &status_data(false))
+            .unwrap();
+
+        // Assert
+        assert_eq!(
+            email.subject,
+            "[HB.20261126.0012] Case status update: Đã thụ lý"
+        );
+        assert!(email.text.starts_with("Dear Sir or Madam,"));
+    }
+
+    #[test]
+    fn html_is_escaped_while_text_and_subject_are_not() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let mut data = status_data(false);
+        data["case"]["status"] = json!("Đã chuyển <Sở & Ngành>");
+
+        // Act
+        let email = renderer.email("case_status", Language::Vi, &data).unwrap();
+
+        // Assert
+        assert!(email.text.contains("Trích yếu: Đèn & <cột> ngõ 12 bị hỏng"));
+        assert!(email.subject.ends_with("Đã chuyển <Sở & Ngành>"));
+        assert!(email.html.contains("Đèn &amp; &lt;cột&gt; ngõ 12 bị hỏng"));
+        assert!(!email.html.contains("<cột>"));
+    }
+
+    #[test]
+    fn case_status_of_a_denunciation_shows_only_the_code_and_status() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let data = status_data(true);
+
+        for language in Language::ALL {
+            // Act
+            let email = renderer.email("case_status", *language, &data).unwrap();
+
+            // Assert
+            for part in [&email.subject, &email.text, &email.html] {
+                assert!(part.contains("HB.20261126.0012"));
+                assert!(part.contains("Đã thụ lý"));
+                assert!(!part.contains("ngõ 12"), "{part}");
+                assert!(!part.contains("bóng đèn"), "{part}");
+                assert!(!part.contains("Kiến nghị"), "{part}");
+            }
+        }
+    }
+
+    #[test]
+    fn case_received_of_a_denunciation_shows_only_the_code_and_status() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let mut data = received_data();
+        data["denunciation"] = json!(true);
+        data["case"]["kind"] = json!("Tố cáo");
+
+        // Act
+        let email = renderer
+            .email("case_received", Language::Vi, &data)
+            .unwrap();
+
+        // Assert
+        for part in [&email.subject, &email.text, &email.html] {
+            assert!(part.contains("HB.20261126.0012"));
+            assert!(!part.contains("Tố cáo"), "{part}");
+            assert!(!part.contains("ngõ 12"), "{part}");
+        }
+        assert!(email.text.contains("Tình trạng: Đã tiếp nhận"));
+    }
+
+    #[test]
+    fn subject_is_one_line_when_the_data_holds_line_breaks() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let mut data = status_data(false);
+        data["case"]["status"] = json!("Đã trả lời\n  (lần 2)");
+
+        // Act
+        let email = renderer.email("case_status", Language::Vi, &data).unwrap();
+
+        // Assert
+        assert_eq!(
+            email.subject,
+            "[HB.20261126.0012] Cập nhật tình trạng hồ sơ: Đã trả lời (lần 2)"
+        );
+    }
+
+    #[test]
+    fn optional_fields_leave_no_gap_when_they_are_null() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let mut data = received_data();
+        data["case"]["title"] = Value::Null;
+        data["case"]["council_due"] = Value::Null;
+
+        // Act
+        let email = renderer
+            .email("case_received", Language::Vi, &data)
+            .unwrap();
+
+        // Assert
+        assert!(!email.text.contains("Trích yếu"));
+        assert!(!email.html.contains("Trích yếu"));
+        assert!(
+            email
+                .text
+                .contains("Loại hồ sơ: Kiến nghị\nNgày tiếp nhận: 26/11/2026\n\n")
+        );
+    }
+
+    #[test]
+    fn render_fails_naming_the_template_when_a_key_is_missing() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let mut data = status_data(false);
+        data["case"].as_object_mut().unwrap().remove("note");
+
+        // Act
+        let error = renderer
+            .email("case_status", Language::Vi, &data)
+            .unwrap_err();
+
+        // Assert
+        assert!(matches!(error, RenderError::Render { .. }), "{error}");
+        assert!(error.to_string().contains("case_status/text.vi"), "{error}");
+    }
+
+    #[test]
+    fn render_fails_when_a_key_read_only_by_if_is_missing() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let mut data = received_data();
+        data["case"].as_object_mut().unwrap().remove("council_due");
+
+        // Act
+        let error = renderer
+            .email("case_received", Language::Vi, &data)
+            .unwrap_err();
+
+        // Assert
+        assert!(error.to_string().contains("council_due"), "{error}");
+    }
+
+    #[test]
+    fn unknown_email_is_an_error() {
+        let error = Renderer::builtin()
+            .email("no_such_email", Language::Vi, &json!({}))
+            .unwrap_err();
+        assert!(matches!(error, RenderError::Unknown { .. }), "{error}");
+    }
+
+    #[test]
+    fn load_prefers_the_operators_file_over_the_builtin() {
+        // Arrange
+        let dir = std::env::temp_dir().join(format!("hdnd-render-{:016x}", rand::random::<u64>()));
+        let folder = dir.join("email").join("case_status");
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(
+            folder.join("subject.vi.hbs"),
+            "[{{case.code}}] Thông báo mới: {{case.status}}",
+        )
+        .unwrap();
+
+        // Act
+        let renderer = Renderer::load(Some(&dir));
+        std::fs::remove_dir_all(&dir).unwrap();
+        let email = renderer
+            .unwrap()
+            .email("case_status", Language::Vi, &status_data(false))
+            .unwrap();
+
+        // Assert
+        assert_eq!(email.subject, "[HB.20261126.0012] Thông báo mới: Đã thụ lý");
+        assert!(email.text.starts_with("Kính gửi ông/bà,"));
+    }
+
+    #[test]
+    fn load_fails_naming_the_template_when_an_operators_file_does_not_compile() {
+        // Arrange
+        let dir = std::env::temp_dir().join(format!("hdnd-render-{:016x}", rand::random::<u64>()));
+        let folder = dir.join("email").join("case_received");
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("html.en.hbs"), "<p>{{#if case.title}}</p>").unwrap();
+
+        // Act
+        let result = Renderer::load(Some(&dir));
+        std::fs::remove_dir_all(&dir).unwrap();
+
+        // Assert
+        let error = result.unwrap_err();
+        assert!(matches!(error, RenderError::Compile { .. }), "{error}");
+        assert!(
+            error.to_string().contains("case_received/html.en"),
+            "{error}"
+        );
+    }
+}

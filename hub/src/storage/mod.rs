@@ -42,7 +42,10 @@ pub enum Backend {
 /// Renders the notifications of a case change from the case as stored in the same
 /// transaction (a new case's code exists only there).
 #[derive(Clone)]
-pub struct Notify(pub Arc<dyn Fn(&Case) -> Result<Vec<NewNotification>, Error> + Send + Sync>);
+pub struct Notify(pub Arc<NotifyFn>);
+
+/// The function inside [`Notify`].
+pub type NotifyFn = dyn Fn(&Case) -> Result<Vec<NewNotification>, Error> + Send + Sync;
 
 impl Notify {
     /// No notifications.

@@ -26,7 +26,7 @@ macro_rules! outbox_columns {
         r#"
         id, dedupe_key, channel, address, sealed, category, urgent, case_id, subject, body_text,
         body_html, message_id, in_reply_to, reference_ids, list_unsubscribe, fallback, status,
-        attempts, due_at, lease_token, last_error, sent_at, created_at
+        attempts, due_at, lease_token, claimed_by, last_error, sent_at, created_at
         "#
     };
 }
@@ -339,6 +339,7 @@ macro_rules! sql_store {
                 attempts: count(row, "attempts")?,
                 due_at: row.try_get::<DbTime, _>("due_at")?.0,
                 lease_token: row.try_get("lease_token")?,
+                claimed_by: row.try_get("claimed_by")?,
                 last_error: row.try_get("last_error")?,
                 sent_at: row.try_get::<Option<DbTime>, _>("sent_at")?.map(|t| t.0),
                 created_at: row.try_get::<DbTime, _>("created_at")?.0,
@@ -928,7 +929,7 @@ macro_rules! sql_store {
                     r#"
                     UPDATE outbox
                     SET status = 'sending', lease_token = $1, lease_until = $2, due_at = $2,
-                        attempts = attempts + 1, updated_at = $3
+                        attempts = attempts + 1, updated_at = $3, claimed_by = $5
                     WHERE id IN (
                         SELECT id
                         FROM outbox
@@ -946,6 +947,7 @@ macro_rules! sql_store {
                 .bind(DbTime(until))
                 .bind(DbTime(now))
                 .bind(limit)
+                .bind(crate::delivery::outbox::instance_name())
                 .fetch_all(&mut *tx)
                 .await?
                 .iter()

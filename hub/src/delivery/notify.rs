@@ -1,0 +1,266 @@
+//! Which notifications a case change sends, to whom, rendered in each recipient's language.
+//!
+//! - the citizen, on every channel they linked: the code on receipt, then every status change;
+//! - a denouncer, only on the channel they chose, with the code and the status alone;
+//! - staff: a new case to everyone at intake, an assignment to the assignee, the citizen's
+//!   added information to the assignee.
+//!
+//! Every email about a case to one address threads under one root Message-ID, derived from the
+//! case code and the address, which the first mail carries and later mails refer to.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::ChannelKind;
+use super::email::new_message_id;
+use super::outbox::{Category, Destination, NewNotification, Target};
+use super::render::Renderer;
+use crate::domain::{
+    ActorKind, Case, CaseKind, ContactKind, ContactPoint, CouncilProfile, Language, Role, Staff,
+    Status,
+};
+use crate::error::Error;
+
+/// What happened to a case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseEvent {
+    Received,
+    StatusChanged {
+        from: Status,
+        by: ActorKind,
+        /// The reason, question or answer told to the citizen.
+        note: Option<String>,
+    },
+}
+
+/// Renders the notifications of case events.
+#[derive(Debug)]
+pub struct Notifier {
+    renderer: Arc<Renderer>,
+    profile: Arc<CouncilProfile>,
+    message_id_domain: String,
+}
+
+impl Notifier {
+    pub fn new(
+        renderer: Arc<Renderer>,
+        profile: Arc<CouncilProfile>,
+        message_id_domain: &str,
+    ) -> Self {
+        Self {
+            renderer,
+            profile,
+            message_id_domain: message_id_domain.to_owned(),
+        }
+    }
+
+    /// The notifications of `event` on `case` (as stored after the change). `staff` are the
+    /// accounts that may receive them; `assignee_before` is the assignee before the change.
+    pub fn for_case(
+        &self,
+        case: &Case,
+        event: &CaseEvent,
+        staff: &[Staff],
+        assignee_before: Option<crate::domain::StaffId>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewNotification>, Error> {
+        let mut out = Vec::new();
+        let denunciation = case.kind == CaseKind::ToCao;
+        let citizen_template = match event {
+            CaseEvent::Received => "case_received",
+            CaseEvent::StatusChanged { .. } => "case_status",
+        };
+        let note = match event {
+            CaseEvent::StatusChanged { note, .. } => note.clone(),
+            CaseEvent::Received => None,
+        };
+        let data = json!({
+            "council": { "name": self.profile.name },
+            "case": self.case_data(case, denunciation, note.as_deref()),
+            "denunciation": denunciation,
+        });
+        if denunciation {
+            // The address stays sealed: the root Message-ID is derived from the case alone.
+            let root = self.thread_root(case, "denouncer");
+            let n = self.render(
+                citizen_template,
+                Language::Vi,
+                &data,
+                "denouncer",
+                root,
+                event,
+                Target::Denouncer,
+                now,
+            )?;
+            out.push(n);
+        } else {
+            for contact in case.contacts.iter().filter_map(destination) {
+                let key = format!("citizen:{}:{}", contact.channel, contact.address);
+                let root = self.thread_root(case, &contact.address);
+                let target = Target::Contacts(vec![contact]);
+                out.push(self.render(
+                    citizen_template,
+                    Language::Vi,
+                    &data,
+                    &key,
+                    root,
+                    event,
+                    target,
+                    now,
+                )?);
+            }
+        }
+
+        let active = staff.iter().filter(|s| s.active);
+        match event {
+            CaseEvent::Received => {
+                for member in active.filter(|s| s.has_role(Role::Intake)) {
+                    out.extend(self.to_staff("staff_new_case", "new", member, case, event, now)?);
+                }
+            }
+            CaseEvent::StatusChanged { from, by, .. } => {
+                let assignee = case
+                    .progress
+                    .assignee
+                    .and_then(|id| staff.iter().find(|s| s.id == id && s.active));
+                if let Some(member) = assignee.filter(|s| Some(s.id) != assignee_before) {
+                    out.extend(self.to_staff(
+                        "staff_assigned",
+                        "assigned",
+                        member,
+                        case,
+                        event,
+                        now,
+                    )?);
+                }
+                let info_arrived = *from == Status::NeedsInfo
+                    && case.progress.status == Status::Received
+                    && *by == ActorKind::Citizen;
+                if let Some(member) = assignee.filter(|_| info_arrived) {
+                    out.extend(self.to_staff(
+                        "staff_info_added",
+                        "info",
+                        member,
+                        case,
+                        event,
+                        now,
+                    )?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn to_staff(
+        &self,
+        template: &str,
+        what: &str,
+        member: &Staff,
+        case: &Case,
+        event: &CaseEvent,
+        now: DateTime<Utc>,
+    ) -> Result<Option<NewNotification>, Error> {
+        let destinations: Vec<_> = member.contacts.iter().filter_map(destination).collect();
+        let Some(first) = destinations.first() else {
+            return Ok(None);
+        };
+        let root = self.thread_root(case, &first.address);
+        let data = json!({
+            "council": { "name": self.profile.name },
+            "staff": { "name": member.display_name },
+            "case": self.case_data(case, false, None),
+        });
+        let key = format!("staff:{}:{what}", member.id);
+        let to = Target::Contacts(destinations);
+        let n = self.render(template, member.language, &data, &key, root, event, to, now)?;
+        Ok(Some(NewNotification {
+            category: Category::StaffCase,
+            ..n
+        }))
+    }
+
+    #[expect(clippy::too_many_arguments, reason = "the parts of one notification")]
+    fn render(
+        &self,
+        template: &str,
+        language: Language,
+        data: &Value,
+        key: &str,
+        root: String,
+        event: &CaseEvent,
+        to: Target,
+        now: DateTime<Utc>,
+    ) -> Result<NewNotification, Error> {
+        let email = self
+            .renderer
+            .email(template, language, data)
+            .map_err(|e| Error::Template(e.to_string()))?;
+        let (message_id, in_reply_to) = match event {
+            CaseEvent::Received => (root, None),
+            CaseEvent::StatusChanged { .. } => {
+                (new_message_id(&self.message_id_domain), Some(root))
+            }
+        };
+        Ok(NewNotification {
+            key: key.to_owned(),
+            to,
+            category: Category::CaseUpdate,
+            urgent: false,
+            subject: email.subject,
+            text: email.text,
+            html: Some(email.html),
+            references: in_reply_to.iter().cloned().collect(),
+            in_reply_to,
+            message_id: Some(message_id),
+            list_unsubscribe: None,
+            due_at: now,
+        })
+    }
+
+    /// `<HB.20261126.0012.1a2b3c4d5e6f7a8b@domain>`: the same for every mail about the case to
+    /// the same address, so the first mail can carry it and later ones refer to it.
+    fn thread_root(&self, case: &Case, address: &str) -> String {
+        let digest = Sha256::digest(address.as_bytes());
+        let tag: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+        format!("<{}.{tag}@{}>", case.code, self.message_id_domain)
+    }
+
+    fn case_data(&self, case: &Case, denunciation: bool, note: Option<&str>) -> Value {
+        let p = &case.progress;
+        let area = case
+            .area
+            .as_deref()
+            .and_then(|a| self.profile.area(a))
+            .map(|a| a.name.clone());
+        json!({
+            "code": case.code.as_str(),
+            "kind": case.kind.label_vi(),
+            "title": (!denunciation).then(|| case.title.clone()),
+            "status": p.status.label_vi(),
+            "note": note.filter(|_| !denunciation),
+            "area": area,
+            "received_on": vn_date(case.received_on),
+            "council_due": p.council_due.map(vn_date),
+            "statutory_due": p.statutory_due.map(vn_date),
+        })
+    }
+}
+
+fn destination(contact: &ContactPoint) -> Option<Destination> {
+    let channel = match contact.kind {
+        ContactKind::Email => ChannelKind::Email,
+        ContactKind::Telegram => ChannelKind::Telegram,
+        ContactKind::Phone => return None,
+    };
+    Some(Destination {
+        channel,
+        address: contact.address.clone(),
+    })
+}
+
+fn vn_date(day: NaiveDate) -> String {
+    day.format("%d/%m/%Y").to_string()
+}

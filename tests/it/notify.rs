@@ -1,0 +1,171 @@
+//! Case changes enqueue their notifications in the same transaction, on both databases.
+
+use std::sync::Arc;
+
+use hdnd_hub::Hub;
+use hdnd_hub::delivery::notify::Notifier;
+use hdnd_hub::delivery::outbox::{Category, OutboxRow, OutboxStatus};
+use hdnd_hub::delivery::render::Renderer;
+use hdnd_hub::domain::progress::TransitionRequest;
+use hdnd_hub::domain::{Actor, Role, Status};
+
+use crate::helpers::{TestDb, contract_tests, hub_on, petition, staff};
+
+contract_tests!(
+    a_case_notifies_its_citizen_and_intake_and_threads_every_mail,
+    a_denouncer_hears_only_the_code_and_the_status_on_the_chosen_channel,
+    an_illegal_transition_enqueues_nothing,
+);
+
+async fn notifying_hub(db: &TestDb) -> (Hub, Arc<hdnd_hub::ManualClock>) {
+    let (hub, clock) = hub_on(db).await;
+    let notifier = Notifier::new(
+        Arc::new(Renderer::builtin()),
+        hub.profile().clone(),
+        "hongbang.example",
+    );
+    (hub.with_notifier(Arc::new(notifier)), clock)
+}
+
+fn oldest_first(mut rows: Vec<OutboxRow>) -> Vec<OutboxRow> {
+    rows.reverse();
+    rows
+}
+
+async fn a_case_notifies_its_citizen_and_intake_and_threads_every_mail(db: TestDb) {
+    // Arrange: one intake officer with email, one without contacts, one specialist.
+    let (hub, _clock) = notifying_hub(&db).await;
+    let intake = hub
+        .store()
+        .add_staff(staff("tam.cao", &[Role::Intake]))
+        .await
+        .unwrap();
+    let mut silent = staff("vy.ton", &[Role::Intake]);
+    silent.contacts.clear();
+    hub.store().add_staff(silent).await.unwrap();
+    let expert = hub
+        .store()
+        .add_staff(staff("son.kha", &[Role::Specialist]))
+        .await
+        .unwrap();
+
+    // Act
+    let case = hub.submit_case(petition()).await.unwrap().case;
+    let on_receipt = oldest_first(hub.store().list_outbox(None, 50).await.unwrap());
+    let me = Actor::Staff(intake.id);
+    hub.transition(case.id, TransitionRequest::to(Status::Accepted, me))
+        .await
+        .unwrap();
+    hub.transition(
+        case.id,
+        TransitionRequest::to(Status::InProgress, me).with_assignee(expert.id),
+    )
+    .await
+    .unwrap();
+    let all = oldest_first(hub.store().list_outbox(None, 50).await.unwrap());
+
+    // Assert: on receipt, the citizen's code and intake's new case.
+    assert_eq!(on_receipt.len(), 2, "{on_receipt:?}");
+    let receipt = &on_receipt[0];
+    assert_eq!(receipt.address, "hoa.pham@example.org");
+    assert_eq!(receipt.category, Category::CaseUpdate);
+    assert!(
+        receipt.subject.contains(&format!("[{}]", case.code)),
+        "{}",
+        receipt.subject
+    );
+    assert!(receipt.text.contains(case.code.as_str()));
+    let root = receipt.message_id.clone().unwrap();
+    assert!(root.starts_with(&format!("<{}.", case.code)) && root.ends_with("@hongbang.example>"));
+    assert_eq!(receipt.in_reply_to, None);
+    assert_eq!(on_receipt[1].address, "tam.cao@council.example");
+    assert_eq!(on_receipt[1].category, Category::StaffCase);
+    assert!(
+        on_receipt[1]
+            .dedupe_key
+            .ends_with(&format!("staff:{}:new", intake.id))
+    );
+
+    // Then each status change to the citizen, threaded under the first mail, and the
+    // assignment to the specialist.
+    let to_citizen: Vec<_> = all
+        .iter()
+        .filter(|r| r.address == "hoa.pham@example.org")
+        .collect();
+    assert_eq!(to_citizen.len(), 3);
+    for later in &to_citizen[1..] {
+        assert_eq!(later.in_reply_to.as_deref(), Some(root.as_str()));
+        assert_eq!(later.references, vec![root.clone()]);
+        assert_ne!(later.message_id.as_deref(), Some(root.as_str()));
+    }
+    assert!(
+        to_citizen[2].text.contains("Đang giải quyết"),
+        "{}",
+        to_citizen[2].text
+    );
+    let assigned: Vec<_> = all
+        .iter()
+        .filter(|r| r.address == "son.kha@council.example")
+        .collect();
+    assert_eq!(assigned.len(), 1);
+    assert!(
+        assigned[0]
+            .dedupe_key
+            .ends_with(&format!("staff:{}:assigned", expert.id))
+    );
+    assert!(all.iter().all(|r| r.status == OutboxStatus::Queued));
+}
+
+async fn a_denouncer_hears_only_the_code_and_the_status_on_the_chosen_channel(db: TestDb) {
+    // Arrange
+    let (hub, _clock) = notifying_hub(&db).await;
+    let officer = hub
+        .store()
+        .add_staff(staff("lam.tu", &[Role::DenunciationOfficer]))
+        .await
+        .unwrap();
+
+    // Act
+    let case = hub
+        .submit_case(crate::identity_canary::denunciation())
+        .await
+        .unwrap()
+        .case;
+    hub.transition(
+        case.id,
+        TransitionRequest::to(Status::Accepted, Actor::Staff(officer.id)),
+    )
+    .await
+    .unwrap();
+    let rows = oldest_first(hub.store().list_outbox(None, 50).await.unwrap());
+
+    // Assert
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    for row in &rows {
+        assert!(row.sealed);
+        assert_eq!(row.address, crate::identity_canary::EMAIL);
+        assert!(row.subject.contains(case.code.as_str()));
+        for text in [&row.subject, &row.text, row.html.as_ref().unwrap()] {
+            assert!(!text.contains(&case.title), "the title leaks: {text}");
+            assert!(!text.contains("Tố cáo"), "the kind leaks: {text}");
+        }
+    }
+    assert!(rows[1].text.contains("Đã thụ lý"));
+}
+
+async fn an_illegal_transition_enqueues_nothing(db: TestDb) {
+    let (hub, _clock) = notifying_hub(&db).await;
+    let case = hub.submit_case(petition()).await.unwrap().case;
+    let before = hub.store().list_outbox(None, 50).await.unwrap().len();
+    let refused = hub
+        .transition(
+            case.id,
+            TransitionRequest::to(Status::Answered, Actor::Citizen),
+        )
+        .await;
+    assert!(refused.is_err());
+    assert_eq!(
+        hub.store().list_outbox(None, 50).await.unwrap().len(),
+        before
+    );
+}
