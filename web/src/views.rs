@@ -73,3 +73,44 @@ impl Views {
         self.registry.render(name, data)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_built_in_templates_compile_and_escape() {
+        let views = Views::builtin();
+        let data = serde_json::json!({
+            "page_title": "<b>Lỗi</b>",
+            "council": { "name": "HĐND", "locality": "Hải Phòng" },
+            "nav": { "home": false, "cases": false },
+            "code_example": "HB.20261126.0012",
+            "heading": "Không tìm thấy trang",
+            "message": "<script>",
+        });
+        let html = views.render("error", &data).unwrap();
+        assert!(html.starts_with("<!doctype html>\n<html lang=\"vi\">"));
+        assert!(html.contains("&lt;b&gt;Lỗi&lt;/b&gt;") && html.contains("&lt;script&gt;"));
+        assert!(!html.contains("<script>"));
+    }
+
+    #[test]
+    fn a_missing_value_is_an_error_in_strict_mode() {
+        let views = Views::builtin();
+        assert!(views.render("error", &serde_json::json!({})).is_err());
+    }
+
+    #[test]
+    fn an_operator_template_replaces_the_built_in_one() {
+        let dir = std::env::temp_dir().join(format!("hdnd-views-{}", std::process::id()));
+        std::fs::create_dir_all(dir.join("web")).unwrap();
+        std::fs::write(dir.join("web").join("error.hbs"), "Lỗi: {{message}}").unwrap();
+        let views = Views::load(Some(&dir)).unwrap();
+        let html = views
+            .render("error", &serde_json::json!({ "message": "a & b" }))
+            .unwrap();
+        std::fs::remove_dir_all(&dir).ok();
+        assert_eq!(html, "Lỗi: a &amp; b");
+    }
+}

@@ -189,3 +189,15 @@ pub enum Outcome {
         error: String,
     },
 }
+
+impl Outcome {
+    /// A word for logs.
+    pub fn label(&self) -> &'static str {
+        match self {
+            Outcome::Sent => "sent",
+            Outcome::Retry { .. } => "retry",
+            Outcome::Dead { .. } => "dead",
+            Outcome::Failed { .. } => "failed",
+        }
+    }
+}

@@ -106,12 +106,38 @@ impl Worker {
         let mut sends = JoinSet::new();
         for row in rows {
             let worker = self.clone();
-            sends.spawn(async move { worker.deliver(row).await });
+            sends.spawn(async move {
+                let outcome = worker.send(&row).await;
+                (row, outcome)
+            });
         }
+        let mut outcomes = Vec::with_capacity(claimed);
         while let Some(done) = sends.join_next().await {
-            if let Err(e) = done {
-                tracing::error!(error.message = %e, "a delivery task panicked");
+            match done {
+                Ok(outcome) => outcomes.push(outcome),
+                // Its row stays `sending` and is due again when the lease ends.
+                Err(e) => tracing::error!(error.message = %e, "a delivery task panicked"),
             }
+        }
+        // One transaction for the batch: a crash before it commits re-sends at most the rows
+        // this batch claimed, which were `sending` all along.
+        let recorded = self.store.record_outcomes(&outcomes).await?;
+        for (row, outcome) in &outcomes {
+            tracing::debug!(
+                outbox.id = row.id,
+                channel.kind = %row.channel,
+                outbox.outcome = outcome.label(),
+                "outbox row {} {}",
+                row.id,
+                outcome.label()
+            );
+        }
+        if recorded < outcomes.len() {
+            tracing::warn!(
+                outbox.lost = outcomes.len() - recorded,
+                "{} outbox rows were taken over after their lease ended; their outcomes were dropped",
+                outcomes.len() - recorded
+            );
         }
         Ok(ExecutionOutcome::Worked(claimed))
     }
@@ -140,55 +166,30 @@ impl Worker {
         tracing::info!("delivery worker stopped");
     }
 
-    async fn deliver(&self, row: OutboxRow) {
-        let outcome = match self.channels.get(&row.channel) {
-            None => Outcome::Failed {
+    /// Sends one row on its channel and says what came of it.
+    async fn send(&self, row: &OutboxRow) -> Outcome {
+        let Some(channel) = self.channels.get(&row.channel) else {
+            return Outcome::Failed {
                 error: format!("no {} channel is configured", row.channel),
-            },
-            Some(channel) => match channel.send(&row.outgoing()).await {
-                Ok(()) => Outcome::Sent,
-                Err(DeliveryError::Permanent(error)) => Outcome::Failed { error },
-                Err(DeliveryError::Transient { reason, .. })
-                    if row.attempts >= self.settings.max_attempts =>
-                {
-                    Outcome::Dead {
-                        error: format!("gave up after {} attempts: {reason}", row.attempts),
-                    }
+            };
+        };
+        match channel.send(&row.outgoing()).await {
+            Ok(()) => Outcome::Sent,
+            Err(DeliveryError::Permanent(error)) => Outcome::Failed { error },
+            Err(DeliveryError::Transient { reason, .. })
+                if row.attempts >= self.settings.max_attempts =>
+            {
+                Outcome::Dead {
+                    error: format!("gave up after {} attempts: {reason}", row.attempts),
                 }
-                Err(DeliveryError::Transient {
-                    reason,
-                    retry_after,
-                }) => Outcome::Retry {
-                    due_at: self.clock.now() + self.backoff(row.attempts, retry_after),
-                    error: reason,
-                },
+            }
+            Err(DeliveryError::Transient {
+                reason,
+                retry_after,
+            }) => Outcome::Retry {
+                due_at: self.clock.now() + self.backoff(row.attempts, retry_after),
+                error: reason,
             },
-        };
-        let label = match &outcome {
-            Outcome::Sent => "sent",
-            Outcome::Retry { .. } => "retry",
-            Outcome::Dead { .. } => "dead",
-            Outcome::Failed { .. } => "failed",
-        };
-        match self.store.record_outcome(&row, outcome).await {
-            Ok(true) => tracing::debug!(
-                outbox.id = row.id,
-                channel.kind = %row.channel,
-                outbox.outcome = label,
-                "outbox row {} {label}",
-                row.id
-            ),
-            Ok(false) => tracing::warn!(
-                outbox.id = row.id,
-                "outbox row {} was taken over after its lease ended; outcome `{label}` dropped",
-                row.id
-            ),
-            Err(e) => tracing::error!(
-                outbox.id = row.id,
-                error.message = %e,
-                "cannot record the outcome of outbox row {}; it will be sent again after its lease",
-                row.id
-            ),
         }
     }
 

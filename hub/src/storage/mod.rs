@@ -187,9 +187,15 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     /// whose lease expired (its worker died) is due again.
     async fn claim_outbox(&self, limit: i64, lease: Duration) -> Result<Vec<OutboxRow>, Error>;
 
-    /// Records what sending a claimed row came to, fenced by its lease token: `false` if the
-    /// lease was lost meanwhile (another worker took the row over).
-    async fn record_outcome(&self, row: &OutboxRow, outcome: Outcome) -> Result<bool, Error>;
+    /// Records what sending claimed rows came to, in one transaction, each fenced by its lease
+    /// token; returns how many were recorded (a row whose lease was lost meanwhile, because
+    /// another worker took it over, is not).
+    async fn record_outcomes(&self, outcomes: &[(OutboxRow, Outcome)]) -> Result<usize, Error>;
+
+    /// [`Store::record_outcomes`] for one row: `false` if its lease was lost.
+    async fn record_outcome(&self, row: &OutboxRow, outcome: Outcome) -> Result<bool, Error> {
+        Ok(self.record_outcomes(&[(row.clone(), outcome)]).await? == 1)
+    }
 
     /// The newest rows first, optionally of one status.
     async fn list_outbox(
@@ -230,6 +236,42 @@ pub async fn open_with(
             "database.url",
             "use a sqlite:// or postgres:// URL",
         )))
+    }
+}
+
+/// A write transaction, holding the store's writer lock where the backend has one.
+pub(crate) struct WriteTx<DB: sqlx::Database> {
+    tx: sqlx::Transaction<'static, DB>,
+    _writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl<DB: sqlx::Database> WriteTx<DB> {
+    fn new(
+        tx: sqlx::Transaction<'static, DB>,
+        writer: Option<tokio::sync::OwnedMutexGuard<()>>,
+    ) -> Self {
+        Self {
+            tx,
+            _writer: writer,
+        }
+    }
+
+    async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::Deref for WriteTx<DB> {
+    type Target = DB::Connection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl<DB: sqlx::Database> std::ops::DerefMut for WriteTx<DB> {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
     }
 }
 

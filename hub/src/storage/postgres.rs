@@ -3,7 +3,9 @@
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::time::Duration;
 
-use sqlx::{Connection, PgConnection, PgPool, Postgres, Transaction};
+use sqlx::{Connection, PgConnection, PgPool, Postgres};
+
+use crate::storage::WriteTx;
 
 /// The store on a PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -36,8 +38,8 @@ impl PgStore {
     }
 
     /// Row locks taken by the UPDATEs settle races under READ COMMITTED.
-    async fn begin_write(&self) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-        self.pool.begin().await
+    async fn begin_write(&self) -> Result<WriteTx<Postgres>, sqlx::Error> {
+        Ok(WriteTx::new(self.pool.begin().await?, None))
     }
 }
 

@@ -417,6 +417,66 @@ macro_rules! sql_store {
             Ok(added)
         }
 
+        /// Records one claimed row's outcome, fenced by its lease token; a permanent failure
+        /// also enqueues the first fallback destination.
+        async fn record_one(
+            conn: &mut DbConnection,
+            now: DbTime,
+            row: &OutboxRow,
+            outcome: &Outcome,
+        ) -> Result<bool, Error> {
+            let token = row.lease_token.as_deref().unwrap_or_default();
+            let (status, due_at, error) = match outcome {
+                Outcome::Sent => (OutboxStatus::Sent, None, None),
+                Outcome::Retry { due_at, error } => (OutboxStatus::Queued, Some(DbTime(*due_at)), Some(error.as_str())),
+                Outcome::Dead { error } => (OutboxStatus::Dead, None, Some(error.as_str())),
+                Outcome::Failed { error } => (OutboxStatus::Failed, None, Some(error.as_str())),
+            };
+            let updated = sqlx::query(
+                r#"
+                UPDATE outbox
+                SET status = $1, due_at = COALESCE($2, due_at), last_error = $3,
+                    sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END,
+                    lease_token = NULL, lease_until = NULL, updated_at = $4
+                WHERE id = $5
+                  AND lease_token = $6
+                "#,
+            )
+            .bind(status.as_str())
+            .bind(due_at)
+            .bind(error)
+            .bind(now)
+            .bind(row.id)
+            .bind(token)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+            if updated == 1 && matches!(outcome, Outcome::Failed { .. }) {
+                if let Some((next, rest)) = row.fallback.split_first() {
+                    sqlx::query(concat!(
+                        outbox_insert!(),
+                        r#"
+                        SELECT dedupe_key || $1, $2, $3, sealed, category, urgent, case_id, subject,
+                               body_text, body_html, message_id, in_reply_to, reference_ids,
+                               list_unsubscribe, $4, $5, 'queued', 0, $5, $5
+                        FROM outbox
+                        WHERE id = $6
+                        ON CONFLICT (dedupe_key) DO NOTHING
+                        "#
+                    ))
+                    .bind(format!("|fallback:{}:{}", next.channel, next.address))
+                    .bind(next.channel.as_str())
+                    .bind(next.address.as_str())
+                    .bind(serde_json::to_string(rest).map_err(|e| corrupt(e))?)
+                    .bind(now)
+                    .bind(row.id)
+                    .execute(&mut *conn)
+                    .await?;
+                }
+            }
+            Ok(updated == 1)
+        }
+
         async fn insert_audit(
             conn: &mut DbConnection,
             at: DbTime,
@@ -452,10 +512,9 @@ macro_rules! sql_store {
             }
 
             fn with_clock(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
-                Arc::new(Self {
-                    pool: self.pool.clone(),
-                    clock,
-                })
+                let mut store = self.clone();
+                store.clock = clock;
+                Arc::new(store)
             }
 
             async fn ping(&self) -> Result<(), Error> {
@@ -957,60 +1016,15 @@ macro_rules! sql_store {
                 Ok(rows)
             }
 
-            async fn record_outcome(&self, row: &OutboxRow, outcome: Outcome) -> Result<bool, Error> {
+            async fn record_outcomes(&self, outcomes: &[(OutboxRow, Outcome)]) -> Result<usize, Error> {
                 let now = DbTime(self.clock.now());
-                let token = row.lease_token.as_deref().unwrap_or_default();
                 let mut tx = self.begin_write().await?;
-                let (status, due_at, error) = match &outcome {
-                    Outcome::Sent => (OutboxStatus::Sent, None, None),
-                    Outcome::Retry { due_at, error } => (OutboxStatus::Queued, Some(DbTime(*due_at)), Some(error.as_str())),
-                    Outcome::Dead { error } => (OutboxStatus::Dead, None, Some(error.as_str())),
-                    Outcome::Failed { error } => (OutboxStatus::Failed, None, Some(error.as_str())),
-                };
-                let updated = sqlx::query(
-                    r#"
-                    UPDATE outbox
-                    SET status = $1, due_at = COALESCE($2, due_at), last_error = $3,
-                        sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END,
-                        lease_token = NULL, lease_until = NULL, updated_at = $4
-                    WHERE id = $5
-                      AND lease_token = $6
-                    "#,
-                )
-                .bind(status.as_str())
-                .bind(due_at)
-                .bind(error)
-                .bind(now)
-                .bind(row.id)
-                .bind(token)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if updated == 1 && matches!(outcome, Outcome::Failed { .. }) {
-                    if let Some((next, rest)) = row.fallback.split_first() {
-                        sqlx::query(concat!(
-                            outbox_insert!(),
-                            r#"
-                            SELECT dedupe_key || $1, $2, $3, sealed, category, urgent, case_id, subject,
-                                   body_text, body_html, message_id, in_reply_to, reference_ids,
-                                   list_unsubscribe, $4, $5, 'queued', 0, $5, $5
-                            FROM outbox
-                            WHERE id = $6
-                            ON CONFLICT (dedupe_key) DO NOTHING
-                            "#
-                        ))
-                        .bind(format!("|fallback:{}:{}", next.channel, next.address))
-                        .bind(next.channel.as_str())
-                        .bind(next.address.as_str())
-                        .bind(serde_json::to_string(rest).map_err(|e| corrupt(e))?)
-                        .bind(now)
-                        .bind(row.id)
-                        .execute(&mut *tx)
-                        .await?;
-                    }
+                let mut recorded = 0;
+                for (row, outcome) in outcomes {
+                    recorded += usize::from(record_one(&mut tx, now, row, outcome).await?);
                 }
                 tx.commit().await?;
-                Ok(updated == 1)
+                Ok(recorded)
             }
 
             async fn list_outbox(&self, status: Option<OutboxStatus>, limit: i64) -> Result<Vec<OutboxRow>, Error> {

@@ -4,13 +4,16 @@ use std::path::Path;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Sqlite, SqlitePool};
+
+use crate::storage::WriteTx;
 
 /// The store on a SQLite database.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
     clock: Arc<dyn Clock>,
+    writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -44,13 +47,21 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, clock })
+        Ok(Self {
+            pool,
+            clock,
+            writer: Arc::default(),
+        })
     }
 
-    /// Write transactions begin IMMEDIATE: they take the write lock at once, so two writers
-    /// queue on the busy timeout instead of one failing when it upgrades a read lock.
-    async fn begin_write(&self) -> Result<Transaction<'static, Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    /// SQLite has one writer at a time. Within this process writers queue on an async lock,
+    /// which is fair and wakes at once; SQLite's busy handler, which sleeps and polls, is left
+    /// for writers in other processes. The transaction begins IMMEDIATE, taking the write lock
+    /// at once instead of failing later when it upgrades a read lock.
+    async fn begin_write(&self) -> Result<WriteTx<Sqlite>, sqlx::Error> {
+        let writer = self.writer.clone().lock_owned().await;
+        let tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        Ok(WriteTx::new(tx, Some(writer)))
     }
 }
 
