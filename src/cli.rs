@@ -93,6 +93,9 @@ pub(crate) struct StaffAdd {
     /// Ngôn ngữ: vi hoặc en.
     #[arg(long, default_value = "vi")]
     pub(crate) language: String,
+    /// Giờ yên lặng theo múi giờ của cán bộ, ví dụ 22:00-06:30: thông báo chờ đến hết giờ này.
+    #[arg(long)]
+    pub(crate) quiet_hours: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -148,6 +148,7 @@ async fn new_staff(hub: &Hub, args: StaffAdd) -> anyhow::Result<NewStaff> {
         time_zone,
         language,
         contacts,
+        quiet_hours: args.quiet_hours.map(|q| q.parse()).transpose()?,
     })
 }
 

@@ -14,7 +14,7 @@ use crate::clock::ManualClock;
 use crate::domain::progress::TransitionRequest;
 use crate::domain::{
     Actor, CaseKind, ComplaintRound, ContactKind, ContactPoint, DenouncerIdentity, Language,
-    NewCase, NewStaff, Role, SourceChannel, Staff, Status,
+    NewCase, NewStaff, QuietHours, Role, SourceChannel, Staff, Status,
 };
 use crate::error::Error;
 use crate::hub::Hub;
@@ -849,6 +849,10 @@ async fn ensure_staff(
             kind: ContactKind::Email,
             address: format!("{}@hongbang.example", member.login),
         }],
+        quiet_hours: Some(QuietHours {
+            start: chrono::NaiveTime::from_hms_opt(21, 0, 0).unwrap_or_default(),
+            end: chrono::NaiveTime::from_hms_opt(6, 30, 0).unwrap_or_default(),
+        }),
     };
     match hub.store().add_staff(new).await {
         Ok(staff) => Ok((staff, true)),

@@ -180,6 +180,7 @@ pub(crate) fn staff(login: &str, roles: &[Role]) -> NewStaff {
             kind: ContactKind::Email,
             address: format!("{login}@council.example"),
         }],
+        quiet_hours: None,
     }
 }
 

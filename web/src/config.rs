@@ -13,6 +13,8 @@ pub struct WebSettings {
     pub port: u16,
     /// How long a shutdown waits for requests in flight, in seconds.
     pub shutdown_grace_secs: u64,
+    /// The portal's address as people reach it, for links in messages (unsubscribe links).
+    pub public_url: String,
 }
 
 impl Default for WebSettings {
@@ -21,6 +23,7 @@ impl Default for WebSettings {
             host: IpAddr::V4(Ipv4Addr::LOCALHOST),
             port: 8080,
             shutdown_grace_secs: 30,
+            public_url: "http://127.0.0.1:8080".to_owned(),
         }
     }
 }

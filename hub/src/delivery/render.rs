@@ -9,6 +9,8 @@
 //! Two registries, both in strict mode (every key a template reads must be present, in
 //! `{{#if}}` and `{{#unless}}` too; `null` is allowed and counts as false): the HTML part
 //! escapes HTML, while subjects and plain text are not HTML and show `&` and `<` as they are.
+//! Templates tell string values apart with handlebars' built-in `eq`, as in
+//! `{{#if (eq stage "overdue")}}`; it fails on a missing key in strict mode as well.
 
 use std::path::{Path, PathBuf};
 
@@ -57,6 +59,10 @@ const BUILTIN: &[(&str, &str, &str, &str)] = builtin_templates!(
     "staff_new_case",
     "staff_assigned",
     "staff_info_added",
+    "reminder_event",
+    "reminder_task",
+    "deadline_warning",
+    "morning_digest",
 );
 
 /// Why an email template could not be loaded or rendered.
@@ -92,7 +98,7 @@ pub enum RenderError {
 /// One email, rendered for one recipient.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RenderedEmail {
-    /// One line, with the case code in square brackets.
+    /// One line; an email about a case carries its code in square brackets.
     pub subject: String,
     /// Plain text, LF line ends, one final newline.
     pub text: String,

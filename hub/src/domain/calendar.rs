@@ -94,6 +94,24 @@ impl WorkCalendar {
         }
     }
 
+    /// The working day `n` working days before `day` (for warnings ahead of a deadline).
+    pub fn working_days_before(
+        &self,
+        mut day: NaiveDate,
+        n: u32,
+    ) -> Result<NaiveDate, DomainError> {
+        let mut left = n;
+        while left > 0 {
+            day = day
+                .pred_opt()
+                .ok_or(DomainError::YearNotConfigured(i32::MIN))?;
+            if self.is_working_day(day)? {
+                left -= 1;
+            }
+        }
+        Ok(day)
+    }
+
     /// How many days of `count` lie after `from` up to and including `to` (0 if `to <= from`).
     pub fn days_between(
         &self,
@@ -225,6 +243,13 @@ mod tests {
             cal.add(d("2025-12-30"), 1, DayCount::Calendar),
             Err(DomainError::YearNotConfigured(2025))
         );
+    }
+
+    #[test]
+    fn warnings_count_working_days_back_over_tet() {
+        // Three working days before Tuesday 24 February 2026: Mon 23, then Fri 13, Thu 12.
+        let day = calendar().working_days_before(d("2026-02-24"), 3).unwrap();
+        assert_eq!(day, d("2026-02-12"));
     }
 
     #[test]

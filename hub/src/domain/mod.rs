@@ -10,6 +10,7 @@ pub mod progress;
 pub mod staff;
 pub mod timeline;
 pub mod token;
+pub mod work;
 pub mod workflow;
 
 pub use audit::AuditEntry;
@@ -24,4 +25,7 @@ pub use progress::TransitionRequest;
 pub use staff::{Language, NewStaff, Role, Staff, StaffId};
 pub use timeline::{Actor, EventKind, NewEvent, TimelineEvent};
 pub use token::AccessToken;
+pub use work::{
+    CalendarEvent, CalendarKind, NewCalendarEvent, NewTask, QuietHours, Task, TaskStatus,
+};
 pub use workflow::{ActorKind, Bucket, Status};

@@ -6,6 +6,7 @@ use std::str::FromStr;
 use chrono_tz::Tz;
 
 use super::case::{ContactPoint, clean_text, named_enum};
+use super::work::QuietHours;
 use crate::error::DomainError;
 
 /// A staff member's database id.
@@ -51,6 +52,8 @@ pub struct NewStaff {
     pub time_zone: Tz,
     pub language: Language,
     pub contacts: Vec<ContactPoint>,
+    /// When notifications wait, in the member's own time zone.
+    pub quiet_hours: Option<QuietHours>,
 }
 
 /// A stored staff account.
@@ -65,6 +68,7 @@ pub struct Staff {
     pub time_zone: Tz,
     pub language: Language,
     pub contacts: Vec<ContactPoint>,
+    pub quiet_hours: Option<QuietHours>,
     pub active: bool,
 }
 
@@ -133,6 +137,7 @@ mod tests {
             time_zone: chrono_tz::Asia::Ho_Chi_Minh,
             language: Language::Vi,
             contacts: vec![],
+            quiet_hours: None,
         }
     }
 

@@ -20,11 +20,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::clock::Clock;
 use crate::config::DatabaseSettings;
-use crate::delivery::outbox::{NewNotification, OutboxRow, OutboxStatus, Outcome};
+use crate::delivery::ChannelKind;
+use crate::delivery::outbox::{Category, NewNotification, OutboxRow, OutboxStatus, Outcome};
 use crate::domain::{
-    AccessToken, AuditEntry, Case, CaseCode, CaseId, CaseKind, CaseProgress, DenouncerIdentity,
-    IdentityAccess, NewCase, NewEvent, NewStaff, Publication, Staff, StaffId, Status,
-    TimelineEvent,
+    AccessToken, AuditEntry, CalendarEvent, Case, CaseCode, CaseId, CaseKind, CaseProgress,
+    DenouncerIdentity, IdentityAccess, NewCalendarEvent, NewCase, NewEvent, NewStaff, NewTask,
+    Publication, Staff, StaffId, Status, Task, TaskStatus, TimelineEvent,
 };
 use crate::error::Error;
 
@@ -208,6 +209,49 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn retry_outbox(&self, id: i64) -> Result<OutboxRow, Error>;
     /// The number of rows in each status.
     async fn count_outbox(&self) -> Result<Vec<(OutboxStatus, i64)>, Error>;
+
+    async fn add_task(&self, task: NewTask) -> Result<Task, Error>;
+    /// Tasks due from `from` to `to` (inclusive), optionally of one status, soonest first.
+    async fn list_tasks(
+        &self,
+        status: Option<TaskStatus>,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<Task>, Error>;
+    async fn set_task_status(&self, id: i64, status: TaskStatus) -> Result<Task, Error>;
+
+    async fn add_calendar_event(&self, event: NewCalendarEvent) -> Result<CalendarEvent, Error>;
+    /// Events starting from `from` up to `to`, soonest first, with their attendees.
+    async fn list_calendar_events(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<CalendarEvent>, Error>;
+
+    /// Open cases with an assignee, for deadline warnings.
+    async fn list_open_assigned_cases(&self) -> Result<Vec<Case>, Error>;
+
+    /// Turns a category of notifications on one channel on or off for a staff member.
+    async fn set_preference(
+        &self,
+        staff: StaffId,
+        category: Category,
+        channel: ChannelKind,
+        enabled: bool,
+    ) -> Result<(), Error>;
+    /// Every (staff, category, channel) turned off.
+    async fn list_disabled_preferences(
+        &self,
+    ) -> Result<Vec<(StaffId, Category, ChannelKind)>, Error>;
+    /// The one-click unsubscribe token for (staff, category, channel), made on first use.
+    async fn unsubscribe_token(
+        &self,
+        staff: StaffId,
+        category: Category,
+        channel: ChannelKind,
+    ) -> Result<String, Error>;
+    /// Applies an unsubscribe token: turns its preference off and says which it was.
+    async fn unsubscribe(&self, token: &str) -> Result<(StaffId, Category, ChannelKind), Error>;
 }
 
 /// Opens the database named by `url` with the default settings; see [`open_with`].

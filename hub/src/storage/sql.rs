@@ -60,7 +60,8 @@ macro_rules! case_filter {
 macro_rules! staff_select {
     () => {
         r#"
-        SELECT id, login, display_name, roles, unit, lead_id, time_zone, language, active
+        SELECT id, login, display_name, roles, unit, lead_id, time_zone, language, active,
+               quiet_hours
         FROM staff
         "#
     };
@@ -75,9 +76,11 @@ macro_rules! sql_store {
         use sqlx::{Database, Row};
 
         use crate::clock::Clock;
+        use crate::delivery::ChannelKind;
         use crate::delivery::outbox::{
-            Destination, NewNotification, Outcome, OutboxRow, OutboxStatus, Target,
+            Category, Destination, NewNotification, Outcome, OutboxRow, OutboxStatus, Target,
         };
+        use crate::domain::{CalendarEvent, NewCalendarEvent, NewTask, Task, TaskStatus};
         use crate::domain::audit::{ADD_STAFF, READ_DENOUNCER_IDENTITY};
         use crate::domain::staff::{format_roles, parse_roles};
         use crate::domain::{
@@ -268,6 +271,7 @@ macro_rules! sql_store {
                 time_zone: parse(&row, "time_zone")?,
                 language: parse(&row, "language")?,
                 contacts,
+                quiet_hours: parse_opt(&row, "quiet_hours")?,
                 active: row.try_get("active")?,
             })
         }
@@ -477,6 +481,38 @@ macro_rules! sql_store {
             Ok(updated == 1)
         }
 
+        fn task_from_row(row: &DbRow) -> Result<Task, Error> {
+            Ok(Task {
+                id: row.try_get("id")?,
+                title: row.try_get("title")?,
+                assignee: StaffId(row.try_get("assignee_id")?),
+                due_on: row.try_get("due_on")?,
+                status: parse(row, "status")?,
+                case_id: row.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
+            })
+        }
+
+        async fn fetch_calendar_event(conn: &mut DbConnection, row: &DbRow) -> Result<CalendarEvent, Error> {
+            let id: i64 = row.try_get("id")?;
+            let attendees = sqlx::query("SELECT staff_id FROM event_attendees WHERE event_id = $1 ORDER BY staff_id")
+                .bind(id)
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|r| Ok(StaffId(r.try_get("staff_id")?)))
+                .collect::<Result<_, Error>>()?;
+            Ok(CalendarEvent {
+                id,
+                title: row.try_get("title")?,
+                kind: parse(row, "kind")?,
+                starts_at: row.try_get::<DbTime, _>("starts_at")?.0,
+                ends_at: row.try_get::<Option<DbTime>, _>("ends_at")?.map(|t| t.0),
+                place: row.try_get("place")?,
+                public: row.try_get("public")?,
+                attendees,
+            })
+        }
+
         async fn insert_audit(
             conn: &mut DbConnection,
             at: DbTime,
@@ -532,8 +568,8 @@ macro_rules! sql_store {
                 let mut tx = self.begin_write().await?;
                 let id: i64 = sqlx::query(
                     r#"
-                    INSERT INTO staff (login, display_name, roles, unit, lead_id, time_zone, language, active, created_at)
-                    VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8)
+                    INSERT INTO staff (login, display_name, roles, unit, lead_id, time_zone, language, active, created_at, quiet_hours)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7, TRUE, $8, $9)
                     RETURNING id
                     "#,
                 )
@@ -545,6 +581,7 @@ macro_rules! sql_store {
                 .bind(staff.time_zone.name())
                 .bind(staff.language.as_str())
                 .bind(now)
+                .bind(staff.quiet_hours.map(|q| q.to_string()))
                 .fetch_one(&mut *tx)
                 .await
                 .map_err(|e| match Error::from(e) {
@@ -1088,6 +1125,238 @@ macro_rules! sql_store {
                     .iter()
                     .map(|row| Ok((parse(row, "status")?, row.try_get("n")?)))
                     .collect()
+            }
+
+            async fn add_task(&self, task: NewTask) -> Result<Task, Error> {
+                let task = task.validate()?;
+                let now = DbTime(self.clock.now());
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query(
+                    r#"
+                    INSERT INTO tasks (title, assignee_id, due_on, status, case_id, created_at, updated_at)
+                    VALUES ($1, $2, $3, 'open', $4, $5, $5)
+                    RETURNING id, title, assignee_id, due_on, status, case_id
+                    "#,
+                )
+                .bind(task.title.as_str())
+                .bind(task.assignee.0)
+                .bind(task.due_on)
+                .bind(task.case_id.map(|c| c.0))
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                let task = task_from_row(&row)?;
+                tx.commit().await?;
+                Ok(task)
+            }
+
+            async fn list_tasks(
+                &self,
+                status: Option<TaskStatus>,
+                from: chrono::NaiveDate,
+                to: chrono::NaiveDate,
+            ) -> Result<Vec<Task>, Error> {
+                sqlx::query(
+                    r#"
+                    SELECT id, title, assignee_id, due_on, status, case_id
+                    FROM tasks
+                    WHERE ($1 IS NULL OR status = $1)
+                      AND due_on >= $2
+                      AND due_on <= $3
+                    ORDER BY due_on, id
+                    "#,
+                )
+                .bind(status.map(|s| s.as_str()))
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(task_from_row)
+                .collect()
+            }
+
+            async fn set_task_status(&self, id: i64, status: TaskStatus) -> Result<Task, Error> {
+                let now = DbTime(self.clock.now());
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query(
+                    r#"
+                    UPDATE tasks
+                    SET status = $1, updated_at = $2
+                    WHERE id = $3
+                    RETURNING id, title, assignee_id, due_on, status, case_id
+                    "#,
+                )
+                .bind(status.as_str())
+                .bind(now)
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(Error::NotFound("task"))?;
+                let task = task_from_row(&row)?;
+                tx.commit().await?;
+                Ok(task)
+            }
+
+            async fn add_calendar_event(&self, event: NewCalendarEvent) -> Result<CalendarEvent, Error> {
+                let event = event.validate()?;
+                let now = DbTime(self.clock.now());
+                let mut tx = self.begin_write().await?;
+                let row = sqlx::query(
+                    r#"
+                    INSERT INTO calendar_events (title, kind, starts_at, ends_at, place, public, created_at)
+                    VALUES ($1, $2, $3, $4, $5, $6, $7)
+                    RETURNING id, title, kind, starts_at, ends_at, place, public
+                    "#,
+                )
+                .bind(event.title.as_str())
+                .bind(event.kind.as_str())
+                .bind(DbTime(event.starts_at))
+                .bind(event.ends_at.map(DbTime))
+                .bind(event.place.as_deref())
+                .bind(event.public)
+                .bind(now)
+                .fetch_one(&mut *tx)
+                .await?;
+                let id: i64 = row.try_get("id")?;
+                for staff in &event.attendees {
+                    sqlx::query("INSERT INTO event_attendees (event_id, staff_id) VALUES ($1, $2)")
+                        .bind(id)
+                        .bind(staff.0)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                let stored = fetch_calendar_event(&mut tx, &row).await?;
+                tx.commit().await?;
+                Ok(stored)
+            }
+
+            async fn list_calendar_events(
+                &self,
+                from: chrono::DateTime<chrono::Utc>,
+                to: chrono::DateTime<chrono::Utc>,
+            ) -> Result<Vec<CalendarEvent>, Error> {
+                let mut conn = self.pool.acquire().await?;
+                let rows = sqlx::query(
+                    r#"
+                    SELECT id, title, kind, starts_at, ends_at, place, public
+                    FROM calendar_events
+                    WHERE starts_at >= $1
+                      AND starts_at <= $2
+                    ORDER BY starts_at, id
+                    "#,
+                )
+                .bind(DbTime(from))
+                .bind(DbTime(to))
+                .fetch_all(&mut *conn)
+                .await?;
+                let mut events = Vec::with_capacity(rows.len());
+                for row in &rows {
+                    events.push(fetch_calendar_event(&mut conn, row).await?);
+                }
+                Ok(events)
+            }
+
+            async fn list_open_assigned_cases(&self) -> Result<Vec<Case>, Error> {
+                let mut conn = self.pool.acquire().await?;
+                let ids: Vec<i64> = sqlx::query(
+                    r#"
+                    SELECT id
+                    FROM cases
+                    WHERE assignee_id IS NOT NULL
+                      AND status IN ('received', 'needs_info', 'accepted', 'forwarded', 'in_progress')
+                    ORDER BY id
+                    "#,
+                )
+                .fetch_all(&mut *conn)
+                .await?
+                .iter()
+                .map(|row| row.try_get("id"))
+                .collect::<Result<_, _>>()?;
+                let mut cases = Vec::with_capacity(ids.len());
+                for id in ids {
+                    cases.push(fetch_case(&mut conn, CaseId(id)).await?);
+                }
+                Ok(cases)
+            }
+
+            async fn set_preference(
+                &self,
+                staff: StaffId,
+                category: Category,
+                channel: ChannelKind,
+                enabled: bool,
+            ) -> Result<(), Error> {
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    r#"
+                    INSERT INTO preferences (staff_id, category, channel, enabled)
+                    VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (staff_id, category, channel) DO UPDATE SET enabled = $4
+                    "#,
+                )
+                .bind(staff.0)
+                .bind(category.as_str())
+                .bind(channel.as_str())
+                .bind(enabled)
+                .execute(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn list_disabled_preferences(&self) -> Result<Vec<(StaffId, Category, ChannelKind)>, Error> {
+                sqlx::query("SELECT staff_id, category, channel FROM preferences WHERE enabled = FALSE")
+                    .fetch_all(&self.pool)
+                    .await?
+                    .iter()
+                    .map(|row| Ok((StaffId(row.try_get("staff_id")?), parse(row, "category")?, parse(row, "channel")?)))
+                    .collect()
+            }
+
+            async fn unsubscribe_token(
+                &self,
+                staff: StaffId,
+                category: Category,
+                channel: ChannelKind,
+            ) -> Result<String, Error> {
+                let fresh = AccessToken::generate().expose().to_owned();
+                let mut tx = self.begin_write().await?;
+                sqlx::query(
+                    r#"
+                    INSERT INTO unsubscribe_tokens (token, staff_id, category, channel)
+                    VALUES ($1, $2, $3, $4)
+                    ON CONFLICT (staff_id, category, channel) DO NOTHING
+                    "#,
+                )
+                .bind(fresh.as_str())
+                .bind(staff.0)
+                .bind(category.as_str())
+                .bind(channel.as_str())
+                .execute(&mut *tx)
+                .await?;
+                let token: String = sqlx::query(
+                    "SELECT token FROM unsubscribe_tokens WHERE staff_id = $1 AND category = $2 AND channel = $3",
+                )
+                .bind(staff.0)
+                .bind(category.as_str())
+                .bind(channel.as_str())
+                .fetch_one(&mut *tx)
+                .await?
+                .try_get("token")?;
+                tx.commit().await?;
+                Ok(token)
+            }
+
+            async fn unsubscribe(&self, token: &str) -> Result<(StaffId, Category, ChannelKind), Error> {
+                let row = sqlx::query("SELECT staff_id, category, channel FROM unsubscribe_tokens WHERE token = $1")
+                    .bind(token)
+                    .fetch_optional(&self.pool)
+                    .await?
+                    .ok_or(Error::NotFound("unsubscribe token"))?;
+                let found = (StaffId(row.try_get("staff_id")?), parse(&row, "category")?, parse(&row, "channel")?);
+                self.set_preference(found.0, found.1, found.2, false).await?;
+                Ok(found)
             }
 
             async fn list_audit(&self, limit: i64) -> Result<Vec<AuditEntry>, Error> {
