@@ -37,6 +37,70 @@ pub(crate) enum Command {
     /// Xem và gửi lại thông báo trong hàng đợi (outbox).
     #[command(subcommand)]
     Outbox(OutboxCommand),
+    /// Giao và theo dõi nhiệm vụ của cán bộ.
+    #[command(subcommand)]
+    Task(TaskCommand),
+    /// Lịch công tác: họp, tiếp công dân, tiếp xúc cử tri.
+    #[command(subcommand)]
+    Event(EventCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TaskCommand {
+    /// Giao một nhiệm vụ.
+    Add {
+        /// Nội dung nhiệm vụ.
+        #[arg(long)]
+        title: String,
+        /// Tên đăng nhập của người thực hiện.
+        #[arg(long)]
+        assignee: String,
+        /// Hạn hoàn thành, YYYY-MM-DD (ngày theo giờ của Hội đồng).
+        #[arg(long)]
+        due: String,
+        /// Mã hồ sơ liên quan.
+        #[arg(long)]
+        case: Option<String>,
+    },
+    /// Liệt kê nhiệm vụ chưa xong đến hạn trong N ngày tới (và quá hạn).
+    List {
+        #[arg(long, default_value_t = 14)]
+        days: i64,
+    },
+    /// Đánh dấu đã xong.
+    Done { id: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum EventCommand {
+    /// Thêm một sự kiện vào lịch công tác.
+    Add {
+        #[arg(long)]
+        title: String,
+        /// meeting (họp), reception (tiếp công dân) hoặc voter_meeting (tiếp xúc cử tri).
+        #[arg(long, default_value = "meeting")]
+        kind: String,
+        /// Bắt đầu, "YYYY-MM-DD HH:MM" theo giờ của Hội đồng.
+        #[arg(long)]
+        start: String,
+        /// Kết thúc, "YYYY-MM-DD HH:MM".
+        #[arg(long)]
+        end: Option<String>,
+        /// Địa điểm.
+        #[arg(long)]
+        place: Option<String>,
+        /// Công khai trên lịch của cổng thông tin.
+        #[arg(long)]
+        public: bool,
+        /// Tên đăng nhập của người dự, có thể lặp lại.
+        #[arg(long = "attendee")]
+        attendees: Vec<String>,
+    },
+    /// Liệt kê sự kiện trong N ngày tới.
+    List {
+        #[arg(long, default_value_t = 14)]
+        days: i64,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -24,14 +24,27 @@ pub(crate) fn load_profile(settings: &Settings) -> Result<CouncilProfile, Settin
 
 /// Checks everything that needs no database first, so that a bad setting stops the process
 /// before anything is written; then opens (and migrates) the store.
+/// What every command that touches the database works with.
+pub(crate) struct Service {
+    pub(crate) hub: Hub,
+    pub(crate) views: Arc<Views>,
+    pub(crate) renderer: Arc<Renderer>,
+}
+
 pub(crate) async fn open_hub(settings: &Settings) -> anyhow::Result<(Hub, Arc<Views>)> {
+    let service = open_service(settings).await?;
+    Ok((service.hub, service.views))
+}
+
+pub(crate) async fn open_service(settings: &Settings) -> anyhow::Result<Service> {
     let profile = Arc::new(load_profile(settings)?);
     let views =
         Views::load(Some(&settings.templates.dir)).context("the web templates do not compile")?;
     let renderer = Renderer::load(Some(&settings.templates.dir))
         .context("the email templates do not compile")?;
+    let renderer = Arc::new(renderer);
     let notifier = Notifier::new(
-        Arc::new(renderer),
+        renderer.clone(),
         profile.clone(),
         &settings.email.message_id_domain,
     );
@@ -50,7 +63,11 @@ pub(crate) async fn open_hub(settings: &Settings) -> anyhow::Result<(Hub, Arc<Vi
         settings.database.redacted_url()
     );
     let hub = Hub::new(store, profile).with_notifier(Arc::new(notifier));
-    Ok((hub, Arc::new(views)))
+    Ok(Service {
+        hub,
+        views: Arc::new(views),
+        renderer,
+    })
 }
 
 pub(crate) async fn migrate(settings: &Settings) -> anyhow::Result<()> {

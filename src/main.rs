@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod serve;
 mod settings;
+mod work;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -40,6 +41,8 @@ fn main() -> ExitCode {
             Command::Staff(command) => commands::staff(&settings, command).await,
             Command::Config(_) => commands::config_check(&settings),
             Command::Outbox(command) => commands::outbox(&settings, command).await,
+            Command::Task(command) => work::task(&settings, command).await,
+            Command::Event(command) => work::event(&settings, command).await,
         }
     });
     match result {

@@ -15,11 +15,17 @@ use tokio::sync::watch;
 use hdnd_hub::delivery::email::EmailChannel;
 use hdnd_hub::delivery::worker::Worker;
 
-use crate::commands::open_hub;
+use hdnd_hub::schedule::Scheduler;
+
+use crate::commands::{Service, open_service};
 use crate::settings::Settings;
 
 pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
-    let (hub, views) = open_hub(&settings).await?;
+    let Service {
+        hub,
+        views,
+        renderer,
+    } = open_service(&settings).await?;
     if settings.demo() && hub.store().count_cases(&Default::default()).await? == 0 {
         hdnd_hub::demo::seed(&hub)
             .await
@@ -43,7 +49,11 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
         settings.delivery.clone(),
     );
     let (stop_workers, workers_stopped) = watch::channel(false);
-    let delivery = tokio::spawn(worker.run_until_stopped(workers_stopped));
+    let delivery = tokio::spawn(worker.run_until_stopped(workers_stopped.clone()));
+    let mut schedule = settings.schedule.clone();
+    schedule.message_id_domain = settings.email.message_id_domain.clone();
+    let scheduler = Scheduler::new(hub.clone(), renderer, schedule, &settings.web.public_url)?;
+    let scheduling = tokio::spawn(scheduler.run_until_stopped(workers_stopped));
     let app = hdnd_web::router(hdnd_web::AppState { hub, views });
 
     // The line tests and people look for.
@@ -68,8 +78,10 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     // The worker finishes the batch in hand; what it does not finish, its lease returns to
     // the queue.
     let _ = stop_workers.send(true);
-    if let Err(e) = delivery.await {
-        tracing::error!(error.message = %e, "the delivery worker panicked");
+    for (task, name) in [(delivery, "delivery worker"), (scheduling, "scheduler")] {
+        if let Err(e) = task.await {
+            tracing::error!(error.message = %e, "the {name} panicked");
+        }
     }
     // Closing the pool lets SQLite checkpoint its WAL into the database file.
     store.close().await;

@@ -11,6 +11,7 @@ use hdnd_bot::TelegramSettings;
 use hdnd_hub::config::DatabaseSettings;
 use hdnd_hub::delivery::email::EmailSettings;
 use hdnd_hub::delivery::worker::DeliverySettings;
+use hdnd_hub::schedule::ScheduleSettings;
 use hdnd_hub::toml_file::{FileError, Locator};
 use hdnd_web::WebSettings;
 use serde::Deserialize;
@@ -40,6 +41,8 @@ pub(crate) struct Settings {
     pub(crate) email: EmailSettings,
     #[serde(default)]
     pub(crate) delivery: DeliverySettings,
+    #[serde(default)]
+    pub(crate) schedule: ScheduleSettings,
     #[serde(default)]
     pub(crate) telegram: TelegramSettings,
     #[serde(default)]
@@ -155,6 +158,13 @@ impl Settings {
                 self.database.redacted_url()
             );
             return Err(self.value_error(text, vars, "database", "url", message));
+        }
+        if let Err(e) = self.schedule.check() {
+            let key = match e {
+                hdnd_hub::schedule::ScheduleError::Cron(..) => "morning_digest",
+                hdnd_hub::schedule::ScheduleError::Time(..) => "reminder_time",
+            };
+            return Err(self.value_error(text, vars, "schedule", key, e.to_string()));
         }
         Ok(())
     }
@@ -360,6 +370,17 @@ mod tests {
         assert_eq!(err.key, "web.port");
         assert_eq!(err.line, 4);
         assert_eq!(err.file, f.path().display().to_string());
+    }
+
+    #[test]
+    fn a_numeric_day_of_week_in_a_schedule_is_refused_with_its_line() {
+        let f = file("[schedule]\nmorning_digest = \"0 0 7 * * 2-6\"\n");
+        let err = Settings::load(Some(f.path()), None, &env(&[])).unwrap_err();
+        let SettingsError::File(err) = err else {
+            panic!("{err}")
+        };
+        assert_eq!((err.key.as_str(), err.line), ("schedule.morning_digest", 2));
+        assert!(err.message.contains("MON-FRI"), "{}", err.message);
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod notify;
 mod outbox;
 mod portal;
 mod processes;
+mod schedule;
 mod serve;
 mod smtp;
 mod storage_contract;

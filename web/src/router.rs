@@ -8,7 +8,7 @@ use axum::routing::get;
 use tower_http::trace::TraceLayer;
 
 use crate::error::{WebError, error_pages};
-use crate::routes::{assets, cases, health, home};
+use crate::routes::{assets, cases, health, home, unsubscribe};
 use crate::state::AppState;
 
 /// The whole portal. Paths are Vietnamese words without diacritics.
@@ -18,6 +18,10 @@ pub fn router(state: AppState) -> Router {
         .route("/ho-so", get(cases::list))
         .route("/ho-so/{code}", get(cases::show))
         .route("/tra-cuu", get(cases::lookup))
+        .route(
+            "/huy-nhan-tin/{token}",
+            get(unsubscribe::confirm).post(unsubscribe::apply),
+        )
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/static/site.css", get(assets::stylesheet))

@@ -19,6 +19,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("cases", include_str!("../../templates/web/cases.hbs")),
     ("case", include_str!("../../templates/web/case.hbs")),
     ("error", include_str!("../../templates/web/error.hbs")),
+    (
+        "unsubscribe",
+        include_str!("../../templates/web/unsubscribe.hbs"),
+    ),
 ];
 
 /// A template that does not compile.

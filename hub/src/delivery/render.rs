@@ -628,4 +628,533 @@ mod tests {
             "{error}"
         );
     }
+
+    const UNSUBSCRIBE: &str = "https://hdnd.example.org/huy-nhan-tin/abc123";
+
+    fn staff() -> Value {
+        json!({ "name": "Nguyễn Thị Lan" })
+    }
+
+    fn event_data(unsubscribe_url: Option<&str>) -> Value {
+        json!({
+            "council": council(),
+            "staff": staff(),
+            "event": {
+                "title": "Họp thẩm tra & <dự thảo> nghị quyết",
+                "kind": "Họp",
+                "starts": "26/11/2026 14:00",
+                "place": "Phòng họp tầng 2",
+                "lead": "ngày mai",
+            },
+            "unsubscribe_url": unsubscribe_url,
+        })
+    }
+
+    fn task_data(overdue: bool, case_code: Option<&str>) -> Value {
+        json!({
+            "council": council(),
+            "staff": staff(),
+            "task": {
+                "title": "Dự thảo văn bản trả lời & <gửi> Sở Xây dựng",
+                "due_on": "26/11/2026",
+                "overdue": overdue,
+                "case_code": case_code,
+            },
+            "unsubscribe_url": UNSUBSCRIBE,
+        })
+    }
+
+    fn warning_data(stage: &str, escalated: bool, assignee: Option<&str>) -> Value {
+        json!({
+            "council": council(),
+            "staff": staff(),
+            "case": {
+                "code": "HB.20261126.0012",
+                "kind": "Kiến nghị",
+                "title": "Đèn & <cột> ngõ 12 bị hỏng",
+                "due_on": "10/12/2026",
+                "clock": "Hạn xử lý của Hội đồng",
+            },
+            "stage": stage,
+            "days_left": if stage == "soon" { json!(3) } else { Value::Null },
+            "escalated": escalated,
+            "assignee": assignee,
+        })
+    }
+
+    fn digest_data(with_items: bool) -> Value {
+        let (events, tasks, cases) = if with_items {
+            (
+                json!([
+                    { "time": "08:00", "title": "Giao ban Thường trực", "place": null },
+                    {
+                        "time": "14:00",
+                        "title": "Tiếp công dân & <định kỳ>",
+                        "place": "Trụ sở tiếp công dân",
+                    },
+                ]),
+                json!([
+                    { "title": "Tổng hợp ý kiến cử tri", "due_on": "26/11/2026", "overdue": false },
+                    { "title": "Báo cáo giám sát quý IV", "due_on": "24/11/2026", "overdue": true },
+                ]),
+                json!([
+                    {
+                        "code": "HB.20261126.0012",
+                        "title": "Đèn chiếu sáng ngõ 12 bị hỏng",
+                        "due_on": "27/11/2026",
+                        "stage": "soon",
+                    },
+                    {
+                        "code": "HB.20261120.0003",
+                        "title": "Lấn chiếm vỉa hè",
+                        "due_on": "26/11/2026",
+                        "stage": "today",
+                    },
+                    {
+                        "code": "HB.20261102.0007",
+                        "title": null,
+                        "due_on": "20/11/2026",
+                        "stage": "overdue",
+                    },
+                ]),
+            )
+        } else {
+            (json!([]), json!([]), json!([]))
+        };
+        json!({
+            "council": council(),
+            "staff": staff(),
+            "date": "Thứ Năm, 26/11/2026",
+            "events": events,
+            "tasks": tasks,
+            "cases": cases,
+            "unsubscribe_url": UNSUBSCRIBE,
+        })
+    }
+
+    #[test]
+    fn every_staff_reminder_renders_in_both_languages_as_a_self_contained_email() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let emails = [
+            (
+                "reminder_event",
+                event_data(Some(UNSUBSCRIBE)),
+                "[Nhắc lịch] ",
+            ),
+            (
+                "reminder_task",
+                task_data(false, Some("HB.20261126.0012")),
+                "[Nhắc việc] ",
+            ),
+            (
+                "deadline_warning",
+                warning_data("soon", false, None),
+                "[HB.20261126.0012] ",
+            ),
+            ("morning_digest", digest_data(true), "[Lịch làm việc] "),
+        ];
+
+        for (name, data, vi_prefix) in emails {
+            for language in Language::ALL {
+                // Act
+                let email = renderer
+                    .email(name, *language, &data)
+                    .unwrap_or_else(|e| panic!("{name} in {language}: {e}"));
+
+                // Assert
+                if *language == Language::Vi {
+                    assert!(email.subject.starts_with(vi_prefix), "{}", email.subject);
+                }
+                assert!(!email.subject.contains('\n'), "{name}: {}", email.subject);
+                assert!(email.text.contains("Nguyễn Thị Lan"), "{name}");
+                assert!(!email.text.contains("\n\n\n"), "{name}: {}", email.text);
+                assert!(email.text.ends_with('\n'), "{name}");
+                assert!(
+                    email
+                        .html
+                        .contains(&format!("<html lang=\"{}\">", language.as_str())),
+                    "{name}"
+                );
+                for external in ["<img", "src=", "<link", "<script"] {
+                    assert!(!email.html.contains(external), "{name}: {external}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn reminder_event_shows_the_time_place_and_lead() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let mut data = event_data(None);
+
+        // Act
+        let vi = renderer
+            .email("reminder_event", Language::Vi, &data)
+            .unwrap();
+        data["event"]["lead"] = json!("in 1 hour");
+        data["event"]["place"] = Value::Null;
+        let en = renderer
+            .email("reminder_event", Language::En, &data)
+            .unwrap();
+
+        // Assert
+        assert_eq!(
+            vi.subject,
+            "[Nhắc lịch] Họp thẩm tra & <dự thảo> nghị quyết — 26/11/2026 14:00"
+        );
+        assert!(
+            vi.text
+                .contains("Xin nhắc: ngày mai đồng chí có lịch công tác sau.")
+        );
+        assert!(vi.text.contains("Địa điểm: Phòng họp tầng 2\n"));
+        assert_eq!(
+            en.subject,
+            "[Reminder] Họp thẩm tra & <dự thảo> nghị quyết — 26/11/2026 14:00"
+        );
+        assert!(en.text.contains("the following engagement in 1 hour."));
+        assert!(en.text.contains("Time: 26/11/2026 14:00\n\n"));
+        assert!(!en.html.contains("Place"));
+    }
+
+    #[test]
+    fn reminder_task_subject_names_the_case_only_when_the_task_has_one() {
+        // Arrange
+        let renderer = Renderer::builtin();
+
+        // Act
+        let with_case = renderer
+            .email(
+                "reminder_task",
+                Language::Vi,
+                &task_data(false, Some("HB.20261126.0012")),
+            )
+            .unwrap();
+        let without_case = renderer
+            .email("reminder_task", Language::En, &task_data(true, None))
+            .unwrap();
+
+        // Assert
+        assert_eq!(
+            with_case.subject,
+            "[Nhắc việc] [HB.20261126.0012] Công việc đến hạn hôm nay: \
+             Dự thảo văn bản trả lời & <gửi> Sở Xây dựng"
+        );
+        assert!(with_case.text.contains("Hồ sơ liên quan: HB.20261126.0012"));
+        assert_eq!(
+            without_case.subject,
+            "[Reminder] Task overdue: Dự thảo văn bản trả lời & <gửi> Sở Xây dựng"
+        );
+        assert!(without_case.text.contains("The task below is overdue."));
+        assert!(!without_case.text.contains("Related case"));
+        assert!(!without_case.html.contains("Related case"));
+    }
+
+    #[test]
+    fn deadline_warning_subject_names_the_stage_and_carries_the_code() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let stages = [
+            ("soon", "Hồ sơ sắp đến hạn", "Case due soon"),
+            ("today", "Hồ sơ đến hạn hôm nay", "Case due today"),
+            ("overdue", "Hồ sơ đã quá hạn", "Case overdue"),
+        ];
+
+        for (stage, vi_words, en_words) in stages {
+            let data = warning_data(stage, false, None);
+
+            // Act
+            let vi = renderer
+                .email("deadline_warning", Language::Vi, &data)
+                .unwrap();
+            let en = renderer
+                .email("deadline_warning", Language::En, &data)
+                .unwrap();
+
+            // Assert
+            assert_eq!(
+                vi.subject,
+                format!("[HB.20261126.0012] {vi_words} (Hạn xử lý của Hội đồng: 10/12/2026)")
+            );
+            assert_eq!(
+                en.subject,
+                format!("[HB.20261126.0012] {en_words} (Hạn xử lý của Hội đồng: 10/12/2026)")
+            );
+            for email in [&vi, &en] {
+                assert!(email.text.contains("HB.20261126.0012"), "{stage}");
+                assert!(email.html.contains("HB.20261126.0012"), "{stage}");
+                assert!(
+                    email.text.contains("Hạn xử lý của Hội đồng: 10/12/2026\n"),
+                    "{stage}: {}",
+                    email.text
+                );
+                assert!(email.text.ends_with(".\n"), "{stage}: {:?}", email.text);
+            }
+        }
+    }
+
+    #[test]
+    fn deadline_warning_that_is_soon_counts_the_working_days_left() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let mut data = warning_data("soon", false, None);
+
+        // Act
+        let vi = renderer
+            .email("deadline_warning", Language::Vi, &data)
+            .unwrap();
+        let en_plural = renderer
+            .email("deadline_warning", Language::En, &data)
+            .unwrap();
+        data["days_left"] = json!(1);
+        let en_singular = renderer
+            .email("deadline_warning", Language::En, &data)
+            .unwrap();
+        data["days_left"] = Value::Null;
+        let en_unknown = renderer
+            .email("deadline_warning", Language::En, &data)
+            .unwrap();
+
+        // Assert
+        assert!(
+            vi.text
+                .contains("Hồ sơ dưới đây sắp đến hạn, còn 3 ngày làm việc.")
+        );
+        assert!(en_plural.text.contains("due soon: 3 working days left."));
+        assert!(en_singular.text.contains("due soon: 1 working day left."));
+        assert!(en_unknown.text.contains("The case below is due soon.\n"));
+    }
+
+    #[test]
+    fn deadline_warning_escalated_to_the_lead_names_the_assignee() {
+        // Arrange
+        let renderer = Renderer::builtin();
+
+        // Act
+        let assigned = renderer
+            .email(
+                "deadline_warning",
+                Language::Vi,
+                &warning_data("overdue", true, Some("Trần Văn Minh")),
+            )
+            .unwrap();
+        let unassigned = renderer
+            .email(
+                "deadline_warning",
+                Language::En,
+                &warning_data("today", true, None),
+            )
+            .unwrap();
+        let to_assignee = renderer
+            .email(
+                "deadline_warning",
+                Language::Vi,
+                &warning_data("overdue", false, Some("Trần Văn Minh")),
+            )
+            .unwrap();
+
+        // Assert
+        assert!(
+            assigned.subject.ends_with("— người xử lý: Trần Văn Minh"),
+            "{}",
+            assigned.subject
+        );
+        assert!(assigned.text.contains("Người xử lý: Trần Văn Minh\n"));
+        assert!(assigned.text.contains("theo dõi, đôn đốc"));
+        assert!(assigned.html.contains("<dd>Trần Văn Minh</dd>"));
+        assert!(unassigned.subject.ends_with("— not yet assigned"));
+        assert!(unassigned.text.contains("Assignee: not yet assigned\n"));
+        assert!(!to_assignee.subject.contains("Trần Văn Minh"));
+        assert!(!to_assignee.text.contains("Trần Văn Minh"));
+        assert!(to_assignee.text.contains("cập nhật tiến độ"));
+    }
+
+    #[test]
+    fn deadline_warning_fails_when_the_stage_is_missing() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let mut data = warning_data("soon", false, None);
+        data.as_object_mut().unwrap().remove("stage");
+
+        // Act
+        let error = renderer
+            .email("deadline_warning", Language::Vi, &data)
+            .unwrap_err();
+
+        // Assert
+        assert!(matches!(error, RenderError::Render { .. }), "{error}");
+    }
+
+    #[test]
+    fn morning_digest_with_nothing_planned_shows_only_the_friendly_line() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let data = digest_data(false);
+
+        // Act
+        let vi = renderer
+            .email("morning_digest", Language::Vi, &data)
+            .unwrap();
+        let en = renderer
+            .email("morning_digest", Language::En, &data)
+            .unwrap();
+
+        // Assert
+        assert_eq!(vi.subject, "[Lịch làm việc] Thứ Năm, 26/11/2026");
+        assert_eq!(en.subject, "[Agenda] Thứ Năm, 26/11/2026");
+        for part in [&vi.text, &vi.html] {
+            assert!(part.contains("Hôm nay đồng chí không có lịch công tác"));
+            assert!(!part.contains("Lịch công tác"), "{part}");
+            assert!(!part.contains("Công việc cần hoàn thành"), "{part}");
+            assert!(!part.contains("Hồ sơ cần lưu ý"), "{part}");
+        }
+        for part in [&en.text, &en.html] {
+            assert!(part.contains("You have no events, tasks due or case deadlines today."));
+            assert!(!part.contains("<ul>"), "{part}");
+        }
+    }
+
+    #[test]
+    fn morning_digest_lists_every_event_task_and_case() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let data = digest_data(true);
+
+        // Act
+        let vi = renderer
+            .email("morning_digest", Language::Vi, &data)
+            .unwrap();
+        let en = renderer
+            .email("morning_digest", Language::En, &data)
+            .unwrap();
+
+        // Assert
+        assert!(
+            vi.text.contains(
+                "Lịch công tác:\n\
+             - 08:00 — Giao ban Thường trực\n\
+             - 14:00 — Tiếp công dân & <định kỳ> (Trụ sở tiếp công dân)\n\n\
+             Công việc cần hoàn thành:\n\
+             - Tổng hợp ý kiến cử tri (hạn 26/11/2026)\n\
+             - Báo cáo giám sát quý IV (hạn 24/11/2026, đã quá hạn)\n\n\
+             Hồ sơ cần lưu ý về thời hạn:\n\
+             - HB.20261126.0012 — Đèn chiếu sáng ngõ 12 bị hỏng (hạn 27/11/2026, sắp đến hạn)\n\
+             - HB.20261120.0003 — Lấn chiếm vỉa hè (hạn 26/11/2026, đến hạn hôm nay)\n\
+             - HB.20261102.0007 (hạn 20/11/2026, đã quá hạn)\n\n"
+            ),
+            "{}",
+            vi.text
+        );
+        assert!(!vi.text.contains("không có lịch công tác"));
+        assert_eq!(vi.html.matches("<li>").count(), 7);
+        assert!(
+            en.text
+                .contains("- Báo cáo giám sát quý IV (due 24/11/2026, overdue)\n")
+        );
+        assert!(en.text.contains("(deadline 26/11/2026, due today)\n"));
+        assert!(!en.text.contains("You have no events"));
+    }
+
+    #[test]
+    fn morning_digest_shows_only_the_sections_that_have_items() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let mut data = digest_data(true);
+        data["events"] = json!([]);
+        data["cases"] = json!([]);
+
+        // Act
+        let email = renderer
+            .email("morning_digest", Language::Vi, &data)
+            .unwrap();
+
+        // Assert
+        assert!(email.text.contains("Công việc cần hoàn thành:"));
+        assert!(!email.text.contains("Lịch công tác:"));
+        assert!(!email.text.contains("Hồ sơ cần lưu ý"));
+        assert!(!email.text.contains("không có lịch công tác"));
+    }
+
+    #[test]
+    fn staff_reminders_escape_html_in_titles_but_not_in_text() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let emails = [
+            (
+                "reminder_event",
+                event_data(None),
+                "Họp thẩm tra & <dự thảo> nghị quyết",
+                "Họp thẩm tra &amp; &lt;dự thảo&gt; nghị quyết",
+            ),
+            (
+                "reminder_task",
+                task_data(false, None),
+                "Dự thảo văn bản trả lời & <gửi> Sở Xây dựng",
+                "Dự thảo văn bản trả lời &amp; &lt;gửi&gt; Sở Xây dựng",
+            ),
+            (
+                "deadline_warning",
+                warning_data("today", false, None),
+                "Đèn & <cột> ngõ 12 bị hỏng",
+                "Đèn &amp; &lt;cột&gt; ngõ 12 bị hỏng",
+            ),
+            (
+                "morning_digest",
+                digest_data(true),
+                "Tiếp công dân & <định kỳ>",
+                "Tiếp công dân &amp; &lt;định kỳ&gt;",
+            ),
+        ];
+
+        for (name, data, raw, escaped) in emails {
+            for language in Language::ALL {
+                // Act
+                let email = renderer.email(name, *language, &data).unwrap();
+
+                // Assert
+                assert!(email.text.contains(raw), "{name}");
+                assert!(email.html.contains(escaped), "{name}");
+                assert!(!email.html.contains(raw), "{name}");
+            }
+        }
+    }
+
+    #[test]
+    fn staff_reminders_end_with_the_unsubscribe_line_only_when_there_is_a_url() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let emails = [
+            ("reminder_event", event_data(Some(UNSUBSCRIBE))),
+            ("reminder_task", task_data(true, None)),
+            ("morning_digest", digest_data(false)),
+        ];
+
+        for (name, with_url) in emails {
+            let mut without_url = with_url.clone();
+            without_url["unsubscribe_url"] = Value::Null;
+            for language in Language::ALL {
+                // Act
+                let with_link = renderer.email(name, *language, &with_url).unwrap();
+                let without_link = renderer.email(name, *language, &without_url).unwrap();
+
+                // Assert
+                let last_line = with_link.text.lines().last().unwrap();
+                assert!(
+                    last_line.ends_with(&format!(": {UNSUBSCRIBE}")),
+                    "{name}: {last_line}"
+                );
+                let link = with_link
+                    .html
+                    .find(&format!("<a href=\"{UNSUBSCRIBE}\">"))
+                    .unwrap_or_else(|| panic!("{name}: {}", with_link.html));
+                assert!(!with_link.html[link..].contains("<p"), "{name}: not last");
+                for part in [&without_link.text, &without_link.html] {
+                    assert!(!part.contains(UNSUBSCRIBE), "{name}");
+                    assert!(!part.contains("<a "), "{name}");
+                }
+                assert!(without_link.text.ends_with(".\n"), "{name}");
+            }
+        }
+    }
 }

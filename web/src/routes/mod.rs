@@ -4,3 +4,4 @@ pub(crate) mod assets;
 pub(crate) mod cases;
 pub(crate) mod health;
 pub(crate) mod home;
+pub(crate) mod unsubscribe;
