@@ -12,6 +12,8 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use hdnd_bot::TelegramChannel;
+use hdnd_hub::delivery::Channel;
 use hdnd_hub::delivery::email::EmailChannel;
 use hdnd_hub::delivery::worker::Worker;
 
@@ -31,11 +33,6 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
             .await
             .context("cannot seed the demo data")?;
     }
-    if settings.telegram.enabled() {
-        tracing::warn!("telegram.token is set, but this version of hdnd has no Telegram bot yet");
-    } else {
-        tracing::info!("Telegram is off: no telegram.token is set");
-    }
     let address = SocketAddr::new(settings.web.host, settings.web.port);
     let listener = TcpListener::bind(address)
         .await
@@ -43,11 +40,15 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     let local = listener.local_addr()?;
     let store = hub.store().clone();
     let email = EmailChannel::new(&settings.email).context("cannot set up the email channel")?;
-    let worker = Worker::new(
-        store.clone(),
-        vec![Arc::new(email)],
-        settings.delivery.clone(),
-    );
+    let mut channels: Vec<Arc<dyn Channel>> = vec![Arc::new(email)];
+    match TelegramChannel::new(&settings.telegram).context("cannot set up the Telegram channel")? {
+        Some(telegram) => {
+            tracing::info!("Telegram is on: notifications go out through the Bot API");
+            channels.push(Arc::new(telegram));
+        }
+        None => tracing::info!("Telegram is off: no telegram.token is set"),
+    }
+    let worker = Worker::new(store.clone(), channels, settings.delivery.clone());
     let (stop_workers, workers_stopped) = watch::channel(false);
     let delivery = tokio::spawn(worker.run_until_stopped(workers_stopped.clone()));
     let mut schedule = settings.schedule.clone();

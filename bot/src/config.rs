@@ -10,6 +10,8 @@ use serde::Deserialize;
 pub struct TelegramSettings {
     /// The bot token from @BotFather; a secret.
     pub token: Option<String>,
+    /// The Bot API server; Telegram's own unless set (tests point it at a fake on loopback).
+    pub api_url: Option<String>,
 }
 
 impl TelegramSettings {
@@ -23,6 +25,7 @@ impl fmt::Debug for TelegramSettings {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TelegramSettings")
             .field("token", &self.token.as_ref().map(|_| "<secret>"))
+            .field("api_url", &self.api_url)
             .finish()
     }
 }
@@ -35,6 +38,7 @@ mod tests {
     fn the_token_is_never_printed() {
         let settings = TelegramSettings {
             token: Some("123456:ABC-secret".to_owned()),
+            api_url: None,
         };
         assert!(settings.enabled());
         assert!(!format!("{settings:?}").contains("ABC-secret"));

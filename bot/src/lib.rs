@@ -1,10 +1,12 @@
 //! hdnd-bot: the Telegram side of hdnd.
 //!
-//! This first slice holds what every Telegram message must respect whatever sends it: the
-//! message and callback-data limits and Telegram-HTML escaping ([`text`]), and the `[telegram]`
-//! settings section. The dialogues and the `hub::Channel` implementation come with the bot.
+//! So far: the outbound [`channel::TelegramChannel`] (the hub's `Channel` over the Bot API),
+//! what every Telegram message must respect (message and callback-data limits, Telegram-HTML
+//! escaping: [`text`]), and the `[telegram]` settings section. The dialogues come next.
 
+pub mod channel;
 pub mod config;
 pub mod text;
 
+pub use channel::TelegramChannel;
 pub use config::TelegramSettings;

@@ -24,7 +24,8 @@ pub fn escape_html(text: &str) -> String {
 }
 
 /// Splits `text` into messages of at most `limit` UTF-16 code units, preferring to cut after a
-/// blank line, then after a line, then after a space, and never inside a character.
+/// blank line, then after a line, then after a space (in the second half of a part, so that
+/// no part is needlessly short), and never inside a character.
 pub fn split_message(text: &str, limit: usize) -> Vec<String> {
     assert!(limit >= 2, "a limit below 2 cannot hold every character");
     let mut parts = Vec::new();
@@ -34,7 +35,7 @@ pub fn split_message(text: &str, limit: usize) -> Vec<String> {
         let head = &rest[..hard];
         let cut = ["\n\n", "\n", " "]
             .iter()
-            .find_map(|sep| head.rfind(sep).map(|i| i + sep.len()).filter(|i| *i > 0))
+            .find_map(|sep| head.rfind(sep).map(|i| i + sep.len()).filter(|i| *i > hard / 2))
             .unwrap_or(hard);
         parts.push(rest[..cut].trim_end().to_owned());
         rest = rest[cut..].trim_start_matches('\n');
@@ -107,6 +108,10 @@ mod tests {
         let text = format!("{para}\n\n{para}");
         let parts = split_message(&text, utf16_len(&para) + 5);
         assert_eq!(parts, vec![para.trim_end().to_owned(), para.clone()]);
+        // A blank line near the start is no reason for a tiny first part.
+        let text = format!("Tiêu đề\n\n{}", "chữ ".repeat(30));
+        let parts = split_message(&text, 60);
+        assert!(parts[0].starts_with("Tiêu đề\n\nchữ"), "{parts:?}");
         let parts = split_message("một hai ba bốn", 8);
         assert_eq!(parts, vec!["một hai", "ba bốn"]);
     }

@@ -36,3 +36,9 @@ CREATE TABLE outbox (
 
 CREATE INDEX outbox_due ON outbox (status, due_at);
 CREATE INDEX outbox_case ON outbox (case_id);
+
+-- Pacing shared by every instance: the earliest moment the next send under each key may go.
+CREATE TABLE pacing (
+    key     TEXT PRIMARY KEY,
+    next_at TIMESTAMPTZ NOT NULL
+);

@@ -37,3 +37,9 @@ CREATE TABLE outbox (
 -- Workers look for queued rows that are due and for sending rows whose lease expired.
 CREATE INDEX outbox_due ON outbox (status, due_at);
 CREATE INDEX outbox_case ON outbox (case_id);
+
+-- Pacing shared by every instance: the earliest moment the next send under each key may go.
+CREATE TABLE pacing (
+    key     TEXT PRIMARY KEY,
+    next_at INTEGER NOT NULL
+);

@@ -16,6 +16,7 @@ use crate::error::DomainError;
 pub mod email;
 pub mod notify;
 pub mod outbox;
+pub mod pacing;
 pub mod render;
 pub mod worker;
 

@@ -188,6 +188,11 @@ pub enum Outcome {
     Failed {
         error: String,
     },
+    /// Not sent yet because of the channel's rate limit: queued again for `due_at`, and the
+    /// claim does not count as an attempt.
+    Paced {
+        due_at: DateTime<Utc>,
+    },
 }
 
 impl Outcome {
@@ -198,6 +203,7 @@ impl Outcome {
             Outcome::Retry { .. } => "retry",
             Outcome::Dead { .. } => "dead",
             Outcome::Failed { .. } => "failed",
+            Outcome::Paced { .. } => "paced",
         }
     }
 }

@@ -16,13 +16,18 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
 use super::outbox::{OutboxRow, Outcome};
+use super::pacing::{PacingSettings, Reservation};
 use super::{Channel, ChannelKind, DeliveryError};
 use crate::clock::Clock;
 use crate::error::Error;
 use crate::storage::Store;
 
+/// The longest a send waits in hand for its pacing slot; longer, and the row goes back to the
+/// queue, so that a lease never runs out while a worker waits.
+const MAX_PACING_WAIT: Duration = Duration::from_secs(10);
+
 /// `[delivery]`: how workers claim, retry and give up.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DeliverySettings {
     /// Rows claimed, and sent concurrently, at a time.
@@ -36,6 +41,7 @@ pub struct DeliverySettings {
     pub backoff_max_secs: u64,
     /// How often an idle worker looks for due rows.
     pub poll_interval_ms: u64,
+    pub pacing: PacingSettings,
 }
 
 impl Default for DeliverySettings {
@@ -47,6 +53,7 @@ impl Default for DeliverySettings {
             backoff_base_ms: 5_000,
             backoff_max_secs: 3_600,
             poll_interval_ms: 500,
+            pacing: PacingSettings::default(),
         }
     }
 }
@@ -173,6 +180,9 @@ impl Worker {
                 error: format!("no {} channel is configured", row.channel),
             };
         };
+        if let Err(outcome) = self.pace(row).await {
+            return outcome;
+        }
         match channel.send(&row.outgoing()).await {
             Ok(()) => Outcome::Sent,
             Err(DeliveryError::Permanent(error)) => Outcome::Failed { error },
@@ -191,6 +201,31 @@ impl Worker {
                 error: reason,
             },
         }
+    }
+
+    /// Waits for the row's pacing slot; a slot too far ahead puts the row back in the queue
+    /// for then, without counting an attempt against it.
+    async fn pace(&self, row: &OutboxRow) -> Result<(), Outcome> {
+        let slots = self.settings.pacing.slots(row.channel, &row.address);
+        if slots.is_empty() {
+            return Ok(());
+        }
+        let at = match self.store.reserve_pacing(&slots).await {
+            Ok(Reservation::At(at)) => at,
+            Ok(Reservation::NotBefore(at)) => return Err(Outcome::Paced { due_at: at }),
+            Err(e) => {
+                return Err(Outcome::Retry {
+                    due_at: self.clock.now() + chrono::Duration::seconds(1),
+                    error: format!("cannot reserve a pacing slot: {e}"),
+                });
+            }
+        };
+        let wait = (at - self.clock.now()).to_std().unwrap_or_default();
+        if wait > MAX_PACING_WAIT {
+            return Err(Outcome::Paced { due_at: at });
+        }
+        tokio::time::sleep(wait).await;
+        Ok(())
     }
 
     /// Exponential backoff with jitter (half to all of the doubled delay), never before the

@@ -22,6 +22,7 @@ use crate::clock::Clock;
 use crate::config::DatabaseSettings;
 use crate::delivery::ChannelKind;
 use crate::delivery::outbox::{Category, NewNotification, OutboxRow, OutboxStatus, Outcome};
+use crate::delivery::pacing::{PacingSlot, Reservation};
 use crate::domain::{
     AccessToken, AuditEntry, CalendarEvent, Case, CaseCode, CaseId, CaseKind, CaseProgress,
     DenouncerIdentity, IdentityAccess, NewCalendarEvent, NewCase, NewEvent, NewStaff, NewTask,
@@ -197,6 +198,11 @@ pub trait Store: Send + Sync + std::fmt::Debug {
     async fn record_outcome(&self, row: &OutboxRow, outcome: Outcome) -> Result<bool, Error> {
         Ok(self.record_outcomes(&[(row.clone(), outcome)]).await? == 1)
     }
+
+    /// Reserves one moment under every pacing key: the earliest at which each key's last send
+    /// is far enough back, moving each key's `next_at` on by its interval. If a destination key
+    /// is busy beyond a moment from now, nothing is reserved and its free moment is returned.
+    async fn reserve_pacing(&self, slots: &[PacingSlot]) -> Result<Reservation, Error>;
 
     /// The newest rows first, optionally of one status.
     async fn list_outbox(

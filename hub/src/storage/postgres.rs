@@ -47,5 +47,6 @@ sql_store!(
     PgStore,
     Postgres,
     Backend::Postgres,
-    "FOR UPDATE SKIP LOCKED"
+    "FOR UPDATE SKIP LOCKED",
+    "FOR UPDATE"
 );

@@ -68,7 +68,7 @@ macro_rules! staff_select {
 }
 
 macro_rules! sql_store {
-    ($Store:ty, $Db:ty, $backend:expr, $skip_locked:literal) => {
+    ($Store:ty, $Db:ty, $backend:expr, $skip_locked:literal, $for_update:literal) => {
         use std::str::FromStr;
         use std::sync::Arc;
 
@@ -435,12 +435,15 @@ macro_rules! sql_store {
                 Outcome::Retry { due_at, error } => (OutboxStatus::Queued, Some(DbTime(*due_at)), Some(error.as_str())),
                 Outcome::Dead { error } => (OutboxStatus::Dead, None, Some(error.as_str())),
                 Outcome::Failed { error } => (OutboxStatus::Failed, None, Some(error.as_str())),
+                Outcome::Paced { due_at } => (OutboxStatus::Queued, Some(DbTime(*due_at)), row.last_error.as_deref()),
             };
+            let uncount = i64::from(matches!(outcome, Outcome::Paced { .. }));
             let updated = sqlx::query(
                 r#"
                 UPDATE outbox
                 SET status = $1, due_at = COALESCE($2, due_at), last_error = $3,
                     sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END,
+                    attempts = attempts - $7,
                     lease_token = NULL, lease_until = NULL, updated_at = $4
                 WHERE id = $5
                   AND lease_token = $6
@@ -452,6 +455,7 @@ macro_rules! sql_store {
             .bind(now)
             .bind(row.id)
             .bind(token)
+            .bind(uncount)
             .execute(&mut *conn)
             .await?
             .rows_affected();
@@ -1062,6 +1066,56 @@ macro_rules! sql_store {
                 }
                 tx.commit().await?;
                 Ok(recorded)
+            }
+
+            async fn reserve_pacing(
+                &self,
+                slots: &[crate::delivery::pacing::PacingSlot],
+            ) -> Result<crate::delivery::pacing::Reservation, Error> {
+                use crate::delivery::pacing::Reservation;
+                let now = self.clock.now();
+                if slots.is_empty() {
+                    return Ok(Reservation::At(now));
+                }
+                // A destination free within this much is waited for in hand.
+                let soon = now + chrono::Duration::milliseconds(100);
+                let mut at = now;
+                let mut busy_until = None;
+                let mut tx = self.begin_write().await?;
+                for slot in slots {
+                    sqlx::query("INSERT INTO pacing (key, next_at) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING")
+                        .bind(slot.key.as_str())
+                        .bind(DbTime(now))
+                        .execute(&mut *tx)
+                        .await?;
+                    // The row is locked until commit (FOR UPDATE on PostgreSQL; SQLite's write
+                    // transaction holds the whole database), so no two sends get one slot.
+                    let next: DbTime = sqlx::query(concat!("SELECT next_at FROM pacing WHERE key = $1 ", $for_update))
+                        .bind(slot.key.as_str())
+                        .fetch_one(&mut *tx)
+                        .await?
+                        .try_get("next_at")?;
+                    if slot.destination && next.0 > soon {
+                        busy_until = busy_until.max(Some(next.0));
+                    }
+                    at = at.max(next.0);
+                }
+                if let Some(until) = busy_until {
+                    tx.commit().await?;
+                    return Ok(Reservation::NotBefore(until));
+                }
+                // One moment for every key: the shared keys then never hold a slot that the
+                // send did not use.
+                for slot in slots {
+                    let every = chrono::Duration::from_std(slot.every).map_err(|e| corrupt(e))?;
+                    sqlx::query("UPDATE pacing SET next_at = $1 WHERE key = $2")
+                        .bind(DbTime(at + every))
+                        .bind(slot.key.as_str())
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(Reservation::At(at))
             }
 
             async fn list_outbox(&self, status: Option<OutboxStatus>, limit: i64) -> Result<Vec<OutboxRow>, Error> {

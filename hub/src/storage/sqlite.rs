@@ -65,4 +65,4 @@ impl SqliteStore {
     }
 }
 
-sql_store!(SqliteStore, Sqlite, Backend::Sqlite, "");
+sql_store!(SqliteStore, Sqlite, Backend::Sqlite, "", "");

@@ -1,0 +1,158 @@
+//! Pacing: how fast a channel may send, overall and per destination, held across every hub
+//! instance on the database.
+//!
+//! In-memory token buckets would double the rate with two instances, so each send reserves a
+//! slot in the database: for every pacing key (the channel overall, the chat, the group) the
+//! row's `next_at` moves on by the key's interval, and the send waits until the latest of its
+//! reserved slots. Intervals carry a small margin, so that network jitter cannot push two
+//! sends into one of the provider's counting windows.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use super::ChannelKind;
+
+/// `[delivery.pacing.<channel>]`: limits of one channel; 0 means none.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ChannelPacing {
+    /// Messages per second over the whole channel.
+    pub overall_per_sec: f64,
+    /// Messages per second to one destination (a Telegram private chat).
+    pub per_destination_per_sec: f64,
+    /// Messages per minute to one group (a Telegram chat with a negative id).
+    pub per_group_per_min: f64,
+}
+
+impl ChannelPacing {
+    /// Telegram's published limits: 30 messages a second overall, 1 a second per chat, 20 a
+    /// minute per group.
+    pub fn telegram() -> Self {
+        Self {
+            overall_per_sec: 30.0,
+            per_destination_per_sec: 1.0,
+            per_group_per_min: 20.0,
+        }
+    }
+
+    pub fn none() -> Self {
+        Self {
+            overall_per_sec: 0.0,
+            per_destination_per_sec: 0.0,
+            per_group_per_min: 0.0,
+        }
+    }
+}
+
+impl Default for ChannelPacing {
+    fn default() -> Self {
+        Self::none()
+    }
+}
+
+/// `[delivery.pacing]`
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PacingSettings {
+    pub telegram: ChannelPacing,
+    pub email: ChannelPacing,
+}
+
+impl Default for PacingSettings {
+    fn default() -> Self {
+        Self {
+            telegram: ChannelPacing::telegram(),
+            email: ChannelPacing::none(),
+        }
+    }
+}
+
+/// 5% slower than the limit.
+const MARGIN: f64 = 1.05;
+
+/// One key a send reserves a slot under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PacingSlot {
+    pub key: String,
+    /// The least time between two sends under this key.
+    pub every: Duration,
+    /// A destination's key: a send waits in the queue, not in hand, until the destination is
+    /// free, so that one busy chat cannot hold the channel's shared slots far ahead.
+    pub destination: bool,
+}
+
+/// What a reservation came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// Send at this moment (now, or a little later).
+    At(chrono::DateTime<chrono::Utc>),
+    /// The destination is busy until then; nothing was reserved.
+    NotBefore(chrono::DateTime<chrono::Utc>),
+}
+
+fn interval(per_sec: f64) -> Option<Duration> {
+    (per_sec > 0.0).then(|| Duration::from_secs_f64(MARGIN / per_sec))
+}
+
+impl PacingSettings {
+    /// The pacing keys a message to `address` on `channel` reserves.
+    pub fn slots(&self, channel: ChannelKind, address: &str) -> Vec<PacingSlot> {
+        let rule = match channel {
+            ChannelKind::Telegram => &self.telegram,
+            ChannelKind::Email => &self.email,
+        };
+        // Telegram groups and channels have negative chat ids.
+        let group = channel == ChannelKind::Telegram && address.starts_with('-');
+        let per_destination = if group {
+            interval(rule.per_group_per_min / 60.0)
+        } else {
+            interval(rule.per_destination_per_sec)
+        };
+        let mut slots = Vec::new();
+        if let Some(every) = interval(rule.overall_per_sec) {
+            slots.push(PacingSlot {
+                key: format!("{channel}"),
+                every,
+                destination: false,
+            });
+        }
+        if let Some(every) = per_destination {
+            slots.push(PacingSlot {
+                key: format!("{channel}:{address}"),
+                every,
+                destination: true,
+            });
+        }
+        slots
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn telegram_paces_overall_per_chat_and_per_group() {
+        let pacing = PacingSettings::default();
+        let chat = pacing.slots(ChannelKind::Telegram, "100200300");
+        assert_eq!(chat.len(), 2);
+        assert_eq!(
+            (chat[0].key.as_str(), chat[0].destination),
+            ("telegram", false)
+        );
+        let overall = chat[0].every;
+        assert!(overall > Duration::from_millis(33) && overall < Duration::from_millis(36));
+        assert_eq!(
+            (chat[1].key.as_str(), chat[1].destination),
+            ("telegram:100200300", true)
+        );
+        assert!(chat[1].every >= Duration::from_secs(1));
+        let group = pacing.slots(ChannelKind::Telegram, "-100123");
+        assert!(
+            group[1].every >= Duration::from_secs(3),
+            "20 a minute is one per 3 s"
+        );
+        assert!(pacing.slots(ChannelKind::Email, "a@example.org").is_empty());
+    }
+}

@@ -1,0 +1,167 @@
+//! Telegram's limits held by two `hdnd` processes together: a fake Bot API on loopback
+//! counts what arrives per second, per chat and per group.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::Uri;
+use axum::response::IntoResponse;
+use hdnd_hub::delivery::ChannelKind;
+use hdnd_hub::delivery::outbox::{Destination, OutboxStatus, Target};
+use hdnd_hub::{Clock, Store, SystemClock};
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+
+use crate::helpers::{TestDb, contract_tests, hub_on};
+use crate::outbox::note;
+
+contract_tests!(two_processes_together_keep_to_telegrams_limits);
+
+/// What the fake Bot API received: (chat, when).
+type Log = Arc<Mutex<Vec<(i64, Instant)>>>;
+
+async fn fake_bot_api() -> (String, Log) {
+    let log: Log = Arc::default();
+    async fn any(State(log): State<Log>, uri: Uri, body: Bytes) -> impl IntoResponse {
+        assert!(
+            uri.path().to_lowercase().ends_with("/sendmessage"),
+            "unexpected call {uri}"
+        );
+        let request: Value = serde_json::from_slice(&body).expect("a JSON request");
+        let chat = match &request["chat_id"] {
+            Value::Number(n) => n.as_i64().unwrap(),
+            Value::String(s) => s.parse().unwrap(),
+            other => panic!("chat_id {other}"),
+        };
+        log.lock().unwrap().push((chat, Instant::now()));
+        let chat_json = if chat < 0 {
+            json!({ "id": chat, "type": "group", "title": "Tổ đại biểu" })
+        } else {
+            json!({ "id": chat, "type": "private", "first_name": "Cử tri" })
+        };
+        axum::Json(json!({
+            "ok": true,
+            "result": { "message_id": 1, "date": 1_790_000_000, "chat": chat_json, "text": request["text"] }
+        }))
+    }
+    let app = Router::new().fallback(any).with_state(log.clone());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), log)
+}
+
+fn start(dir: &std::path::Path, config: &std::path::Path, url: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_hdnd"))
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env("HDND_DATABASE__URL", url)
+        .env("RUST_LOG", "warn")
+        .args(["--config", config.to_str().unwrap(), "serve", "--port", "0"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+async fn two_processes_together_keep_to_telegrams_limits(db: TestDb) {
+    // Arrange: 40 private chats with 2 messages each and one group with 3.
+    let (hub, _clock) = hub_on(&db).await;
+    let store: Arc<dyn Store> = hub.store().with_clock(Arc::new(SystemClock));
+    let telegram = |chat: i64| {
+        Target::Contacts(vec![Destination {
+            channel: ChannelKind::Telegram,
+            address: chat.to_string(),
+        }])
+    };
+    let mut notes = Vec::new();
+    for chat in 1..=40_i64 {
+        for n in 0..2 {
+            notes.push(note(&format!("c{chat}-{n}"), telegram(1_000_000 + chat)));
+        }
+    }
+    for n in 0..3 {
+        notes.push(note(&format!("g-{n}"), telegram(-100_777)));
+    }
+    for n in &mut notes {
+        n.due_at = SystemClock.now();
+    }
+    let total = notes.len();
+    store.enqueue("pacing", None, &notes).await.unwrap();
+    let (api_url, log) = fake_bot_api().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("hdnd.toml");
+    let text = format!(
+        "demo = false\n\n[email]\nfile_dir = \"{}/mail\"\n\n[telegram]\ntoken = \"123456:TEST\"\napi_url = \"{api_url}\"\n\n[delivery]\nbatch_size = 16\npoll_interval_ms = 50\n",
+        dir.path().display()
+    );
+    std::fs::write(&config, text).unwrap();
+
+    // Act
+    let mut a = start(dir.path(), &config, &db.url);
+    let mut b = start(dir.path(), &config, &db.url);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
+    loop {
+        let counts = store.count_outbox().await.unwrap();
+        let sent = counts
+            .iter()
+            .find(|(s, _)| *s == OutboxStatus::Sent)
+            .map_or(0, |c| c.1);
+        if sent == total as i64 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not all sent: {counts:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    a.start_kill().unwrap();
+    b.start_kill().unwrap();
+
+    // Assert
+    let log = log.lock().unwrap().clone();
+    assert_eq!(log.len(), total, "each message once");
+    let start = log.iter().map(|(_, at)| *at).min().unwrap();
+    let second = |at: Instant| at.duration_since(start).as_millis() / 1000;
+    let mut per_second: HashMap<u128, usize> = HashMap::new();
+    let mut per_chat_second: HashMap<(i64, u128), usize> = HashMap::new();
+    for (chat, at) in &log {
+        *per_second.entry(second(*at)).or_default() += 1;
+        *per_chat_second.entry((*chat, second(*at))).or_default() += 1;
+    }
+    let busiest = per_second.values().max().copied().unwrap();
+    assert!(
+        busiest <= 30,
+        "{busiest} messages in one second: {per_second:?}"
+    );
+    assert!(
+        per_chat_second.values().all(|n| *n <= 1),
+        "a chat got two messages in one second"
+    );
+    let mut group: Vec<_> = log
+        .iter()
+        .filter(|(chat, _)| *chat < 0)
+        .map(|(_, at)| *at)
+        .collect();
+    group.sort();
+    for pair in group.windows(2) {
+        let gap = pair[1].duration_since(pair[0]);
+        assert!(
+            gap >= Duration::from_millis(2_900),
+            "group messages {gap:?} apart; 20 a minute is one per 3 s"
+        );
+    }
+    let span = log
+        .iter()
+        .map(|(_, at)| *at)
+        .max()
+        .unwrap()
+        .duration_since(start);
+    eprintln!("pacing: {total} messages in {span:?}, busiest second {busiest}");
+}
