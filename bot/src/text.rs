@@ -35,7 +35,11 @@ pub fn split_message(text: &str, limit: usize) -> Vec<String> {
         let head = &rest[..hard];
         let cut = ["\n\n", "\n", " "]
             .iter()
-            .find_map(|sep| head.rfind(sep).map(|i| i + sep.len()).filter(|i| *i > hard / 2))
+            .find_map(|sep| {
+                head.rfind(sep)
+                    .map(|i| i + sep.len())
+                    .filter(|i| *i > hard / 2)
+            })
             .unwrap_or(hard);
         parts.push(rest[..cut].trim_end().to_owned());
         rest = rest[cut..].trim_start_matches('\n');

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use crate::clock::Clock;
-use crate::delivery::notify::{CaseEvent, Notifier};
+use crate::delivery::notify::{CaseEvent, Notifier, StaffRecipients};
 use crate::domain::progress::{self, TransitionRequest};
 use crate::domain::{
     AccessToken, Actor, Case, CaseId, CaseKind, CouncilProfile, DenouncerIdentity, EventKind,
@@ -59,7 +59,15 @@ impl Hub {
         let Some(notifier) = self.notifier.clone() else {
             return Ok(Notify::none());
         };
-        let staff = self.store.list_staff().await?;
+        let staff = StaffRecipients {
+            staff: self.store.list_staff().await?,
+            disabled: self
+                .store
+                .list_disabled_preferences()
+                .await?
+                .into_iter()
+                .collect(),
+        };
         let now = self.clock.now();
         Ok(Notify(Arc::new(move |case| {
             notifier.for_case(case, &event, &staff, assignee_before, now)

@@ -15,6 +15,7 @@ contract_tests!(
     a_case_notifies_its_citizen_and_intake_and_threads_every_mail,
     a_denouncer_hears_only_the_code_and_the_status_on_the_chosen_channel,
     an_illegal_transition_enqueues_nothing,
+    staff_notifications_wait_out_quiet_hours_and_skip_channels_turned_off,
 );
 
 async fn notifying_hub(db: &TestDb) -> (Hub, Arc<hdnd_hub::ManualClock>) {
@@ -168,4 +169,45 @@ async fn an_illegal_transition_enqueues_nothing(db: TestDb) {
         hub.store().list_outbox(None, 50).await.unwrap().len(),
         before
     );
+}
+
+async fn staff_notifications_wait_out_quiet_hours_and_skip_channels_turned_off(db: TestDb) {
+    // Arrange: it is 09:30 in Hải Phòng; one officer is quiet until 10:00, one turned off
+    // case mail.
+    let (hub, _clock) = notifying_hub(&db).await;
+    let mut resting = staff("an.nghi", &[Role::Intake]);
+    resting.quiet_hours = Some("09:00-10:00".parse().unwrap());
+    let resting = hub.store().add_staff(resting).await.unwrap();
+    let muted = hub
+        .store()
+        .add_staff(staff("binh.tat", &[Role::Intake]))
+        .await
+        .unwrap();
+    hub.store()
+        .set_preference(
+            muted.id,
+            Category::StaffCase,
+            hdnd_hub::delivery::ChannelKind::Email,
+            false,
+        )
+        .await
+        .unwrap();
+
+    // Act
+    hub.submit_case(petition()).await.unwrap();
+
+    // Assert
+    let rows = hub.store().list_outbox(None, 50).await.unwrap();
+    let to_resting: Vec<_> = rows
+        .iter()
+        .filter(|r| r.address == "an.nghi@council.example")
+        .collect();
+    assert_eq!(to_resting.len(), 1);
+    let ten =
+        chrono::TimeZone::with_ymd_and_hms(&chrono_tz::Asia::Ho_Chi_Minh, 2026, 11, 26, 10, 0, 0)
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+    assert_eq!(to_resting[0].due_at, ten);
+    assert!(rows.iter().all(|r| r.address != "binh.tat@council.example"));
+    assert_eq!(resting.quiet_hours.unwrap().to_string(), "09:00-10:00");
 }

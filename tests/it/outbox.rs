@@ -314,3 +314,43 @@ async fn a_denouncer_is_notified_at_the_sealed_address_which_listings_mask(db: T
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].address, crate::identity_canary::EMAIL);
 }
+
+/// A worker polling once a minute still sends at once what another instance enqueues:
+/// PostgreSQL's NOTIFY wakes it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_from_another_instance_wakes_an_idle_postgres_worker() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let (hub, _clock) = hub_on(&db).await;
+    let channel = Arc::new(FakeChannel::default());
+    let settings = DeliverySettings {
+        poll_interval_ms: 60_000,
+        ..settings()
+    };
+    let worker = Worker::new(hub.store().clone(), vec![channel.clone()], settings);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(worker.run_until_stopped(stopped));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+
+    // Act: another instance, with connections of its own, enqueues.
+    let other = db
+        .open(Arc::new(hdnd_hub::ManualClock::new(morning())))
+        .await;
+    other
+        .enqueue("e", None, &[note("x", email("x@example.org"))])
+        .await
+        .unwrap();
+
+    // Assert
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while channel.sent.lock().unwrap().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the idle worker was not woken"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    stop.send(true).unwrap();
+    running.await.unwrap();
+}

@@ -398,3 +398,84 @@ async fn staff_are_added_from_the_command_line_and_seeding_twice_adds_nothing() 
     assert_eq!(store.count_cases(&Default::default()).await.unwrap(), 31);
     assert_eq!(store.list_staff().await.unwrap().len(), 6);
 }
+
+#[tokio::test]
+async fn tasks_and_events_are_added_and_listed_from_the_command_line() {
+    let db = TestDb::sqlite().await;
+    let dir = tempfile::tempdir().unwrap();
+    let add_staff = [
+        "staff",
+        "add",
+        "--login",
+        "minh.le",
+        "--name",
+        "Lê Văn Minh",
+        "--role",
+        "chuyen_vien",
+    ];
+    assert_eq!(run(dir.path(), &db.url, &add_staff).await.0, Some(0));
+    let task = [
+        "task",
+        "add",
+        "--title",
+        "Tổng hợp ý kiến cử tri",
+        "--assignee",
+        "minh.le",
+        "--due",
+        "2099-12-01",
+    ];
+    let (code, stderr) = run(dir.path(), &db.url, &task).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let event = [
+        "event",
+        "add",
+        "--title",
+        "Họp giao ban",
+        "--kind",
+        "meeting",
+        "--start",
+        "2099-12-01 14:00",
+        "--attendee",
+        "minh.le",
+    ];
+    let (code, stderr) = run(dir.path(), &db.url, &event).await;
+    assert_eq!(code, Some(0), "{stderr}");
+    let bad = ["event", "add", "--title", "X", "--start", "mai lúc 2 giờ"];
+    let (code, stderr) = run(dir.path(), &db.url, &bad).await;
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("YYYY-MM-DD HH:MM"), "{stderr}");
+
+    let tasks = hdnd(dir.path(), &db.url)
+        .args(["task", "list", "--days", "40000"])
+        .output()
+        .await
+        .unwrap();
+    let events = hdnd(dir.path(), &db.url)
+        .args(["event", "list", "--days", "40000"])
+        .output()
+        .await
+        .unwrap();
+    let tasks = String::from_utf8_lossy(&tasks.stdout).into_owned();
+    let events = String::from_utf8_lossy(&events.stdout).into_owned();
+    assert!(
+        tasks.contains("01/12/2099")
+            && tasks.contains("minh.le")
+            && tasks.contains("Tổng hợp ý kiến cử tri"),
+        "{tasks}"
+    );
+    assert!(
+        events.contains("01/12/2099 14:00") && events.contains("Họp giao ban"),
+        "{events}"
+    );
+    let (code, _) = run(dir.path(), &db.url, &["task", "done", "1"]).await;
+    assert_eq!(code, Some(0));
+    let tasks = hdnd(dir.path(), &db.url)
+        .args(["task", "list", "--days", "40000"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&tasks.stdout).contains("Tổng hợp"),
+        "a done task is not listed"
+    );
+}

@@ -8,6 +8,7 @@
 //! Every email about a case to one address threads under one root Message-ID, derived from the
 //! case code and the address, which the first mail carries and later mails refer to.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -20,9 +21,16 @@ use super::outbox::{Category, Destination, NewNotification, Target};
 use super::render::Renderer;
 use crate::domain::{
     ActorKind, Case, CaseKind, ContactKind, ContactPoint, CouncilProfile, Language, Role, Staff,
-    Status,
+    StaffId, Status,
 };
 use crate::error::Error;
+
+/// The staff who may be notified, and the channels each turned off.
+#[derive(Debug, Clone, Default)]
+pub struct StaffRecipients {
+    pub staff: Vec<Staff>,
+    pub disabled: HashSet<(StaffId, Category, ChannelKind)>,
+}
 
 /// What happened to a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -63,10 +71,12 @@ impl Notifier {
         &self,
         case: &Case,
         event: &CaseEvent,
-        staff: &[Staff],
+        staff: &StaffRecipients,
         assignee_before: Option<crate::domain::StaffId>,
         now: DateTime<Utc>,
     ) -> Result<Vec<NewNotification>, Error> {
+        let disabled = &staff.disabled;
+        let staff = staff.staff.as_slice();
         let mut out = Vec::new();
         let denunciation = case.kind == CaseKind::ToCao;
         let citizen_template = match event {
@@ -118,7 +128,15 @@ impl Notifier {
         match event {
             CaseEvent::Received => {
                 for member in active.filter(|s| s.has_role(Role::Intake)) {
-                    out.extend(self.to_staff("staff_new_case", "new", member, case, event, now)?);
+                    out.extend(self.to_staff(
+                        "staff_new_case",
+                        "new",
+                        member,
+                        disabled,
+                        case,
+                        event,
+                        now,
+                    )?);
                 }
             }
             CaseEvent::StatusChanged { from, by, .. } => {
@@ -131,6 +149,7 @@ impl Notifier {
                         "staff_assigned",
                         "assigned",
                         member,
+                        disabled,
                         case,
                         event,
                         now,
@@ -144,6 +163,7 @@ impl Notifier {
                         "staff_info_added",
                         "info",
                         member,
+                        disabled,
                         case,
                         event,
                         now,
@@ -154,16 +174,25 @@ impl Notifier {
         Ok(out)
     }
 
+    /// A staff member's notification on the channels they did not turn off, waiting out their
+    /// quiet hours.
+    #[expect(clippy::too_many_arguments, reason = "the parts of one notification")]
     fn to_staff(
         &self,
         template: &str,
         what: &str,
         member: &Staff,
+        disabled: &HashSet<(StaffId, Category, ChannelKind)>,
         case: &Case,
         event: &CaseEvent,
         now: DateTime<Utc>,
     ) -> Result<Option<NewNotification>, Error> {
-        let destinations: Vec<_> = member.contacts.iter().filter_map(destination).collect();
+        let destinations: Vec<_> = member
+            .contacts
+            .iter()
+            .filter_map(destination)
+            .filter(|d| !disabled.contains(&(member.id, Category::StaffCase, d.channel)))
+            .collect();
         let Some(first) = destinations.first() else {
             return Ok(None);
         };
@@ -176,8 +205,12 @@ impl Notifier {
         let key = format!("staff:{}:{what}", member.id);
         let to = Target::Contacts(destinations);
         let n = self.render(template, member.language, &data, &key, root, event, to, now)?;
+        let due_at = member
+            .quiet_hours
+            .map_or(now, |quiet| quiet.defer(now, member.time_zone));
         Ok(Some(NewNotification {
             category: Category::StaffCase,
+            due_at,
             ..n
         }))
     }

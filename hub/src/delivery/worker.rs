@@ -152,6 +152,13 @@ impl Worker {
     /// Works until `stop` turns true, finishing the batch in hand.
     pub async fn run_until_stopped(self, mut stop: watch::Receiver<bool>) {
         let poll = Duration::from_millis(self.settings.poll_interval_ms.max(10));
+        let listener = match self.store.listen_outbox(self.wake.clone()).await {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::warn!(error.message = %e, "cannot listen for new outbox rows; polling only");
+                None
+            }
+        };
         loop {
             if *stop.borrow() {
                 break;
@@ -169,6 +176,9 @@ impl Worker {
                 () = self.wake.notified() => {}
                 () = tokio::time::sleep(pause) => {}
             }
+        }
+        if let Some(listener) = listener {
+            listener.abort();
         }
         tracing::info!("delivery worker stopped");
     }

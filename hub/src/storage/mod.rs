@@ -185,6 +185,13 @@ pub trait Store: Send + Sync + std::fmt::Debug {
         notifications: &[NewNotification],
     ) -> Result<u64, Error>;
 
+    /// Wakes `wake` whenever any instance enqueues a row (PostgreSQL LISTEN/NOTIFY), from a
+    /// task this returns; `None` where the database has no such thing and polling must do.
+    async fn listen_outbox(
+        &self,
+        wake: Arc<tokio::sync::Notify>,
+    ) -> Result<Option<tokio::task::JoinHandle<()>>, Error>;
+
     /// Claims up to `limit` due rows for sending, under a fresh lease token, for `lease`. A row
     /// whose lease expired (its worker died) is due again.
     async fn claim_outbox(&self, limit: i64, lease: Duration) -> Result<Vec<OutboxRow>, Error>;

@@ -14,6 +14,11 @@ pub struct PgStore {
     clock: Arc<dyn Clock>,
 }
 
+/// The channel enqueues are announced on.
+const OUTBOX_CHANNEL: &str = "hdnd_outbox";
+/// Sent inside the enqueueing transaction: PostgreSQL delivers it at commit.
+const NOTIFY_SQL: Option<&str> = Some("SELECT pg_notify('hdnd_outbox', '')");
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/postgres");
 
 impl PgStore {
@@ -35,6 +40,27 @@ impl PgStore {
             .await?;
         MIGRATOR.run(&pool).await?;
         Ok(Self { pool, clock })
+    }
+
+    /// LISTENs on its own connection; the listener reconnects by itself after a lost
+    /// connection, and polling covers what is missed meanwhile.
+    async fn listen(
+        pool: &PgPool,
+        wake: Arc<tokio::sync::Notify>,
+    ) -> Result<Option<tokio::task::JoinHandle<()>>, Error> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        listener.listen(OUTBOX_CHANNEL).await?;
+        Ok(Some(tokio::spawn(async move {
+            loop {
+                match listener.recv().await {
+                    Ok(_) => wake.notify_one(),
+                    Err(e) => {
+                        tracing::warn!(error.message = %e, "outbox notifications interrupted; polling meanwhile");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        })))
     }
 
     /// Row locks taken by the UPDATEs settle races under READ COMMITTED.

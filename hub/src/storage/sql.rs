@@ -418,6 +418,10 @@ macro_rules! sql_store {
                     .await?
                     .rows_affected();
             }
+            // Wakes idle workers of every instance once the transaction commits.
+            if let (true, Some(sql)) = (added > 0, NOTIFY_SQL) {
+                sqlx::query(sql).execute(&mut *conn).await?;
+            }
             Ok(added)
         }
 
@@ -1016,6 +1020,13 @@ macro_rules! sql_store {
                 let added = insert_notifications(&mut tx, event_key, case, notifications, now).await?;
                 tx.commit().await?;
                 Ok(added)
+            }
+
+            async fn listen_outbox(
+                &self,
+                wake: Arc<tokio::sync::Notify>,
+            ) -> Result<Option<tokio::task::JoinHandle<()>>, Error> {
+                Self::listen(&self.pool, wake).await
             }
 
             async fn claim_outbox(&self, limit: i64, lease: std::time::Duration) -> Result<Vec<OutboxRow>, Error> {

@@ -16,6 +16,9 @@ pub struct SqliteStore {
     writer: Arc<tokio::sync::Mutex<()>>,
 }
 
+/// No notifications on SQLite.
+const NOTIFY_SQL: Option<&str> = None;
+
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
 impl SqliteStore {
@@ -52,6 +55,14 @@ impl SqliteStore {
             clock,
             writer: Arc::default(),
         })
+    }
+
+    /// SQLite cannot tell other processes; their workers find new rows by polling.
+    async fn listen(
+        _: &SqlitePool,
+        _: Arc<tokio::sync::Notify>,
+    ) -> Result<Option<tokio::task::JoinHandle<()>>, Error> {
+        Ok(None)
     }
 
     /// SQLite has one writer at a time. Within this process writers queue on an async lock,
