@@ -12,9 +12,8 @@ use hdnd_hub::delivery::email::{EmailChannel, EmailSettings, SmtpSecurity, SmtpS
 use hdnd_hub::delivery::outbox::{Destination, OutboxStatus, Target};
 use hdnd_hub::delivery::worker::{DeliverySettings, Worker};
 use hdnd_hub::{Clock, Store, SystemClock};
-use tokio::process::{Child, Command};
 
-use crate::helpers::{TestDb, hub_on};
+use crate::helpers::{TestDb, hub_on, start_serving, wait_all_sent};
 use crate::outbox::{email, note};
 use crate::smtp::{Reply, SmtpSink};
 
@@ -43,20 +42,6 @@ fn write_config(dir: &Path, sink: &SmtpSink, batch: u32) -> std::path::PathBuf {
     path
 }
 
-fn start(dir: &Path, config: &Path, database_url: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_hdnd"))
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env("HDND_DATABASE__URL", database_url)
-        .env("RUST_LOG", "warn")
-        .args(["--config", config.to_str().unwrap(), "serve", "--port", "0"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
-}
-
 async fn count(store: &Arc<dyn Store>, status: OutboxStatus) -> i64 {
     store
         .count_outbox()
@@ -65,19 +50,6 @@ async fn count(store: &Arc<dyn Store>, status: OutboxStatus) -> i64 {
         .iter()
         .find(|(s, _)| *s == status)
         .map_or(0, |c| c.1)
-}
-
-/// Waits until every one of `n` rows is sent.
-async fn all_sent(store: &Arc<dyn Store>, n: i64) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    while count(store, OutboxStatus::Sent).await < n {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not all sent: {:?}",
-            store.count_outbox().await.unwrap()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
 }
 
 fn by_message_id(sink: &SmtpSink) -> HashMap<String, usize> {
@@ -103,7 +75,7 @@ async fn a_killed_sender_restarts_and_loses_nothing() {
     let config = write_config(dir.path(), &sink, 32);
 
     // Act: kill the sender with SIGKILL once a tenth has arrived.
-    let mut first = start(dir.path(), &config, &db.url);
+    let mut first = start_serving(dir.path(), &config, &db.url);
     let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
     while sink.messages().len() < N / 10 {
         assert!(
@@ -116,8 +88,8 @@ async fn a_killed_sender_restarts_and_loses_nothing() {
     first.wait().await.unwrap();
     let arrived_at_kill = sink.messages().len();
     let sending_at_kill = count(&store, OutboxStatus::Sending).await;
-    let mut second = start(dir.path(), &config, &db.url);
-    all_sent(&store, N as i64).await;
+    let mut second = start_serving(dir.path(), &config, &db.url);
+    wait_all_sent(&store, N as i64).await;
     second.start_kill().unwrap();
 
     // Assert
@@ -156,9 +128,9 @@ async fn two_processes_drain_one_postgres_outbox_without_duplicates() {
     let config = write_config(dir.path(), &sink, 8);
 
     // Act
-    let mut a = start(dir.path(), &config, &db.url);
-    let mut b = start(dir.path(), &config, &db.url);
-    all_sent(&store, N as i64).await;
+    let mut a = start_serving(dir.path(), &config, &db.url);
+    let mut b = start_serving(dir.path(), &config, &db.url);
+    wait_all_sent(&store, N as i64).await;
     a.start_kill().unwrap();
     b.start_kill().unwrap();
 

@@ -241,3 +241,43 @@ macro_rules! contract_tests {
     };
 }
 pub(crate) use contract_tests;
+
+/// `hdnd --config <config> serve --port 0` in `dir` against `database_url`, quiet.
+pub(crate) fn start_serving(
+    dir: &std::path::Path,
+    config: &std::path::Path,
+    database_url: &str,
+) -> tokio::process::Child {
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_hdnd"))
+        .current_dir(dir)
+        .env_remove("DATABASE_URL")
+        .env("HDND_DATABASE__URL", database_url)
+        .env("RUST_LOG", "warn")
+        .args(["--config", config.to_str().unwrap(), "serve", "--port", "0"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
+}
+
+/// Waits (at most 90 s) until `n` outbox rows are sent.
+pub(crate) async fn wait_all_sent(store: &Arc<dyn Store>, n: i64) {
+    use hdnd_hub::delivery::outbox::OutboxStatus;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(90);
+    loop {
+        let counts = store.count_outbox().await.unwrap();
+        let sent = counts
+            .iter()
+            .find(|(s, _)| *s == OutboxStatus::Sent)
+            .map_or(0, |c| c.1);
+        if sent >= n {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "not all sent: {counts:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

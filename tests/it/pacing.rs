@@ -11,12 +11,11 @@ use axum::extract::State;
 use axum::http::Uri;
 use axum::response::IntoResponse;
 use hdnd_hub::delivery::ChannelKind;
-use hdnd_hub::delivery::outbox::{Destination, OutboxStatus, Target};
+use hdnd_hub::delivery::outbox::{Destination, Target};
 use hdnd_hub::{Clock, Store, SystemClock};
 use serde_json::{Value, json};
-use tokio::process::{Child, Command};
 
-use crate::helpers::{TestDb, contract_tests, hub_on};
+use crate::helpers::{TestDb, contract_tests, hub_on, start_serving, wait_all_sent};
 use crate::outbox::note;
 
 contract_tests!(two_processes_together_keep_to_telegrams_limits);
@@ -55,20 +54,6 @@ async fn fake_bot_api() -> (String, Log) {
     (format!("http://{addr}"), log)
 }
 
-fn start(dir: &std::path::Path, config: &std::path::Path, url: &str) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_hdnd"))
-        .current_dir(dir)
-        .env_remove("DATABASE_URL")
-        .env("HDND_DATABASE__URL", url)
-        .env("RUST_LOG", "warn")
-        .args(["--config", config.to_str().unwrap(), "serve", "--port", "0"])
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap()
-}
-
 async fn two_processes_together_keep_to_telegrams_limits(db: TestDb) {
     // Arrange: 40 private chats with 2 messages each and one group with 3.
     let (hub, _clock) = hub_on(&db).await;
@@ -103,24 +88,9 @@ async fn two_processes_together_keep_to_telegrams_limits(db: TestDb) {
     std::fs::write(&config, text).unwrap();
 
     // Act
-    let mut a = start(dir.path(), &config, &db.url);
-    let mut b = start(dir.path(), &config, &db.url);
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
-    loop {
-        let counts = store.count_outbox().await.unwrap();
-        let sent = counts
-            .iter()
-            .find(|(s, _)| *s == OutboxStatus::Sent)
-            .map_or(0, |c| c.1);
-        if sent == total as i64 {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "not all sent: {counts:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let mut a = start_serving(dir.path(), &config, &db.url);
+    let mut b = start_serving(dir.path(), &config, &db.url);
+    wait_all_sent(&store, total as i64).await;
     a.start_kill().unwrap();
     b.start_kill().unwrap();
 

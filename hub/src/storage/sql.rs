@@ -229,6 +229,15 @@ macro_rules! sql_store {
             case_from_row(&row, contacts, attachments)
         }
 
+        /// The cases with these ids, in this order.
+        async fn fetch_cases(conn: &mut DbConnection, ids: Vec<i64>) -> Result<Vec<Case>, Error> {
+            let mut cases = Vec::with_capacity(ids.len());
+            for id in ids {
+                cases.push(fetch_case(conn, CaseId(id)).await?);
+            }
+            Ok(cases)
+        }
+
         /// The case whose unique column matches `key`; `id_sql` selects its `id`.
         async fn fetch_case_where(
             conn: &mut DbConnection,
@@ -840,11 +849,7 @@ macro_rules! sql_store {
                 .iter()
                 .map(|row| row.try_get("id"))
                 .collect::<Result<_, _>>()?;
-                let mut cases = Vec::with_capacity(ids.len());
-                for id in ids {
-                    cases.push(fetch_case(&mut conn, CaseId(id)).await?);
-                }
-                Ok(cases)
+                fetch_cases(&mut conn, ids).await
             }
 
             async fn update_case_progress(&self, change: ProgressChange) -> Result<Case, Error> {
@@ -1338,11 +1343,7 @@ macro_rules! sql_store {
                 .iter()
                 .map(|row| row.try_get("id"))
                 .collect::<Result<_, _>>()?;
-                let mut cases = Vec::with_capacity(ids.len());
-                for id in ids {
-                    cases.push(fetch_case(&mut conn, CaseId(id)).await?);
-                }
-                Ok(cases)
+                fetch_cases(&mut conn, ids).await
             }
 
             async fn set_preference(
