@@ -45,6 +45,7 @@ async fn main() {
             references: vec![],
             list_unsubscribe: None,
             due_at: SystemClock.now(),
+            suppressed: false,
         })
         .collect();
     store.enqueue("bench", None, &notes).await.expect("enqueue");

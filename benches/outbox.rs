@@ -51,6 +51,7 @@ fn notification(i: usize) -> NewNotification {
         references: vec![],
         list_unsubscribe: None,
         due_at: SystemClock.now(),
+        suppressed: false,
     }
 }
 

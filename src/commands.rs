@@ -171,6 +171,10 @@ async fn new_staff(hub: &Hub, args: StaffAdd) -> anyhow::Result<NewStaff> {
 
 pub(crate) fn config_check(settings: &Settings) -> anyhow::Result<()> {
     let profile = load_profile(settings)?;
+    hdnd_hub::delivery::email::EmailChannel::new(&settings.email)
+        .context("the [email] settings cannot be used")?;
+    hdnd_bot::TelegramChannel::new(&settings.telegram)
+        .context("the [telegram] settings cannot be used")?;
     Views::load(Some(&settings.templates.dir)).context("the web templates do not compile")?;
     Renderer::load(Some(&settings.templates.dir)).context("the email templates do not compile")?;
     let file = settings.file.as_ref().map_or_else(

@@ -499,7 +499,7 @@ impl Scheduler {
         disabled: &HashSet<(StaffId, Category, ChannelKind)>,
     ) -> Result<u64, Error> {
         let member = reminder.to;
-        let destinations: Vec<_> = member
+        let all: Vec<_> = member
             .contacts
             .iter()
             .filter_map(|c| {
@@ -513,11 +513,18 @@ impl Scheduler {
                     address: c.address.clone(),
                 })
             })
-            .filter(|d| !disabled.contains(&(member.id, reminder.category, d.channel)))
             .collect();
-        if destinations.is_empty() {
-            return Ok(0);
-        }
+        let enabled: Vec<_> = all
+            .iter()
+            .filter(|d| !disabled.contains(&(member.id, reminder.category, d.channel)))
+            .cloned()
+            .collect();
+        // Every channel turned off: one row kept as `suppressed`, for the record.
+        let (destinations, suppressed) = match (enabled.is_empty(), all.first()) {
+            (false, _) => (enabled, false),
+            (true, Some(first)) => (vec![first.clone()], true),
+            (true, None) => return Ok(0),
+        };
         let token = self
             .hub
             .store()
@@ -547,6 +554,7 @@ impl Scheduler {
             references: vec![],
             list_unsubscribe: Some(unsubscribe),
             due_at,
+            suppressed,
         };
         self.hub
             .store()

@@ -208,6 +208,15 @@ async fn staff_notifications_wait_out_quiet_hours_and_skip_channels_turned_off(d
             .unwrap()
             .with_timezone(&chrono::Utc);
     assert_eq!(to_resting[0].due_at, ten);
-    assert!(rows.iter().all(|r| r.address != "binh.tat@council.example"));
+    let to_muted: Vec<_> = rows
+        .iter()
+        .filter(|r| r.address == "binh.tat@council.example")
+        .collect();
+    assert_eq!(to_muted.len(), 1);
+    assert_eq!(
+        to_muted[0].status,
+        OutboxStatus::Suppressed,
+        "kept for the record, never sent"
+    );
     assert_eq!(resting.quiet_hours.unwrap().to_string(), "09:00-10:00");
 }

@@ -58,6 +58,7 @@ pub(crate) fn note(key: &str, to: Target) -> NewNotification {
         references: vec![],
         list_unsubscribe: None,
         due_at: morning(),
+        suppressed: false,
     }
 }
 

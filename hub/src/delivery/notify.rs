@@ -187,15 +187,19 @@ impl Notifier {
         event: &CaseEvent,
         now: DateTime<Utc>,
     ) -> Result<Option<NewNotification>, Error> {
-        let destinations: Vec<_> = member
-            .contacts
+        let all: Vec<_> = member.contacts.iter().filter_map(destination).collect();
+        let enabled: Vec<_> = all
             .iter()
-            .filter_map(destination)
             .filter(|d| !disabled.contains(&(member.id, Category::StaffCase, d.channel)))
+            .cloned()
             .collect();
-        let Some(first) = destinations.first() else {
-            return Ok(None);
+        // Every channel turned off: one row kept as `suppressed`, for the record.
+        let (destinations, suppressed) = match (enabled.is_empty(), all.first()) {
+            (false, _) => (enabled, false),
+            (true, Some(first)) => (vec![first.clone()], true),
+            (true, None) => return Ok(None),
         };
+        let first = &destinations[0];
         let root = self.thread_root(case, &first.address);
         let data = json!({
             "council": { "name": self.profile.name },
@@ -211,6 +215,7 @@ impl Notifier {
         Ok(Some(NewNotification {
             category: Category::StaffCase,
             due_at,
+            suppressed,
             ..n
         }))
     }
@@ -250,6 +255,7 @@ impl Notifier {
             message_id: Some(message_id),
             list_unsubscribe: None,
             due_at: now,
+            suppressed: false,
         })
     }
 

@@ -84,6 +84,9 @@ pub struct NewNotification {
     pub list_unsubscribe: Option<String>,
     /// Not to be sent before.
     pub due_at: DateTime<Utc>,
+    /// Turned off by the recipient's preferences: stored as `suppressed` for the record, and
+    /// never sent.
+    pub suppressed: bool,
 }
 
 /// A stored outbox row.

@@ -383,7 +383,7 @@ macro_rules! sql_store {
                         outbox_insert!(),
                         r#"
                         VALUES ($1, $2, $3, FALSE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                                'queued', 0, $16, $16)
+                                CASE WHEN $17 THEN 'suppressed' ELSE 'queued' END, 0, $16, $16)
                         ON CONFLICT (dedupe_key) DO NOTHING
                         "#
                     ))
@@ -396,7 +396,8 @@ macro_rules! sql_store {
                         outbox_insert!(),
                         r#"
                         SELECT $1, contact_kind, contact_address, TRUE, $4, $5, $6, $7, $8, $9, $10,
-                               $11, $12, $13, $14, $15, 'queued', 0, $16, $16
+                               $11, $12, $13, $14, $15,
+                               CASE WHEN $17 THEN 'suppressed' ELSE 'queued' END, 0, $16, $16
                         FROM denouncer_identities
                         WHERE case_id = $6
                           AND contact_kind IN ('email', 'telegram')
@@ -423,6 +424,7 @@ macro_rules! sql_store {
                     .bind(fallback)
                     .bind(DbTime(n.due_at))
                     .bind(now)
+                    .bind(n.suppressed)
                     .execute(&mut *conn)
                     .await?
                     .rows_affected();
