@@ -40,16 +40,6 @@ impl Hub {
         self
     }
 
-    /// A hub over the same store with another clock (demo data is dated in the past).
-    pub fn with_clock(&self, clock: Arc<dyn Clock>) -> Self {
-        Self {
-            store: self.store.with_clock(clock.clone()),
-            profile: self.profile.clone(),
-            clock,
-            notifier: self.notifier.clone(),
-        }
-    }
-
     /// What to enqueue with a case change: nothing without a notifier.
     async fn notify(
         &self,

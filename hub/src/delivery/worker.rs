@@ -94,11 +94,6 @@ impl Worker {
         }
     }
 
-    /// Wakes an idle worker at once (after an enqueue in this process).
-    pub fn waker(&self) -> Arc<Notify> {
-        self.wake.clone()
-    }
-
     /// Claims one batch and delivers it.
     pub async fn try_execute_batch(&self) -> Result<ExecutionOutcome, Error> {
         let lease = Duration::from_secs(self.settings.lease_secs.max(1));
