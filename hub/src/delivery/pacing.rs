@@ -68,8 +68,9 @@ impl Default for PacingSettings {
     }
 }
 
-/// 5% slower than the limit.
-const MARGIN: f64 = 1.05;
+/// 10% slower than the limit: room for network jitter, which can bring sends closer together
+/// on arrival than they left.
+const MARGIN: f64 = 1.1;
 
 /// One key a send reserves a slot under.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -142,7 +143,7 @@ mod tests {
             ("telegram", false)
         );
         let overall = chat[0].every;
-        assert!(overall > Duration::from_millis(33) && overall < Duration::from_millis(36));
+        assert!(overall > Duration::from_millis(34) && overall < Duration::from_millis(38));
         assert_eq!(
             (chat[1].key.as_str(), chat[1].destination),
             ("telegram:100200300", true)
