@@ -229,6 +229,26 @@ macro_rules! sql_store {
             case_from_row(&row, contacts, attachments)
         }
 
+        /// After a guarded `UPDATE cases`: a conflict if it matched no row (the case changed
+        /// meanwhile, or vanished), else the timeline event appended and the case as it is now.
+        async fn record_change(
+            conn: &mut DbConnection,
+            case: CaseId,
+            updated: u64,
+            event: &NewEvent,
+            now: DbTime,
+        ) -> Result<Case, Error> {
+            if updated == 0 {
+                let current = fetch_case(&mut *conn, case).await?;
+                return Err(Error::Conflict(format!(
+                    "case {} changed meanwhile (now `{}`, version {}); reload it and try again",
+                    current.code, current.progress.status, current.version
+                )));
+            }
+            insert_event(&mut *conn, case, now, event).await?;
+            fetch_case(conn, case).await
+        }
+
         /// The cases with these ids, in this order.
         async fn fetch_cases(conn: &mut DbConnection, ids: Vec<i64>) -> Result<Vec<Case>, Error> {
             let mut cases = Vec::with_capacity(ids.len());
@@ -889,16 +909,7 @@ macro_rules! sql_store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-                if updated == 0 {
-                    // Tell a vanished case from one somebody else changed first.
-                    let current = fetch_case(&mut tx, change.case_id).await?;
-                    return Err(Error::Conflict(format!(
-                        "case {} changed meanwhile (now `{}`, version {}); reload it and try again",
-                        current.code, current.progress.status, current.version
-                    )));
-                }
-                insert_event(&mut tx, change.case_id, now, &change.event).await?;
-                let case = fetch_case(&mut tx, change.case_id).await?;
+                let case = record_change(&mut tx, change.case_id, updated, &change.event, now).await?;
                 let notifications = (change.notify.0)(&case)?;
                 let event_key = format!("case:{}:v{}", case.id, case.version);
                 insert_notifications(&mut tx, &event_key, Some(case.id), &notifications, now).await?;
@@ -930,15 +941,7 @@ macro_rules! sql_store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
-                if updated == 0 {
-                    let current = fetch_case(&mut tx, change.case_id).await?;
-                    return Err(Error::Conflict(format!(
-                        "case {} changed meanwhile (version {}); reload it and try again",
-                        current.code, current.version
-                    )));
-                }
-                insert_event(&mut tx, change.case_id, now, &change.event).await?;
-                let case = fetch_case(&mut tx, change.case_id).await?;
+                let case = record_change(&mut tx, change.case_id, updated, &change.event, now).await?;
                 tx.commit().await?;
                 Ok(case)
             }
