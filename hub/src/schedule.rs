@@ -21,9 +21,10 @@ use tokio::sync::watch;
 
 use crate::delivery::ChannelKind;
 use crate::delivery::email::new_message_id;
-use crate::delivery::outbox::{Category, Destination, NewNotification, Target};
+use crate::delivery::outbox::{Category, NewNotification, Target, staff_destinations};
 use crate::delivery::render::Renderer;
-use crate::domain::{Case, CaseId, ContactKind, Language, Staff, StaffId, TaskStatus};
+use crate::domain::calendar::vn_date;
+use crate::domain::{Case, CaseId, Language, Staff, StaffId, TaskStatus};
 use crate::error::Error;
 use crate::hub::Hub;
 
@@ -499,31 +500,10 @@ impl Scheduler {
         disabled: &HashSet<(StaffId, Category, ChannelKind)>,
     ) -> Result<u64, Error> {
         let member = reminder.to;
-        let all: Vec<_> = member
-            .contacts
-            .iter()
-            .filter_map(|c| {
-                match c.kind {
-                    ContactKind::Email => Some(ChannelKind::Email),
-                    ContactKind::Telegram => Some(ChannelKind::Telegram),
-                    ContactKind::Phone => None,
-                }
-                .map(|channel| Destination {
-                    channel,
-                    address: c.address.clone(),
-                })
-            })
-            .collect();
-        let enabled: Vec<_> = all
-            .iter()
-            .filter(|d| !disabled.contains(&(member.id, reminder.category, d.channel)))
-            .cloned()
-            .collect();
-        // Every channel turned off: one row kept as `suppressed`, for the record.
-        let (destinations, suppressed) = match (enabled.is_empty(), all.first()) {
-            (false, _) => (enabled, false),
-            (true, Some(first)) => (vec![first.clone()], true),
-            (true, None) => return Ok(0),
+        let Some((destinations, suppressed)) =
+            staff_destinations(member, reminder.category, disabled)
+        else {
+            return Ok(0);
         };
         let token = self
             .hub
@@ -589,10 +569,6 @@ fn lead(minutes: i64, language: Language) -> String {
         (Language::Vi, m) => format!("{m} phút nữa"),
         (Language::En, m) => format!("in {m} minutes"),
     }
-}
-
-fn vn_date(day: NaiveDate) -> String {
-    day.format("%d/%m/%Y").to_string()
 }
 
 /// "Thứ Năm, 26/11/2026" or "Thursday, 26/11/2026".

@@ -11,17 +11,17 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::ChannelKind;
 use super::email::new_message_id;
-use super::outbox::{Category, Destination, NewNotification, Target};
+use super::outbox::{Category, NewNotification, Target, destination, staff_destinations};
 use super::render::Renderer;
+use crate::domain::calendar::vn_date;
 use crate::domain::{
-    ActorKind, Case, CaseKind, ContactKind, ContactPoint, CouncilProfile, Language, Role, Staff,
-    StaffId, Status,
+    ActorKind, Case, CaseKind, CouncilProfile, Language, Role, Staff, StaffId, Status,
 };
 use crate::error::Error;
 
@@ -187,17 +187,10 @@ impl Notifier {
         event: &CaseEvent,
         now: DateTime<Utc>,
     ) -> Result<Option<NewNotification>, Error> {
-        let all: Vec<_> = member.contacts.iter().filter_map(destination).collect();
-        let enabled: Vec<_> = all
-            .iter()
-            .filter(|d| !disabled.contains(&(member.id, Category::StaffCase, d.channel)))
-            .cloned()
-            .collect();
-        // Every channel turned off: one row kept as `suppressed`, for the record.
-        let (destinations, suppressed) = match (enabled.is_empty(), all.first()) {
-            (false, _) => (enabled, false),
-            (true, Some(first)) => (vec![first.clone()], true),
-            (true, None) => return Ok(None),
+        let Some((destinations, suppressed)) =
+            staff_destinations(member, Category::StaffCase, disabled)
+        else {
+            return Ok(None);
         };
         let first = &destinations[0];
         let root = self.thread_root(case, &first.address);
@@ -286,20 +279,4 @@ impl Notifier {
             "statutory_due": p.statutory_due.map(vn_date),
         })
     }
-}
-
-fn destination(contact: &ContactPoint) -> Option<Destination> {
-    let channel = match contact.kind {
-        ContactKind::Email => ChannelKind::Email,
-        ContactKind::Telegram => ChannelKind::Telegram,
-        ContactKind::Phone => return None,
-    };
-    Some(Destination {
-        channel,
-        address: contact.address.clone(),
-    })
-}
-
-fn vn_date(day: NaiveDate) -> String {
-    day.format("%d/%m/%Y").to_string()
 }

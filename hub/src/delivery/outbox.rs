@@ -6,8 +6,10 @@ use std::str::FromStr;
 use chrono::{DateTime, Utc};
 
 use super::{ChannelKind, Outgoing};
-use crate::domain::CaseId;
+use std::collections::HashSet;
+
 use crate::domain::case::named_enum;
+use crate::domain::{CaseId, ContactKind, ContactPoint, Staff, StaffId};
 use crate::error::DomainError;
 
 named_enum!(
@@ -52,6 +54,40 @@ impl<'de> serde::Deserialize<'de> for ChannelKind {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let text = String::deserialize(d)?;
         text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// The destination of a contact point, if hdnd can send to it (not a phone).
+pub fn destination(contact: &ContactPoint) -> Option<Destination> {
+    let channel = match contact.kind {
+        ContactKind::Email => ChannelKind::Email,
+        ContactKind::Telegram => ChannelKind::Telegram,
+        ContactKind::Phone => return None,
+    };
+    Some(Destination {
+        channel,
+        address: contact.address.clone(),
+    })
+}
+
+/// Where a staff member gets a notification of `category`: their channels that are not turned
+/// off, in order, and `false`; or, with every channel turned off, their first one and `true`
+/// (the row is kept as `suppressed`, for the record). `None` without any channel.
+pub fn staff_destinations(
+    member: &Staff,
+    category: Category,
+    disabled: &HashSet<(StaffId, Category, ChannelKind)>,
+) -> Option<(Vec<Destination>, bool)> {
+    let all: Vec<_> = member.contacts.iter().filter_map(destination).collect();
+    let enabled: Vec<_> = all
+        .iter()
+        .filter(|d| !disabled.contains(&(member.id, category, d.channel)))
+        .cloned()
+        .collect();
+    match (enabled.is_empty(), all.first()) {
+        (false, _) => Some((enabled, false)),
+        (true, Some(first)) => Some((vec![first.clone()], true)),
+        (true, None) => None,
     }
 }
 

@@ -131,6 +131,11 @@ impl WorkCalendar {
     }
 }
 
+/// A date as Vietnamese readers write it: 26/11/2026.
+pub fn vn_date(day: NaiveDate) -> String {
+    day.format("%d/%m/%Y").to_string()
+}
+
 fn next(day: NaiveDate) -> Result<NaiveDate, DomainError> {
     day.succ_opt()
         .ok_or(DomainError::YearNotConfigured(i32::MAX))
