@@ -8,6 +8,7 @@ pub mod delivery;
 pub mod domain;
 pub mod error;
 pub mod hub;
+pub mod notification;
 pub mod schedule;
 pub mod storage;
 pub mod toml_file;

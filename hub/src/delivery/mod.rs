@@ -5,49 +5,19 @@
 //! [`Outgoing`] message and says whether a failure is worth retrying.
 
 use std::fmt;
-use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::domain::case::named_enum;
-use crate::error::DomainError;
-
 pub mod email;
 pub mod notify;
-pub mod outbox;
 pub mod pacing;
 pub mod render;
 pub mod worker;
 
-named_enum!(
-    /// A way hdnd reaches a person.
-    ChannelKind, "channel" {
-        Email => "email", "Thư điện tử";
-        Telegram => "telegram", "Telegram";
-    }
-);
-
-/// A rendered message for one recipient on one channel.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Outgoing {
-    /// The outbox row it comes from.
-    pub outbox_id: i64,
-    pub channel: ChannelKind,
-    /// An email address or a Telegram chat id.
-    pub address: String,
-    /// The email subject (empty for Telegram).
-    pub subject: String,
-    pub text: String,
-    pub html: Option<String>,
-    /// `<…@…>`, generated at enqueue (email only).
-    pub message_id: Option<String>,
-    /// The Message-ID of the first mail about the same case, so that mail clients thread.
-    pub in_reply_to: Option<String>,
-    pub references: Vec<String>,
-    /// A one-click unsubscribe URL (RFC 8058), on reminders and digests.
-    pub list_unsubscribe: Option<String>,
-}
+// The values the outbox stores live beside the store, which must not import delivery; they
+// are re-exported here under their old paths.
+pub use crate::notification::{ChannelKind, Outgoing, outbox};
 
 /// Why a message was not delivered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use super::ChannelKind;
+pub use crate::notification::pacing::{PacingSlot, Reservation};
 
 /// `[delivery.pacing.<channel>]`: limits of one channel; 0 means none.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -71,26 +72,6 @@ impl Default for PacingSettings {
 /// 10% slower than the limit: room for network jitter, which can bring sends closer together
 /// on arrival than they left.
 const MARGIN: f64 = 1.1;
-
-/// One key a send reserves a slot under.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PacingSlot {
-    pub key: String,
-    /// The least time between two sends under this key.
-    pub every: Duration,
-    /// A destination's key: a send waits in the queue, not in hand, until the destination is
-    /// free, so that one busy chat cannot hold the channel's shared slots far ahead.
-    pub destination: bool,
-}
-
-/// What a reservation came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Reservation {
-    /// Send at this moment (now, or a little later).
-    At(chrono::DateTime<chrono::Utc>),
-    /// The destination is busy until then; nothing was reserved.
-    NotBefore(chrono::DateTime<chrono::Utc>),
-}
 
 fn interval(per_sec: f64) -> Option<Duration> {
     (per_sec > 0.0).then(|| Duration::from_secs_f64(MARGIN / per_sec))

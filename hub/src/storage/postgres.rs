@@ -1,11 +1,19 @@
 //! The PostgreSQL store: for scale, and for several hub instances on one database.
 
+// `sql/*.rs` is compiled once per backend, on purpose (see below).
+#![allow(clippy::duplicate_mod)]
+
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::time::Duration;
 
 use sqlx::{Connection, PgConnection, PgPool, Postgres};
 
-use crate::storage::WriteTx;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::error::Error;
+use crate::storage::{Backend, WriteTx};
 
 /// The store on a PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -69,10 +77,33 @@ impl PgStore {
     }
 }
 
-sql_store!(
-    PgStore,
-    Postgres,
-    Backend::Postgres,
-    "FOR UPDATE SKIP LOCKED",
-    "FOR UPDATE"
-);
+/// The database the shared SQL in `sql/` is compiled for here.
+type Db = Postgres;
+type DbRow = <Db as sqlx::Database>::Row;
+type DbConnection = <Db as sqlx::Database>::Connection;
+/// The store the shared SQL implements the traits for.
+type This = PgStore;
+const BACKEND: Backend = Backend::Postgres;
+/// What a claim adds to lock the rows it takes.
+const SKIP_LOCKED: &str = "FOR UPDATE SKIP LOCKED";
+/// What a read adds to lock the row it reads until commit.
+const FOR_UPDATE: &str = "FOR UPDATE";
+
+// The same files are compiled again in the other backend's module, with its own types: the SQL
+// is written once, and rustfmt formats it as ordinary code.
+#[path = "sql/audit.rs"]
+mod audit;
+#[path = "sql/base.rs"]
+mod base;
+#[path = "sql/cases.rs"]
+mod cases;
+#[path = "sql/common.rs"]
+mod common;
+#[path = "sql/outbox.rs"]
+mod outbox;
+#[path = "sql/pacing.rs"]
+mod pacing;
+#[path = "sql/staff.rs"]
+mod staff;
+#[path = "sql/work.rs"]
+mod work;

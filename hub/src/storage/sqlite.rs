@@ -1,12 +1,20 @@
 //! The SQLite store: the embedded default, one file under `data/`.
 
+// `sql/*.rs` is compiled once per backend, on purpose (see below).
+#![allow(clippy::duplicate_mod)]
+
 use std::path::Path;
 use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool};
 
-use crate::storage::WriteTx;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use crate::clock::Clock;
+use crate::error::Error;
+use crate::storage::{Backend, WriteTx};
 
 /// The store on a SQLite database.
 #[derive(Debug, Clone)]
@@ -15,9 +23,6 @@ pub struct SqliteStore {
     clock: Arc<dyn Clock>,
     writer: Arc<tokio::sync::Mutex<()>>,
 }
-
-/// No notifications on SQLite.
-const NOTIFY_SQL: Option<&str> = None;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
 
@@ -76,4 +81,35 @@ impl SqliteStore {
     }
 }
 
-sql_store!(SqliteStore, Sqlite, Backend::Sqlite, "", "");
+/// The database the shared SQL in `sql/` is compiled for here.
+type Db = Sqlite;
+type DbRow = <Db as sqlx::Database>::Row;
+type DbConnection = <Db as sqlx::Database>::Connection;
+/// The store the shared SQL implements the traits for.
+type This = SqliteStore;
+const BACKEND: Backend = Backend::Sqlite;
+/// What a claim adds to lock the rows it takes.
+const SKIP_LOCKED: &str = "";
+/// What a read adds to lock the row it reads until commit.
+const FOR_UPDATE: &str = "";
+/// No notifications on SQLite.
+const NOTIFY_SQL: Option<&str> = None;
+
+// The same files are compiled again in the other backend's module, with its own types: the SQL
+// is written once, and rustfmt formats it as ordinary code.
+#[path = "sql/audit.rs"]
+mod audit;
+#[path = "sql/base.rs"]
+mod base;
+#[path = "sql/cases.rs"]
+mod cases;
+#[path = "sql/common.rs"]
+mod common;
+#[path = "sql/outbox.rs"]
+mod outbox;
+#[path = "sql/pacing.rs"]
+mod pacing;
+#[path = "sql/staff.rs"]
+mod staff;
+#[path = "sql/work.rs"]
+mod work;

@@ -1,0 +1,128 @@
+//! The cases aggregate: a case with its contacts, attachments, timeline and sealed identity.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::{
+    AccessToken, Case, CaseCode, CaseId, CaseKind, CaseProgress, DenouncerIdentity, IdentityAccess,
+    NewCase, NewEvent, Publication, Status, TimelineEvent,
+};
+use crate::error::Error;
+use crate::notification::outbox::NewNotification;
+
+/// Renders the notifications of a case change from the case as stored in the same
+/// transaction (a new case's code exists only there).
+#[derive(Clone)]
+pub struct Notify(pub Arc<NotifyFn>);
+
+/// The function inside [`Notify`].
+pub type NotifyFn = dyn Fn(&Case) -> Result<Vec<NewNotification>, Error> + Send + Sync;
+
+impl Notify {
+    /// No notifications.
+    pub fn none() -> Self {
+        Self(Arc::new(|_| Ok(Vec::new())))
+    }
+}
+
+impl std::fmt::Debug for Notify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Notify(..)")
+    }
+}
+
+/// A validated case with everything the hub computed for it, ready to insert.
+#[derive(Debug, Clone)]
+pub struct CaseRecord {
+    pub case: NewCase,
+    pub first_case_id: Option<CaseId>,
+    pub code_prefix: String,
+    pub received_at: DateTime<Utc>,
+    pub received_on: NaiveDate,
+    pub progress: CaseProgress,
+    pub access_token: AccessToken,
+    pub notify: Notify,
+}
+
+/// A case just stored, with the token to hand to the citizen once.
+#[derive(Debug, Clone)]
+pub struct CreatedCase {
+    pub case: Case,
+    pub access_token: AccessToken,
+}
+
+/// A change of a case's progress, applied only if the case is still as it was read.
+#[derive(Debug, Clone)]
+pub struct ProgressChange {
+    pub case_id: CaseId,
+    pub expected_status: Status,
+    pub expected_version: i64,
+    pub progress: CaseProgress,
+    pub event: NewEvent,
+    pub notify: Notify,
+}
+
+/// Publishing or withdrawing the public copy of a case.
+#[derive(Debug, Clone)]
+pub struct PublicationChange {
+    pub case_id: CaseId,
+    pub expected_version: i64,
+    /// `None` withdraws the public copy.
+    pub publication: Option<Publication>,
+    pub event: NewEvent,
+}
+
+/// Which cases to list, newest first.
+#[derive(Debug, Clone, Default)]
+pub struct CaseFilter {
+    pub kind: Option<CaseKind>,
+    pub status: Option<Status>,
+    pub published: Option<bool>,
+    /// Leave out denunciations (every public listing does).
+    pub exclude_to_cao: bool,
+    /// Newest publication first instead of newest receipt first.
+    pub by_publication: bool,
+    pub limit: i64,
+    pub offset: i64,
+}
+
+/// Cases, their timelines and the sealed identities of denouncers.
+#[async_trait]
+pub trait CaseStore: Send + Sync {
+    /// Stores a case with its code (from the per-day counter), contacts, attachments, sealed
+    /// identity and `created` event, in one transaction.
+    async fn add_case(&self, record: CaseRecord) -> Result<CreatedCase, Error>;
+    async fn get_case(&self, id: CaseId) -> Result<Case, Error>;
+    async fn get_case_by_code(&self, code: &CaseCode) -> Result<Case, Error>;
+    async fn get_case_by_token(&self, token: &AccessToken) -> Result<Case, Error>;
+    async fn get_case_by_source_ref(&self, source_ref: &str) -> Result<Case, Error>;
+    /// A page of cases, newest first (`limit` 0 means 100).
+    async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<Case>, Error>;
+    /// How many cases the filter matches, ignoring limit and offset.
+    async fn count_cases(&self, filter: &CaseFilter) -> Result<i64, Error>;
+    /// The number of cases in each status.
+    async fn count_cases_by_status(
+        &self,
+        exclude_to_cao: bool,
+    ) -> Result<Vec<(Status, i64)>, Error>;
+    /// Open cases with an assignee, for deadline warnings.
+    async fn list_open_assigned_cases(&self) -> Result<Vec<Case>, Error>;
+
+    /// Applies a progress change with its timeline event, `UPDATE … WHERE id = ? AND status = ?
+    /// AND version = ?`: of two racing changes exactly one wins, the other gets
+    /// [`Error::Conflict`].
+    async fn update_case_progress(&self, change: ProgressChange) -> Result<Case, Error>;
+    /// Publishes or withdraws a case's public copy, with its timeline event; never a
+    /// denunciation, whatever the caller checked.
+    async fn update_case_publication(&self, change: PublicationChange) -> Result<Case, Error>;
+    async fn get_timeline(&self, case: CaseId) -> Result<Vec<TimelineEvent>, Error>;
+
+    /// Reads a denouncer's identity and writes the audit row in the same transaction.
+    async fn read_denouncer_identity(
+        &self,
+        access: &IdentityAccess,
+        case: CaseId,
+    ) -> Result<DenouncerIdentity, Error>;
+}

@@ -1,0 +1,608 @@
+//! The SQL of [`CaseStore`], compiled once per backend.
+
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::audit::insert_audit;
+use super::common::{contact_from_row, count, insert_contacts, parse, parse_opt};
+use super::outbox::insert_notifications;
+use super::{DbConnection, DbRow, This};
+use crate::domain::audit::READ_DENOUNCER_IDENTITY;
+use crate::domain::{
+    AccessToken, Actor, ActorKind, Attachment, Case, CaseCode, CaseId, CaseProgress, ContactKind,
+    ContactPoint, DenouncerIdentity, EventKind, IdentityAccess, NewEvent, Publication, StaffId,
+    Status, TimelineEvent,
+};
+use crate::error::Error;
+use crate::storage::{
+    CaseFilter, CaseRecord, CaseStore, CreatedCase, DbTime, ProgressChange, PublicationChange,
+    corrupt,
+};
+
+/// The columns `case_from_row` reads.
+macro_rules! case_select {
+    () => {
+        r#"
+        SELECT id, code, kind, complaint_round, first_case_id, title, content, area, category,
+               channel, citizen_name, publication_consent, published, complex, remote_area,
+               received_at, received_on, status, accepted_on, forwarded_on, forwarded_unit,
+               unit_accepted_on, assignee_id, answer, closed_on, council_due, council_paused_on,
+               statutory_due, extensions, version, updated_at, source_ref, public_title,
+               public_summary, published_at
+        FROM cases
+        "#
+    };
+}
+
+/// The WHERE clause of [`CaseFilter`], binding kind, status, published and exclude_to_cao
+/// as `$1`–`$4`.
+macro_rules! case_filter {
+    () => {
+        r#"
+        WHERE ($1 IS NULL OR kind = $1)
+          AND ($2 IS NULL OR status = $2)
+          AND ($3 IS NULL OR published = $3)
+          AND ($4 = FALSE OR kind <> 'to_cao')
+        "#
+    };
+}
+
+fn case_from_row(
+    row: &DbRow,
+    contacts: Vec<ContactPoint>,
+    attachments: Vec<Attachment>,
+) -> Result<Case, Error> {
+    Ok(Case {
+        id: CaseId(row.try_get("id")?),
+        code: CaseCode::from_stored(row.try_get("code")?),
+        kind: parse(row, "kind")?,
+        complaint_round: parse_opt(row, "complaint_round")?,
+        first_case_id: row.try_get::<Option<i64>, _>("first_case_id")?.map(CaseId),
+        title: row.try_get("title")?,
+        content: row.try_get("content")?,
+        area: row.try_get("area")?,
+        category: row.try_get("category")?,
+        channel: parse(row, "channel")?,
+        citizen_name: row.try_get("citizen_name")?,
+        contacts,
+        attachments,
+        publication_consent: row.try_get("publication_consent")?,
+        publication: match (
+            row.try_get::<bool, _>("published")?,
+            row.try_get::<Option<String>, _>("public_title")?,
+            row.try_get::<Option<String>, _>("public_summary")?,
+            row.try_get::<Option<DbTime>, _>("published_at")?,
+        ) {
+            (true, Some(title), Some(summary), Some(at)) => Some(Publication {
+                title,
+                summary,
+                published_at: at.0,
+            }),
+            (false, ..) => None,
+            _ => return Err(corrupt("cases: a published case lacks its public copy")),
+        },
+        complex: row.try_get("complex")?,
+        remote_area: row.try_get("remote_area")?,
+        source_ref: row.try_get("source_ref")?,
+        received_at: row.try_get::<DbTime, _>("received_at")?.0,
+        received_on: row.try_get("received_on")?,
+        progress: CaseProgress {
+            status: parse(row, "status")?,
+            accepted_on: row.try_get("accepted_on")?,
+            forwarded_on: row.try_get("forwarded_on")?,
+            forwarded_unit: row.try_get("forwarded_unit")?,
+            unit_accepted_on: row.try_get("unit_accepted_on")?,
+            assignee: row.try_get::<Option<i64>, _>("assignee_id")?.map(StaffId),
+            answer: row.try_get("answer")?,
+            closed_on: row.try_get("closed_on")?,
+            council_due: row.try_get("council_due")?,
+            council_paused_on: row.try_get("council_paused_on")?,
+            statutory_due: row.try_get("statutory_due")?,
+            extensions: count(row, "extensions")?,
+        },
+        version: row.try_get("version")?,
+        updated_at: row.try_get::<DbTime, _>("updated_at")?.0,
+    })
+}
+
+async fn fetch_case(conn: &mut DbConnection, id: CaseId) -> Result<Case, Error> {
+    let row = sqlx::query(concat!(case_select!(), "WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(Error::NotFound("case"))?;
+    let contacts = sqlx::query(
+        r#"
+        SELECT kind, address
+        FROM case_contacts
+        WHERE case_id = $1
+        ORDER BY position
+        "#,
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(contact_from_row)
+    .collect::<Result<_, _>>()?;
+    let attachments = sqlx::query(
+        r#"
+        SELECT file_name, content_type, size_bytes, sha256
+        FROM case_attachments
+        WHERE case_id = $1
+        ORDER BY position
+        "#,
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|row| {
+        Ok(Attachment {
+            file_name: row.try_get("file_name")?,
+            content_type: row.try_get("content_type")?,
+            size_bytes: row.try_get("size_bytes")?,
+            sha256: row.try_get("sha256")?,
+        })
+    })
+    .collect::<Result<_, Error>>()?;
+    case_from_row(&row, contacts, attachments)
+}
+
+/// After a guarded `UPDATE cases`: a conflict if it matched no row (the case changed
+/// meanwhile, or vanished), else the timeline event appended and the case as it is now.
+async fn record_change(
+    conn: &mut DbConnection,
+    case: CaseId,
+    updated: u64,
+    event: &NewEvent,
+    now: DbTime,
+) -> Result<Case, Error> {
+    if updated == 0 {
+        let current = fetch_case(&mut *conn, case).await?;
+        return Err(Error::Conflict(format!(
+            "case {} changed meanwhile (now `{}`, version {}); reload it and try again",
+            current.code, current.progress.status, current.version
+        )));
+    }
+    insert_event(&mut *conn, case, now, event).await?;
+    fetch_case(conn, case).await
+}
+
+/// The cases with these ids, in this order.
+async fn fetch_cases(conn: &mut DbConnection, ids: Vec<i64>) -> Result<Vec<Case>, Error> {
+    let mut cases = Vec::with_capacity(ids.len());
+    for id in ids {
+        cases.push(fetch_case(conn, CaseId(id)).await?);
+    }
+    Ok(cases)
+}
+
+/// The case whose unique column matches `key`; `id_sql` selects its `id`.
+async fn fetch_case_where(
+    conn: &mut DbConnection,
+    id_sql: &'static str,
+    key: &str,
+) -> Result<Case, Error> {
+    let id: i64 = sqlx::query(id_sql)
+        .bind(key)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(Error::NotFound("case"))?
+        .try_get("id")?;
+    fetch_case(conn, CaseId(id)).await
+}
+
+async fn insert_event(
+    conn: &mut DbConnection,
+    case: CaseId,
+    at: DbTime,
+    event: &NewEvent,
+) -> Result<(), Error> {
+    sqlx::query(
+        r#"
+        INSERT INTO case_events (case_id, at, kind, actor, staff_id, from_status, to_status, note)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        "#,
+    )
+    .bind(case.0)
+    .bind(at)
+    .bind(event.kind.as_str())
+    .bind(event.actor.kind().as_str())
+    .bind(event.actor.staff_id().map(|s| s.0))
+    .bind(event.from.map(Status::as_str))
+    .bind(event.to.map(Status::as_str))
+    .bind(event.note.as_deref())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+#[async_trait]
+impl CaseStore for This {
+    async fn add_case(&self, record: CaseRecord) -> Result<CreatedCase, Error> {
+        let now = DbTime(self.clock.now());
+        let case = &record.case;
+        let progress = &record.progress;
+        let mut tx = self.begin_write().await?;
+        // The per-day counter: concurrent inserts serialise on this row, so no two cases
+        // of one day get the same number.
+        let seq: i64 = sqlx::query(
+            r#"
+            INSERT INTO case_code_counters (prefix, day, last)
+            VALUES ($1, $2, 1)
+            ON CONFLICT (prefix, day) DO UPDATE SET last = case_code_counters.last + 1
+            RETURNING last
+            "#,
+        )
+        .bind(record.code_prefix.as_str())
+        .bind(record.received_on)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("last")?;
+        let code = CaseCode::new(&record.code_prefix, record.received_on, seq);
+        let id: i64 = sqlx::query(
+            r#"
+            INSERT INTO cases (
+                code, access_token_hash, kind, complaint_round, first_case_id, title, content,
+                area, category, channel, citizen_name, publication_consent, published,
+                complex, remote_area, received_at, received_on, status, council_due,
+                extensions, version, created_at, updated_at, source_ref)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, FALSE,
+                    $13, $14, $15, $16, $17, $18, 0, 1, $19, $19, $20)
+            RETURNING id
+            "#,
+        )
+        .bind(code.as_str())
+        .bind(record.access_token.hash())
+        .bind(case.kind.as_str())
+        .bind(case.complaint_round.map(|r| r.as_str()))
+        .bind(record.first_case_id.map(|c| c.0))
+        .bind(case.title.as_str())
+        .bind(case.content.as_str())
+        .bind(case.area.as_deref())
+        .bind(case.category.as_deref())
+        .bind(case.channel.as_str())
+        .bind(case.citizen_name.as_deref())
+        .bind(case.publication_consent)
+        .bind(case.complex)
+        .bind(case.remote_area)
+        .bind(DbTime(record.received_at))
+        .bind(record.received_on)
+        .bind(progress.status.as_str())
+        .bind(progress.council_due)
+        .bind(now)
+        .bind(case.source_ref.as_deref())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| match (Error::from(e), &case.source_ref) {
+            (Error::Conflict(_), Some(source)) => {
+                Error::Conflict(format!("a case from `{source}` is already stored"))
+            }
+            (other, _) => other,
+        })?
+        .try_get("id")?;
+        insert_contacts(
+            &mut tx,
+            r#"
+            INSERT INTO case_contacts (case_id, position, kind, address)
+            VALUES ($1, $2, $3, $4)
+            "#,
+            id,
+            &case.contacts,
+        )
+        .await?;
+        for (position, file) in case.attachments.iter().enumerate() {
+            sqlx::query(
+                r#"
+                INSERT INTO case_attachments (case_id, position, file_name, content_type, size_bytes, sha256)
+                VALUES ($1, $2, $3, $4, $5, $6)
+                "#,
+            )
+            .bind(id)
+            .bind(position as i64)
+            .bind(file.file_name.as_str())
+            .bind(file.content_type.as_str())
+            .bind(file.size_bytes)
+            .bind(file.sha256.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let Some(identity) = &case.denouncer {
+            sqlx::query(
+                r#"
+                INSERT INTO denouncer_identities (case_id, full_name, phone, email, address, contact_kind, contact_address, created_at)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+                "#,
+            )
+            .bind(id)
+            .bind(identity.full_name.as_str())
+            .bind(identity.phone.as_deref())
+            .bind(identity.email.as_deref())
+            .bind(identity.address.as_deref())
+            .bind(identity.chosen_contact.as_ref().map(|c| c.kind.as_str()))
+            .bind(identity.chosen_contact.as_ref().map(|c| c.address.as_str()))
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let created = NewEvent {
+            kind: EventKind::Created,
+            actor: Actor::Citizen,
+            from: None,
+            to: Some(Status::Received),
+            note: None,
+        };
+        insert_event(&mut tx, CaseId(id), now, &created).await?;
+        let stored = fetch_case(&mut tx, CaseId(id)).await?;
+        let notifications = (record.notify.0)(&stored)?;
+        let event_key = format!("case:{id}:v{}", stored.version);
+        insert_notifications(&mut tx, &event_key, Some(stored.id), &notifications, now).await?;
+        tx.commit().await?;
+        Ok(CreatedCase {
+            case: stored,
+            access_token: record.access_token,
+        })
+    }
+
+    async fn get_case(&self, id: CaseId) -> Result<Case, Error> {
+        let mut conn = self.pool.acquire().await?;
+        fetch_case(&mut conn, id).await
+    }
+
+    async fn get_case_by_code(&self, code: &CaseCode) -> Result<Case, Error> {
+        let mut conn = self.pool.acquire().await?;
+        fetch_case_where(
+            &mut conn,
+            "SELECT id FROM cases WHERE code = $1",
+            code.as_str(),
+        )
+        .await
+    }
+
+    async fn get_case_by_token(&self, token: &AccessToken) -> Result<Case, Error> {
+        let mut conn = self.pool.acquire().await?;
+        fetch_case_where(
+            &mut conn,
+            "SELECT id FROM cases WHERE access_token_hash = $1",
+            &token.hash(),
+        )
+        .await
+    }
+
+    async fn get_case_by_source_ref(&self, source_ref: &str) -> Result<Case, Error> {
+        let mut conn = self.pool.acquire().await?;
+        fetch_case_where(
+            &mut conn,
+            "SELECT id FROM cases WHERE source_ref = $1",
+            source_ref,
+        )
+        .await
+    }
+
+    async fn count_cases(&self, filter: &CaseFilter) -> Result<i64, Error> {
+        let row = sqlx::query(concat!("SELECT COUNT(*) AS n FROM cases", case_filter!()))
+            .bind(filter.kind.map(|k| k.as_str()))
+            .bind(filter.status.map(Status::as_str))
+            .bind(filter.published)
+            .bind(filter.exclude_to_cao)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("n")?)
+    }
+
+    async fn count_cases_by_status(
+        &self,
+        exclude_to_cao: bool,
+    ) -> Result<Vec<(Status, i64)>, Error> {
+        sqlx::query(
+            r#"
+            SELECT status, COUNT(*) AS n
+            FROM cases
+            WHERE ($1 = FALSE OR kind <> 'to_cao')
+            GROUP BY status
+            ORDER BY status
+            "#,
+        )
+        .bind(exclude_to_cao)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| Ok((parse(row, "status")?, row.try_get("n")?)))
+        .collect()
+    }
+
+    async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<Case>, Error> {
+        let mut conn = self.pool.acquire().await?;
+        let ids: Vec<i64> = sqlx::query(concat!(
+            "SELECT id FROM cases",
+            case_filter!(),
+            r#"
+            ORDER BY CASE WHEN $7 THEN published_at END DESC, received_at DESC, id DESC
+            LIMIT $5 OFFSET $6
+            "#
+        ))
+        .bind(filter.kind.map(|k| k.as_str()))
+        .bind(filter.status.map(Status::as_str))
+        .bind(filter.published)
+        .bind(filter.exclude_to_cao)
+        .bind(if filter.limit > 0 { filter.limit } else { 100 })
+        .bind(filter.offset.max(0))
+        .bind(filter.by_publication)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| row.try_get("id"))
+        .collect::<Result<_, _>>()?;
+        fetch_cases(&mut conn, ids).await
+    }
+
+    async fn update_case_progress(&self, change: ProgressChange) -> Result<Case, Error> {
+        let now = DbTime(self.clock.now());
+        let p = &change.progress;
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            r#"
+            UPDATE cases
+            SET status = $1, accepted_on = $2, forwarded_on = $3, forwarded_unit = $4,
+                unit_accepted_on = $5, assignee_id = $6, answer = $7, closed_on = $8,
+                council_due = $9, council_paused_on = $10, statutory_due = $11,
+                extensions = $12, version = version + 1, updated_at = $13
+            WHERE id = $14
+              AND status = $15
+              AND version = $16
+            "#,
+        )
+        .bind(p.status.as_str())
+        .bind(p.accepted_on)
+        .bind(p.forwarded_on)
+        .bind(p.forwarded_unit.as_deref())
+        .bind(p.unit_accepted_on)
+        .bind(p.assignee.map(|s| s.0))
+        .bind(p.answer.as_deref())
+        .bind(p.closed_on)
+        .bind(p.council_due)
+        .bind(p.council_paused_on)
+        .bind(p.statutory_due)
+        .bind(i64::from(p.extensions))
+        .bind(now)
+        .bind(change.case_id.0)
+        .bind(change.expected_status.as_str())
+        .bind(change.expected_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let case = record_change(&mut tx, change.case_id, updated, &change.event, now).await?;
+        let notifications = (change.notify.0)(&case)?;
+        let event_key = format!("case:{}:v{}", case.id, case.version);
+        insert_notifications(&mut tx, &event_key, Some(case.id), &notifications, now).await?;
+        tx.commit().await?;
+        Ok(case)
+    }
+
+    async fn update_case_publication(&self, change: PublicationChange) -> Result<Case, Error> {
+        let now = DbTime(self.clock.now());
+        let public = change.publication.as_ref();
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            r#"
+            UPDATE cases
+            SET published = $1, public_title = $2, public_summary = $3, published_at = $4,
+                version = version + 1, updated_at = $5
+            WHERE id = $6
+              AND version = $7
+              AND kind <> 'to_cao'
+            "#,
+        )
+        .bind(public.is_some())
+        .bind(public.map(|p| p.title.as_str()))
+        .bind(public.map(|p| p.summary.as_str()))
+        .bind(public.map(|p| DbTime(p.published_at)))
+        .bind(now)
+        .bind(change.case_id.0)
+        .bind(change.expected_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        let case = record_change(&mut tx, change.case_id, updated, &change.event, now).await?;
+        tx.commit().await?;
+        Ok(case)
+    }
+
+    async fn get_timeline(&self, case: CaseId) -> Result<Vec<TimelineEvent>, Error> {
+        sqlx::query(
+            r#"
+            SELECT id, case_id, at, kind, actor, staff_id, from_status, to_status, note
+            FROM case_events
+            WHERE case_id = $1
+            ORDER BY id
+            "#,
+        )
+        .bind(case.0)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            let actor = match (
+                parse::<ActorKind>(row, "actor")?,
+                row.try_get::<Option<i64>, _>("staff_id")?,
+            ) {
+                (ActorKind::Staff, Some(id)) => Actor::Staff(StaffId(id)),
+                (ActorKind::Citizen, None) => Actor::Citizen,
+                _ => return Err(corrupt("case_events: actor and staff_id disagree")),
+            };
+            Ok(TimelineEvent {
+                id: row.try_get("id")?,
+                case_id: CaseId(row.try_get("case_id")?),
+                at: row.try_get::<DbTime, _>("at")?.0,
+                kind: parse::<EventKind>(row, "kind")?,
+                actor,
+                from: parse_opt(row, "from_status")?,
+                to: parse_opt(row, "to_status")?,
+                note: row.try_get("note")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn read_denouncer_identity(
+        &self,
+        access: &IdentityAccess,
+        case: CaseId,
+    ) -> Result<DenouncerIdentity, Error> {
+        let now = DbTime(self.clock.now());
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(
+            r#"
+            SELECT full_name, phone, email, address, contact_kind, contact_address
+            FROM denouncer_identities
+            WHERE case_id = $1
+            "#,
+        )
+        .bind(case.0)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Error::NotFound("denouncer identity"))?;
+        let kind: Option<ContactKind> = parse_opt(&row, "contact_kind")?;
+        let address: Option<String> = row.try_get("contact_address")?;
+        let identity = DenouncerIdentity {
+            full_name: row.try_get("full_name")?,
+            phone: row.try_get("phone")?,
+            email: row.try_get("email")?,
+            address: row.try_get("address")?,
+            chosen_contact: kind
+                .zip(address)
+                .map(|(kind, address)| ContactPoint { kind, address }),
+        };
+        insert_audit(
+            &mut tx,
+            now,
+            Some(access.staff()),
+            READ_DENOUNCER_IDENTITY,
+            &format!("case:{}", case.0),
+            Some(access.purpose()),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(identity)
+    }
+
+    async fn list_open_assigned_cases(&self) -> Result<Vec<Case>, Error> {
+        let mut conn = self.pool.acquire().await?;
+        let ids: Vec<i64> = sqlx::query(
+            r#"
+            SELECT id
+            FROM cases
+            WHERE assignee_id IS NOT NULL
+              AND status IN ('received', 'needs_info', 'accepted', 'forwarded', 'in_progress')
+            ORDER BY id
+            "#,
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| row.try_get("id"))
+        .collect::<Result<_, _>>()?;
+        fetch_cases(&mut conn, ids).await
+    }
+}

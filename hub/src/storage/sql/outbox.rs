@@ -1,0 +1,373 @@
+//! The SQL of [`OutboxStore`], compiled once per backend.
+
+use std::sync::{Arc, LazyLock};
+
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::common::{count, parse};
+use super::{DbConnection, DbRow, NOTIFY_SQL, SKIP_LOCKED, This};
+use crate::domain::CaseId;
+use crate::error::Error;
+use crate::notification::outbox::{
+    Destination, NewNotification, OutboxRow, OutboxStatus, Outcome, Target,
+};
+use crate::storage::{DbTime, OutboxStore, corrupt};
+
+/// The columns `outbox_from_row` reads.
+macro_rules! outbox_columns {
+    () => {
+        r#"
+        id, dedupe_key, channel, address, sealed, category, urgent, case_id, subject, body_text,
+        body_html, message_id, in_reply_to, reference_ids, list_unsubscribe, fallback, status,
+        attempts, due_at, lease_token, claimed_by, last_error, sent_at, created_at
+        "#
+    };
+}
+
+/// The columns an enqueued row is inserted with, `$1`–`$16` in this order; status, attempts and
+/// the timestamps follow in the statements.
+macro_rules! outbox_insert {
+    () => {
+        r#"
+        INSERT INTO outbox (
+            dedupe_key, channel, address, sealed, category, urgent, case_id, subject, body_text,
+            body_html, message_id, in_reply_to, reference_ids, list_unsubscribe, fallback, due_at,
+            status, attempts, created_at, updated_at)
+        "#
+    };
+}
+
+/// Claims due rows under a lease; PostgreSQL skips rows another instance holds locked.
+static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        r#"
+        UPDATE outbox
+        SET status = 'sending', lease_token = $1, lease_until = $2, due_at = $2,
+            attempts = attempts + 1, updated_at = $3, claimed_by = $5
+        WHERE id IN (
+            SELECT id
+            FROM outbox
+            WHERE status IN ('queued', 'sending')
+              AND due_at <= $3
+            LIMIT $4
+            {SKIP_LOCKED}
+        )
+        RETURNING {}
+        "#,
+        outbox_columns!()
+    )
+});
+
+fn outbox_from_row(row: &DbRow) -> Result<OutboxRow, Error> {
+    let references: String = row.try_get("reference_ids")?;
+    let fallback: String = row.try_get("fallback")?;
+    Ok(OutboxRow {
+        id: row.try_get("id")?,
+        dedupe_key: row.try_get("dedupe_key")?,
+        channel: parse(row, "channel")?,
+        address: row.try_get("address")?,
+        sealed: row.try_get("sealed")?,
+        category: parse(row, "category")?,
+        urgent: row.try_get("urgent")?,
+        case_id: row.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
+        subject: row.try_get("subject")?,
+        text: row.try_get("body_text")?,
+        html: row.try_get("body_html")?,
+        message_id: row.try_get("message_id")?,
+        in_reply_to: row.try_get("in_reply_to")?,
+        references: references.split_whitespace().map(str::to_owned).collect(),
+        list_unsubscribe: row.try_get("list_unsubscribe")?,
+        fallback: serde_json::from_str(&fallback)
+            .map_err(|e| corrupt(format!("outbox.fallback: {e}")))?,
+        status: parse(row, "status")?,
+        attempts: count(row, "attempts")?,
+        due_at: row.try_get::<DbTime, _>("due_at")?.0,
+        lease_token: row.try_get("lease_token")?,
+        claimed_by: row.try_get("claimed_by")?,
+        last_error: row.try_get("last_error")?,
+        sent_at: row.try_get::<Option<DbTime>, _>("sent_at")?.map(|t| t.0),
+        created_at: row.try_get::<DbTime, _>("created_at")?.0,
+    })
+}
+
+/// Inserts notifications with dedupe keys `<event_key>:<key>`, skipping keys already
+/// stored; returns how many rows were added.
+pub(super) async fn insert_notifications(
+    conn: &mut DbConnection,
+    event_key: &str,
+    case: Option<CaseId>,
+    notifications: &[NewNotification],
+    now: DbTime,
+) -> Result<u64, Error> {
+    let mut added = 0;
+    for n in notifications {
+        let dedupe_key = format!("{event_key}:{}", n.key);
+        let references = n.references.join(" ");
+        let (first, rest): (Option<&Destination>, &[Destination]) = match &n.to {
+            Target::Contacts(list) => (list.first(), list.get(1..).unwrap_or_default()),
+            Target::Denouncer => (None, &[]),
+        };
+        let fallback = serde_json::to_string(rest).map_err(corrupt)?;
+        let query = match (&n.to, first) {
+            (Target::Contacts(_), None) => continue,
+            (Target::Contacts(_), Some(dest)) => sqlx::query(concat!(
+                outbox_insert!(),
+                r#"
+                VALUES ($1, $2, $3, FALSE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
+                        CASE WHEN $17 THEN 'suppressed' ELSE 'queued' END, 0, $16, $16)
+                ON CONFLICT (dedupe_key) DO NOTHING
+                "#
+            ))
+            .bind(dedupe_key)
+            .bind(dest.channel.as_str())
+            .bind(dest.address.as_str()),
+            // The sealed address is copied by the database itself: it never passes
+            // through the hub's memory on its way into the outbox.
+            (Target::Denouncer, _) => sqlx::query(concat!(
+                outbox_insert!(),
+                r#"
+                SELECT $1, contact_kind, contact_address, TRUE, $4, $5, $6, $7, $8, $9, $10,
+                       $11, $12, $13, $14, $15,
+                       CASE WHEN $17 THEN 'suppressed' ELSE 'queued' END, 0, $16, $16
+                FROM denouncer_identities
+                WHERE case_id = $6
+                  AND contact_kind IN ('email', 'telegram')
+                  -- $2 and $3 carry a contact row's destination; both are empty here.
+                  AND $2 = $3
+                ON CONFLICT (dedupe_key) DO NOTHING
+                "#
+            ))
+            .bind(dedupe_key)
+            .bind("")
+            .bind(""),
+        };
+        added += query
+            .bind(n.category.as_str())
+            .bind(n.urgent)
+            .bind(case.map(|c| c.0))
+            .bind(n.subject.as_str())
+            .bind(n.text.as_str())
+            .bind(n.html.as_deref())
+            .bind(n.message_id.as_deref())
+            .bind(n.in_reply_to.as_deref())
+            .bind(references)
+            .bind(n.list_unsubscribe.as_deref())
+            .bind(fallback)
+            .bind(DbTime(n.due_at))
+            .bind(now)
+            .bind(n.suppressed)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    }
+    // Wakes idle workers of every instance once the transaction commits.
+    if let (true, Some(sql)) = (added > 0, NOTIFY_SQL) {
+        sqlx::query(sql).execute(&mut *conn).await?;
+    }
+    Ok(added)
+}
+
+/// Records one claimed row's outcome, fenced by its lease token; a permanent failure
+/// also enqueues the first fallback destination.
+async fn record_one(
+    conn: &mut DbConnection,
+    now: DbTime,
+    row: &OutboxRow,
+    outcome: &Outcome,
+) -> Result<bool, Error> {
+    let token = row.lease_token.as_deref().unwrap_or_default();
+    let (status, due_at, error) = match outcome {
+        Outcome::Sent => (OutboxStatus::Sent, None, None),
+        Outcome::Retry { due_at, error } => (
+            OutboxStatus::Queued,
+            Some(DbTime(*due_at)),
+            Some(error.as_str()),
+        ),
+        Outcome::Dead { error } => (OutboxStatus::Dead, None, Some(error.as_str())),
+        Outcome::Failed { error } => (OutboxStatus::Failed, None, Some(error.as_str())),
+        Outcome::Paced { due_at } => (
+            OutboxStatus::Queued,
+            Some(DbTime(*due_at)),
+            row.last_error.as_deref(),
+        ),
+    };
+    let uncount = i64::from(matches!(outcome, Outcome::Paced { .. }));
+    let updated = sqlx::query(
+        r#"
+        UPDATE outbox
+        SET status = $1, due_at = COALESCE($2, due_at), last_error = $3,
+            sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END,
+            attempts = attempts - $7,
+            lease_token = NULL, lease_until = NULL, updated_at = $4
+        WHERE id = $5
+          AND lease_token = $6
+        "#,
+    )
+    .bind(status.as_str())
+    .bind(due_at)
+    .bind(error)
+    .bind(now)
+    .bind(row.id)
+    .bind(token)
+    .bind(uncount)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if updated == 1
+        && matches!(outcome, Outcome::Failed { .. })
+        && let Some((next, rest)) = row.fallback.split_first()
+    {
+        sqlx::query(concat!(
+            outbox_insert!(),
+            r#"
+            SELECT dedupe_key || $1, $2, $3, sealed, category, urgent, case_id, subject,
+                   body_text, body_html, message_id, in_reply_to, reference_ids,
+                   list_unsubscribe, $4, $5, 'queued', 0, $5, $5
+            FROM outbox
+            WHERE id = $6
+            ON CONFLICT (dedupe_key) DO NOTHING
+            "#
+        ))
+        .bind(format!("|fallback:{}:{}", next.channel, next.address))
+        .bind(next.channel.as_str())
+        .bind(next.address.as_str())
+        .bind(serde_json::to_string(rest).map_err(corrupt)?)
+        .bind(now)
+        .bind(row.id)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(updated == 1)
+}
+
+#[async_trait]
+impl OutboxStore for This {
+    async fn enqueue(
+        &self,
+        event_key: &str,
+        case: Option<CaseId>,
+        notifications: &[NewNotification],
+    ) -> Result<u64, Error> {
+        let now = DbTime(self.clock.now());
+        let mut tx = self.begin_write().await?;
+        let added = insert_notifications(&mut tx, event_key, case, notifications, now).await?;
+        tx.commit().await?;
+        Ok(added)
+    }
+
+    async fn listen_outbox(
+        &self,
+        wake: Arc<tokio::sync::Notify>,
+    ) -> Result<Option<tokio::task::JoinHandle<()>>, Error> {
+        Self::listen(&self.pool, wake).await
+    }
+
+    async fn claim_outbox(
+        &self,
+        limit: i64,
+        lease: std::time::Duration,
+    ) -> Result<Vec<OutboxRow>, Error> {
+        let now = self.clock.now();
+        let until = now + chrono::Duration::from_std(lease).map_err(corrupt)?;
+        let token = crate::domain::AccessToken::generate().hash();
+        let mut tx = self.begin_write().await?;
+        // A claimed row is due again when its lease ends: a worker that dies leaves it
+        // to the next claim, and one index (status, due_at) serves both cases.
+        let rows = sqlx::query(CLAIM_SQL.as_str())
+            .bind(token.as_str())
+            .bind(DbTime(until))
+            .bind(DbTime(now))
+            .bind(limit)
+            .bind(crate::notification::outbox::instance_name())
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(outbox_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        tx.commit().await?;
+        Ok(rows)
+    }
+
+    async fn record_outcomes(&self, outcomes: &[(OutboxRow, Outcome)]) -> Result<usize, Error> {
+        let now = DbTime(self.clock.now());
+        let mut tx = self.begin_write().await?;
+        let mut recorded = 0;
+        for (row, outcome) in outcomes {
+            recorded += usize::from(record_one(&mut tx, now, row, outcome).await?);
+        }
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    async fn list_outbox(
+        &self,
+        status: Option<OutboxStatus>,
+        limit: i64,
+    ) -> Result<Vec<OutboxRow>, Error> {
+        sqlx::query(concat!(
+            "SELECT ",
+            outbox_columns!(),
+            r#"
+            FROM outbox
+            WHERE ($1 IS NULL OR status = $1)
+            ORDER BY id DESC
+            LIMIT $2
+            "#
+        ))
+        .bind(status.map(|s| s.as_str()))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(outbox_from_row)
+        .collect()
+    }
+
+    async fn get_outbox(&self, id: i64) -> Result<OutboxRow, Error> {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            outbox_columns!(),
+            " FROM outbox WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(Error::NotFound("outbox row"))?;
+        outbox_from_row(&row)
+    }
+
+    async fn retry_outbox(&self, id: i64) -> Result<OutboxRow, Error> {
+        let now = DbTime(self.clock.now());
+        let updated = sqlx::query(
+            r#"
+            UPDATE outbox
+            SET status = 'queued', attempts = 0, due_at = $1, updated_at = $1
+            WHERE id = $2
+              AND status IN ('dead', 'failed')
+            "#,
+        )
+        .bind(now)
+        .bind(id)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        let row = self.get_outbox(id).await?;
+        if updated == 0 {
+            return Err(Error::Conflict(format!(
+                "outbox row {id} is {}; only dead or failed rows are retried",
+                row.status
+            )));
+        }
+        Ok(row)
+    }
+
+    async fn count_outbox(&self) -> Result<Vec<(OutboxStatus, i64)>, Error> {
+        sqlx::query("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status ORDER BY status")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|row| Ok((parse(row, "status")?, row.try_get("n")?)))
+            .collect()
+    }
+}
