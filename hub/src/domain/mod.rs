@@ -3,8 +3,10 @@
 pub mod audit;
 pub mod calendar;
 pub mod case;
+pub mod citizen;
 pub mod deadline;
 pub mod identity;
+pub mod policy;
 pub mod profile;
 pub mod progress;
 pub mod staff;
@@ -19,7 +21,12 @@ pub use case::{
     Attachment, Case, CaseCode, CaseId, CaseKind, CaseProgress, ComplaintRound, ContactKind,
     ContactPoint, NewCase, Publication, SourceChannel,
 };
+pub use citizen::{
+    Citizen, CitizenContact, CitizenId, ContactKey, ContactState, NewCitizen, NormalisedContact,
+    contact_hash,
+};
 pub use identity::{DenouncerIdentity, IdentityAccess};
+pub use policy::{Action, CaseContext};
 pub use profile::{CouncilLevel, CouncilProfile, ProfileError};
 pub use progress::TransitionRequest;
 pub use staff::{Language, NewStaff, Role, Staff, StaffId};
