@@ -7,6 +7,7 @@ pub mod config;
 pub mod delivery;
 pub mod domain;
 pub mod error;
+pub mod files;
 pub mod hub;
 pub mod notification;
 pub mod schedule;
