@@ -53,7 +53,8 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     let delivery = tokio::spawn(worker.run_until_stopped(workers_stopped.clone()));
     let mut schedule = settings.schedule.clone();
     schedule.message_id_domain = settings.email.message_id_domain.clone();
-    let scheduler = Scheduler::new(hub.clone(), renderer, schedule, &settings.web.public_url)?;
+    let scheduler = Scheduler::new(hub.clone(), renderer, schedule, &settings.web.public_url)?
+        .with_inbound_retention(settings.inbound.retention_days);
     let scheduling = tokio::spawn(scheduler.run_until_stopped(workers_stopped));
     let app = hdnd_web::router(hdnd_web::AppState { hub, views });
 

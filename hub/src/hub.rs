@@ -79,6 +79,23 @@ impl Hub {
     /// Receives a case: validates it, computes its council clock, stores it and returns its
     /// code and the citizen's access token.
     pub async fn submit_case(&self, case: NewCase) -> Result<CreatedCase, Error> {
+        let record = self.prepare_case(case).await?;
+        let kind = record.case.kind;
+        let created = self.store.add_case(record).await?;
+        tracing::info!(
+            case.id = created.case.id.0,
+            case.code = %created.case.code,
+            case.kind = %kind,
+            "case {} received",
+            created.case.code
+        );
+        Ok(created)
+    }
+
+    /// Everything [`Hub::submit_case`] does before it writes: the validated case, its clock,
+    /// its token and its notifications, for a caller that stores it in a transaction of its
+    /// own (an inbound message's handler).
+    pub async fn prepare_case(&self, case: NewCase) -> Result<CaseRecord, Error> {
         let case = case.validate()?;
         let profile = &self.profile;
         if let Some(area) = case.area.as_deref().filter(|a| profile.area(a).is_none()) {
@@ -121,29 +138,17 @@ impl Hub {
         let received_at = self.clock.now();
         let received_on = profile.local_date(received_at);
         let progress = progress::initial(profile, case.kind, case.complaint_round, received_on)?;
-        let kind = case.kind;
         let notify = self.notify(CaseEvent::Received, None).await?;
-        let created = self
-            .store
-            .add_case(CaseRecord {
-                case,
-                first_case_id,
-                code_prefix: profile.case_code_prefix.clone(),
-                received_at,
-                received_on,
-                progress,
-                access_token: AccessToken::generate(),
-                notify,
-            })
-            .await?;
-        tracing::info!(
-            case.id = created.case.id.0,
-            case.code = %created.case.code,
-            case.kind = %kind,
-            "case {} received",
-            created.case.code
-        );
-        Ok(created)
+        Ok(CaseRecord {
+            case,
+            first_case_id,
+            code_prefix: profile.case_code_prefix.clone(),
+            received_at,
+            received_on,
+            progress,
+            access_token: AccessToken::generate(),
+            notify,
+        })
     }
 
     /// Moves a case along the workflow. A staff actor must be an active account; of two

@@ -9,6 +9,8 @@ pub mod domain;
 pub mod error;
 pub mod files;
 pub mod hub;
+pub mod inbound;
+pub mod leader;
 pub mod notification;
 pub mod schedule;
 pub mod storage;

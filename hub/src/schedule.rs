@@ -113,6 +113,8 @@ pub struct Scheduler {
     reminder_time: NaiveTime,
     /// `<public url>/huy-nhan-tin/`
     unsubscribe_base: String,
+    /// How long processed inbound payloads are kept; `None` keeps them.
+    inbound_retention: Option<chrono::Duration>,
 }
 
 /// One reminder to one staff member.
@@ -142,7 +144,15 @@ impl Scheduler {
             digest,
             reminder_time,
             unsubscribe_base: format!("{}/huy-nhan-tin/", public_url.trim_end_matches('/')),
+            inbound_retention: None,
         })
+    }
+
+    /// The same scheduler, also deleting the payloads of inbound messages processed more than
+    /// `days` ago (the retention of `[inbound]`).
+    pub fn with_inbound_retention(mut self, days: u32) -> Self {
+        self.inbound_retention = Some(chrono::Duration::days(i64::from(days)));
+        self
     }
 
     /// Enqueues every reminder due now and not too old; returns how many rows were added.
@@ -175,6 +185,15 @@ impl Scheduler {
                 schedule.enqueued = added,
                 "scheduler enqueued {added} reminders"
             );
+        }
+        if let Some(retention) = self.inbound_retention {
+            let purged = store.purge_inbound_payloads(now - retention).await?;
+            if purged > 0 {
+                tracing::info!(
+                    inbound.purged = purged,
+                    "deleted the payloads of {purged} processed inbound messages"
+                );
+            }
         }
         Ok(added)
     }

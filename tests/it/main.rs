@@ -3,6 +3,8 @@ mod email;
 mod helpers;
 mod http;
 mod identity_canary;
+mod inbound;
+mod leases;
 mod notify;
 mod outbox;
 mod pacing;

@@ -6,6 +6,8 @@ pub mod case;
 pub mod citizen;
 pub mod deadline;
 pub mod identity;
+pub mod inbound;
+pub mod lease;
 pub mod policy;
 pub mod profile;
 pub mod progress;
@@ -26,6 +28,10 @@ pub use citizen::{
     contact_hash,
 };
 pub use identity::{DenouncerIdentity, IdentityAccess};
+pub use inbound::{
+    ExternalKey, InboundFailure, InboundRow, InboundSource, InboundStatus, NewInbound, Received,
+};
+pub use lease::Lease;
 pub use policy::{Action, CaseContext};
 pub use profile::{CouncilLevel, CouncilProfile, ProfileError};
 pub use progress::TransitionRequest;

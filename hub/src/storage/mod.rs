@@ -1,5 +1,5 @@
 //! Storage: the hub's port to its database, one sub-trait per aggregate (cases, staff, outbox,
-//! pacing, work, audit), all of them together [`Store`], implemented for SQLite (the embedded
+//! pacing, work, audit, inbound, leases), all of them together [`Store`], implemented for SQLite (the embedded
 //! default) and PostgreSQL (several hub instances on one database).
 //!
 //! The SQL is written once, in `sql/<aggregate>.rs`, and compiled for each backend: `sqlite.rs`
@@ -9,6 +9,8 @@
 
 mod audit;
 mod cases;
+mod inbound;
+mod leases;
 mod outbox;
 mod pacing;
 mod postgres;
@@ -31,6 +33,8 @@ pub use cases::{
     CaseFilter, CaseRecord, CaseStore, CreatedCase, Notify, NotifyFn, ProgressChange,
     PublicationChange,
 };
+pub use inbound::{Completed, InboundCompletion, InboundEffect, InboundStore};
+pub use leases::LeaseStore;
 pub use outbox::OutboxStore;
 pub use pacing::PacingStore;
 pub use postgres::PgStore;
@@ -73,12 +77,28 @@ pub trait StoreBase: Send + Sync + std::fmt::Debug {
 
 /// The storage port of the hub: every aggregate's store on one database.
 pub trait Store:
-    StoreBase + CaseStore + StaffStore + OutboxStore + PacingStore + WorkStore + AuditStore
+    StoreBase
+    + CaseStore
+    + StaffStore
+    + OutboxStore
+    + PacingStore
+    + WorkStore
+    + AuditStore
+    + InboundStore
+    + LeaseStore
 {
 }
 
 impl<T> Store for T where
-    T: StoreBase + CaseStore + StaffStore + OutboxStore + PacingStore + WorkStore + AuditStore
+    T: StoreBase
+        + CaseStore
+        + StaffStore
+        + OutboxStore
+        + PacingStore
+        + WorkStore
+        + AuditStore
+        + InboundStore
+        + LeaseStore
 {
 }
 

@@ -99,6 +99,10 @@ mod base;
 mod cases;
 #[path = "sql/common.rs"]
 mod common;
+#[path = "sql/inbound.rs"]
+mod inbound;
+#[path = "sql/leases.rs"]
+mod leases;
 #[path = "sql/outbox.rs"]
 mod outbox;
 #[path = "sql/pacing.rs"]

@@ -218,131 +218,142 @@ async fn insert_event(
     Ok(())
 }
 
+/// Inserts a case with its code (from the per-day counter), contacts, attachments, sealed
+/// identity, `created` event and notifications, inside the caller's transaction.
+pub(super) async fn insert_case(
+    conn: &mut DbConnection,
+    now: DbTime,
+    record: CaseRecord,
+) -> Result<CreatedCase, Error> {
+    let case = &record.case;
+    let progress = &record.progress;
+    // The per-day counter: concurrent inserts serialise on this row, so no two cases
+    // of one day get the same number.
+    let seq: i64 = sqlx::query(
+        r#"
+        INSERT INTO case_code_counters (prefix, day, last)
+        VALUES ($1, $2, 1)
+        ON CONFLICT (prefix, day) DO UPDATE SET last = case_code_counters.last + 1
+        RETURNING last
+        "#,
+    )
+    .bind(record.code_prefix.as_str())
+    .bind(record.received_on)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("last")?;
+    let code = CaseCode::new(&record.code_prefix, record.received_on, seq);
+    let id: i64 = sqlx::query(
+        r#"
+        INSERT INTO cases (
+            code, access_token_hash, kind, complaint_round, first_case_id, title, content,
+            area, category, channel, citizen_name, publication_consent, published,
+            complex, remote_area, received_at, received_on, status, council_due,
+            extensions, version, created_at, updated_at, source_ref)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, FALSE,
+                $13, $14, $15, $16, $17, $18, 0, 1, $19, $19, $20)
+        RETURNING id
+        "#,
+    )
+    .bind(code.as_str())
+    .bind(record.access_token.hash())
+    .bind(case.kind.as_str())
+    .bind(case.complaint_round.map(|r| r.as_str()))
+    .bind(record.first_case_id.map(|c| c.0))
+    .bind(case.title.as_str())
+    .bind(case.content.as_str())
+    .bind(case.area.as_deref())
+    .bind(case.category.as_deref())
+    .bind(case.channel.as_str())
+    .bind(case.citizen_name.as_deref())
+    .bind(case.publication_consent)
+    .bind(case.complex)
+    .bind(case.remote_area)
+    .bind(DbTime(record.received_at))
+    .bind(record.received_on)
+    .bind(progress.status.as_str())
+    .bind(progress.council_due)
+    .bind(now)
+    .bind(case.source_ref.as_deref())
+    .fetch_one(&mut *conn)
+    .await
+    .map_err(|e| match (Error::from(e), &case.source_ref) {
+        (Error::Conflict(_), Some(source)) => {
+            Error::Conflict(format!("a case from `{source}` is already stored"))
+        }
+        (other, _) => other,
+    })?
+    .try_get("id")?;
+    insert_contacts(
+        &mut *conn,
+        r#"
+        INSERT INTO case_contacts (case_id, position, kind, address)
+        VALUES ($1, $2, $3, $4)
+        "#,
+        id,
+        &case.contacts,
+    )
+    .await?;
+    for (position, file) in case.attachments.iter().enumerate() {
+        sqlx::query(
+            r#"
+            INSERT INTO case_attachments (case_id, position, file_name, content_type, size_bytes, sha256)
+            VALUES ($1, $2, $3, $4, $5, $6)
+            "#,
+        )
+        .bind(id)
+        .bind(position as i64)
+        .bind(file.file_name.as_str())
+        .bind(file.content_type.as_str())
+        .bind(file.size_bytes)
+        .bind(file.sha256.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    if let Some(identity) = &case.denouncer {
+        sqlx::query(
+            r#"
+            INSERT INTO denouncer_identities (case_id, full_name, phone, email, address, contact_kind, contact_address, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            "#,
+        )
+        .bind(id)
+        .bind(identity.full_name.as_str())
+        .bind(identity.phone.as_deref())
+        .bind(identity.email.as_deref())
+        .bind(identity.address.as_deref())
+        .bind(identity.chosen_contact.as_ref().map(|c| c.kind.as_str()))
+        .bind(identity.chosen_contact.as_ref().map(|c| c.address.as_str()))
+        .bind(now)
+        .execute(&mut *conn)
+        .await?;
+    }
+    let created = NewEvent {
+        kind: EventKind::Created,
+        actor: Actor::Citizen,
+        from: None,
+        to: Some(Status::Received),
+        note: None,
+    };
+    insert_event(&mut *conn, CaseId(id), now, &created).await?;
+    let stored = fetch_case(&mut *conn, CaseId(id)).await?;
+    let notifications = (record.notify.0)(&stored)?;
+    let event_key = format!("case:{id}:v{}", stored.version);
+    insert_notifications(&mut *conn, &event_key, Some(stored.id), &notifications, now).await?;
+    Ok(CreatedCase {
+        case: stored,
+        access_token: record.access_token,
+    })
+}
+
 #[async_trait]
 impl CaseStore for This {
     async fn add_case(&self, record: CaseRecord) -> Result<CreatedCase, Error> {
         let now = DbTime(self.clock.now());
-        let case = &record.case;
-        let progress = &record.progress;
         let mut tx = self.begin_write().await?;
-        // The per-day counter: concurrent inserts serialise on this row, so no two cases
-        // of one day get the same number.
-        let seq: i64 = sqlx::query(
-            r#"
-            INSERT INTO case_code_counters (prefix, day, last)
-            VALUES ($1, $2, 1)
-            ON CONFLICT (prefix, day) DO UPDATE SET last = case_code_counters.last + 1
-            RETURNING last
-            "#,
-        )
-        .bind(record.code_prefix.as_str())
-        .bind(record.received_on)
-        .fetch_one(&mut *tx)
-        .await?
-        .try_get("last")?;
-        let code = CaseCode::new(&record.code_prefix, record.received_on, seq);
-        let id: i64 = sqlx::query(
-            r#"
-            INSERT INTO cases (
-                code, access_token_hash, kind, complaint_round, first_case_id, title, content,
-                area, category, channel, citizen_name, publication_consent, published,
-                complex, remote_area, received_at, received_on, status, council_due,
-                extensions, version, created_at, updated_at, source_ref)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, FALSE,
-                    $13, $14, $15, $16, $17, $18, 0, 1, $19, $19, $20)
-            RETURNING id
-            "#,
-        )
-        .bind(code.as_str())
-        .bind(record.access_token.hash())
-        .bind(case.kind.as_str())
-        .bind(case.complaint_round.map(|r| r.as_str()))
-        .bind(record.first_case_id.map(|c| c.0))
-        .bind(case.title.as_str())
-        .bind(case.content.as_str())
-        .bind(case.area.as_deref())
-        .bind(case.category.as_deref())
-        .bind(case.channel.as_str())
-        .bind(case.citizen_name.as_deref())
-        .bind(case.publication_consent)
-        .bind(case.complex)
-        .bind(case.remote_area)
-        .bind(DbTime(record.received_at))
-        .bind(record.received_on)
-        .bind(progress.status.as_str())
-        .bind(progress.council_due)
-        .bind(now)
-        .bind(case.source_ref.as_deref())
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| match (Error::from(e), &case.source_ref) {
-            (Error::Conflict(_), Some(source)) => {
-                Error::Conflict(format!("a case from `{source}` is already stored"))
-            }
-            (other, _) => other,
-        })?
-        .try_get("id")?;
-        insert_contacts(
-            &mut tx,
-            r#"
-            INSERT INTO case_contacts (case_id, position, kind, address)
-            VALUES ($1, $2, $3, $4)
-            "#,
-            id,
-            &case.contacts,
-        )
-        .await?;
-        for (position, file) in case.attachments.iter().enumerate() {
-            sqlx::query(
-                r#"
-                INSERT INTO case_attachments (case_id, position, file_name, content_type, size_bytes, sha256)
-                VALUES ($1, $2, $3, $4, $5, $6)
-                "#,
-            )
-            .bind(id)
-            .bind(position as i64)
-            .bind(file.file_name.as_str())
-            .bind(file.content_type.as_str())
-            .bind(file.size_bytes)
-            .bind(file.sha256.as_str())
-            .execute(&mut *tx)
-            .await?;
-        }
-        if let Some(identity) = &case.denouncer {
-            sqlx::query(
-                r#"
-                INSERT INTO denouncer_identities (case_id, full_name, phone, email, address, contact_kind, contact_address, created_at)
-                VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-                "#,
-            )
-            .bind(id)
-            .bind(identity.full_name.as_str())
-            .bind(identity.phone.as_deref())
-            .bind(identity.email.as_deref())
-            .bind(identity.address.as_deref())
-            .bind(identity.chosen_contact.as_ref().map(|c| c.kind.as_str()))
-            .bind(identity.chosen_contact.as_ref().map(|c| c.address.as_str()))
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        let created = NewEvent {
-            kind: EventKind::Created,
-            actor: Actor::Citizen,
-            from: None,
-            to: Some(Status::Received),
-            note: None,
-        };
-        insert_event(&mut tx, CaseId(id), now, &created).await?;
-        let stored = fetch_case(&mut tx, CaseId(id)).await?;
-        let notifications = (record.notify.0)(&stored)?;
-        let event_key = format!("case:{id}:v{}", stored.version);
-        insert_notifications(&mut tx, &event_key, Some(stored.id), &notifications, now).await?;
+        let created = insert_case(&mut tx, now, record).await?;
         tx.commit().await?;
-        Ok(CreatedCase {
-            case: stored,
-            access_token: record.access_token,
-        })
+        Ok(created)
     }
 
     async fn get_case(&self, id: CaseId) -> Result<Case, Error> {

@@ -1,0 +1,237 @@
+//! The inbound worker: claims stored messages under a lease, asks the handler of their source
+//! what each one changes, and completes it: the effect, the replies and the row's `done`
+//! commit together, so a replay or a crash between claim and done changes nothing twice.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use rand::Rng;
+use serde::Deserialize;
+use tokio::sync::{Notify, watch};
+
+use crate::domain::{InboundFailure, InboundRow, InboundSource, NewInbound, Received};
+use crate::error::Error;
+use crate::storage::{Completed, InboundCompletion, Store};
+
+/// `[inbound]`: how inbound messages are processed and kept.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InboundSettings {
+    /// Rows claimed at a time.
+    pub batch_size: i64,
+    /// How long a claim holds its rows; longer than the slowest handler.
+    pub lease_secs: u64,
+    /// Attempts before a row is dead.
+    pub max_attempts: u32,
+    /// The first retry's delay; each next one doubles, up to `backoff_max_secs`.
+    pub backoff_base_ms: u64,
+    pub backoff_max_secs: u64,
+    /// How often an idle worker looks for due rows.
+    pub poll_interval_ms: u64,
+    /// Days a processed message's payload is kept (for support and audits) before it is
+    /// deleted; a sealed one is deleted at once.
+    pub retention_days: u32,
+}
+
+impl Default for InboundSettings {
+    fn default() -> Self {
+        Self {
+            batch_size: 16,
+            lease_secs: 60,
+            max_attempts: 8,
+            backoff_base_ms: 2_000,
+            backoff_max_secs: 900,
+            poll_interval_ms: 250,
+            retention_days: 30,
+        }
+    }
+}
+
+/// Why a handler could not process a message.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum HandleError {
+    /// The message can never be processed (malformed, hostile): kept as `failed` with the
+    /// reason, for an operator.
+    #[error("permanent: {0}")]
+    Permanent(String),
+    /// Worth another try later (a database or a channel was down).
+    #[error("transient: {0}")]
+    Transient(String),
+}
+
+impl From<Error> for HandleError {
+    fn from(e: Error) -> Self {
+        match e {
+            // A request the domain refuses will be refused again: retrying cannot help.
+            Error::Domain(d) => HandleError::Permanent(d.to_string()),
+            other => HandleError::Transient(other.to_string()),
+        }
+    }
+}
+
+/// Decides what one source's messages change. It must not write: the worker applies what it
+/// returns in one transaction with the row's `done`.
+#[async_trait]
+pub trait InboundHandler: Send + Sync + fmt::Debug {
+    async fn handle(
+        &self,
+        row: &InboundRow,
+        payload: &[u8],
+    ) -> Result<InboundCompletion, HandleError>;
+}
+
+/// What one step of the worker did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboundStep {
+    /// Nothing was due.
+    Idle,
+    /// This many rows were claimed and handled.
+    Worked(usize),
+}
+
+/// The inbound worker; clone it to run several.
+#[derive(Debug, Clone)]
+pub struct InboundWorker {
+    store: Arc<dyn Store>,
+    handlers: Arc<HashMap<InboundSource, Arc<dyn InboundHandler>>>,
+    settings: InboundSettings,
+    wake: Arc<Notify>,
+}
+
+impl InboundWorker {
+    pub fn new(store: Arc<dyn Store>, settings: InboundSettings) -> Self {
+        Self {
+            store,
+            handlers: Arc::default(),
+            settings,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// The same worker, handing messages of `source` to `handler`.
+    pub fn with_handler(mut self, source: InboundSource, handler: Arc<dyn InboundHandler>) -> Self {
+        Arc::make_mut(&mut self.handlers).insert(source, handler);
+        self
+    }
+
+    /// Stores a message before the transport acknowledges it, and wakes this worker.
+    pub async fn receive(&self, message: NewInbound) -> Result<Received, Error> {
+        let received = self.store.add_inbound(message).await?;
+        if received.fresh {
+            self.wake.notify_one();
+        }
+        Ok(received)
+    }
+
+    /// Claims one batch and handles it, row by row, in the order received.
+    pub async fn try_execute_batch(&self) -> Result<InboundStep, Error> {
+        let lease = Duration::from_secs(self.settings.lease_secs.max(1));
+        let rows = self
+            .store
+            .claim_inbound(self.settings.batch_size.max(1), lease)
+            .await?;
+        if rows.is_empty() {
+            return Ok(InboundStep::Idle);
+        }
+        let claimed = rows.len();
+        for row in rows {
+            self.process(&row).await?;
+        }
+        Ok(InboundStep::Worked(claimed))
+    }
+
+    async fn process(&self, row: &InboundRow) -> Result<(), Error> {
+        let outcome = match (self.handlers.get(&row.source), &row.payload) {
+            (None, _) => Err(HandleError::Transient(format!(
+                "no handler for {} messages is running",
+                row.source
+            ))),
+            (Some(_), None) => Err(HandleError::Permanent(
+                "the payload was purged before the message was processed".to_owned(),
+            )),
+            (Some(handler), Some(payload)) => handler.handle(row, payload).await,
+        };
+        let failure = match outcome {
+            Ok(completion) => match self.store.complete_inbound(row, completion).await {
+                Ok(Completed::Done { .. }) => {
+                    tracing::debug!(inbound.id = row.id, inbound.source = %row.source, "inbound message {} processed", row.id);
+                    return Ok(());
+                }
+                Ok(Completed::LeaseLost) => {
+                    tracing::warn!(
+                        inbound.id = row.id,
+                        "inbound message {} was taken over after its lease ended; its result was dropped",
+                        row.id
+                    );
+                    return Ok(());
+                }
+                Err(e) => HandleError::from(e),
+            },
+            Err(e) => e,
+        };
+        let failure = self.failure(row, failure);
+        tracing::warn!(
+            inbound.id = row.id,
+            inbound.source = %row.source,
+            inbound.attempts = row.attempts,
+            error.message = failure.error(),
+            "inbound message {} not processed",
+            row.id
+        );
+        self.store.fail_inbound(row, failure).await?;
+        Ok(())
+    }
+
+    fn failure(&self, row: &InboundRow, error: HandleError) -> InboundFailure {
+        match error {
+            HandleError::Permanent(error) => InboundFailure::Failed { error },
+            HandleError::Transient(error) if row.attempts >= self.settings.max_attempts => {
+                InboundFailure::Dead {
+                    error: format!("gave up after {} attempts: {error}", row.attempts),
+                }
+            }
+            HandleError::Transient(error) => InboundFailure::Retry {
+                due_at: self.store.clock().now() + self.backoff(row.attempts),
+                error,
+            },
+        }
+    }
+
+    /// Exponential backoff with jitter (half to all of the doubled delay).
+    fn backoff(&self, attempts: u32) -> chrono::Duration {
+        let base = Duration::from_millis(self.settings.backoff_base_ms.max(1));
+        let max = Duration::from_secs(self.settings.backoff_max_secs.max(1));
+        let doubled = base
+            .saturating_mul(1 << attempts.saturating_sub(1).min(20))
+            .min(max);
+        let jittered = doubled.mul_f64(rand::rng().random_range(0.5..=1.0));
+        chrono::Duration::from_std(jittered).unwrap_or(chrono::Duration::MAX)
+    }
+
+    /// Works until `stop` turns true, finishing the batch in hand.
+    pub async fn run_until_stopped(self, mut stop: watch::Receiver<bool>) {
+        let poll = Duration::from_millis(self.settings.poll_interval_ms.max(10));
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let pause = match self.try_execute_batch().await {
+                Ok(InboundStep::Worked(_)) => continue,
+                Ok(InboundStep::Idle) => poll,
+                Err(e) => {
+                    tracing::error!(error.message = %e, "the inbound worker cannot claim rows; retrying");
+                    poll * 4
+                }
+            };
+            tokio::select! {
+                _ = stop.changed() => {}
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(pause) => {}
+            }
+        }
+        tracing::info!("inbound worker stopped");
+    }
+}

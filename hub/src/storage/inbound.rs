@@ -1,0 +1,83 @@
+//! The inbound aggregate: messages stored before they are acknowledged, claimed under a lease,
+//! and completed together with their effect.
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use super::cases::{CaseRecord, CreatedCase};
+use crate::domain::{InboundFailure, InboundRow, InboundStatus, NewInbound, Received};
+use crate::error::Error;
+use crate::notification::outbox::NewNotification;
+
+/// What processing an inbound message changes, applied in the same transaction as the row's
+/// `done`: either both happen or neither does.
+#[derive(Debug, Clone)]
+pub enum InboundEffect {
+    /// Nothing beyond the replies (a command answered, a message ignored on purpose).
+    Nothing,
+    /// A new case; its source reference is the inbound row, so even a case written by a
+    /// handler that forgot the row's key cannot be made twice.
+    Case(Box<CaseRecord>),
+}
+
+/// A processed message: its effect, the replies to enqueue with it, and whether the content
+/// turned out to be secret (a denunciation), which purges the payload at once.
+#[derive(Debug, Clone)]
+pub struct InboundCompletion {
+    pub effect: InboundEffect,
+    /// Each reply's dedupe key is `inbound:<row id>:<key>`.
+    pub replies: Vec<NewNotification>,
+    pub seal: bool,
+}
+
+impl InboundCompletion {
+    /// Done, with nothing to change or say.
+    pub fn nothing() -> Self {
+        Self {
+            effect: InboundEffect::Nothing,
+            replies: Vec::new(),
+            seal: false,
+        }
+    }
+}
+
+/// What completing a row came to.
+#[derive(Debug, Clone)]
+pub enum Completed {
+    /// The effect and the `done` committed together.
+    Done { case: Option<Box<CreatedCase>> },
+    /// The row's lease was lost to another worker meanwhile: nothing was applied.
+    LeaseLost,
+}
+
+/// The inbound store.
+#[async_trait]
+pub trait InboundStore: Send + Sync {
+    /// Stores a message under its source's key; a key stored before is a replay and changes
+    /// nothing (`fresh` is then `false`).
+    async fn add_inbound(&self, message: NewInbound) -> Result<Received, Error>;
+
+    /// Claims up to `limit` due rows, oldest first, under a fresh lease token for `lease`; a
+    /// row whose lease expired (its worker died) is due again.
+    async fn claim_inbound(&self, limit: i64, lease: Duration) -> Result<Vec<InboundRow>, Error>;
+
+    /// Applies the effect, enqueues the replies and marks the row done, in one transaction
+    /// fenced by the row's lease token. A sealed row's payload is deleted with it.
+    async fn complete_inbound(
+        &self,
+        row: &InboundRow,
+        completion: InboundCompletion,
+    ) -> Result<Completed, Error>;
+
+    /// Records a failed attempt, fenced by the lease token; `false` if the lease was lost.
+    async fn fail_inbound(&self, row: &InboundRow, failure: InboundFailure) -> Result<bool, Error>;
+
+    /// Deletes the payloads of rows processed before `before`; returns how many.
+    async fn purge_inbound_payloads(&self, before: DateTime<Utc>) -> Result<u64, Error>;
+
+    async fn get_inbound(&self, id: i64) -> Result<InboundRow, Error>;
+    /// The number of rows in each status.
+    async fn count_inbound(&self) -> Result<Vec<(InboundStatus, i64)>, Error>;
+}
