@@ -760,6 +760,7 @@ pub async fn seed(hub: &Hub) -> Result<SeedReport, Error> {
             complex: false,
             remote_area: false,
             denouncer: None,
+            language: Language::Vi,
             source_ref: Some(format!("demo:{:02}", n + 1)),
         };
         let added = add_case(
@@ -800,6 +801,7 @@ pub async fn seed(hub: &Hub) -> Result<SeedReport, Error> {
                     address: demo.email.to_owned(),
                 }),
             }),
+            language: Language::Vi,
             source_ref: Some(format!("demo:tc{:02}", n + 1)),
         };
         let added = add_case(

@@ -7,8 +7,9 @@ use crate::clock::Clock;
 use crate::delivery::notify::{CaseEvent, Notifier, StaffRecipients};
 use crate::domain::progress::{self, TransitionRequest};
 use crate::domain::{
-    AccessToken, Actor, Case, CaseId, CaseKind, CouncilProfile, DenouncerIdentity, EventKind,
-    IdentityAccess, NewCase, NewEvent, Publication, StaffId,
+    AccessToken, Actor, Case, CaseId, CaseKind, ContactKey, CouncilProfile, DenouncerIdentity,
+    EventKind, IdentityAccess, NewCase, NewEvent, NormalisedContact, Publication, StaffId,
+    contact_hash,
 };
 use crate::error::{DomainError, Error};
 use crate::storage::{CaseRecord, CreatedCase, Notify, ProgressChange, PublicationChange, Store};
@@ -20,6 +21,8 @@ pub struct Hub {
     profile: Arc<CouncilProfile>,
     clock: Arc<dyn Clock>,
     notifier: Option<Arc<Notifier>>,
+    /// Keys the hashes by which a denouncer finds their case; from the settings.
+    contact_key: Arc<ContactKey>,
 }
 
 impl Hub {
@@ -31,7 +34,15 @@ impl Hub {
             profile,
             clock,
             notifier: None,
+            contact_key: Arc::new(ContactKey::random()),
         }
+    }
+
+    /// The same hub, keying denouncers' contact hashes with the configured secret; without it
+    /// a random key is used, and a restart forgets which denouncer filed what.
+    pub fn with_contact_key(mut self, key: ContactKey) -> Self {
+        self.contact_key = Arc::new(key);
+        self
     }
 
     /// The same hub, enqueuing the notifications of every case change with `notifier`.
@@ -139,6 +150,11 @@ impl Hub {
         let received_on = profile.local_date(received_at);
         let progress = progress::initial(profile, case.kind, case.complaint_round, received_on)?;
         let notify = self.notify(CaseEvent::Received, None).await?;
+        let denouncer_hashes = case
+            .denouncer
+            .as_ref()
+            .map(|identity| identity.contact_hashes(&self.contact_key))
+            .unwrap_or_default();
         Ok(CaseRecord {
             case,
             first_case_id,
@@ -147,6 +163,7 @@ impl Hub {
             received_on,
             progress,
             access_token: AccessToken::generate(),
+            denouncer_hashes,
             notify,
         })
     }
@@ -264,6 +281,13 @@ impl Hub {
             staff.id
         );
         Ok(identity)
+    }
+
+    /// "My cases" of the person who controls `contact`: the cases their citizen record holds,
+    /// and the denunciations they filed with it, found by its keyed hash.
+    pub async fn my_cases(&self, contact: &NormalisedContact) -> Result<Vec<Case>, Error> {
+        let hash = contact_hash(&self.contact_key, contact);
+        self.store.list_my_cases(contact, &hash).await
     }
 
     async fn active_staff(&self, id: StaffId) -> Result<(), Error> {

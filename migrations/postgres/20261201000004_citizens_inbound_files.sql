@@ -27,6 +27,8 @@ CREATE INDEX citizen_contacts_citizen ON citizen_contacts (citizen_id);
 
 -- A denunciation never links to a citizen: its denouncer is found by keyed hashes of their
 -- contact points (HMAC with a secret from settings), so no plaintext index of denouncers exists.
+-- The language the case was filed in; the citizen's own, once linked, takes precedence.
+ALTER TABLE cases ADD COLUMN language TEXT NOT NULL DEFAULT 'vi';
 ALTER TABLE cases ADD COLUMN citizen_id BIGINT REFERENCES citizens (id);
 CREATE INDEX cases_citizen ON cases (citizen_id);
 

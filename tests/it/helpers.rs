@@ -163,6 +163,7 @@ pub(crate) fn petition() -> NewCase {
         remote_area: false,
         denouncer: None,
         source_ref: None,
+        language: Language::Vi,
     }
 }
 

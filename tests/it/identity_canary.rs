@@ -3,8 +3,8 @@
 
 use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{
-    Actor, CaseKind, ContactKind, ContactPoint, DenouncerIdentity, NewCase, Role, SourceChannel,
-    Status,
+    Actor, CaseKind, ContactKind, ContactPoint, DenouncerIdentity, Language, NewCase, Role,
+    SourceChannel, Status,
 };
 use hdnd_hub::{CaseFilter, DomainError, Error};
 
@@ -45,6 +45,7 @@ pub(crate) fn denunciation() -> NewCase {
             }),
         }),
         source_ref: None,
+        language: Language::Vi,
     }
 }
 

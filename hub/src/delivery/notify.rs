@@ -13,7 +13,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use super::ChannelKind;
 use super::email::new_message_id;
@@ -24,6 +23,7 @@ use crate::domain::{
     ActorKind, Case, CaseKind, CouncilProfile, Language, Role, Staff, StaffId, Status,
 };
 use crate::error::Error;
+use crate::notification::address_digest;
 
 /// The staff who may be notified, and the channels each turned off.
 #[derive(Debug, Clone, Default)]
@@ -97,7 +97,7 @@ impl Notifier {
             let root = self.thread_root(case, "denouncer");
             let n = self.render(
                 citizen_template,
-                Language::Vi,
+                case.language,
                 &data,
                 "denouncer",
                 root,
@@ -108,12 +108,17 @@ impl Notifier {
             out.push(n);
         } else {
             for contact in case.contacts.iter().filter_map(destination) {
-                let key = format!("citizen:{}:{}", contact.channel, contact.address);
+                // The key names the address by a digest: personal data stays out of keys.
+                let key = format!(
+                    "citizen:{}:{}",
+                    contact.channel,
+                    address_digest(&contact.address)
+                );
                 let root = self.thread_root(case, &contact.address);
                 let target = Target::Contacts(vec![contact]);
                 out.push(self.render(
                     citizen_template,
-                    Language::Vi,
+                    case.language,
                     &data,
                     &key,
                     root,
@@ -255,9 +260,12 @@ impl Notifier {
     /// `<HB.20261126.0012.1a2b3c4d5e6f7a8b@domain>`: the same for every mail about the case to
     /// the same address, so the first mail can carry it and later ones refer to it.
     fn thread_root(&self, case: &Case, address: &str) -> String {
-        let digest = Sha256::digest(address.as_bytes());
-        let tag: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
-        format!("<{}.{tag}@{}>", case.code, self.message_id_domain)
+        format!(
+            "<{}.{}@{}>",
+            case.code,
+            address_digest(address),
+            self.message_id_domain
+        )
     }
 
     fn case_data(&self, case: &Case, denunciation: bool, note: Option<&str>) -> Value {

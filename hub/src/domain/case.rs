@@ -6,8 +6,9 @@ use std::str::FromStr;
 use chrono::{DateTime, NaiveDate, Utc};
 use unicode_normalization::UnicodeNormalization;
 
+use super::citizen::{CitizenId, NormalisedContact};
 use super::identity::DenouncerIdentity;
-use super::staff::StaffId;
+use super::staff::{Language, StaffId};
 use super::workflow::Status;
 use crate::error::DomainError;
 
@@ -216,6 +217,8 @@ pub struct NewCase {
     /// What identifies the submission at its source (a Telegram update, an email's Message-ID,
     /// a demo key): unique, so a replayed submission makes no second case.
     pub source_ref: Option<String>,
+    /// The language the citizen wrote in and is answered in.
+    pub language: Language,
 }
 
 // Written by hand so that a `?new_case` in a log line shows no personal data.
@@ -230,6 +233,7 @@ impl fmt::Debug for NewCase {
             .field("contacts", &self.contacts.len())
             .field("attachments", &self.attachments.len())
             .field("source_ref", &self.source_ref)
+            .field("language", &self.language)
             .finish_non_exhaustive()
     }
 }
@@ -266,8 +270,10 @@ impl NewCase {
         if let Some(name) = &self.citizen_name {
             self.citizen_name = Some(clean_text("citizen_name", name, 200, true)?);
         }
+        // One normal form per kind (E.164 phones, lower-case email domains), so the same
+        // person typing the same address twice is recognised as one citizen.
         for contact in &mut self.contacts {
-            contact.address = clean_text("contact", &contact.address, 320, true)?;
+            *contact = NormalisedContact::try_from(&*contact)?.into();
         }
         match (self.kind, self.complaint_round, &self.first_case) {
             (CaseKind::KhieuNai, None, _) => {
@@ -398,6 +404,10 @@ pub struct Case {
     pub contacts: Vec<ContactPoint>,
     pub attachments: Vec<Attachment>,
     pub publication_consent: bool,
+    /// The citizen who filed it; never set for a denunciation, nor for an anonymous walk-in.
+    pub citizen: Option<CitizenId>,
+    /// The language the citizen reads: theirs once linked, else the case's own.
+    pub language: Language,
     /// The public copy, once staff published the case.
     pub publication: Option<Publication>,
     pub complex: bool,
@@ -434,6 +444,7 @@ mod tests {
             remote_area: false,
             denouncer: None,
             source_ref: None,
+            language: Language::Vi,
         }
     }
 

@@ -380,6 +380,12 @@ impl ContactKey {
         }
         Ok(Self(secret.to_vec()))
     }
+
+    /// A fresh random key, for a hub that was given none (tests, a throwaway demo): its
+    /// hashes mean nothing to another process.
+    pub fn random() -> Self {
+        Self(rand::random::<[u8; 32]>().to_vec())
+    }
 }
 
 // Never print the secret.

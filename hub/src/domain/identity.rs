@@ -6,7 +6,8 @@
 
 use std::fmt;
 
-use super::case::{ContactPoint, clean_text};
+use super::case::{ContactKind, ContactPoint, clean_text};
+use super::citizen::{ContactKey, NormalisedContact, contact_hash};
 use super::staff::{Role, Staff, StaffId};
 use crate::error::DomainError;
 
@@ -38,9 +39,32 @@ impl DenouncerIdentity {
             *value = clean_text("denouncer", value, 500, true)?;
         }
         if let Some(contact) = &mut self.chosen_contact {
-            contact.address = clean_text("denouncer.contact", &contact.address, 320, true)?;
+            *contact = NormalisedContact::try_from(&*contact)?.into();
         }
         Ok(())
+    }
+}
+
+impl DenouncerIdentity {
+    /// The keyed hashes of every contact the denouncer gave that parses (the chosen one, the
+    /// phone, the email), by which they find their case under "my cases".
+    pub fn contact_hashes(&self, key: &ContactKey) -> Vec<String> {
+        let given = [
+            self.chosen_contact
+                .as_ref()
+                .map(|c| (c.kind, c.address.as_str())),
+            self.phone.as_deref().map(|p| (ContactKind::Phone, p)),
+            self.email.as_deref().map(|e| (ContactKind::Email, e)),
+        ];
+        let mut hashes: Vec<String> = given
+            .into_iter()
+            .flatten()
+            .filter_map(|(kind, value)| NormalisedContact::parse(kind, value).ok())
+            .map(|contact| contact_hash(key, &contact))
+            .collect();
+        hashes.sort();
+        hashes.dedup();
+        hashes
     }
 }
 

@@ -11,6 +11,17 @@ use crate::error::DomainError;
 pub mod outbox;
 pub mod pacing;
 
+/// The first 16 hex digits of an address's SHA-256: names an address in dedupe keys and
+/// Message-IDs without showing it.
+pub fn address_digest(address: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(address.as_bytes())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
 named_enum!(
     /// A way hdnd reaches a person.
     ChannelKind, "channel" {

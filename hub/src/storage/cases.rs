@@ -43,6 +43,9 @@ pub struct CaseRecord {
     pub received_on: NaiveDate,
     pub progress: CaseProgress,
     pub access_token: AccessToken,
+    /// For a denunciation: the keyed hashes of the denouncer's contacts, by which they find it
+    /// under "my cases" (the contacts themselves stay in the sealed identity).
+    pub denouncer_hashes: Vec<String>,
     pub notify: Notify,
 }
 

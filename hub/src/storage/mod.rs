@@ -1,5 +1,5 @@
 //! Storage: the hub's port to its database, one sub-trait per aggregate (cases, staff, outbox,
-//! pacing, work, audit, inbound, leases), all of them together [`Store`], implemented for SQLite (the embedded
+//! pacing, work, audit, inbound, leases, citizens), all of them together [`Store`], implemented for SQLite (the embedded
 //! default) and PostgreSQL (several hub instances on one database).
 //!
 //! The SQL is written once, in `sql/<aggregate>.rs`, and compiled for each backend: `sqlite.rs`
@@ -9,6 +9,7 @@
 
 mod audit;
 mod cases;
+mod citizens;
 mod inbound;
 mod leases;
 mod outbox;
@@ -33,6 +34,7 @@ pub use cases::{
     CaseFilter, CaseRecord, CaseStore, CreatedCase, Notify, NotifyFn, ProgressChange,
     PublicationChange,
 };
+pub use citizens::CitizenStore;
 pub use inbound::{Completed, InboundCompletion, InboundEffect, InboundStore};
 pub use leases::LeaseStore;
 pub use outbox::OutboxStore;
@@ -86,6 +88,7 @@ pub trait Store:
     + AuditStore
     + InboundStore
     + LeaseStore
+    + CitizenStore
 {
 }
 
@@ -99,6 +102,7 @@ impl<T> Store for T where
         + AuditStore
         + InboundStore
         + LeaseStore
+        + CitizenStore
 {
 }
 

@@ -4,14 +4,15 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::audit::insert_audit;
+use super::citizens::link_citizen;
 use super::common::{contact_from_row, count, insert_contacts, parse, parse_opt};
 use super::outbox::insert_notifications;
 use super::{DbConnection, DbRow, This};
 use crate::domain::audit::READ_DENOUNCER_IDENTITY;
 use crate::domain::{
-    AccessToken, Actor, ActorKind, Attachment, Case, CaseCode, CaseId, CaseProgress, ContactKind,
-    ContactPoint, DenouncerIdentity, EventKind, IdentityAccess, NewEvent, Publication, StaffId,
-    Status, TimelineEvent,
+    AccessToken, Actor, ActorKind, Attachment, Case, CaseCode, CaseId, CaseProgress, CitizenId,
+    ContactKind, ContactPoint, DenouncerIdentity, EventKind, IdentityAccess, NewEvent, Publication,
+    StaffId, Status, TimelineEvent,
 };
 use crate::error::Error;
 use crate::storage::{
@@ -28,7 +29,10 @@ macro_rules! case_select {
                received_at, received_on, status, accepted_on, forwarded_on, forwarded_unit,
                unit_accepted_on, assignee_id, answer, closed_on, council_due, council_paused_on,
                statutory_due, extensions, version, updated_at, source_ref, public_title,
-               public_summary, published_at
+               public_summary, published_at, citizen_id,
+               COALESCE(
+                   (SELECT language FROM citizens WHERE citizens.id = cases.citizen_id),
+                   language) AS reader_language
         FROM cases
         "#
     };
@@ -67,6 +71,8 @@ fn case_from_row(
         contacts,
         attachments,
         publication_consent: row.try_get("publication_consent")?,
+        citizen: row.try_get::<Option<i64>, _>("citizen_id")?.map(CitizenId),
+        language: parse(row, "reader_language")?,
         publication: match (
             row.try_get::<bool, _>("published")?,
             row.try_get::<Option<String>, _>("public_title")?,
@@ -170,7 +176,10 @@ async fn record_change(
 }
 
 /// The cases with these ids, in this order.
-async fn fetch_cases(conn: &mut DbConnection, ids: Vec<i64>) -> Result<Vec<Case>, Error> {
+pub(super) async fn fetch_cases(
+    conn: &mut DbConnection,
+    ids: Vec<i64>,
+) -> Result<Vec<Case>, Error> {
     let mut cases = Vec::with_capacity(ids.len());
     for id in ids {
         cases.push(fetch_case(conn, CaseId(id)).await?);
@@ -243,15 +252,16 @@ pub(super) async fn insert_case(
     .await?
     .try_get("last")?;
     let code = CaseCode::new(&record.code_prefix, record.received_on, seq);
+    let citizen = link_citizen(&mut *conn, now, case).await?;
     let id: i64 = sqlx::query(
         r#"
         INSERT INTO cases (
             code, access_token_hash, kind, complaint_round, first_case_id, title, content,
             area, category, channel, citizen_name, publication_consent, published,
             complex, remote_area, received_at, received_on, status, council_due,
-            extensions, version, created_at, updated_at, source_ref)
+            extensions, version, created_at, updated_at, source_ref, citizen_id, language)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, FALSE,
-                $13, $14, $15, $16, $17, $18, 0, 1, $19, $19, $20)
+                $13, $14, $15, $16, $17, $18, 0, 1, $19, $19, $20, $21, $22)
         RETURNING id
         "#,
     )
@@ -275,6 +285,8 @@ pub(super) async fn insert_case(
     .bind(progress.council_due)
     .bind(now)
     .bind(case.source_ref.as_deref())
+    .bind(citizen)
+    .bind(case.language.as_str())
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| match (Error::from(e), &case.source_ref) {
@@ -327,6 +339,19 @@ pub(super) async fn insert_case(
         .bind(now)
         .execute(&mut *conn)
         .await?;
+        for hash in &record.denouncer_hashes {
+            sqlx::query(
+                r#"
+                INSERT INTO denouncer_contact_hashes (case_id, hash)
+                VALUES ($1, $2)
+                ON CONFLICT DO NOTHING
+                "#,
+            )
+            .bind(id)
+            .bind(hash.as_str())
+            .execute(&mut *conn)
+            .await?;
+        }
     }
     let created = NewEvent {
         kind: EventKind::Created,

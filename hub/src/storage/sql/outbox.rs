@@ -5,6 +5,7 @@ use std::sync::{Arc, LazyLock};
 use async_trait::async_trait;
 use sqlx::Row;
 
+use super::citizens::mark_unreachable;
 use super::common::{count, parse};
 use super::{DbConnection, DbRow, NOTIFY_SQL, SKIP_LOCKED, This};
 use crate::domain::CaseId;
@@ -214,6 +215,11 @@ async fn record_one(
     .execute(&mut *conn)
     .await?
     .rows_affected();
+    // A permanent failure (a blocked bot, an address that does not exist) is the citizen's
+    // contact point telling us it no longer works; a sealed address belongs to no citizen.
+    if let (1, Outcome::Failed { error }, false) = (updated, outcome, row.sealed) {
+        mark_unreachable(&mut *conn, now, row.channel.as_str(), &row.address, error).await?;
+    }
     if updated == 1
         && matches!(outcome, Outcome::Failed { .. })
         && let Some((next, rest)) = row.fallback.split_first()
@@ -229,7 +235,11 @@ async fn record_one(
             ON CONFLICT (dedupe_key) DO NOTHING
             "#
         ))
-        .bind(format!("|fallback:{}:{}", next.channel, next.address))
+        .bind(format!(
+            "|fallback:{}:{}",
+            next.channel,
+            crate::notification::address_digest(&next.address)
+        ))
         .bind(next.channel.as_str())
         .bind(next.address.as_str())
         .bind(serde_json::to_string(rest).map_err(corrupt)?)
