@@ -81,7 +81,7 @@ pub(crate) async fn migrate(settings: &Settings) -> anyhow::Result<()> {
 
 pub(crate) async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
     let (hub, _) = open_hub(settings).await?;
-    let report = hdnd_hub::demo::seed(&hub)
+    let report = crate::demo::seed(&hub, &settings.database)
         .await
         .context("cannot seed the demo data")?;
     println!(

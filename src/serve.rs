@@ -29,7 +29,7 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
         renderer,
     } = open_service(&settings).await?;
     if settings.demo() && hub.store().count_cases(&Default::default()).await? == 0 {
-        hdnd_hub::demo::seed(&hub)
+        crate::demo::seed(&hub, &settings.database)
             .await
             .context("cannot seed the demo data")?;
     }

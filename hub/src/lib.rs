@@ -20,4 +20,3 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, Error};
 pub use hub::Hub;
 pub use storage::{Backend, CaseFilter, CreatedCase, Store};
-pub mod demo;

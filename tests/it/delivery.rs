@@ -67,8 +67,8 @@ async fn a_killed_sender_restarts_and_loses_nothing() {
     const N: usize = 2_000;
     // Arrange
     let db = TestDb::sqlite().await;
-    let (hub, _clock) = hub_on(&db).await;
-    let store = hub.store().clone().with_clock(Arc::new(SystemClock));
+    // The real clock: the `hdnd` processes compare `due_at` with theirs.
+    let store = db.open(Arc::new(SystemClock)).await;
     enqueue(&store, N).await;
     let sink = SmtpSink::start().await;
     let dir = tempfile::tempdir().unwrap();
@@ -120,8 +120,7 @@ async fn two_processes_drain_one_postgres_outbox_without_duplicates() {
     let Some(db) = TestDb::postgres().await else {
         return;
     };
-    let (hub, _clock) = hub_on(&db).await;
-    let store = hub.store().clone().with_clock(Arc::new(SystemClock));
+    let store = db.open(Arc::new(SystemClock)).await;
     enqueue(&store, N).await;
     let sink = SmtpSink::start().await;
     let dir = tempfile::tempdir().unwrap();

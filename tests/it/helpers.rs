@@ -9,7 +9,7 @@ use hdnd_hub::domain::{
     CaseKind, ContactKind, ContactPoint, CouncilProfile, Language, NewCase, NewStaff, Role,
     SourceChannel,
 };
-use hdnd_hub::{Hub, ManualClock, Store};
+use hdnd_hub::{Clock, Hub, ManualClock, Store};
 use sqlx::Connection;
 
 /// The environment variable naming the PostgreSQL server for tests.
@@ -62,8 +62,9 @@ impl TestDb {
         })
     }
 
-    /// Opens the store (running the migrations) with `clock`.
-    pub(crate) async fn open(&self, clock: Arc<ManualClock>) -> Arc<dyn Store> {
+    /// Opens a store (running the migrations) with `clock`; each call opens another store on
+    /// the same database, so that a test can write with one clock and read with another.
+    pub(crate) async fn open(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
         hdnd_hub::storage::open(&self.url, clock)
             .await
             .expect("open store")

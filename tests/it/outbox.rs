@@ -128,13 +128,15 @@ async fn a_claim_is_fenced_by_its_token_and_an_expired_lease_is_claimed_again(db
     clock.advance(Duration::seconds(11));
     let after_lease = store.claim_outbox(10, lease).await.unwrap();
     let late = store
-        .record_outcome(&dead_workers[0], Outcome::Sent)
+        .record_outcomes(&[(dead_workers[0].clone(), Outcome::Sent)])
         .await
-        .unwrap();
+        .unwrap()
+        == 1;
     let current = store
-        .record_outcome(&after_lease[0], Outcome::Sent)
+        .record_outcomes(&[(after_lease[0].clone(), Outcome::Sent)])
         .await
-        .unwrap();
+        .unwrap()
+        == 1;
 
     // Assert
     assert_eq!(dead_workers.len(), 1);

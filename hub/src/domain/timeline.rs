@@ -68,19 +68,6 @@ pub struct TimelineEvent {
     pub note: Option<String>,
 }
 
-impl TimelineEvent {
-    /// The event as it would be appended again.
-    pub fn into_new(self) -> NewEvent {
-        NewEvent {
-            kind: self.kind,
-            actor: self.actor,
-            from: self.from,
-            to: self.to,
-            note: self.note,
-        }
-    }
-}
-
 impl fmt::Display for Actor {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

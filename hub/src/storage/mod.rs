@@ -67,9 +67,6 @@ pub trait StoreBase: Send + Sync + std::fmt::Debug {
     /// The clock the store stamps rows with.
     fn clock(&self) -> &Arc<dyn Clock>;
 
-    /// The same database, stamping rows with another clock (demo data is dated in the past).
-    fn with_clock(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store>;
-
     /// Answers if the database does.
     async fn ping(&self) -> Result<(), Error>;
 

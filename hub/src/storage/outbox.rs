@@ -38,11 +38,6 @@ pub trait OutboxStore: Send + Sync {
     /// another worker took it over, is not).
     async fn record_outcomes(&self, outcomes: &[(OutboxRow, Outcome)]) -> Result<usize, Error>;
 
-    /// [`OutboxStore::record_outcomes`] for one row: `false` if its lease was lost.
-    async fn record_outcome(&self, row: &OutboxRow, outcome: Outcome) -> Result<bool, Error> {
-        Ok(self.record_outcomes(&[(row.clone(), outcome)]).await? == 1)
-    }
-
     /// The newest rows first, optionally of one status.
     async fn list_outbox(
         &self,

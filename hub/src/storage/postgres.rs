@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::storage::{Backend, WriteTx};
 
 /// The store on a PostgreSQL database.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct PgStore {
     pool: PgPool,
     clock: Arc<dyn Clock>,

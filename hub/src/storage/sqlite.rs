@@ -17,7 +17,7 @@ use crate::error::Error;
 use crate::storage::{Backend, WriteTx};
 
 /// The store on a SQLite database.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct SqliteStore {
     pool: SqlitePool,
     clock: Arc<dyn Clock>,

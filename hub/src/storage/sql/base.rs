@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use super::{BACKEND, This};
 use crate::clock::Clock;
 use crate::error::Error;
-use crate::storage::{Backend, Store, StoreBase};
+use crate::storage::{Backend, StoreBase};
 
 #[async_trait]
 impl StoreBase for This {
@@ -17,12 +17,6 @@ impl StoreBase for This {
 
     fn clock(&self) -> &Arc<dyn Clock> {
         &self.clock
-    }
-
-    fn with_clock(&self, clock: Arc<dyn Clock>) -> Arc<dyn Store> {
-        let mut store = self.clone();
-        store.clock = clock;
-        Arc::new(store)
     }
 
     async fn ping(&self) -> Result<(), Error> {

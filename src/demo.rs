@@ -1,0 +1,506 @@
+//! The demo seeder: adds the staff and the fictional cases of `config/demo.toml` (built into the
+//! binary) through the hub's services, each case with its timeline, so that a fresh portal is
+//! not empty.
+//!
+//! Seeding is idempotent, also when two processes seed at once: staff are keyed by login and
+//! cases by their `ref` (stored as the case's `source_ref`, which is unique), so a second run or
+//! a racing process adds nothing. The cases carry their own autumn-2026 dates: the seeder opens a
+//! second store on the same database whose clock is a [`ManualClock`] it sets before each step.
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use hdnd_hub::config::DatabaseSettings;
+use hdnd_hub::domain::{
+    Actor, CaseId, CaseKind, ContactKind, ContactPoint, CouncilProfile, DenouncerIdentity,
+    Language, NewCase, NewStaff, Staff, StaffId, Status, TransitionRequest,
+};
+use hdnd_hub::{Error, Hub, ManualClock};
+use serde::Deserialize;
+
+/// The built-in demo data.
+const FIXTURE: &str = include_str!("../config/demo.toml");
+
+/// What a seeding run added.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct SeedReport {
+    pub(crate) staff_added: usize,
+    pub(crate) cases_added: usize,
+}
+
+/// `config/demo.toml`, as written; codes are parsed into domain values when a case is built.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Fixture {
+    recorded_by: RecordedBy,
+    staff: Vec<DemoStaff>,
+    cases: Vec<DemoCase>,
+    denunciations: Vec<DemoDenunciation>,
+}
+
+/// The logins in whose name the steps are recorded.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordedBy {
+    cases: String,
+    denunciations: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoStaff {
+    login: String,
+    name: String,
+    roles: Vec<String>,
+    unit: String,
+    lead: Option<String>,
+    email: String,
+    quiet_hours: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoCase {
+    #[serde(rename = "ref")]
+    source_ref: String,
+    received: toml::value::Datetime,
+    kind: String,
+    complaint_round: Option<String>,
+    area: String,
+    category: String,
+    channel: String,
+    citizen: String,
+    contact: Option<String>,
+    publication_consent: bool,
+    title: String,
+    content: String,
+    steps: Vec<DemoStep>,
+    public: Option<DemoPublication>,
+}
+
+/// A denunciation (tố cáo): its author's identity is sealed, and it is never published.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoDenunciation {
+    #[serde(rename = "ref")]
+    source_ref: String,
+    received: toml::value::Datetime,
+    area: String,
+    category: String,
+    channel: String,
+    #[serde(default)]
+    complex: bool,
+    title: String,
+    content: String,
+    steps: Vec<DemoStep>,
+    denouncer: DemoDenouncer,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoDenouncer {
+    name: String,
+    email: String,
+}
+
+/// The redacted title and summary staff published a case with.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DemoPublication {
+    title: String,
+    summary: String,
+}
+
+/// One step of a demo case, `day` days after it was received.
+#[derive(Debug, Deserialize)]
+struct DemoStep {
+    day: i64,
+    #[serde(flatten)]
+    step: Step,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+enum Step {
+    Accept,
+    Forward { unit: String },
+    Assign { to: String },
+    UnitAccepted,
+    Answer { text: String },
+    Explain { text: String },
+    Reject { text: String },
+    Ask { text: String },
+    InfoArrived,
+    Withdraw,
+    Extend { text: String },
+}
+
+/// A case ready to replay: what is submitted, when, and what happens to it afterwards.
+struct Replay<'a> {
+    new: NewCase,
+    received: DateTime<Utc>,
+    steps: &'a [DemoStep],
+    recorded_by: StaffId,
+    public: Option<&'a DemoPublication>,
+}
+
+impl Fixture {
+    fn builtin() -> anyhow::Result<Self> {
+        toml::from_str(FIXTURE).context("config/demo.toml is not valid demo data")
+    }
+}
+
+impl DemoStaff {
+    fn new_staff(
+        &self,
+        lead: Option<StaffId>,
+        profile: &CouncilProfile,
+    ) -> anyhow::Result<NewStaff> {
+        let roles = self
+            .roles
+            .iter()
+            .map(|r| r.parse())
+            .collect::<Result<_, _>>()
+            .with_context(|| format!("demo staff {}", self.login))?;
+        Ok(NewStaff {
+            login: self.login.clone(),
+            display_name: self.name.clone(),
+            roles,
+            unit: Some(self.unit.clone()),
+            lead,
+            time_zone: profile.time_zone,
+            language: Language::Vi,
+            contacts: vec![email(&self.email)],
+            quiet_hours: Some(
+                self.quiet_hours
+                    .parse()
+                    .with_context(|| format!("demo staff {}", self.login))?,
+            ),
+        })
+    }
+}
+
+impl DemoCase {
+    fn new_case(&self) -> anyhow::Result<NewCase> {
+        let at = || format!("demo case {}", self.source_ref);
+        Ok(NewCase {
+            kind: self.kind.parse().with_context(at)?,
+            complaint_round: self
+                .complaint_round
+                .as_deref()
+                .map(str::parse)
+                .transpose()
+                .with_context(at)?,
+            first_case: None,
+            title: self.title.clone(),
+            content: self.content.clone(),
+            area: Some(self.area.clone()),
+            category: Some(self.category.clone()),
+            channel: self.channel.parse().with_context(at)?,
+            citizen_name: Some(self.citizen.clone()),
+            contacts: self.contact.as_deref().map(email).into_iter().collect(),
+            attachments: vec![],
+            publication_consent: self.publication_consent,
+            complex: false,
+            remote_area: false,
+            denouncer: None,
+            source_ref: Some(self.source_ref.clone()),
+            language: Language::Vi,
+        })
+    }
+}
+
+impl DemoDenunciation {
+    fn new_case(&self) -> anyhow::Result<NewCase> {
+        Ok(NewCase {
+            kind: CaseKind::ToCao,
+            complaint_round: None,
+            first_case: None,
+            title: self.title.clone(),
+            content: self.content.clone(),
+            area: Some(self.area.clone()),
+            category: Some(self.category.clone()),
+            channel: self
+                .channel
+                .parse()
+                .with_context(|| format!("demo case {}", self.source_ref))?,
+            citizen_name: None,
+            contacts: vec![],
+            attachments: vec![],
+            publication_consent: false,
+            complex: self.complex,
+            remote_area: false,
+            denouncer: Some(DenouncerIdentity {
+                full_name: self.denouncer.name.clone(),
+                phone: None,
+                email: Some(self.denouncer.email.clone()),
+                address: None,
+                chosen_contact: Some(email(&self.denouncer.email)),
+            }),
+            source_ref: Some(self.source_ref.clone()),
+            language: Language::Vi,
+        })
+    }
+}
+
+fn email(address: &str) -> ContactPoint {
+    ContactPoint {
+        kind: ContactKind::Email,
+        address: address.to_owned(),
+    }
+}
+
+/// A council-local TOML date-time (`2026-09-08T09:00:00`) as an instant.
+fn instant(
+    local: &toml::value::Datetime,
+    profile: &CouncilProfile,
+) -> anyhow::Result<DateTime<Utc>> {
+    let time_zone = profile.time_zone;
+    let naive: NaiveDateTime = local
+        .to_string()
+        .parse()
+        .with_context(|| format!("`{local}` is not a local date and time"))?;
+    let at = time_zone
+        .from_local_datetime(&naive)
+        .single()
+        .with_context(|| format!("`{local}` is not one instant in {time_zone}"))?;
+    Ok(at.with_timezone(&Utc))
+}
+
+/// Adds whatever of the demo is missing: staff through `hub`, cases through a store of their
+/// own on `database`, dated by the seeder.
+pub(crate) async fn seed(hub: &Hub, database: &DatabaseSettings) -> anyhow::Result<SeedReport> {
+    let fixture = Fixture::builtin()?;
+    let profile = hub.profile();
+    let mut report = SeedReport::default();
+    let mut staff: Vec<Staff> = Vec::new();
+    for member in &fixture.staff {
+        let (account, added) = ensure_staff(hub, member, &staff).await?;
+        report.staff_added += usize::from(added);
+        staff.push(account);
+    }
+    let by_login = |login: &str| {
+        staff
+            .iter()
+            .find(|s| s.login == login)
+            .map(|s| s.id)
+            .with_context(|| format!("the demo has no staff member `{login}`"))
+    };
+    let secretary = by_login(&fixture.recorded_by.cases)?;
+    let officer = by_login(&fixture.recorded_by.denunciations)?;
+    let mut replays = Vec::new();
+    for case in &fixture.cases {
+        replays.push(Replay {
+            new: case.new_case()?,
+            received: instant(&case.received, profile)?,
+            steps: &case.steps,
+            recorded_by: secretary,
+            public: case.public.as_ref(),
+        });
+    }
+    for case in &fixture.denunciations {
+        replays.push(Replay {
+            new: case.new_case()?,
+            received: instant(&case.received, profile)?,
+            steps: &case.steps,
+            recorded_by: officer,
+            public: None,
+        });
+    }
+
+    // The demo's own clock on a store of its own, so that receipts, steps and timelines carry
+    // their autumn dates while `hub` keeps the real time. No notifier: the demo's citizens and
+    // staff are invented, and so are their addresses.
+    let clock = Arc::new(ManualClock::new(Utc::now()));
+    let store = hdnd_hub::storage::open_with(database, clock.clone())
+        .await
+        .context("cannot open the database for the demo")?;
+    let dated = Hub::new(store.clone(), profile.clone());
+    let added = add_cases(&dated, &clock, replays, &by_login).await;
+    store.close().await;
+    report.cases_added = added?;
+    tracing::info!(
+        demo.staff_added = report.staff_added,
+        demo.cases_added = report.cases_added,
+        "demo data: {} staff and {} cases added",
+        report.staff_added,
+        report.cases_added
+    );
+    Ok(report)
+}
+
+async fn ensure_staff(
+    hub: &Hub,
+    member: &DemoStaff,
+    known: &[Staff],
+) -> anyhow::Result<(Staff, bool)> {
+    match hub.store().get_staff_by_login(&member.login).await {
+        Ok(staff) => return Ok((staff, false)),
+        Err(Error::NotFound(_)) => {}
+        Err(e) => return Err(e.into()),
+    }
+    let lead = member
+        .lead
+        .as_deref()
+        .and_then(|l| known.iter().find(|s| s.login == l))
+        .map(|s| s.id);
+    let new = member.new_staff(lead, hub.profile())?;
+    match hub.store().add_staff(new).await {
+        Ok(staff) => Ok((staff, true)),
+        // Another process added it meanwhile.
+        Err(Error::Conflict(_)) => {
+            Ok((hub.store().get_staff_by_login(&member.login).await?, false))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Adds the cases that are missing, in order; how many it added.
+async fn add_cases(
+    dated: &Hub,
+    clock: &ManualClock,
+    replays: Vec<Replay<'_>>,
+    by_login: &impl Fn(&str) -> anyhow::Result<StaffId>,
+) -> anyhow::Result<usize> {
+    let mut added = 0;
+    for replay in replays {
+        added += usize::from(add_case(dated, clock, replay, by_login).await?);
+    }
+    Ok(added)
+}
+
+/// Submits one demo case at its own date and replays its steps; `false` if it was there.
+async fn add_case(
+    dated: &Hub,
+    clock: &ManualClock,
+    replay: Replay<'_>,
+    by_login: &impl Fn(&str) -> anyhow::Result<StaffId>,
+) -> anyhow::Result<bool> {
+    let source = replay.new.source_ref.clone().unwrap_or_default();
+    if dated.store().get_case_by_source_ref(&source).await.is_ok() {
+        return Ok(false);
+    }
+    let at = replay.received;
+    clock.set(at);
+    let id: CaseId = match dated.submit_case(replay.new).await {
+        Ok(created) => created.case.id,
+        // Another process seeds at the same time and was first.
+        Err(Error::Conflict(_)) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    let actor = replay.recorded_by;
+    let me = Actor::Staff(actor);
+    let mut last = 0;
+    for (i, DemoStep { day, step }) in replay.steps.iter().enumerate() {
+        clock.set(at + Duration::days(*day) + Duration::minutes(30 * (i as i64 + 1)));
+        last = *day;
+        let request = match step {
+            Step::Extend { text } => {
+                dated.extend_deadline(id, actor, text).await?;
+                continue;
+            }
+            Step::Accept => TransitionRequest::to(Status::Accepted, me),
+            Step::Forward { unit } => TransitionRequest::to(Status::Forwarded, me).with_unit(unit),
+            Step::Assign { to } => {
+                TransitionRequest::to(Status::InProgress, me).with_assignee(by_login(to)?)
+            }
+            Step::UnitAccepted => TransitionRequest {
+                unit_accepted: true,
+                ..TransitionRequest::to(Status::InProgress, me)
+            },
+            Step::Answer { text } => TransitionRequest::to(Status::Answered, me).with_text(text),
+            Step::Explain { text } => TransitionRequest::to(Status::Explained, me).with_text(text),
+            Step::Reject { text } => TransitionRequest::to(Status::Rejected, me).with_text(text),
+            Step::Ask { text } => TransitionRequest::to(Status::NeedsInfo, me).with_text(text),
+            Step::InfoArrived => TransitionRequest::to(Status::Received, Actor::Citizen),
+            Step::Withdraw => TransitionRequest::to(Status::Withdrawn, Actor::Citizen),
+        };
+        dated
+            .transition(id, request)
+            .await
+            .with_context(|| format!("demo case {source}: step on day {day}"))?;
+    }
+    if let Some(public) = replay.public {
+        clock.set(at + Duration::days(last + 1));
+        dated
+            .publish_case(id, actor, &public.title, &public.summary)
+            .await
+            .with_context(|| format!("demo case {source}: publication"))?;
+    }
+    Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use chrono::Datelike;
+
+    use super::*;
+
+    #[test]
+    fn the_built_in_fixture_holds_five_staff_and_thirty_one_cases_fifteen_of_them_public() {
+        let fixture = Fixture::builtin().unwrap();
+        assert_eq!(fixture.staff.len(), 5);
+        assert_eq!(fixture.cases.len() + fixture.denunciations.len(), 31);
+        assert_eq!(
+            fixture.cases.iter().filter(|c| c.public.is_some()).count(),
+            15
+        );
+    }
+
+    #[test]
+    fn every_demo_case_builds_with_a_unique_ref_in_the_demo_calendar() {
+        let fixture = Fixture::builtin().unwrap();
+        let profile = CouncilProfile::demo();
+        let mut refs = HashSet::new();
+        let cases = fixture.cases.iter().map(|c| (c.new_case(), &c.received));
+        let denunciations = fixture
+            .denunciations
+            .iter()
+            .map(|c| (c.new_case(), &c.received));
+        for (new, received) in cases.chain(denunciations) {
+            let new = new.unwrap();
+            let source = new.source_ref.clone().unwrap();
+            assert!(refs.insert(source.clone()), "{source} twice");
+            let at = instant(received, &profile).unwrap();
+            let day = at.with_timezone(&profile.time_zone).date_naive();
+            assert!(
+                profile.calendar.years().any(|y| y == day.year()),
+                "{source} is received outside the calendar"
+            );
+        }
+    }
+
+    #[test]
+    fn every_demo_staff_member_parses_and_names_known_staff() {
+        let fixture = Fixture::builtin().unwrap();
+        let profile = CouncilProfile::demo();
+        let logins: HashSet<_> = fixture.staff.iter().map(|s| s.login.as_str()).collect();
+        for member in &fixture.staff {
+            member.new_staff(None, &profile).unwrap();
+            if let Some(lead) = &member.lead {
+                assert!(logins.contains(lead.as_str()), "unknown lead {lead}");
+            }
+        }
+        for login in [
+            &fixture.recorded_by.cases,
+            &fixture.recorded_by.denunciations,
+        ] {
+            assert!(logins.contains(login.as_str()), "unknown recorder {login}");
+        }
+        let assignees = fixture
+            .cases
+            .iter()
+            .flat_map(|c| &c.steps)
+            .chain(fixture.denunciations.iter().flat_map(|c| &c.steps))
+            .filter_map(|s| match &s.step {
+                Step::Assign { to } => Some(to),
+                _ => None,
+            });
+        for to in assignees {
+            assert!(logins.contains(to.as_str()), "unknown assignee {to}");
+        }
+    }
+}
