@@ -1,6 +1,6 @@
 //! Storage: the hub's port to its database, one sub-trait per aggregate (cases, staff, outbox,
-//! pacing, work, audit), all of them together [`Store`], implemented for SQLite (the embedded
-//! default) and PostgreSQL (several hub instances on one database).
+//! pacing, work, audit, the public catalog), all of them together [`Store`], implemented for
+//! SQLite (the embedded default) and PostgreSQL (several hub instances on one database).
 //!
 //! The SQL is written once, in `sql/<aggregate>.rs`, and compiled for each backend: `sqlite.rs`
 //! and `postgres.rs` each name their `Db` type and store struct and then include those files as
@@ -9,6 +9,7 @@
 
 mod audit;
 mod cases;
+mod catalog;
 mod outbox;
 mod pacing;
 mod postgres;
@@ -31,6 +32,9 @@ pub use cases::{
     CaseFilter, CaseRecord, CaseStore, CreatedCase, Notify, NotifyFn, ProgressChange,
     PublicationChange,
 };
+pub use catalog::{
+    BucketCounts, PublicCaseRow, PublicCatalogStore, PublicFilter, PublicOrder, PublicStepRow,
+};
 pub use outbox::OutboxStore;
 pub use pacing::PacingStore;
 pub use postgres::PgStore;
@@ -42,7 +46,8 @@ pub use work::WorkStore;
 /// Every store trait, for `use hdnd_hub::storage::prelude::*`.
 pub mod prelude {
     pub use super::{
-        AuditStore, CaseStore, OutboxStore, PacingStore, StaffStore, Store, StoreBase, WorkStore,
+        AuditStore, CaseStore, OutboxStore, PacingStore, PublicCatalogStore, StaffStore, Store,
+        StoreBase, WorkStore,
     };
 }
 
@@ -73,12 +78,26 @@ pub trait StoreBase: Send + Sync + std::fmt::Debug {
 
 /// The storage port of the hub: every aggregate's store on one database.
 pub trait Store:
-    StoreBase + CaseStore + StaffStore + OutboxStore + PacingStore + WorkStore + AuditStore
+    StoreBase
+    + CaseStore
+    + StaffStore
+    + OutboxStore
+    + PacingStore
+    + WorkStore
+    + AuditStore
+    + PublicCatalogStore
 {
 }
 
 impl<T> Store for T where
-    T: StoreBase + CaseStore + StaffStore + OutboxStore + PacingStore + WorkStore + AuditStore
+    T: StoreBase
+        + CaseStore
+        + StaffStore
+        + OutboxStore
+        + PacingStore
+        + WorkStore
+        + AuditStore
+        + PublicCatalogStore
 {
 }
 

@@ -97,6 +97,8 @@ mod audit;
 mod base;
 #[path = "sql/cases.rs"]
 mod cases;
+#[path = "sql/catalog.rs"]
+mod catalog;
 #[path = "sql/common.rs"]
 mod common;
 #[path = "sql/outbox.rs"]
