@@ -3,8 +3,11 @@
 
 use std::sync::Arc;
 
+use crate::catalog::PublicCatalog;
 use crate::clock::Clock;
+use crate::delivery::ChannelKind;
 use crate::delivery::notify::{CaseEvent, Notifier, StaffRecipients};
+use crate::delivery::outbox::Category;
 use crate::domain::progress::{self, TransitionRequest};
 use crate::domain::{
     AccessToken, Actor, Case, CaseId, CaseKind, ContactKey, CouncilProfile, DenouncerIdentity,
@@ -77,6 +80,32 @@ impl Hub {
 
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
+    }
+
+    /// What the public may see of the cases: the service every public page and answer uses.
+    pub fn catalog(&self) -> PublicCatalog {
+        PublicCatalog::new(self.store.clone(), self.profile.clone())
+    }
+
+    /// Answers if the database does.
+    pub async fn ping(&self) -> Result<(), Error> {
+        self.store.ping().await
+    }
+
+    /// Applies a one-click unsubscribe token: turns its preference off and says which it was.
+    pub async fn unsubscribe(
+        &self,
+        token: &str,
+    ) -> Result<(StaffId, Category, ChannelKind), Error> {
+        let (staff, category, channel) = self.store.unsubscribe(token).await?;
+        tracing::info!(
+            staff.id = staff.0,
+            notification.category = %category,
+            channel.kind = %channel,
+            "staff {} unsubscribed from {category} by {channel}",
+            staff.0
+        );
+        Ok((staff, category, channel))
     }
 
     pub fn profile(&self) -> &Arc<CouncilProfile> {

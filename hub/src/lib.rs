@@ -2,6 +2,7 @@
 //! identity of denouncers), its storage on SQLite and PostgreSQL, and the services that bot, web
 //! and CLI call. It knows no transport: no HTTP, no Telegram.
 
+pub mod catalog;
 pub mod clock;
 pub mod config;
 pub mod delivery;
@@ -16,6 +17,7 @@ pub mod schedule;
 pub mod storage;
 pub mod toml_file;
 
+pub use catalog::PublicCatalog;
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::{DomainError, Error};
 pub use hub::Hub;

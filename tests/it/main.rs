@@ -1,3 +1,4 @@
+mod catalog;
 mod delivery;
 mod email;
 mod helpers;

@@ -1,8 +1,9 @@
 //! hdnd-web: the public portal and HTTP endpoints (axum + handlebars).
 //!
 //! Pages are rendered on the server, work without JavaScript and are in Vietnamese
-//! (`lang="vi"`). Public pages are built only from [`public::PublicCase`], the one place that
-//! decides what of a case the public may see.
+//! (`lang="vi"`). Public pages are built only from the hub's public catalog
+//! ([`hdnd_hub::PublicCatalog`]), the one place that decides what of a case the public may see;
+//! this crate formats what it returns and never reads the store.
 
 mod config;
 mod error;

@@ -1,11 +1,11 @@
-//! What the public may see of a case, and nothing more.
+//! The portal's formatting of the hub's public catalog, and the data every page's layout needs.
 //!
-//! [`PublicCase`] is built from a case only if it is published and not a denunciation, and it
-//! copies only the staff-written public title and excerpt, the official answer, and facts about
-//! the handling. No name, contact, note or original content of the citizen is ever copied.
+//! What the public may see of a case is decided in the hub ([`hdnd_hub::catalog`]): its types
+//! carry no personal data. This module only turns them into what the templates print: Vietnamese
+//! labels, dates as dd/mm/yyyy, and the bucket as a style-sheet class.
 
-use chrono::{DateTime, NaiveDate, Utc};
-use hdnd_hub::domain::{Bucket, Case, CaseKind, CouncilProfile, EventKind, TimelineEvent};
+use chrono::NaiveDate;
+use hdnd_hub::catalog::{PublicCase, PublicCaseItem, PublicStep};
 use serde::Serialize;
 use serde_json::json;
 
@@ -22,9 +22,9 @@ pub(crate) fn base(state: &AppState, page_title: &str, nav: Option<&str>) -> ser
     })
 }
 
-/// A case as listed on the portal.
+/// A case as a list item prints it.
 #[derive(Debug, Serialize)]
-pub(crate) struct PublicCaseItem {
+pub(crate) struct CaseItemView {
     code: String,
     title: String,
     kind: &'static str,
@@ -34,115 +34,73 @@ pub(crate) struct PublicCaseItem {
     bucket: &'static str,
 }
 
-/// A published case's page.
+/// A case's page as the template prints it.
 #[derive(Debug, Serialize)]
-pub(crate) struct PublicCase {
+pub(crate) struct CaseView {
     #[serde(flatten)]
-    item: PublicCaseItem,
+    item: CaseItemView,
     category: Option<String>,
     expected_by: Option<String>,
     unit: Option<String>,
     summary: String,
     answer: Option<String>,
     published_on: String,
-    timeline: Vec<PublicStep>,
+    timeline: Vec<StepView>,
 }
 
-/// One line of the public timeline: a date and what happened, without who or why.
+/// One line of the public timeline as printed.
 #[derive(Debug, Serialize)]
-pub(crate) struct PublicStep {
+pub(crate) struct StepView {
     iso: String,
     date: String,
     label: String,
 }
 
-impl PublicCaseItem {
-    /// `None` unless the case may be shown publicly.
-    pub(crate) fn from_case(profile: &CouncilProfile, case: &Case) -> Option<Self> {
-        if case.kind == CaseKind::ToCao {
-            return None;
+impl From<&PublicCaseItem> for CaseItemView {
+    fn from(item: &PublicCaseItem) -> Self {
+        Self {
+            code: item.code.to_string(),
+            title: item.title.clone(),
+            kind: item.kind.label_vi(),
+            area: item.area.clone(),
+            received_on: vn_date(item.received_on),
+            status: item.status.label_vi(),
+            bucket: item.bucket.map_or("none", |b| b.as_str()),
         }
-        let publication = case.publication.as_ref()?;
-        let status = case.progress.status;
-        Some(Self {
-            code: case.code.to_string(),
-            title: publication.title.clone(),
-            kind: case.kind.label_vi(),
-            area: case
-                .area
-                .as_deref()
-                .and_then(|a| profile.area(a))
-                .map(|a| a.name.clone()),
-            received_on: vn_date(case.received_on),
-            status: status.label_vi(),
-            bucket: match status.bucket() {
-                Some(Bucket::Resolved) => "resolved",
-                Some(Bucket::Explained) => "explained",
-                Some(Bucket::InHand) => "in_hand",
-                None => "none",
-            },
-        })
     }
 }
 
-impl PublicCase {
-    /// `None` unless the case may be shown publicly.
-    pub(crate) fn from_case(
-        profile: &CouncilProfile,
-        case: &Case,
-        timeline: &[TimelineEvent],
-    ) -> Option<Self> {
-        let item = PublicCaseItem::from_case(profile, case)?;
-        let publication = case.publication.as_ref()?;
-        let progress = &case.progress;
-        let expected = progress.statutory_due.or(progress.council_due);
-        Some(Self {
-            item,
-            category: case
-                .category
-                .as_deref()
-                .and_then(|c| profile.category(c))
-                .map(|c| c.name.clone()),
-            expected_by: expected.filter(|_| progress.status.is_open()).map(vn_date),
-            unit: progress
-                .forwarded_unit
-                .as_deref()
-                .and_then(|u| profile.unit(u))
-                .map(|u| u.name.clone()),
-            summary: publication.summary.clone(),
-            answer: progress.answer.clone().filter(|_| {
-                progress
-                    .status
-                    .bucket()
-                    .is_some_and(|b| b != Bucket::InHand)
-            }),
-            published_on: vn_date(profile.local_date(publication.published_at)),
-            timeline: timeline.iter().filter_map(|e| step(profile, e)).collect(),
-        })
+impl From<&PublicCase> for CaseView {
+    fn from(case: &PublicCase) -> Self {
+        Self {
+            item: CaseItemView::from(&case.item),
+            category: case.category.clone(),
+            expected_by: case.expected_by.map(vn_date),
+            unit: case.unit.clone(),
+            summary: case.summary.clone(),
+            answer: case.answer.clone(),
+            published_on: vn_date(case.published_on),
+            timeline: case.timeline.iter().map(StepView::from).collect(),
+        }
     }
 }
 
-fn step(profile: &CouncilProfile, event: &TimelineEvent) -> Option<PublicStep> {
-    let label = match event.kind {
-        EventKind::Created => "Tiếp nhận".to_owned(),
-        EventKind::StatusChanged => event.to?.label_vi().to_owned(),
-        EventKind::Reopened => format!("Mở lại: {}", event.to?.label_vi()),
-        EventKind::DeadlineExtended => "Gia hạn thời hạn giải quyết".to_owned(),
-        EventKind::Published => "Công khai trên cổng thông tin".to_owned(),
-        EventKind::Unpublished => return None,
-    };
-    Some(PublicStep {
-        iso: local(profile, event.at).to_rfc3339(),
-        date: vn_date(profile.local_date(event.at)),
-        label,
-    })
-}
-
-fn local(profile: &CouncilProfile, at: DateTime<Utc>) -> DateTime<chrono_tz::Tz> {
-    at.with_timezone(&profile.time_zone)
+impl From<&PublicStep> for StepView {
+    fn from(step: &PublicStep) -> Self {
+        Self {
+            iso: step.at.to_rfc3339(),
+            date: vn_date(step.at.date_naive()),
+            label: step.label.clone(),
+        }
+    }
 }
 
 /// 26/11/2026
 pub(crate) fn vn_date(day: NaiveDate) -> String {
     day.format("%d/%m/%Y").to_string()
+}
+
+/// Items as the list templates print them.
+pub(crate) fn items(cases: &[PublicCaseItem]) -> Vec<CaseItemView> {
+    cases.iter().map(CaseItemView::from).collect()
 }

@@ -34,6 +34,17 @@ pub enum Bucket {
     InHand,
 }
 
+impl Bucket {
+    /// The name used in APIs and style sheets.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Bucket::Resolved => "resolved",
+            Bucket::Explained => "explained",
+            Bucket::InHand => "in_hand",
+        }
+    }
+}
+
 impl Status {
     /// Every state, open ones first.
     pub const ALL: [Status; 9] = [

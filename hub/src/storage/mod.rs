@@ -1,14 +1,16 @@
 //! Storage: the hub's port to its database, one sub-trait per aggregate (cases, staff, outbox,
-//! pacing, work, audit, inbound, leases, citizens), all of them together [`Store`], implemented for SQLite (the embedded
-//! default) and PostgreSQL (several hub instances on one database).
+//! pacing, work, audit, inbound, leases, citizens, the public catalog), all of them together
+//! [`Store`], implemented for SQLite (the embedded default) and PostgreSQL (several hub
+//! instances on one database).
 //!
 //! The SQL is written once, in `sql/<aggregate>.rs`, and compiled for each backend: `sqlite.rs`
 //! and `postgres.rs` each name their `Db` type and store struct and then include those files as
 //! modules of their own. Instants are INTEGER milliseconds on SQLite and `timestamptz` on
-//! PostgreSQL ([`DbTime`]); council-local dates are `DATE` (text `YYYY-MM-DD` on SQLite).
+//! PostgreSQL (`DbTime`); council-local dates are `DATE` (text `YYYY-MM-DD` on SQLite).
 
 mod audit;
 mod cases;
+mod catalog;
 mod citizens;
 mod inbound;
 mod leases;
@@ -34,6 +36,9 @@ pub use cases::{
     CaseFilter, CaseRecord, CaseStore, CreatedCase, Notify, NotifyFn, ProgressChange,
     PublicationChange,
 };
+pub use catalog::{
+    BucketCounts, PublicCaseRow, PublicCatalogStore, PublicFilter, PublicOrder, PublicStepRow,
+};
 pub use citizens::CitizenStore;
 pub use inbound::{Completed, InboundCompletion, InboundEffect, InboundStore};
 pub use leases::LeaseStore;
@@ -48,7 +53,8 @@ pub use work::WorkStore;
 /// Every store trait, for `use hdnd_hub::storage::prelude::*`.
 pub mod prelude {
     pub use super::{
-        AuditStore, CaseStore, OutboxStore, PacingStore, StaffStore, Store, StoreBase, WorkStore,
+        AuditStore, CaseStore, CitizenStore, InboundStore, LeaseStore, OutboxStore, PacingStore,
+        PublicCatalogStore, StaffStore, Store, StoreBase, WorkStore,
     };
 }
 
@@ -86,6 +92,7 @@ pub trait Store:
     + InboundStore
     + LeaseStore
     + CitizenStore
+    + PublicCatalogStore
 {
 }
 
@@ -100,6 +107,7 @@ impl<T> Store for T where
         + InboundStore
         + LeaseStore
         + CitizenStore
+        + PublicCatalogStore
 {
 }
 

@@ -97,6 +97,8 @@ mod audit;
 mod base;
 #[path = "sql/cases.rs"]
 mod cases;
+#[path = "sql/catalog.rs"]
+mod catalog;
 #[path = "sql/citizens.rs"]
 mod citizens;
 #[path = "sql/common.rs"]

@@ -4,23 +4,15 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use hdnd_hub::CaseFilter;
+use hdnd_hub::catalog::PublicFilter;
 use hdnd_hub::domain::CaseCode;
 use serde_json::json;
 
 use crate::error::WebError;
-use crate::public::{PublicCase, PublicCaseItem, base};
+use crate::public::{CaseView, base, items};
 use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 20;
-
-fn public_filter() -> CaseFilter {
-    CaseFilter {
-        published: Some(true),
-        exclude_to_cao: true,
-        ..CaseFilter::default()
-    }
-}
 
 /// `/ho-so?trang=N`
 pub(crate) async fn list(
@@ -39,24 +31,18 @@ pub(crate) async fn list(
                 ))
             })?,
     };
-    let store = state.hub.store();
-    let total = store.count_cases(&public_filter()).await?;
+    let catalog = state.hub.catalog();
+    let total = catalog.count(&PublicFilter::default()).await?;
     let last = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
     if page > last {
         return Err(WebError::NotFound);
     }
-    let filter = CaseFilter {
+    let filter = PublicFilter {
         limit: PAGE_SIZE,
         offset: (page - 1) * PAGE_SIZE,
-        ..public_filter()
+        ..PublicFilter::default()
     };
-    let profile = state.hub.profile();
-    let cases: Vec<_> = store
-        .list_cases(&filter)
-        .await?
-        .iter()
-        .filter_map(|c| PublicCaseItem::from_case(profile, c))
-        .collect();
+    let cases = items(&catalog.list(&filter).await?);
     let mut view = base(&state, "Hồ sơ đã công khai", Some("cases"));
     view["total"] = json!(total);
     view["cases"] = json!(cases);
@@ -76,13 +62,14 @@ pub(crate) async fn show(
     Path(code): Path<String>,
 ) -> Result<Html<String>, WebError> {
     let code = CaseCode::parse(&code).map_err(|_| WebError::NotFound)?;
-    let store = state.hub.store();
-    let case = store.get_case_by_code(&code).await?;
-    let timeline = store.get_timeline(case.id).await?;
-    let public =
-        PublicCase::from_case(state.hub.profile(), &case, &timeline).ok_or(WebError::NotFound)?;
+    let case = state
+        .hub
+        .catalog()
+        .get(&code)
+        .await?
+        .ok_or(WebError::NotFound)?;
     let mut view = base(&state, &format!("Hồ sơ {code}"), None);
-    view["case"] = json!(public);
+    view["case"] = json!(CaseView::from(&case));
     Ok(Html(state.views.render("case", &view)?))
 }
 

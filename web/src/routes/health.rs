@@ -12,7 +12,7 @@ pub(crate) async fn live() -> &'static str {
 
 /// The database answers too.
 pub(crate) async fn ready(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.hub.store().ping().await {
+    match state.hub.ping().await {
         Ok(()) => (StatusCode::OK, "ready"),
         Err(e) => {
             tracing::warn!(error.message = %e, "readiness check: the database does not answer");

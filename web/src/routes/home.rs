@@ -2,43 +2,24 @@
 
 use axum::extract::State;
 use axum::response::Html;
-use hdnd_hub::CaseFilter;
-use hdnd_hub::domain::Bucket;
 use serde_json::json;
 
 use crate::error::WebError;
-use crate::public::{PublicCaseItem, base};
+use crate::public::{base, items};
 use crate::state::AppState;
 
 const LATEST: i64 = 5;
 
 pub(crate) async fn show(State(state): State<AppState>) -> Result<Html<String>, WebError> {
-    let store = state.hub.store();
-    let profile = state.hub.profile();
-    let mut stats = [0i64; 3];
-    for (status, n) in store.count_cases_by_status(true).await? {
-        match status.bucket() {
-            Some(Bucket::Resolved) => stats[0] += n,
-            Some(Bucket::Explained) => stats[1] += n,
-            Some(Bucket::InHand) => stats[2] += n,
-            None => {}
-        }
-    }
-    let filter = CaseFilter {
-        published: Some(true),
-        exclude_to_cao: true,
-        by_publication: true,
-        limit: LATEST,
-        ..CaseFilter::default()
-    };
-    let latest: Vec<_> = store
-        .list_cases(&filter)
-        .await?
-        .iter()
-        .filter_map(|c| PublicCaseItem::from_case(profile, c))
-        .collect();
+    let catalog = state.hub.catalog();
+    let stats = catalog.counts_by_bucket().await?;
+    let latest = items(&catalog.latest(LATEST).await?);
     let mut view = base(&state, "Trang chủ", Some("home"));
-    view["stats"] = json!({ "resolved": stats[0], "explained": stats[1], "in_hand": stats[2] });
+    view["stats"] = json!({
+        "resolved": stats.resolved,
+        "explained": stats.explained,
+        "in_hand": stats.in_hand,
+    });
     view["latest"] = json!(latest);
     Ok(Html(state.views.render("home", &view)?))
 }

@@ -53,8 +53,7 @@ pub(crate) async fn apply(
     Path(token): Path<String>,
 ) -> Result<Html<String>, WebError> {
     check(&token)?;
-    let (staff, category, channel) = state.hub.store().unsubscribe(&token).await?;
-    tracing::info!(staff.id = staff.0, notification.category = %category, channel.kind = %channel, "staff {} unsubscribed from {category} by {channel}", staff.0);
+    let (_staff, category, channel) = state.hub.unsubscribe(&token).await?;
     let mut view = base(&state, "Đã ngừng nhận thông báo", None);
     view["heading"] = json!("Đã ngừng nhận thông báo");
     view["message"] = json!(format!(

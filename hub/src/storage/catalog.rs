@@ -1,0 +1,154 @@
+//! The public catalog: the published cases as the public may see them, read column by column.
+//!
+//! Every query here selects only columns the public may see and carries `published = TRUE AND
+//! kind <> 'to_cao'` in its own SQL, so no caller can forget it and no citizen's name, contact,
+//! content, note or token is ever loaded for a public page. The one exception is
+//! [`PublicCatalogStore::count_public_cases_by_bucket`], which counts every case but a
+//! denunciation (the report buckets are about all received cases) and returns only numbers.
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+
+use crate::domain::{Bucket, CaseCode, CaseKind, EventKind, Status};
+use crate::error::Error;
+
+/// The order of a public listing, newest first.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PublicOrder {
+    /// Newest receipt first (the list of cases).
+    #[default]
+    Received,
+    /// Newest publication first (the home page's latest answers).
+    Published,
+}
+
+/// Which published cases to list or count.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PublicFilter {
+    pub kind: Option<CaseKind>,
+    pub status: Option<Status>,
+    pub bucket: Option<Bucket>,
+    /// An area code of the council profile.
+    pub area: Option<String>,
+    /// A category code of the council profile.
+    pub category: Option<String>,
+    pub order: PublicOrder,
+    /// At most this many rows (0 means 100); ignored by counts.
+    pub limit: i64,
+    /// Rows to skip; ignored by counts.
+    pub offset: i64,
+}
+
+/// The public columns of one published case, as stored. It has no field for anything personal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublicCaseRow {
+    pub code: CaseCode,
+    pub kind: CaseKind,
+    /// An area code of the council profile.
+    pub area: Option<String>,
+    /// A category code of the council profile.
+    pub category: Option<String>,
+    pub received_on: NaiveDate,
+    pub status: Status,
+    pub accepted_on: Option<NaiveDate>,
+    pub forwarded_on: Option<NaiveDate>,
+    pub closed_on: Option<NaiveDate>,
+    pub statutory_due: Option<NaiveDate>,
+    pub council_due: Option<NaiveDate>,
+    /// A unit code of the council profile.
+    pub forwarded_unit: Option<String>,
+    /// The staff-written public title.
+    pub public_title: String,
+    /// The staff-written redacted excerpt.
+    pub public_summary: String,
+    /// The official answer, loaded only once the case is answered or explained.
+    pub answer: Option<String>,
+    pub published_at: DateTime<Utc>,
+}
+
+/// One event of a published case's timeline: when and what, never who or why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PublicStepRow {
+    pub at: DateTime<Utc>,
+    pub kind: EventKind,
+    pub from: Option<Status>,
+    pub to: Option<Status>,
+}
+
+/// How many cases (denunciations left out) are in each report bucket.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BucketCounts {
+    /// đã giải quyết
+    pub resolved: i64,
+    /// đã giải trình, thông tin
+    pub explained: i64,
+    /// đang giải quyết
+    pub in_hand: i64,
+}
+
+impl BucketCounts {
+    /// Adds `n` cases in `status` to its bucket (rejected and withdrawn are in none).
+    pub fn add(&mut self, status: Status, n: i64) {
+        match status.bucket() {
+            Some(Bucket::Resolved) => self.resolved += n,
+            Some(Bucket::Explained) => self.explained += n,
+            Some(Bucket::InHand) => self.in_hand += n,
+            None => {}
+        }
+    }
+}
+
+/// Read-only queries for the portal, feeds, Open311 and the bot's public answers.
+#[async_trait]
+pub trait PublicCatalogStore: Send + Sync {
+    /// A page of published cases, in one query.
+    async fn list_public_cases(&self, filter: &PublicFilter) -> Result<Vec<PublicCaseRow>, Error>;
+    /// How many published cases the filter matches, ignoring limit and offset.
+    async fn count_public_cases(&self, filter: &PublicFilter) -> Result<i64, Error>;
+    /// The published case with this code; `None` if there is none, it is not published, or it
+    /// is a denunciation.
+    async fn get_public_case(&self, code: &CaseCode) -> Result<Option<PublicCaseRow>, Error>;
+    /// The timeline of the published case with this code, oldest first; empty unless it is
+    /// published and not a denunciation.
+    async fn public_timeline(&self, code: &CaseCode) -> Result<Vec<PublicStepRow>, Error>;
+    /// The report buckets over every case but denunciations, published or not.
+    async fn count_public_cases_by_bucket(&self) -> Result<BucketCounts, Error>;
+}
+
+/// The statuses in `bucket`, padded with `None` to [`BUCKET_SLOTS`], for `status IN (…)`.
+pub(crate) fn bucket_statuses(bucket: Option<Bucket>) -> [Option<&'static str>; BUCKET_SLOTS] {
+    let mut slots = [None; BUCKET_SLOTS];
+    if let Some(bucket) = bucket {
+        let statuses = Status::ALL
+            .into_iter()
+            .filter(|s| s.bucket() == Some(bucket));
+        for (slot, status) in slots.iter_mut().zip(statuses) {
+            *slot = Some(status.as_str());
+        }
+    }
+    slots
+}
+
+/// The most statuses one bucket holds (đang giải quyết: five open states).
+pub(crate) const BUCKET_SLOTS: usize = 5;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_bucket_fits_in_the_status_slots_of_the_filter() {
+        for bucket in [Bucket::Resolved, Bucket::Explained, Bucket::InHand] {
+            // Act
+            let wanted = Status::ALL
+                .into_iter()
+                .filter(|s| s.bucket() == Some(bucket))
+                .count();
+            let slotted = bucket_statuses(Some(bucket)).iter().flatten().count();
+
+            // Assert
+            assert_eq!(wanted, slotted, "{bucket:?} has more statuses than slots");
+        }
+        assert_eq!(bucket_statuses(None), [None; BUCKET_SLOTS]);
+    }
+}
