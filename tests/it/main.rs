@@ -1,4 +1,5 @@
 mod catalog;
+mod citizens;
 mod delivery;
 mod email;
 mod helpers;
