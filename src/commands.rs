@@ -4,6 +4,7 @@
 use std::sync::Arc;
 
 use anyhow::Context;
+use hdnd_hub::access::Caller;
 use hdnd_hub::delivery::notify::Notifier;
 use hdnd_hub::delivery::outbox::OutboxStatus;
 use hdnd_hub::delivery::render::Renderer;
@@ -96,7 +97,7 @@ pub(crate) async fn staff(settings: &Settings, command: StaffCommand) -> anyhow:
     match command {
         StaffCommand::Add(args) => {
             let new = new_staff(&hub, *args).await?;
-            let staff = hub.store().add_staff(new).await?;
+            let staff = hub.add_staff(Caller::Operator, new).await?;
             println!(
                 "Đã thêm cán bộ #{} {} ({}).",
                 staff.id, staff.login, staff.display_name
@@ -264,7 +265,7 @@ pub(crate) async fn outbox(settings: &Settings, command: OutboxCommand) -> anyho
             println!("{}", row.text);
         }
         OutboxCommand::Retry { id } => {
-            let row = store.retry_outbox(id).await?;
+            let row = hub.retry_outbox(Caller::Operator, id).await?;
             println!("Đã đưa thông báo #{} trở lại hàng đợi.", row.id);
         }
     }

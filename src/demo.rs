@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use chrono::{DateTime, Duration, NaiveDateTime, TimeZone, Utc};
+use hdnd_hub::access::Caller;
 use hdnd_hub::config::DatabaseSettings;
 use hdnd_hub::domain::{
     Actor, CaseId, CaseKind, ContactKind, ContactPoint, CouncilProfile, DenouncerIdentity,
@@ -346,7 +347,7 @@ async fn ensure_staff(
         .and_then(|l| known.iter().find(|s| s.login == l))
         .map(|s| s.id);
     let new = member.new_staff(lead, hub.profile())?;
-    match hub.store().add_staff(new).await {
+    match hub.add_staff(Caller::Operator, new).await {
         Ok(staff) => Ok((staff, true)),
         // Another process added it meanwhile.
         Err(Error::Conflict(_)) => {
@@ -383,8 +384,8 @@ async fn add_case(
     }
     let at = replay.received;
     clock.set(at);
-    let id: CaseId = match dated.submit_case(replay.new).await {
-        Ok(created) => created.case.id,
+    let (id, token): (CaseId, _) = match dated.submit_case(replay.new).await {
+        Ok(created) => (created.case.id, created.access_token),
         // Another process seeds at the same time and was first.
         Err(Error::Conflict(_)) => return Ok(false),
         Err(e) => return Err(e.into()),
@@ -405,9 +406,10 @@ async fn add_case(
             Step::Assign { to } => {
                 TransitionRequest::to(Status::InProgress, me).with_assignee(by_login(to)?)
             }
+            // The recorder follows the unit's work up, so that someone owns the answer.
             Step::UnitAccepted => TransitionRequest {
                 unit_accepted: true,
-                ..TransitionRequest::to(Status::InProgress, me)
+                ..TransitionRequest::to(Status::InProgress, me).with_assignee(actor)
             },
             Step::Answer { text } => TransitionRequest::to(Status::Answered, me).with_text(text),
             Step::Explain { text } => TransitionRequest::to(Status::Explained, me).with_text(text),
@@ -416,10 +418,16 @@ async fn add_case(
             Step::InfoArrived => TransitionRequest::to(Status::Received, Actor::Citizen),
             Step::Withdraw => TransitionRequest::to(Status::Withdrawn, Actor::Citizen),
         };
-        dated
-            .transition(id, request)
-            .await
-            .with_context(|| format!("demo case {source}: step on day {day}"))?;
+        let moved = if request.actor == Actor::Citizen {
+            // The citizen acts with the capability of their private link.
+            let capability = dated.capability_by_token(&token).await?;
+            dated.transition_as_citizen(&capability, request).await
+        } else if matches!(request.to, Status::Answered | Status::Explained) {
+            answer(dated, id, actor, request).await
+        } else {
+            dated.transition(id, request).await
+        };
+        moved.with_context(|| format!("demo case {source}: step on day {day}"))?;
     }
     if let Some(public) = replay.public {
         clock.set(at + Duration::days(last + 1));
@@ -503,4 +511,26 @@ mod tests {
             assert!(logins.contains(to.as_str()), "unknown assignee {to}");
         }
     }
+}
+
+/// Answers as the assignee, as the policy wants; an unassigned case is first taken on by the
+/// staff member who records the demo.
+async fn answer(
+    hub: &Hub,
+    id: CaseId,
+    recorder: StaffId,
+    mut request: TransitionRequest,
+) -> Result<hdnd_hub::domain::Case, Error> {
+    let case = hub.store().get_case(id).await?;
+    let assignee = match case.progress.assignee {
+        Some(assignee) => assignee,
+        None => {
+            let take = TransitionRequest::to(Status::InProgress, Actor::Staff(recorder))
+                .with_assignee(recorder);
+            hub.transition(id, take).await?;
+            recorder
+        }
+    };
+    request.actor = Actor::Staff(assignee);
+    hub.transition(id, request).await
 }

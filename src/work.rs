@@ -3,6 +3,7 @@
 use anyhow::Context;
 use chrono::{Duration, NaiveDate, NaiveDateTime, TimeZone, Utc};
 use hdnd_hub::Hub;
+use hdnd_hub::access::Caller;
 use hdnd_hub::domain::{CaseCode, NewCalendarEvent, NewTask, StaffId, TaskStatus};
 
 use crate::cli::{EventCommand, TaskCommand};
@@ -32,13 +33,16 @@ pub(crate) async fn task(settings: &Settings, command: TaskCommand) -> anyhow::R
                 ),
                 None => None,
             };
-            let task = store
-                .add_task(NewTask {
-                    title,
-                    assignee,
-                    due_on,
-                    case_id,
-                })
+            let task = hub
+                .add_task(
+                    Caller::Operator,
+                    NewTask {
+                        title,
+                        assignee,
+                        due_on,
+                        case_id,
+                    },
+                )
                 .await?;
             println!(
                 "Đã giao nhiệm vụ #{}: {} (hạn {}).",
@@ -77,7 +81,9 @@ pub(crate) async fn task(settings: &Settings, command: TaskCommand) -> anyhow::R
             }
         }
         TaskCommand::Done { id } => {
-            let task = store.set_task_status(id, TaskStatus::Done).await?;
+            let task = hub
+                .set_task_status(Caller::Operator, id, TaskStatus::Done)
+                .await?;
             println!("Nhiệm vụ #{} đã xong: {}.", task.id, task.title);
         }
     }
@@ -122,7 +128,7 @@ pub(crate) async fn event(settings: &Settings, command: EventCommand) -> anyhow:
                 public,
                 attendees: ids,
             };
-            let event = store.add_calendar_event(event).await?;
+            let event = hub.add_calendar_event(Caller::Operator, event).await?;
             println!(
                 "Đã thêm sự kiện #{}: {} lúc {}.",
                 event.id,

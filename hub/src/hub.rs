@@ -8,6 +8,8 @@ use crate::clock::Clock;
 use crate::delivery::ChannelKind;
 use crate::delivery::notify::{CaseEvent, Notifier, StaffRecipients};
 use crate::delivery::outbox::Category;
+use crate::domain::Status;
+use crate::domain::policy::{self, Action, CaseContext};
 use crate::domain::progress::{self, TransitionRequest};
 use crate::domain::{
     AccessToken, Actor, Case, CaseId, CaseKind, ContactKey, CouncilProfile, DenouncerIdentity,
@@ -197,12 +199,32 @@ impl Hub {
         })
     }
 
-    /// Moves a case along the workflow. A staff actor must be an active account; of two
-    /// concurrent moves of one case, one gets [`Error::Conflict`].
+    /// Moves a case along the workflow as staff: the actor must be an active account whose
+    /// roles allow the move on this kind of case (`domain::policy`). A citizen moves a case
+    /// with [`Hub::transition_as_citizen`]. Of two concurrent moves of one case, one gets
+    /// [`Error::Conflict`].
     pub async fn transition(&self, id: CaseId, request: TransitionRequest) -> Result<Case, Error> {
-        if let Actor::Staff(staff) = request.actor {
-            self.active_staff(staff).await?;
-        }
+        let Actor::Staff(staff) = request.actor else {
+            return Err(DomainError::Forbidden(
+                "a citizen moves a case only with a capability (the access token or the \
+                 contact that filed it)"
+                    .to_owned(),
+            )
+            .into());
+        };
+        let case = self.store.get_case(id).await?;
+        let staff = self.store.get_staff(staff).await?;
+        let action = transition_action(case.progress.status, request.to);
+        policy::check(&staff, action, Some(&self.case_context(&case).await?))?;
+        self.apply_transition(id, request).await
+    }
+
+    /// Applies a transition the caller was allowed to make.
+    pub(crate) async fn apply_transition(
+        &self,
+        id: CaseId,
+        request: TransitionRequest,
+    ) -> Result<Case, Error> {
         if let Some(assignee) = request.assignee {
             self.active_staff(assignee).await?;
         }
@@ -246,8 +268,13 @@ impl Hub {
         staff: StaffId,
         reason: &str,
     ) -> Result<Case, Error> {
-        self.active_staff(staff).await?;
         let case = self.store.get_case(id).await?;
+        let member = self.store.get_staff(staff).await?;
+        policy::check(
+            &member,
+            Action::Extend,
+            Some(&self.case_context(&case).await?),
+        )?;
         let (progress, event) = progress::plan_extension(&self.profile, &case, staff, reason)?;
         self.store
             .update_case_progress(ProgressChange {
@@ -269,8 +296,13 @@ impl Hub {
         public_title: &str,
         public_summary: &str,
     ) -> Result<Case, Error> {
-        self.active_staff(staff).await?;
         let case = self.store.get_case(id).await?;
+        let member = self.store.get_staff(staff).await?;
+        policy::check(
+            &member,
+            Action::Publish,
+            Some(&self.case_context(&case).await?),
+        )?;
         let publication = Publication::new(&case, public_title, public_summary, self.clock.now())?;
         let event = NewEvent {
             kind: EventKind::Published,
@@ -300,6 +332,12 @@ impl Hub {
         purpose: &str,
     ) -> Result<DenouncerIdentity, Error> {
         let staff = self.store.get_staff(staff).await?;
+        let kind = self.store.get_case(case).await?.kind;
+        policy::check(
+            &staff,
+            Action::ReadSealedIdentity,
+            Some(&CaseContext::new(kind)),
+        )?;
         let access = IdentityAccess::grant(&staff, purpose)?;
         let identity = self.store.read_denouncer_identity(&access, case).await?;
         tracing::info!(
@@ -326,5 +364,25 @@ impl Hub {
         } else {
             Err(DomainError::Forbidden(format!("staff {id} is not active")).into())
         }
+    }
+}
+
+/// The policy action a staff member takes by moving a case from `from` to `to`.
+fn transition_action(from: Status, to: Status) -> Action {
+    match (from, to) {
+        (_, Status::NeedsInfo) => Action::AskCitizen,
+        // The answer to the council's question arrived and staff record it.
+        (Status::NeedsInfo, _) if to != Status::Rejected && to != Status::Withdrawn => {
+            Action::AddInformation
+        }
+        (_, Status::Accepted) => Action::Accept,
+        (_, Status::Rejected) => Action::Reject,
+        (_, Status::Forwarded) => Action::Forward,
+        (Status::Answered | Status::Explained, Status::InProgress) => Action::Reopen,
+        (_, Status::InProgress) => Action::StartWork,
+        (_, Status::Answered | Status::Explained) => Action::Answer,
+        (_, Status::Withdrawn) => Action::Withdraw,
+        // No edge leads back to `received` but from needs_info; the workflow refuses the rest.
+        (_, Status::Received) => Action::AddInformation,
     }
 }

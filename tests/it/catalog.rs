@@ -3,6 +3,7 @@
 
 use chrono::Duration;
 use hdnd_hub::catalog::{PublicCase, PublicFilter, PublicOrder};
+use hdnd_hub::domain::AuditNote;
 use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{
     Actor, Bucket, CaseCode, CaseKind, ContactKind, ContactPoint, EventKind, Role, Status,
@@ -11,7 +12,7 @@ use hdnd_hub::storage::PublicationChange;
 use hdnd_hub::{Error, Hub};
 use sqlx::Connection;
 
-use crate::helpers::{TestDb, contract_tests, hub_on, morning, petition, staff};
+use crate::helpers::{TestDb, as_citizen, contract_tests, hub_on, morning, petition, staff};
 
 contract_tests!(
     the_catalog_returns_nothing_personal_and_never_a_denunciation_or_unpublished_case,
@@ -116,26 +117,34 @@ async fn the_catalog_returns_nothing_personal_and_never_a_denunciation_or_unpubl
     let (hub, _clock) = hub_on(&db).await;
     let clerk = hub
         .store()
-        .add_staff(staff(CANARIES[6], &[Role::Secretary]))
+        .add_staff(
+            staff(CANARIES[6], &[Role::Secretary, Role::Intake]),
+            &AuditNote::operator(),
+        )
         .await
         .unwrap();
     let me = Actor::Staff(clerk.id);
-    let open = hub.submit_case(canary_petition()).await.unwrap().case;
+    let created = hub.submit_case(canary_petition()).await.unwrap();
+    let open = created.case;
     let ask = TransitionRequest::to(Status::NeedsInfo, me).with_text(CANARIES[4]);
     hub.transition(open.id, ask).await.unwrap();
-    hub.transition(
-        open.id,
+    as_citizen(
+        &hub,
+        &created.access_token,
         TransitionRequest::to(Status::Received, Actor::Citizen),
     )
     .await
     .unwrap();
     let forward = TransitionRequest::to(Status::Forwarded, me).with_unit("ubnd-phuong");
     hub.transition(open.id, forward).await.unwrap();
+    let assign = TransitionRequest::to(Status::InProgress, me).with_assignee(clerk.id);
+    hub.transition(open.id, assign).await.unwrap();
     let answer = TransitionRequest::to(Status::Answered, me).with_text(CANARIES[5]);
     hub.transition(open.id, answer).await.unwrap();
     // Reopened: the old answer stays stored but is no longer final.
-    hub.transition(
-        open.id,
+    as_citizen(
+        &hub,
+        &created.access_token,
         TransitionRequest::to(Status::InProgress, Actor::Citizen),
     )
     .await
@@ -230,6 +239,7 @@ async fn the_catalog_returns_nothing_personal_and_never_a_denunciation_or_unpubl
             "Cần bổ sung thông tin",
             "Đã tiếp nhận",
             "Đã chuyển cơ quan có thẩm quyền",
+            "Đang giải quyết",
             "Đã giải quyết",
             "Mở lại: Đang giải quyết",
             "Công khai trên cổng thông tin",
@@ -253,7 +263,10 @@ async fn a_page_of_thirty_published_cases_comes_back_in_order(db: TestDb) {
     let (hub, clock) = hub_on(&db).await;
     let clerk = hub
         .store()
-        .add_staff(staff("thu.le", &[Role::Secretary]))
+        .add_staff(
+            staff("thu.le", &[Role::Secretary, Role::Intake]),
+            &AuditNote::operator(),
+        )
         .await
         .unwrap();
     let mut cases = Vec::new();
@@ -323,7 +336,10 @@ async fn the_catalog_filters_by_kind_status_bucket_area_and_category(db: TestDb)
     let (hub, _clock) = hub_on(&db).await;
     let clerk = hub
         .store()
-        .add_staff(staff("hai.do", &[Role::Secretary]))
+        .add_staff(
+            staff("hai.do", &[Role::Secretary, Role::Intake]),
+            &AuditNote::operator(),
+        )
         .await
         .unwrap();
     let me = Actor::Staff(clerk.id);
@@ -343,6 +359,8 @@ async fn the_catalog_filters_by_kind_status_bucket_area_and_category(db: TestDb)
         hub.transition(case.id, TransitionRequest::to(Status::Accepted, me))
             .await
             .unwrap();
+        let assign = TransitionRequest::to(Status::InProgress, me).with_assignee(clerk.id);
+        hub.transition(case.id, assign).await.unwrap();
         hub.transition(
             case.id,
             TransitionRequest::to(to, me).with_text("Đã xử lý."),

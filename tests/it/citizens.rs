@@ -2,6 +2,7 @@
 //! the person controls, a denouncer found only by the keyed hash of their contact, contacts
 //! that stop working, and every message in the citizen's language. Both databases.
 
+use hdnd_hub::domain::AuditNote;
 use std::sync::Arc;
 
 use hdnd_hub::delivery::ChannelKind;
@@ -214,7 +215,7 @@ async fn every_message_to_a_citizen_is_in_their_language(db: TestDb) {
     let hub = with_notifier(hub);
     let officer = hub
         .store()
-        .add_staff(staff("tam.cao", &[Role::Intake]))
+        .add_staff(staff("tam.cao", &[Role::Intake]), &AuditNote::operator())
         .await
         .unwrap();
     let mut english = petition();

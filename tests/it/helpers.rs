@@ -283,3 +283,13 @@ pub(crate) async fn wait_all_sent(store: &Arc<dyn Store>, n: i64) {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
 }
+
+/// Moves a case as its citizen, with the capability of its access token.
+pub(crate) async fn as_citizen(
+    hub: &Hub,
+    token: &hdnd_hub::domain::AccessToken,
+    request: hdnd_hub::domain::TransitionRequest,
+) -> Result<hdnd_hub::domain::Case, hdnd_hub::Error> {
+    let capability = hub.capability_by_token(token).await?;
+    hub.transition_as_citizen(&capability, request).await
+}

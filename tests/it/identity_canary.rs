@@ -1,6 +1,7 @@
 //! The canary: a denouncer's name and phone are stored, and never come back from a
 //! non-privileged store call nor appear in any log line; a privileged read is audited.
 
+use hdnd_hub::domain::AuditNote;
 use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{
     Actor, CaseKind, ContactKind, ContactPoint, DenouncerIdentity, Language, NewCase, Role,
@@ -61,11 +62,17 @@ async fn denouncer_identity_never_leaks_and_every_read_is_audited(db: TestDb) {
     let (hub, _clock) = hub_on(&db).await;
     let store = hub.store();
     let officer = store
-        .add_staff(staff("giang.mai", &[Role::DenunciationOfficer]))
+        .add_staff(
+            staff("giang.mai", &[Role::DenunciationOfficer]),
+            &AuditNote::operator(),
+        )
         .await
         .unwrap();
     let clerk = store
-        .add_staff(staff("tuan.ngo", &[Role::Intake, Role::Lead]))
+        .add_staff(
+            staff("tuan.ngo", &[Role::Intake, Role::Lead]),
+            &AuditNote::operator(),
+        )
         .await
         .unwrap();
 
@@ -75,7 +82,7 @@ async fn denouncer_identity_never_leaks_and_every_read_is_audited(db: TestDb) {
     let accepted = hub
         .transition(
             id,
-            TransitionRequest::to(Status::Accepted, Actor::Staff(clerk.id)),
+            TransitionRequest::to(Status::Accepted, Actor::Staff(officer.id)),
         )
         .await
         .unwrap();

@@ -10,6 +10,7 @@ mod leases;
 mod notify;
 mod outbox;
 mod pacing;
+mod policy;
 mod portal;
 mod processes;
 mod schedule;

@@ -1,5 +1,6 @@
 //! Case changes enqueue their notifications in the same transaction, on both databases.
 
+use hdnd_hub::domain::AuditNote;
 use std::sync::Arc;
 
 use hdnd_hub::Hub;
@@ -38,15 +39,24 @@ async fn a_case_notifies_its_citizen_and_intake_and_threads_every_mail(db: TestD
     let (hub, _clock) = notifying_hub(&db).await;
     let intake = hub
         .store()
-        .add_staff(staff("tam.cao", &[Role::Intake]))
+        .add_staff(
+            staff("tam.cao", &[Role::Intake, Role::Secretary]),
+            &AuditNote::operator(),
+        )
         .await
         .unwrap();
     let mut silent = staff("vy.ton", &[Role::Intake]);
     silent.contacts.clear();
-    hub.store().add_staff(silent).await.unwrap();
+    hub.store()
+        .add_staff(silent, &AuditNote::operator())
+        .await
+        .unwrap();
     let expert = hub
         .store()
-        .add_staff(staff("son.kha", &[Role::Specialist]))
+        .add_staff(
+            staff("son.kha", &[Role::Specialist]),
+            &AuditNote::operator(),
+        )
         .await
         .unwrap();
 
@@ -122,7 +132,10 @@ async fn a_denouncer_hears_only_the_code_and_the_status_on_the_chosen_channel(db
     let (hub, _clock) = notifying_hub(&db).await;
     let officer = hub
         .store()
-        .add_staff(staff("lam.tu", &[Role::DenunciationOfficer]))
+        .add_staff(
+            staff("lam.tu", &[Role::DenunciationOfficer]),
+            &AuditNote::operator(),
+        )
         .await
         .unwrap();
 
@@ -177,10 +190,14 @@ async fn staff_notifications_wait_out_quiet_hours_and_skip_channels_turned_off(d
     let (hub, _clock) = notifying_hub(&db).await;
     let mut resting = staff("an.nghi", &[Role::Intake]);
     resting.quiet_hours = Some("09:00-10:00".parse().unwrap());
-    let resting = hub.store().add_staff(resting).await.unwrap();
+    let resting = hub
+        .store()
+        .add_staff(resting, &AuditNote::operator())
+        .await
+        .unwrap();
     let muted = hub
         .store()
-        .add_staff(staff("binh.tat", &[Role::Intake]))
+        .add_staff(staff("binh.tat", &[Role::Intake]), &AuditNote::operator())
         .await
         .unwrap();
     hub.store()
@@ -189,6 +206,7 @@ async fn staff_notifications_wait_out_quiet_hours_and_skip_channels_turned_off(d
             Category::StaffCase,
             hdnd_hub::delivery::ChannelKind::Email,
             false,
+            &AuditNote::operator(),
         )
         .await
         .unwrap();

@@ -1,5 +1,6 @@
 //! The outbox and its worker, on both databases, with a channel the test controls.
 
+use hdnd_hub::domain::AuditNote;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -208,13 +209,16 @@ async fn transient_failures_back_off_then_go_to_the_dead_letters(db: TestDb) {
 
     // An operator retries it once the server is back.
     channel.failures.lock().unwrap().clear();
-    let retried = store.retry_outbox(row.id).await.unwrap();
+    let retried = store
+        .retry_outbox(row.id, &AuditNote::operator())
+        .await
+        .unwrap();
     assert_eq!(
         (retried.status, retried.attempts),
         (OutboxStatus::Queued, 0)
     );
     assert!(matches!(
-        store.retry_outbox(row.id).await,
+        store.retry_outbox(row.id, &AuditNote::operator()).await,
         Err(Error::Conflict(_))
     ));
     worker.try_execute_batch().await.unwrap();

@@ -1,5 +1,6 @@
 //! The portal's router without sockets: what the public may and may not see.
 
+use hdnd_hub::domain::AuditNote;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -9,7 +10,7 @@ use hdnd_hub::domain::{Actor, Role, Status};
 use hdnd_web::{AppState, Views};
 use tower::ServiceExt;
 
-use crate::helpers::{TestDb, hub_on, petition, staff};
+use crate::helpers::{TestDb, as_citizen, hub_on, petition, staff};
 
 async fn page(state: &AppState, path: &str) -> (StatusCode, String) {
     let response = hdnd_web::router(state.clone())
@@ -31,15 +32,20 @@ async fn a_published_case_shows_its_public_copy_escaped_and_nothing_personal() {
     let (hub, _clock) = hub_on(&db).await;
     let clerk = hub
         .store()
-        .add_staff(staff("kim.vo", &[Role::Secretary]))
+        .add_staff(
+            staff("kim.vo", &[Role::Secretary, Role::Intake]),
+            &AuditNote::operator(),
+        )
         .await
         .unwrap();
     let me = Actor::Staff(clerk.id);
-    let case = hub.submit_case(petition()).await.unwrap().case;
+    let created = hub.submit_case(petition()).await.unwrap();
+    let case = created.case;
     let ask = TransitionRequest::to(Status::NeedsInfo, me).with_text("Bà Hoa ở số nhà mấy?");
     hub.transition(case.id, ask).await.unwrap();
-    hub.transition(
-        case.id,
+    as_citizen(
+        &hub,
+        &created.access_token,
         TransitionRequest::to(Status::Received, Actor::Citizen),
     )
     .await

@@ -2,6 +2,7 @@
 //! after an outage with a maximum age, quiet hours in a zone with daylight saving time, and
 //! one-click unsubscribe.
 
+use hdnd_hub::domain::AuditNote;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
@@ -47,12 +48,12 @@ async fn world(db: &TestDb) -> World {
     let (hub, clock) = hub_on(db).await;
     let store = hub.store().clone();
     let hung = store
-        .add_staff(staff("hung.lead", &[Role::Lead]))
+        .add_staff(staff("hung.lead", &[Role::Lead]), &AuditNote::operator())
         .await
         .unwrap();
     let mut new = staff("lan.cv", &[Role::Specialist, Role::Intake]);
     new.lead = Some(hung.id);
-    let lan = store.add_staff(new).await.unwrap();
+    let lan = store.add_staff(new, &AuditNote::operator()).await.unwrap();
 
     // A first complaint accepted on Tuesday 27 October: 30 days later is today.
     clock.set(hcm(2026, 10, 27, 10, 0));
@@ -63,41 +64,51 @@ async fn world(db: &TestDb) -> World {
     let me = Actor::Staff(lan.id);
     let accept = TransitionRequest::to(Status::Accepted, me);
     hub.transition(case.id, accept).await.unwrap();
-    let assign = TransitionRequest::to(Status::InProgress, me).with_assignee(lan.id);
+    let assign =
+        TransitionRequest::to(Status::InProgress, Actor::Staff(hung.id)).with_assignee(lan.id);
     hub.transition(case.id, assign).await.unwrap();
 
     let (y, m, d) = DAY;
     store
-        .add_calendar_event(NewCalendarEvent {
-            title: "Họp Thường trực HĐND".to_owned(),
-            kind: CalendarKind::Meeting,
-            starts_at: hcm(y, m, d + 1, 9, 0),
-            ends_at: None,
-            place: Some("Phòng họp tầng 2".to_owned()),
-            public: false,
-            attendees: vec![lan.id, hung.id],
-        })
+        .add_calendar_event(
+            NewCalendarEvent {
+                title: "Họp Thường trực HĐND".to_owned(),
+                kind: CalendarKind::Meeting,
+                starts_at: hcm(y, m, d + 1, 9, 0),
+                ends_at: None,
+                place: Some("Phòng họp tầng 2".to_owned()),
+                public: false,
+                attendees: vec![lan.id, hung.id],
+            },
+            &AuditNote::operator(),
+        )
         .await
         .unwrap();
     store
-        .add_calendar_event(NewCalendarEvent {
-            title: "Tiếp công dân định kỳ".to_owned(),
-            kind: CalendarKind::Reception,
-            starts_at: hcm(y, m, d, 15, 0),
-            ends_at: Some(hcm(y, m, d, 17, 0)),
-            place: None,
-            public: true,
-            attendees: vec![lan.id],
-        })
+        .add_calendar_event(
+            NewCalendarEvent {
+                title: "Tiếp công dân định kỳ".to_owned(),
+                kind: CalendarKind::Reception,
+                starts_at: hcm(y, m, d, 15, 0),
+                ends_at: Some(hcm(y, m, d, 17, 0)),
+                place: None,
+                public: true,
+                attendees: vec![lan.id],
+            },
+            &AuditNote::operator(),
+        )
         .await
         .unwrap();
     store
-        .add_task(NewTask {
-            title: "Tổng hợp kiến nghị cử tri tháng 11".to_owned(),
-            assignee: lan.id,
-            due_on: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
-            case_id: None,
-        })
+        .add_task(
+            NewTask {
+                title: "Tổng hợp kiến nghị cử tri tháng 11".to_owned(),
+                assignee: lan.id,
+                due_on: NaiveDate::from_ymd_opt(y, m, d).unwrap(),
+                case_id: None,
+            },
+            &AuditNote::operator(),
+        )
         .await
         .unwrap();
     World {
@@ -275,15 +286,23 @@ async fn quiet_hours_in_berlin_defer_an_agenda_but_not_an_urgent_reminder() {
     let mut new = staff("anna.berlin", &[Role::Deputy]);
     new.time_zone = chrono_tz::Europe::Berlin;
     new.quiet_hours = Some("22:00-07:00".parse::<QuietHours>().unwrap());
-    let anna = w.hub.store().add_staff(new).await.unwrap();
+    let anna = w
+        .hub
+        .store()
+        .add_staff(new, &AuditNote::operator())
+        .await
+        .unwrap();
     w.hub
         .store()
-        .add_task(NewTask {
-            title: "Duyệt báo cáo".to_owned(),
-            assignee: anna.id,
-            due_on: NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
-            case_id: None,
-        })
+        .add_task(
+            NewTask {
+                title: "Duyệt báo cáo".to_owned(),
+                assignee: anna.id,
+                due_on: NaiveDate::from_ymd_opt(2026, 11, 26).unwrap(),
+                case_id: None,
+            },
+            &AuditNote::operator(),
+        )
         .await
         .unwrap();
     let s = scheduler(&w.hub);

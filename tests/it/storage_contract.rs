@@ -1,6 +1,7 @@
 //! The storage contract: one story per test, run on SQLite always and on PostgreSQL when
 //! TEST_DATABASE_URL is set.
 
+use hdnd_hub::domain::AuditNote;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ use hdnd_hub::domain::{
 use hdnd_hub::storage::{Notify, ProgressChange};
 use hdnd_hub::{CaseFilter, DomainError, Error};
 
-use crate::helpers::{TestDb, contract_tests, hub_on, morning, petition, staff};
+use crate::helpers::{TestDb, as_citizen, contract_tests, hub_on, morning, petition, staff};
 
 contract_tests!(
     staff_are_stored_and_a_taken_login_is_a_conflict,
@@ -45,13 +46,15 @@ async fn staff_are_stored_and_a_taken_login_is_a_conflict(db: TestDb) {
 
     // Act
     let lead = store
-        .add_staff(staff("lan.nguyen", &[Role::Lead]))
+        .add_staff(staff("lan.nguyen", &[Role::Lead]), &AuditNote::operator())
         .await
         .unwrap();
     let mut new = staff("Minh.Tran", &[Role::Specialist, Role::Intake]);
     new.lead = Some(lead.id);
-    let minh = store.add_staff(new).await.unwrap();
-    let again = store.add_staff(staff("minh.tran", &[Role::Deputy])).await;
+    let minh = store.add_staff(new, &AuditNote::operator()).await.unwrap();
+    let again = store
+        .add_staff(staff("minh.tran", &[Role::Deputy]), &AuditNote::operator())
+        .await;
 
     // Assert
     assert_eq!(minh.login, "minh.tran");
@@ -174,7 +177,7 @@ async fn two_racing_transitions_exactly_one_wins(db: TestDb) {
     let (hub, _clock) = hub_on(&db).await;
     let officer = hub
         .store()
-        .add_staff(staff("an.le", &[Role::Intake]))
+        .add_staff(staff("an.le", &[Role::Intake]), &AuditNote::operator())
         .await
         .unwrap();
     let case = hub.submit_case(petition()).await.unwrap().case;
@@ -228,16 +231,20 @@ async fn a_case_walks_the_workflow_with_its_clocks_and_timeline(db: TestDb) {
     let (hub, clock) = hub_on(&db).await;
     let intake = hub
         .store()
-        .add_staff(staff("thu.vo", &[Role::Intake]))
+        .add_staff(
+            staff("thu.vo", &[Role::Intake, Role::Secretary]),
+            &AuditNote::operator(),
+        )
         .await
         .unwrap();
     let expert = hub
         .store()
-        .add_staff(staff("duc.ho", &[Role::Specialist]))
+        .add_staff(staff("duc.ho", &[Role::Specialist]), &AuditNote::operator())
         .await
         .unwrap();
     let me = Actor::Staff(intake.id);
-    let id = hub.submit_case(petition()).await.unwrap().case.id;
+    let created = hub.submit_case(petition()).await.unwrap();
+    let id = created.case.id;
 
     // Act and assert, step by step.
     clock.advance(Duration::days(1)); // Friday 27 November
@@ -282,6 +289,8 @@ async fn a_case_walks_the_workflow_with_its_clocks_and_timeline(db: TestDb) {
         .unwrap();
     assert_eq!(case.progress.assignee, Some(expert.id));
 
+    // The assignee answers.
+    let me = Actor::Staff(expert.id);
     let no_answer = hub
         .transition(id, TransitionRequest::to(Status::Answered, me))
         .await;
@@ -305,13 +314,13 @@ async fn a_case_walks_the_workflow_with_its_clocks_and_timeline(db: TestDb) {
         Some("Đã thay bóng đèn ngày 30/11.")
     );
 
-    let case = hub
-        .transition(
-            id,
-            TransitionRequest::to(Status::InProgress, Actor::Citizen),
-        )
-        .await
-        .unwrap();
+    let case = as_citizen(
+        &hub,
+        &created.access_token,
+        TransitionRequest::to(Status::InProgress, Actor::Citizen),
+    )
+    .await
+    .unwrap();
     assert_eq!(case.progress.closed_on, None);
 
     let timeline = hub.store().get_timeline(id).await.unwrap();
@@ -327,7 +336,7 @@ async fn a_case_walks_the_workflow_with_its_clocks_and_timeline(db: TestDb) {
             (EventKind::Reopened, Some(Status::InProgress)),
         ]
     );
-    assert_eq!(timeline[1].actor, me);
+    assert_eq!(timeline[1].actor, Actor::Staff(intake.id));
     assert_eq!(timeline[5].actor, Actor::Citizen);
     assert_eq!(
         timeline[4].note.as_deref(),
@@ -338,15 +347,16 @@ async fn a_case_walks_the_workflow_with_its_clocks_and_timeline(db: TestDb) {
 async fn an_illegal_transition_changes_nothing(db: TestDb) {
     // Arrange
     let (hub, _clock) = hub_on(&db).await;
-    let case = hub.submit_case(petition()).await.unwrap().case;
+    let created = hub.submit_case(petition()).await.unwrap();
+    let case = created.case;
 
-    // Act: a citizen cannot accept their own case.
-    let result = hub
-        .transition(
-            case.id,
-            TransitionRequest::to(Status::Accepted, Actor::Citizen),
-        )
-        .await;
+    // Act: a citizen cannot accept their own case, even with its access token.
+    let result = as_citizen(
+        &hub,
+        &created.access_token,
+        TransitionRequest::to(Status::Accepted, Actor::Citizen),
+    )
+    .await;
 
     // Assert
     match result {
@@ -367,10 +377,11 @@ async fn asking_the_citizen_pauses_the_council_clock(db: TestDb) {
     let (hub, clock) = hub_on(&db).await;
     let intake = hub
         .store()
-        .add_staff(staff("ha.dang", &[Role::Intake]))
+        .add_staff(staff("ha.dang", &[Role::Intake]), &AuditNote::operator())
         .await
         .unwrap();
-    let case = hub.submit_case(petition()).await.unwrap().case;
+    let created = hub.submit_case(petition()).await.unwrap();
+    let case = created.case;
     assert_eq!(case.progress.council_due, Some(d("2026-12-10")));
 
     // Act: asked on Thursday 26, answered Tuesday 1 December (3 working days later).
@@ -383,13 +394,13 @@ async fn asking_the_citizen_pauses_the_council_clock(db: TestDb) {
             .unwrap()
             .with_timezone(&Utc),
     );
-    let resumed = hub
-        .transition(
-            case.id,
-            TransitionRequest::to(Status::Received, Actor::Citizen),
-        )
-        .await
-        .unwrap();
+    let resumed = as_citizen(
+        &hub,
+        &created.access_token,
+        TransitionRequest::to(Status::Received, Actor::Citizen),
+    )
+    .await
+    .unwrap();
 
     // Assert: the deadline moves by the 3 working days waited.
     assert_eq!(resumed.progress.council_paused_on, None);
@@ -401,7 +412,10 @@ async fn a_denunciation_is_extended_at_most_twice(db: TestDb) {
     let (hub, _clock) = hub_on(&db).await;
     let officer = hub
         .store()
-        .add_staff(staff("khoa.bui", &[Role::DenunciationOfficer]))
+        .add_staff(
+            staff("khoa.bui", &[Role::DenunciationOfficer]),
+            &AuditNote::operator(),
+        )
         .await
         .unwrap();
     let mut case = crate::identity_canary::denunciation();
@@ -577,7 +591,7 @@ async fn publishing_needs_consent_and_never_takes_a_denunciation(db: TestDb) {
     let (hub, _clock) = hub_on(&db).await;
     let secretary = hub
         .store()
-        .add_staff(staff("nga.ly", &[Role::Secretary]))
+        .add_staff(staff("nga.ly", &[Role::Secretary]), &AuditNote::operator())
         .await
         .unwrap();
     let consenting = hub.submit_case(petition()).await.unwrap().case;
@@ -702,7 +716,7 @@ async fn counts_by_status_leave_out_denunciations_when_asked(db: TestDb) {
     let (hub, _clock) = hub_on(&db).await;
     let clerk = hub
         .store()
-        .add_staff(staff("quan.do", &[Role::Intake]))
+        .add_staff(staff("quan.do", &[Role::Intake]), &AuditNote::operator())
         .await
         .unwrap();
     let a = hub.submit_case(petition()).await.unwrap().case;
@@ -740,7 +754,7 @@ async fn published_cases_can_be_listed_newest_publication_first(db: TestDb) {
     let (hub, clock) = hub_on(&db).await;
     let secretary = hub
         .store()
-        .add_staff(staff("yen.ha", &[Role::Secretary]))
+        .add_staff(staff("yen.ha", &[Role::Secretary]), &AuditNote::operator())
         .await
         .unwrap();
     let older = hub.submit_case(petition()).await.unwrap().case;

@@ -8,6 +8,45 @@ use super::staff::StaffId;
 pub const READ_DENOUNCER_IDENTITY: &str = "denouncer_identity.read";
 /// Creating a staff account.
 pub const ADD_STAFF: &str = "staff.add";
+/// Turning a category of notifications on or off for a staff member.
+pub const SET_PREFERENCE: &str = "preference.set";
+/// Queuing a failed or dead outbox row again.
+pub const RETRY_OUTBOX: &str = "outbox.retry";
+/// Creating a task.
+pub const ADD_TASK: &str = "task.add";
+/// Changing a task's status.
+pub const SET_TASK_STATUS: &str = "task.status";
+/// Creating a calendar event.
+pub const ADD_EVENT: &str = "event.add";
+/// Publishing a case's public copy, or withdrawing it.
+pub const PUBLISH_CASE: &str = "case.publish";
+
+/// Who did an audited change, and why if they said: the store writes it, with the action and
+/// the subject it knows, in the same transaction as the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditNote {
+    /// `None` for an operator at the command line.
+    pub by: Option<StaffId>,
+    pub detail: Option<String>,
+}
+
+impl AuditNote {
+    /// An operator at the command line.
+    pub fn operator() -> Self {
+        Self {
+            by: None,
+            detail: None,
+        }
+    }
+
+    /// A staff member.
+    pub fn staff(id: StaffId) -> Self {
+        Self {
+            by: Some(id),
+            detail: None,
+        }
+    }
+}
 
 /// One audited action.
 #[derive(Debug, Clone, PartialEq, Eq)]

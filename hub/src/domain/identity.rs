@@ -78,7 +78,7 @@ pub struct IdentityAccess {
 impl IdentityAccess {
     /// Grants access to an active staff member holding [`Role::DenunciationOfficer`]; the purpose
     /// is recorded in the audit log.
-    pub fn grant(staff: &Staff, purpose: &str) -> Result<Self, DomainError> {
+    pub(crate) fn grant(staff: &Staff, purpose: &str) -> Result<Self, DomainError> {
         if !staff.active || !staff.has_role(Role::DenunciationOfficer) {
             return Err(DomainError::Forbidden(format!(
                 "staff {} may not read a denouncer's identity",

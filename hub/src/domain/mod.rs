@@ -17,7 +17,7 @@ pub mod token;
 pub mod work;
 pub mod workflow;
 
-pub use audit::AuditEntry;
+pub use audit::{AuditEntry, AuditNote};
 pub use calendar::{DayCount, WorkCalendar, YearCalendar};
 pub use case::{
     Attachment, Case, CaseCode, CaseId, CaseKind, CaseProgress, ComplaintRound, ContactKind,

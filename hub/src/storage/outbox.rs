@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use crate::domain::CaseId;
+use crate::domain::{AuditNote, CaseId};
 use crate::error::Error;
 use crate::notification::outbox::{NewNotification, OutboxRow, OutboxStatus, Outcome};
 
@@ -46,7 +46,7 @@ pub trait OutboxStore: Send + Sync {
     ) -> Result<Vec<OutboxRow>, Error>;
     async fn get_outbox(&self, id: i64) -> Result<OutboxRow, Error>;
     /// Queues a dead or failed row again, now, with its attempts reset.
-    async fn retry_outbox(&self, id: i64) -> Result<OutboxRow, Error>;
+    async fn retry_outbox(&self, id: i64, audit: &AuditNote) -> Result<OutboxRow, Error>;
     /// The number of rows in each status.
     async fn count_outbox(&self) -> Result<Vec<(OutboxStatus, i64)>, Error>;
 }

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use crate::domain::{NewStaff, Staff, StaffId};
+use crate::domain::{AuditNote, NewStaff, Staff, StaffId};
 use crate::error::Error;
 use crate::notification::ChannelKind;
 use crate::notification::outbox::Category;
@@ -10,7 +10,8 @@ use crate::notification::outbox::Category;
 /// Staff accounts and their preferences.
 #[async_trait]
 pub trait StaffStore: Send + Sync {
-    async fn add_staff(&self, staff: NewStaff) -> Result<Staff, Error>;
+    /// Creates an account, audited as `audit` in the same transaction.
+    async fn add_staff(&self, staff: NewStaff, audit: &AuditNote) -> Result<Staff, Error>;
     async fn get_staff(&self, id: StaffId) -> Result<Staff, Error>;
     async fn get_staff_by_login(&self, login: &str) -> Result<Staff, Error>;
     async fn list_staff(&self) -> Result<Vec<Staff>, Error>;
@@ -22,6 +23,7 @@ pub trait StaffStore: Send + Sync {
         category: Category,
         channel: ChannelKind,
         enabled: bool,
+        audit: &AuditNote,
     ) -> Result<(), Error>;
     /// Every (staff, category, channel) turned off.
     async fn list_disabled_preferences(
@@ -34,6 +36,7 @@ pub trait StaffStore: Send + Sync {
         category: Category,
         channel: ChannelKind,
     ) -> Result<String, Error>;
-    /// Applies an unsubscribe token: turns its preference off and says which it was.
+    /// Applies an unsubscribe token: turns its preference off (audited as its owner's change)
+    /// and says which it was.
     async fn unsubscribe(&self, token: &str) -> Result<(StaffId, Category, ChannelKind), Error>;
 }

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::{DbConnection, This};
-use crate::domain::{AuditEntry, StaffId};
+use crate::domain::{AuditEntry, AuditNote, StaffId};
 use crate::error::Error;
 use crate::storage::{AuditStore, DbTime};
 
@@ -31,6 +31,17 @@ pub(super) async fn insert_audit(
     .execute(&mut *conn)
     .await?;
     Ok(())
+}
+
+/// Writes `note` as the audit row of `action` on `subject`.
+pub(super) async fn write_audit(
+    conn: &mut DbConnection,
+    at: DbTime,
+    note: &AuditNote,
+    action: &str,
+    subject: &str,
+) -> Result<(), Error> {
+    insert_audit(conn, at, note.by, action, subject, note.detail.as_deref()).await
 }
 
 #[async_trait]

@@ -3,16 +3,16 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::audit::insert_audit;
+use super::audit::{insert_audit, write_audit};
 use super::citizens::link_citizen;
 use super::common::{contact_from_row, count, insert_contacts, parse, parse_opt};
 use super::outbox::insert_notifications;
 use super::{DbConnection, DbRow, This};
-use crate::domain::audit::READ_DENOUNCER_IDENTITY;
+use crate::domain::audit::{PUBLISH_CASE, READ_DENOUNCER_IDENTITY};
 use crate::domain::{
-    AccessToken, Actor, ActorKind, Attachment, Case, CaseCode, CaseId, CaseProgress, CitizenId,
-    ContactKind, ContactPoint, DenouncerIdentity, EventKind, IdentityAccess, NewEvent, Publication,
-    StaffId, Status, TimelineEvent,
+    AccessToken, Actor, ActorKind, Attachment, AuditNote, Case, CaseCode, CaseId, CaseProgress,
+    CitizenId, ContactKind, ContactPoint, DenouncerIdentity, EventKind, IdentityAccess, NewEvent,
+    Publication, StaffId, Status, TimelineEvent,
 };
 use crate::error::Error;
 use crate::storage::{
@@ -541,6 +541,25 @@ impl CaseStore for This {
         .await?
         .rows_affected();
         let case = record_change(&mut tx, change.case_id, updated, &change.event, now).await?;
+        let note = AuditNote {
+            by: change.event.actor.staff_id(),
+            detail: Some(
+                if public.is_some() {
+                    "published"
+                } else {
+                    "withdrawn"
+                }
+                .to_owned(),
+            ),
+        };
+        write_audit(
+            &mut tx,
+            now,
+            &note,
+            PUBLISH_CASE,
+            &format!("case:{}", case.id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(case)
     }

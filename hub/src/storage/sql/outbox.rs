@@ -5,10 +5,12 @@ use std::sync::{Arc, LazyLock};
 use async_trait::async_trait;
 use sqlx::Row;
 
+use super::audit::write_audit;
 use super::citizens::mark_unreachable;
 use super::common::{count, parse};
 use super::{DbConnection, DbRow, NOTIFY_SQL, SKIP_LOCKED, This};
-use crate::domain::CaseId;
+use crate::domain::audit::RETRY_OUTBOX;
+use crate::domain::{AuditNote, CaseId};
 use crate::error::Error;
 use crate::notification::outbox::{
     Destination, NewNotification, OutboxRow, OutboxStatus, Outcome, Target,
@@ -347,8 +349,9 @@ impl OutboxStore for This {
         outbox_from_row(&row)
     }
 
-    async fn retry_outbox(&self, id: i64) -> Result<OutboxRow, Error> {
+    async fn retry_outbox(&self, id: i64, audit: &AuditNote) -> Result<OutboxRow, Error> {
         let now = DbTime(self.clock.now());
+        let mut tx = self.begin_write().await?;
         let updated = sqlx::query(
             r#"
             UPDATE outbox
@@ -359,9 +362,13 @@ impl OutboxStore for This {
         )
         .bind(now)
         .bind(id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        if updated == 1 {
+            write_audit(&mut tx, now, audit, RETRY_OUTBOX, &format!("outbox:{id}")).await?;
+        }
+        tx.commit().await?;
         let row = self.get_outbox(id).await?;
         if updated == 0 {
             return Err(Error::Conflict(format!(

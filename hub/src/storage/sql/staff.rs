@@ -3,12 +3,12 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::audit::insert_audit;
+use super::audit::write_audit;
 use super::common::{contact_from_row, insert_contacts, parse, parse_opt};
 use super::{DbConnection, DbRow, This};
-use crate::domain::audit::ADD_STAFF;
+use crate::domain::audit::{ADD_STAFF, SET_PREFERENCE};
 use crate::domain::staff::{format_roles, parse_roles};
-use crate::domain::{AccessToken, NewStaff, Staff, StaffId};
+use crate::domain::{AccessToken, AuditNote, NewStaff, Staff, StaffId};
 use crate::error::Error;
 use crate::notification::ChannelKind;
 use crate::notification::outbox::Category;
@@ -58,7 +58,7 @@ async fn fetch_staff(conn: &mut DbConnection, row: DbRow) -> Result<Staff, Error
 
 #[async_trait]
 impl StaffStore for This {
-    async fn add_staff(&self, staff: NewStaff) -> Result<Staff, Error> {
+    async fn add_staff(&self, staff: NewStaff, audit: &AuditNote) -> Result<Staff, Error> {
         let staff = staff.validate()?;
         let now = DbTime(self.clock.now());
         let mut tx = self.begin_write().await?;
@@ -95,15 +95,11 @@ impl StaffStore for This {
             &staff.contacts,
         )
         .await?;
-        insert_audit(
-            &mut tx,
-            now,
-            None,
-            ADD_STAFF,
-            &format!("staff:{id}"),
-            Some(&staff.login),
-        )
-        .await?;
+        let note = AuditNote {
+            detail: audit.detail.clone().or_else(|| Some(staff.login.clone())),
+            ..audit.clone()
+        };
+        write_audit(&mut tx, now, &note, ADD_STAFF, &format!("staff:{id}")).await?;
         tx.commit().await?;
         self.get_staff(StaffId(id)).await
     }
@@ -146,7 +142,9 @@ impl StaffStore for This {
         category: Category,
         channel: ChannelKind,
         enabled: bool,
+        audit: &AuditNote,
     ) -> Result<(), Error> {
+        let now = DbTime(self.clock.now());
         let mut tx = self.begin_write().await?;
         sqlx::query(
             r#"
@@ -160,6 +158,22 @@ impl StaffStore for This {
         .bind(channel.as_str())
         .bind(enabled)
         .execute(&mut *tx)
+        .await?;
+        let detail = format!(
+            "{category} {channel} {}",
+            if enabled { "on" } else { "off" }
+        );
+        let note = AuditNote {
+            detail: Some(detail),
+            ..audit.clone()
+        };
+        write_audit(
+            &mut tx,
+            now,
+            &note,
+            SET_PREFERENCE,
+            &format!("staff:{staff}"),
+        )
         .await?;
         tx.commit().await?;
         Ok(())
@@ -229,7 +243,7 @@ impl StaffStore for This {
             parse(&row, "category")?,
             parse(&row, "channel")?,
         );
-        self.set_preference(found.0, found.1, found.2, false)
+        self.set_preference(found.0, found.1, found.2, false, &AuditNote::staff(found.0))
             .await?;
         Ok(found)
     }

@@ -3,9 +3,13 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
+use super::audit::write_audit;
 use super::common::parse;
 use super::{DbConnection, DbRow, This};
-use crate::domain::{CalendarEvent, CaseId, NewCalendarEvent, NewTask, StaffId, Task, TaskStatus};
+use crate::domain::audit::{ADD_EVENT, ADD_TASK, SET_TASK_STATUS};
+use crate::domain::{
+    AuditNote, CalendarEvent, CaseId, NewCalendarEvent, NewTask, StaffId, Task, TaskStatus,
+};
 use crate::error::Error;
 use crate::storage::{DbTime, WorkStore};
 
@@ -47,7 +51,7 @@ async fn fetch_calendar_event(
 
 #[async_trait]
 impl WorkStore for This {
-    async fn add_task(&self, task: NewTask) -> Result<Task, Error> {
+    async fn add_task(&self, task: NewTask, audit: &AuditNote) -> Result<Task, Error> {
         let task = task.validate()?;
         let now = DbTime(self.clock.now());
         let mut tx = self.begin_write().await?;
@@ -66,6 +70,7 @@ impl WorkStore for This {
         .fetch_one(&mut *tx)
         .await?;
         let task = task_from_row(&row)?;
+        write_audit(&mut tx, now, audit, ADD_TASK, &format!("task:{}", task.id)).await?;
         tx.commit().await?;
         Ok(task)
     }
@@ -96,7 +101,27 @@ impl WorkStore for This {
         .collect()
     }
 
-    async fn set_task_status(&self, id: i64, status: TaskStatus) -> Result<Task, Error> {
+    async fn get_task(&self, id: i64) -> Result<Task, Error> {
+        let row = sqlx::query(
+            r#"
+            SELECT id, title, assignee_id, due_on, status, case_id
+            FROM tasks
+            WHERE id = $1
+            "#,
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(Error::NotFound("task"))?;
+        task_from_row(&row)
+    }
+
+    async fn set_task_status(
+        &self,
+        id: i64,
+        status: TaskStatus,
+        audit: &AuditNote,
+    ) -> Result<Task, Error> {
         let now = DbTime(self.clock.now());
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
@@ -114,11 +139,23 @@ impl WorkStore for This {
         .await?
         .ok_or(Error::NotFound("task"))?;
         let task = task_from_row(&row)?;
+        write_audit(
+            &mut tx,
+            now,
+            audit,
+            SET_TASK_STATUS,
+            &format!("task:{}", task.id),
+        )
+        .await?;
         tx.commit().await?;
         Ok(task)
     }
 
-    async fn add_calendar_event(&self, event: NewCalendarEvent) -> Result<CalendarEvent, Error> {
+    async fn add_calendar_event(
+        &self,
+        event: NewCalendarEvent,
+        audit: &AuditNote,
+    ) -> Result<CalendarEvent, Error> {
         let event = event.validate()?;
         let now = DbTime(self.clock.now());
         let mut tx = self.begin_write().await?;
@@ -147,6 +184,7 @@ impl WorkStore for This {
                 .await?;
         }
         let stored = fetch_calendar_event(&mut tx, &row).await?;
+        write_audit(&mut tx, now, audit, ADD_EVENT, &format!("event:{id}")).await?;
         tx.commit().await?;
         Ok(stored)
     }
