@@ -439,6 +439,28 @@ async fn add_case(
     Ok(true)
 }
 
+/// Answers as the assignee, as the policy wants; an unassigned case is first taken on by the
+/// staff member who records the demo.
+async fn answer(
+    hub: &Hub,
+    id: CaseId,
+    recorder: StaffId,
+    mut request: TransitionRequest,
+) -> Result<hdnd_hub::domain::Case, Error> {
+    let case = hub.store().get_case(id).await?;
+    let assignee = match case.progress.assignee {
+        Some(assignee) => assignee,
+        None => {
+            let take = TransitionRequest::to(Status::InProgress, Actor::Staff(recorder))
+                .with_assignee(recorder);
+            hub.transition(id, take).await?;
+            recorder
+        }
+    };
+    request.actor = Actor::Staff(assignee);
+    hub.transition(id, request).await
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::HashSet;
@@ -511,26 +533,4 @@ mod tests {
             assert!(logins.contains(to.as_str()), "unknown assignee {to}");
         }
     }
-}
-
-/// Answers as the assignee, as the policy wants; an unassigned case is first taken on by the
-/// staff member who records the demo.
-async fn answer(
-    hub: &Hub,
-    id: CaseId,
-    recorder: StaffId,
-    mut request: TransitionRequest,
-) -> Result<hdnd_hub::domain::Case, Error> {
-    let case = hub.store().get_case(id).await?;
-    let assignee = match case.progress.assignee {
-        Some(assignee) => assignee,
-        None => {
-            let take = TransitionRequest::to(Status::InProgress, Actor::Staff(recorder))
-                .with_assignee(recorder);
-            hub.transition(id, take).await?;
-            recorder
-        }
-    };
-    request.actor = Actor::Staff(assignee);
-    hub.transition(id, request).await
 }
