@@ -26,6 +26,8 @@ pub struct Hub {
     notifier: Option<Arc<Notifier>>,
     /// Keys the hashes by which a denouncer finds their case; from the settings.
     contact_key: Arc<ContactKey>,
+    /// The file store and the limits of uploads; see `attachments.rs`.
+    pub(crate) files: Option<crate::attachments::HubFiles>,
 }
 
 impl Hub {
@@ -38,6 +40,7 @@ impl Hub {
             clock,
             notifier: None,
             contact_key: Arc::new(ContactKey::random()),
+            files: None,
         }
     }
 
@@ -55,7 +58,7 @@ impl Hub {
     }
 
     /// What to enqueue with a case change: nothing without a notifier.
-    async fn notify(
+    pub(crate) async fn notify(
         &self,
         event: CaseEvent,
         assignee_before: Option<StaffId>,
@@ -136,7 +139,7 @@ impl Hub {
     /// its token and its notifications, for a caller that stores it in a transaction of its
     /// own (an inbound message's handler).
     pub async fn prepare_case(&self, case: NewCase) -> Result<CaseRecord, Error> {
-        let case = case.validate()?;
+        let case = self.resolve_attachments(case.validate()?).await?;
         let profile = &self.profile;
         if let Some(area) = case.area.as_deref().filter(|a| profile.area(a).is_none()) {
             return Err(DomainError::invalid("area", format!("unknown area `{area}`")).into());

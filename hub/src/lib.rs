@@ -2,6 +2,7 @@
 //! identity of denouncers), its storage on SQLite and PostgreSQL, and the services that bot, web
 //! and CLI call. It knows no transport: no HTTP, no Telegram.
 
+pub mod attachments;
 pub mod catalog;
 pub mod clock;
 pub mod config;

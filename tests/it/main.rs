@@ -1,6 +1,7 @@
 mod catalog;
 mod delivery;
 mod email;
+mod files;
 mod helpers;
 mod http;
 mod identity_canary;
