@@ -9,6 +9,7 @@ use hdnd_hub::delivery::notify::Notifier;
 use hdnd_hub::delivery::outbox::OutboxStatus;
 use hdnd_hub::delivery::render::Renderer;
 use hdnd_hub::domain::{ContactKind, ContactPoint, CouncilProfile, Language, NewStaff, Role};
+use hdnd_hub::files::{BlobStore, FilePolicy, FsBlobStore};
 use hdnd_hub::{Hub, SystemClock};
 use hdnd_web::Views;
 
@@ -30,6 +31,8 @@ pub(crate) struct Service {
     pub(crate) hub: Hub,
     pub(crate) views: Arc<Views>,
     pub(crate) renderer: Arc<Renderer>,
+    /// The file store of uploads, at `files.dir`.
+    pub(crate) blobs: Arc<dyn BlobStore>,
 }
 
 pub(crate) async fn open_hub(settings: &Settings) -> anyhow::Result<(Hub, Arc<Views>)> {
@@ -63,11 +66,26 @@ pub(crate) async fn open_service(settings: &Settings) -> anyhow::Result<Service>
         "database {} ready",
         settings.database.redacted_url()
     );
-    let hub = Hub::new(store, profile).with_notifier(Arc::new(notifier));
+    // Relative to the working directory, like the SQLite file.
+    let blobs: Arc<dyn BlobStore> = Arc::new(
+        FsBlobStore::open(&settings.files.dir)
+            .await
+            .with_context(|| {
+                format!(
+                    "cannot open the file store {}",
+                    settings.files.dir.display()
+                )
+            })?,
+    );
+    let policy = FilePolicy::new(settings.files.limits());
+    let hub = Hub::new(store, profile)
+        .with_notifier(Arc::new(notifier))
+        .with_files(blobs.clone(), policy);
     Ok(Service {
         hub,
         views: Arc::new(views),
         renderer,
+        blobs,
     })
 }
 

@@ -27,6 +27,7 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
         hub,
         views,
         renderer,
+        blobs,
     } = open_service(&settings).await?;
     if settings.demo() && hub.store().count_cases(&Default::default()).await? == 0 {
         crate::demo::seed(&hub, &settings.database)
@@ -54,7 +55,8 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     let mut schedule = settings.schedule.clone();
     schedule.message_id_domain = settings.email.message_id_domain.clone();
     let scheduler = Scheduler::new(hub.clone(), renderer, schedule, &settings.web.public_url)?
-        .with_inbound_retention(settings.inbound.retention_days);
+        .with_inbound_retention(settings.inbound.retention_days)
+        .with_files(blobs, settings.files.orphan_grace());
     let scheduling = tokio::spawn(scheduler.run_until_stopped(workers_stopped));
     let app = hdnd_web::router(hdnd_web::AppState { hub, views });
 

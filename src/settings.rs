@@ -11,6 +11,7 @@ use hdnd_bot::TelegramSettings;
 use hdnd_hub::config::DatabaseSettings;
 use hdnd_hub::delivery::email::EmailSettings;
 use hdnd_hub::delivery::worker::DeliverySettings;
+use hdnd_hub::files::FileSettings;
 use hdnd_hub::inbound::InboundSettings;
 use hdnd_hub::schedule::ScheduleSettings;
 use hdnd_hub::toml_file::{FileError, Locator};
@@ -46,6 +47,8 @@ pub(crate) struct Settings {
     pub(crate) schedule: ScheduleSettings,
     #[serde(default)]
     pub(crate) inbound: InboundSettings,
+    #[serde(default)]
+    pub(crate) files: FileSettings,
     #[serde(default)]
     pub(crate) telegram: TelegramSettings,
     #[serde(default)]

@@ -195,6 +195,8 @@ fn step(zone: Tz, event: &PublicStepRow) -> Option<PublicStep> {
         EventKind::Reopened => format!("Mở lại: {}", event.to?.label_vi()),
         EventKind::DeadlineExtended => "Gia hạn thời hạn giải quyết".to_owned(),
         EventKind::Published => "Công khai trên cổng thông tin".to_owned(),
+        // That the file grew is procedure; what was added (the note, the files) is not shown.
+        EventKind::InformationAdded => "Bổ sung thông tin, tài liệu".to_owned(),
         // A withdrawal of the public copy is staff business; the page is gone meanwhile.
         EventKind::Unpublished => return None,
     };

@@ -1,6 +1,7 @@
 //! Errors of the domain layer: what a caller did that the rules do not allow.
 
 use crate::domain::{ActorKind, Status};
+use crate::files::FileError;
 
 /// A request broke a rule of the domain. Every variant names what was wrong, so that the
 /// transport (bot, web, CLI) can tell the person in their language.
@@ -57,6 +58,11 @@ pub enum Error {
     /// A stored value does not parse: the database was edited by hand or by a newer hdnd.
     #[error("stored data is invalid: {0}")]
     Corrupt(String),
+    /// A file was refused ([`FileError::is_refusal`]: the sender must change it) or the file
+    /// store failed. [`FileError::message`] is the sentence to tell the sender, in Vietnamese
+    /// or English.
+    #[error(transparent)]
+    File(#[from] FileError),
 }
 
 impl From<sqlx::Error> for Error {

@@ -28,6 +28,8 @@ pub struct Hub {
     notifier: Option<Arc<Notifier>>,
     /// Keys the hashes by which a denouncer finds their case; from the settings.
     contact_key: Arc<ContactKey>,
+    /// The file store and the limits of uploads; see `attachments.rs`.
+    pub(crate) files: Option<crate::attachments::HubFiles>,
 }
 
 impl Hub {
@@ -40,6 +42,7 @@ impl Hub {
             clock,
             notifier: None,
             contact_key: Arc::new(ContactKey::random()),
+            files: None,
         }
     }
 
@@ -57,7 +60,7 @@ impl Hub {
     }
 
     /// What to enqueue with a case change: nothing without a notifier.
-    async fn notify(
+    pub(crate) async fn notify(
         &self,
         event: CaseEvent,
         assignee_before: Option<StaffId>,
@@ -138,7 +141,7 @@ impl Hub {
     /// its token and its notifications, for a caller that stores it in a transaction of its
     /// own (an inbound message's handler).
     pub async fn prepare_case(&self, case: NewCase) -> Result<CaseRecord, Error> {
-        let case = case.validate()?;
+        let case = self.resolve_attachments(case.validate()?).await?;
         let profile = &self.profile;
         if let Some(area) = case.area.as_deref().filter(|a| profile.area(a).is_none()) {
             return Err(DomainError::invalid("area", format!("unknown area `{area}`")).into());

@@ -3,6 +3,7 @@
 //! and CLI call. It knows no transport: no HTTP, no Telegram.
 
 pub mod access;
+pub mod attachments;
 pub mod catalog;
 pub mod clock;
 pub mod config;

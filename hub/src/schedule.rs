@@ -19,6 +19,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::sync::watch;
 
+use crate::attachments::sweep_orphan_files;
 use crate::delivery::ChannelKind;
 use crate::delivery::email::new_message_id;
 use crate::delivery::outbox::{Category, NewNotification, Target, staff_destinations};
@@ -26,6 +27,7 @@ use crate::delivery::render::Renderer;
 use crate::domain::calendar::vn_date;
 use crate::domain::{Case, CaseId, Language, Staff, StaffId, TaskStatus};
 use crate::error::Error;
+use crate::files::BlobStore;
 use crate::hub::Hub;
 
 /// `[schedule]`
@@ -115,6 +117,17 @@ pub struct Scheduler {
     unsubscribe_base: String,
     /// How long processed inbound payloads are kept; `None` keeps them.
     inbound_retention: Option<chrono::Duration>,
+    /// The file store whose abandoned uploads the sweep removes; `None` sweeps nothing.
+    files: Option<FileSweep>,
+}
+
+/// The orphan sweep's file store, grace and last run.
+#[derive(Debug, Clone)]
+struct FileSweep {
+    blobs: Arc<dyn BlobStore>,
+    grace: Duration,
+    /// When the sweep last ran: it scans the `files` table, so it runs at most hourly.
+    last: Arc<std::sync::Mutex<Option<DateTime<Utc>>>>,
 }
 
 /// One reminder to one staff member.
@@ -145,7 +158,20 @@ impl Scheduler {
             reminder_time,
             unsubscribe_base: format!("{}/huy-nhan-tin/", public_url.trim_end_matches('/')),
             inbound_retention: None,
+            files: None,
         })
+    }
+
+    /// The same scheduler, also deleting uploads attached to no case for longer than `grace`
+    /// (24 hours by default, `[files] orphan_grace_hours`), and then their blobs in `blobs`
+    /// that no other upload shares.
+    pub fn with_files(mut self, blobs: Arc<dyn BlobStore>, grace: StdDuration) -> Self {
+        self.files = Some(FileSweep {
+            blobs,
+            grace: Duration::from_std(grace).unwrap_or(Duration::MAX),
+            last: Arc::default(),
+        });
+        self
     }
 
     /// The same scheduler, also deleting the payloads of inbound messages processed more than
@@ -195,10 +221,40 @@ impl Scheduler {
                 );
             }
         }
+        // Last: a failing file store must not hold back reminders or the inbound purge.
+        if let Some(sweep) = &self.files {
+            self.sweep_files(sweep, now).await?;
+        }
         Ok(added)
     }
 
     /// Ticks until `stop` turns true.
+    /// The orphan sweep, if it did not run within the last hour.
+    async fn sweep_files(&self, sweep: &FileSweep, now: DateTime<Utc>) -> Result<(), Error> {
+        {
+            let mut last = sweep.last.lock().unwrap_or_else(|e| e.into_inner());
+            if last.is_some_and(|at| now - at < Duration::hours(1)) {
+                return Ok(());
+            }
+            *last = Some(now);
+        }
+        let older_than = now
+            .checked_sub_signed(sweep.grace)
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
+        let report =
+            sweep_orphan_files(self.hub.store().as_ref(), sweep.blobs.as_ref(), older_than).await?;
+        if report.rows > 0 {
+            tracing::info!(
+                files.rows = report.rows,
+                files.blobs = report.blobs,
+                "deleted {} abandoned uploads and {} blobs no upload needs",
+                report.rows,
+                report.blobs
+            );
+        }
+        Ok(())
+    }
+
     pub async fn run_until_stopped(self, mut stop: watch::Receiver<bool>) {
         let every = StdDuration::from_secs(self.settings.tick_secs.max(1));
         loop {

@@ -92,4 +92,5 @@ CREATE TABLE files (
 CREATE INDEX files_hash ON files (hash);
 
 ALTER TABLE case_attachments ADD COLUMN file_id BIGINT REFERENCES files (id);
-CREATE INDEX case_attachments_file ON case_attachments (file_id);
+-- A file belongs to one case at most (NULL for attachments recorded without an upload).
+CREATE UNIQUE INDEX case_attachments_file ON case_attachments (file_id);

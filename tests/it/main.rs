@@ -2,6 +2,7 @@ mod catalog;
 mod citizens;
 mod delivery;
 mod email;
+mod files;
 mod helpers;
 mod http;
 mod identity_canary;

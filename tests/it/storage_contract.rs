@@ -77,6 +77,7 @@ async fn a_case_reads_back_the_same_by_id_code_and_token(db: TestDb) {
         content_type: "image/jpeg".to_owned(),
         size_bytes: 48_213,
         sha256: "ab".repeat(32),
+        file_id: None,
     });
 
     // Act

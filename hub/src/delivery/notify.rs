@@ -3,7 +3,8 @@
 //! - the citizen, on every channel they linked: the code on receipt, then every status change;
 //! - a denouncer, only on the channel they chose, with the code and the status alone;
 //! - staff: a new case to everyone at intake, an assignment to the assignee, the citizen's
-//!   added information to the assignee.
+//!   added information to the assignee; information added to an open case
+//!   ([`CaseEvent::InformationAdded`]) to the assignee alone, unless they added it themselves.
 //!
 //! Every email about a case to one address threads under one root Message-ID, derived from the
 //! case code and the address, which the first mail carries and later mails refer to.
@@ -20,7 +21,7 @@ use super::outbox::{Category, NewNotification, Target, destination, staff_destin
 use super::render::Renderer;
 use crate::domain::calendar::vn_date;
 use crate::domain::{
-    ActorKind, Case, CaseKind, CouncilProfile, Language, Role, Staff, StaffId, Status,
+    Actor, ActorKind, Case, CaseKind, CouncilProfile, Language, Role, Staff, StaffId, Status,
 };
 use crate::error::Error;
 use crate::notification::address_digest;
@@ -41,6 +42,11 @@ pub enum CaseEvent {
         by: ActorKind,
         /// The reason, question or answer told to the citizen.
         note: Option<String>,
+    },
+    /// Information or files added to an open case: only the assignee hears of it.
+    InformationAdded {
+        /// Who added it; an assignee who added it is not told.
+        by: Actor,
     },
 }
 
@@ -78,14 +84,35 @@ impl Notifier {
         let disabled = &staff.disabled;
         let staff = staff.staff.as_slice();
         let mut out = Vec::new();
+        if let CaseEvent::InformationAdded { by } = event {
+            // Nothing to the citizen (they, or staff on the file, added it), nothing to intake:
+            // the person handling the case reviews it.
+            let assignee = case
+                .progress
+                .assignee
+                .filter(|id| Some(*id) != by.staff_id())
+                .and_then(|id| staff.iter().find(|s| s.id == id && s.active));
+            if let Some(member) = assignee {
+                out.extend(self.to_staff(
+                    "staff_info_added",
+                    "info",
+                    member,
+                    disabled,
+                    case,
+                    event,
+                    now,
+                )?);
+            }
+            return Ok(out);
+        }
         let denunciation = case.kind == CaseKind::ToCao;
         let citizen_template = match event {
             CaseEvent::Received => "case_received",
-            CaseEvent::StatusChanged { .. } => "case_status",
+            CaseEvent::StatusChanged { .. } | CaseEvent::InformationAdded { .. } => "case_status",
         };
         let note = match event {
             CaseEvent::StatusChanged { note, .. } => note.clone(),
-            CaseEvent::Received => None,
+            CaseEvent::Received | CaseEvent::InformationAdded { .. } => None,
         };
         let data = json!({
             "council": { "name": self.profile.name },
@@ -175,6 +202,8 @@ impl Notifier {
                     )?);
                 }
             }
+            // Handled above, before anything for the citizen.
+            CaseEvent::InformationAdded { .. } => {}
         }
         Ok(out)
     }
@@ -236,7 +265,7 @@ impl Notifier {
             .map_err(|e| Error::Template(e.to_string()))?;
         let (message_id, in_reply_to) = match event {
             CaseEvent::Received => (root, None),
-            CaseEvent::StatusChanged { .. } => {
+            CaseEvent::StatusChanged { .. } | CaseEvent::InformationAdded { .. } => {
                 (new_message_id(&self.message_id_domain), Some(root))
             }
         };

@@ -6,6 +6,8 @@ use super::staff::StaffId;
 
 /// Reading a denouncer's identity.
 pub const READ_DENOUNCER_IDENTITY: &str = "denouncer_identity.read";
+/// Reading a sealed file (a denunciation's, or one uploaded sealed).
+pub const READ_SEALED_FILE: &str = "file.read_sealed";
 /// Creating a staff account.
 pub const ADD_STAFF: &str = "staff.add";
 /// Turning a category of notifications on or off for a staff member.

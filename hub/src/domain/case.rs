@@ -182,6 +182,16 @@ impl fmt::Debug for ContactPoint {
     }
 }
 
+/// A stored file's database id (a row of `files`: one per upload).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct FileId(pub i64);
+
+impl fmt::Display for FileId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
 /// What is known of an attached file; the bytes live in the file store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Attachment {
@@ -190,6 +200,9 @@ pub struct Attachment {
     pub size_bytes: i64,
     /// Hex SHA-256 of the content, also its key in the file store.
     pub sha256: String,
+    /// The uploaded file (`files` row) it is; `None` for metadata recorded without an upload.
+    /// On a new case the hub fills the other fields from this row, whatever the caller sent.
+    pub file_id: Option<FileId>,
 }
 
 /// A case as a citizen (or staff on their behalf) submits it.

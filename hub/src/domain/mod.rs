@@ -21,7 +21,7 @@ pub use audit::{AuditEntry, AuditNote};
 pub use calendar::{DayCount, WorkCalendar, YearCalendar};
 pub use case::{
     Attachment, Case, CaseCode, CaseId, CaseKind, CaseProgress, ComplaintRound, ContactKind,
-    ContactPoint, NewCase, Publication, SourceChannel,
+    ContactPoint, FileId, NewCase, Publication, SourceChannel,
 };
 pub use citizen::{
     Citizen, CitizenContact, CitizenId, ContactKey, ContactState, NewCitizen, NormalisedContact,

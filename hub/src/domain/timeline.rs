@@ -19,6 +19,7 @@ named_enum!(
         DeadlineExtended => "deadline_extended", "Gia hạn";
         Published => "published", "Công khai";
         Unpublished => "unpublished", "Thôi công khai";
+        InformationAdded => "information_added", "Bổ sung thông tin";
     }
 );
 

@@ -32,6 +32,9 @@ pub enum FileError {
     /// The store could not read or write.
     #[error("the file store failed")]
     Io(#[source] io::Error),
+    /// This hub was built without a file store ([`crate::Hub::with_files`]).
+    #[error("no file store is configured")]
+    Unavailable,
 }
 
 impl From<io::Error> for FileError {
@@ -108,6 +111,8 @@ impl FileError {
             Self::Io(_) => {
                 "The file could not be stored or read; please try again later.".to_owned()
             }
+            Self::Unavailable if vi => "Hệ thống hiện không nhận tệp đính kèm.".to_owned(),
+            Self::Unavailable => "Files are not accepted here at the moment.".to_owned(),
         }
     }
 }

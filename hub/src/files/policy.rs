@@ -25,6 +25,9 @@ pub struct FileSettings {
     pub max_case_bytes: u64,
     /// Most files on one case (10 by default).
     pub max_case_files: u32,
+    /// Hours an upload attached to no case is kept before the orphan sweep deletes it (24 by
+    /// default): long enough for a citizen to finish the dialogue it belongs to.
+    pub orphan_grace_hours: u64,
 }
 
 impl Default for FileSettings {
@@ -35,11 +38,17 @@ impl Default for FileSettings {
             max_file_bytes: limits.max_file_bytes,
             max_case_bytes: limits.max_case_bytes,
             max_case_files: limits.max_case_files,
+            orphan_grace_hours: 24,
         }
     }
 }
 
 impl FileSettings {
+    /// How long an unattached upload is kept.
+    pub fn orphan_grace(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.orphan_grace_hours.saturating_mul(3600))
+    }
+
     /// The limits these settings set.
     pub fn limits(&self) -> FileLimits {
         FileLimits {
@@ -101,6 +110,7 @@ impl From<AcceptedFile> for Attachment {
             content_type: file.content_type.mime().to_owned(),
             size_bytes: file.size,
             sha256: file.hash.as_str().to_owned(),
+            file_id: None,
         }
     }
 }
@@ -120,6 +130,43 @@ impl FilePolicy {
     /// The limits it applies.
     pub fn limits(&self) -> FileLimits {
         self.limits
+    }
+
+    /// Admits files already accepted one by one (their sizes, in order) to a case that carries
+    /// `on_case`, checking the count, each size and the case's total; returns the case's usage
+    /// with them. For a new case's uploads and for information added later.
+    pub fn admit(
+        &self,
+        on_case: CaseUsage,
+        sizes: impl IntoIterator<Item = u64>,
+    ) -> Result<CaseUsage, FileError> {
+        let limits = self.limits;
+        let mut usage = on_case;
+        for size in sizes {
+            if usage.files >= limits.max_case_files {
+                return Err(FileError::TooManyFiles {
+                    limit: limits.max_case_files,
+                });
+            }
+            if size > limits.max_file_bytes {
+                return Err(FileError::TooLarge {
+                    size,
+                    limit: limits.max_file_bytes,
+                });
+            }
+            if usage.bytes.saturating_add(size) > limits.max_case_bytes {
+                return Err(FileError::CaseQuotaExceeded {
+                    size,
+                    used: usage.bytes,
+                    limit: limits.max_case_bytes,
+                });
+            }
+            usage = CaseUsage {
+                files: usage.files + 1,
+                bytes: usage.bytes + size,
+            };
+        }
+        Ok(usage)
     }
 
     /// Accepts `bytes`, sent under `name`, for a case that already carries `on_case`; or says
@@ -218,6 +265,46 @@ mod tests {
             FileError::TypeNotAllowed {
                 detected: Some(crate::files::RefusedKind::Executable)
             }
+        ));
+    }
+
+    #[test]
+    fn files_admitted_together_count_against_the_case_one_after_another() {
+        // Arrange
+        let policy = FilePolicy::new(FileLimits {
+            max_file_bytes: 100,
+            max_case_bytes: 150,
+            max_case_files: 3,
+        });
+        let on_case = CaseUsage {
+            files: 1,
+            bytes: 40,
+        };
+
+        // Act
+        let fits = policy.admit(on_case, [50, 60]);
+        let over_total = policy.admit(on_case, [50, 61]);
+        let too_many = policy.admit(on_case, [1, 1, 1]);
+
+        // Assert
+        assert_eq!(
+            fits.expect("150 bytes in 3 files fit"),
+            CaseUsage {
+                files: 3,
+                bytes: 150
+            }
+        );
+        assert!(matches!(
+            over_total,
+            Err(FileError::CaseQuotaExceeded {
+                size: 61,
+                used: 90,
+                limit: 150
+            })
+        ));
+        assert!(matches!(
+            too_many,
+            Err(FileError::TooManyFiles { limit: 3 })
         ));
     }
 

@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::{
-    AccessToken, Case, CaseCode, CaseId, CaseKind, CaseProgress, DenouncerIdentity, IdentityAccess,
-    NewCase, NewEvent, Publication, Status, TimelineEvent,
+    AccessToken, Attachment, Case, CaseCode, CaseId, CaseKind, CaseProgress, DenouncerIdentity,
+    IdentityAccess, NewCase, NewEvent, Publication, Status, TimelineEvent,
 };
 use crate::error::Error;
 use crate::notification::outbox::NewNotification;
@@ -67,6 +67,20 @@ pub struct ProgressChange {
     pub notify: Notify,
 }
 
+/// Information added to an open case: attachments appended after its own, a timeline event
+/// holding the text, and the notifications; applied only if the case is still as it was read.
+#[derive(Debug, Clone)]
+pub struct InformationChange {
+    pub case_id: CaseId,
+    pub expected_status: Status,
+    pub expected_version: i64,
+    /// Uploaded files (each with its `file_id`), in the order given.
+    pub attachments: Vec<Attachment>,
+    /// An [`crate::domain::EventKind::InformationAdded`] event; its note is the text.
+    pub event: NewEvent,
+    pub notify: Notify,
+}
+
 /// Publishing or withdrawing the public copy of a case.
 #[derive(Debug, Clone)]
 pub struct PublicationChange {
@@ -117,6 +131,10 @@ pub trait CaseStore: Send + Sync {
     /// AND version = ?`: of two racing changes exactly one wins, the other gets
     /// [`Error::Conflict`].
     async fn update_case_progress(&self, change: ProgressChange) -> Result<Case, Error>;
+    /// Appends information to a case: its attachments, its timeline event and its
+    /// notifications, with the version bumped, under the same guard as
+    /// [`CaseStore::update_case_progress`]. The files of a denunciation become sealed.
+    async fn add_case_information(&self, change: InformationChange) -> Result<Case, Error>;
     /// Publishes or withdraws a case's public copy, with its timeline event; never a
     /// denunciation, whatever the caller checked.
     async fn update_case_publication(&self, change: PublicationChange) -> Result<Case, Error>;

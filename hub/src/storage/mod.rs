@@ -12,6 +12,7 @@ mod audit;
 mod cases;
 mod catalog;
 mod citizens;
+mod files;
 mod inbound;
 mod leases;
 mod outbox;
@@ -33,13 +34,14 @@ use crate::error::Error;
 
 pub use audit::AuditStore;
 pub use cases::{
-    CaseFilter, CaseRecord, CaseStore, CreatedCase, Notify, NotifyFn, ProgressChange,
-    PublicationChange,
+    CaseFilter, CaseRecord, CaseStore, CreatedCase, InformationChange, Notify, NotifyFn,
+    ProgressChange, PublicationChange,
 };
 pub use catalog::{
     BucketCounts, PublicCaseRow, PublicCatalogStore, PublicFilter, PublicOrder, PublicStepRow,
 };
 pub use citizens::CitizenStore;
+pub use files::{FileRecord, FileStore, NewFile};
 pub use inbound::{Completed, InboundCompletion, InboundEffect, InboundStore};
 pub use leases::LeaseStore;
 pub use outbox::OutboxStore;
@@ -53,8 +55,8 @@ pub use work::WorkStore;
 /// Every store trait, for `use hdnd_hub::storage::prelude::*`.
 pub mod prelude {
     pub use super::{
-        AuditStore, CaseStore, CitizenStore, InboundStore, LeaseStore, OutboxStore, PacingStore,
-        PublicCatalogStore, StaffStore, Store, StoreBase, WorkStore,
+        AuditStore, CaseStore, CitizenStore, FileStore, InboundStore, LeaseStore, OutboxStore,
+        PacingStore, PublicCatalogStore, StaffStore, Store, StoreBase, WorkStore,
     };
 }
 
@@ -93,6 +95,7 @@ pub trait Store:
     + LeaseStore
     + CitizenStore
     + PublicCatalogStore
+    + FileStore
 {
 }
 
@@ -108,6 +111,7 @@ impl<T> Store for T where
         + LeaseStore
         + CitizenStore
         + PublicCatalogStore
+        + FileStore
 {
 }
 

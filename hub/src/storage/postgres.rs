@@ -103,6 +103,8 @@ mod catalog;
 mod citizens;
 #[path = "sql/common.rs"]
 mod common;
+#[path = "sql/files.rs"]
+mod files;
 #[path = "sql/inbound.rs"]
 mod inbound;
 #[path = "sql/leases.rs"]

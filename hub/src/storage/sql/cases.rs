@@ -11,13 +11,13 @@ use super::{DbConnection, DbRow, This};
 use crate::domain::audit::{PUBLISH_CASE, READ_DENOUNCER_IDENTITY};
 use crate::domain::{
     AccessToken, Actor, ActorKind, Attachment, AuditNote, Case, CaseCode, CaseId, CaseProgress,
-    CitizenId, ContactKind, ContactPoint, DenouncerIdentity, EventKind, IdentityAccess, NewEvent,
-    Publication, StaffId, Status, TimelineEvent,
+    CitizenId, ContactKind, ContactPoint, DenouncerIdentity, EventKind, FileId, IdentityAccess,
+    NewEvent, Publication, StaffId, Status, TimelineEvent,
 };
 use crate::error::Error;
 use crate::storage::{
-    CaseFilter, CaseRecord, CaseStore, CreatedCase, DbTime, ProgressChange, PublicationChange,
-    corrupt,
+    CaseFilter, CaseRecord, CaseStore, CreatedCase, DbTime, InformationChange, ProgressChange,
+    PublicationChange, corrupt,
 };
 
 /// The columns `case_from_row` reads.
@@ -133,7 +133,7 @@ async fn fetch_case(conn: &mut DbConnection, id: CaseId) -> Result<Case, Error> 
     .collect::<Result<_, _>>()?;
     let attachments = sqlx::query(
         r#"
-        SELECT file_name, content_type, size_bytes, sha256
+        SELECT file_name, content_type, size_bytes, sha256, file_id
         FROM case_attachments
         WHERE case_id = $1
         ORDER BY position
@@ -149,6 +149,7 @@ async fn fetch_case(conn: &mut DbConnection, id: CaseId) -> Result<Case, Error> 
             content_type: row.try_get("content_type")?,
             size_bytes: row.try_get("size_bytes")?,
             sha256: row.try_get("sha256")?,
+            file_id: row.try_get::<Option<i64>, _>("file_id")?.map(FileId),
         })
     })
     .collect::<Result<_, Error>>()?;
@@ -200,6 +201,58 @@ async fn fetch_case_where(
         .ok_or(Error::NotFound("case"))?
         .try_get("id")?;
     fetch_case(conn, CaseId(id)).await
+}
+
+/// Appends attachments after the case's own, and seals the uploads of a denunciation: its
+/// files are as secret as the case, whatever the uploader said.
+async fn insert_attachments(
+    conn: &mut DbConnection,
+    case: CaseId,
+    attachments: &[Attachment],
+) -> Result<(), Error> {
+    let first: i64 = sqlx::query(
+        r#"
+        SELECT COALESCE(MAX(position) + 1, 0) AS next
+        FROM case_attachments
+        WHERE case_id = $1
+        "#,
+    )
+    .bind(case.0)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get("next")?;
+    for (position, file) in (first..).zip(attachments) {
+        sqlx::query(
+            r#"
+            INSERT INTO case_attachments (case_id, position, file_name, content_type, size_bytes, sha256, file_id)
+            VALUES ($1, $2, $3, $4, $5, $6, $7)
+            "#,
+        )
+        .bind(case.0)
+        .bind(position)
+        .bind(file.file_name.as_str())
+        .bind(file.content_type.as_str())
+        .bind(file.size_bytes)
+        .bind(file.sha256.as_str())
+        .bind(file.file_id.map(|f| f.0))
+        .execute(&mut *conn)
+        .await?;
+        if let Some(file_id) = file.file_id {
+            sqlx::query(
+                r#"
+                UPDATE files
+                SET sealed = TRUE
+                WHERE id = $1
+                  AND EXISTS (SELECT 1 FROM cases WHERE id = $2 AND kind = 'to_cao')
+                "#,
+            )
+            .bind(file_id.0)
+            .bind(case.0)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
 }
 
 async fn insert_event(
@@ -306,22 +359,7 @@ pub(super) async fn insert_case(
         &case.contacts,
     )
     .await?;
-    for (position, file) in case.attachments.iter().enumerate() {
-        sqlx::query(
-            r#"
-            INSERT INTO case_attachments (case_id, position, file_name, content_type, size_bytes, sha256)
-            VALUES ($1, $2, $3, $4, $5, $6)
-            "#,
-        )
-        .bind(id)
-        .bind(position as i64)
-        .bind(file.file_name.as_str())
-        .bind(file.content_type.as_str())
-        .bind(file.size_bytes)
-        .bind(file.sha256.as_str())
-        .execute(&mut *conn)
-        .await?;
-    }
+    insert_attachments(&mut *conn, CaseId(id), &case.attachments).await?;
     if let Some(identity) = &case.denouncer {
         sqlx::query(
             r#"
@@ -508,6 +546,38 @@ impl CaseStore for This {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        let case = record_change(&mut tx, change.case_id, updated, &change.event, now).await?;
+        let notifications = (change.notify.0)(&case)?;
+        let event_key = format!("case:{}:v{}", case.id, case.version);
+        insert_notifications(&mut tx, &event_key, Some(case.id), &notifications, now).await?;
+        tx.commit().await?;
+        Ok(case)
+    }
+
+    async fn add_case_information(&self, change: InformationChange) -> Result<Case, Error> {
+        let now = DbTime(self.clock.now());
+        let mut tx = self.begin_write().await?;
+        // Only the version moves: information changes no status or clock. The status guard
+        // keeps a case closed meanwhile from taking it.
+        let updated = sqlx::query(
+            r#"
+            UPDATE cases
+            SET version = version + 1, updated_at = $1
+            WHERE id = $2
+              AND status = $3
+              AND version = $4
+            "#,
+        )
+        .bind(now)
+        .bind(change.case_id.0)
+        .bind(change.expected_status.as_str())
+        .bind(change.expected_version)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if updated > 0 {
+            insert_attachments(&mut tx, change.case_id, &change.attachments).await?;
+        }
         let case = record_change(&mut tx, change.case_id, updated, &change.event, now).await?;
         let notifications = (change.notify.0)(&case)?;
         let event_key = format!("case:{}:v{}", case.id, case.version);
