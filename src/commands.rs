@@ -78,7 +78,12 @@ pub(crate) async fn open_service(settings: &Settings) -> anyhow::Result<Service>
             })?,
     );
     let policy = FilePolicy::new(settings.files.limits());
+    let contact_key = settings
+        .citizens
+        .contact_key()
+        .map_err(anyhow::Error::msg)?;
     let hub = Hub::new(store, profile)
+        .with_contact_key(contact_key)
         .with_notifier(Arc::new(notifier))
         .with_files(blobs.clone(), policy);
     Ok(Service {

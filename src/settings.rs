@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use hdnd_bot::TelegramSettings;
-use hdnd_hub::config::DatabaseSettings;
+use hdnd_hub::config::{CitizenSettings, DatabaseSettings};
 use hdnd_hub::delivery::email::EmailSettings;
 use hdnd_hub::delivery::worker::DeliverySettings;
 use hdnd_hub::files::FileSettings;
@@ -47,6 +47,8 @@ pub(crate) struct Settings {
     pub(crate) schedule: ScheduleSettings,
     #[serde(default)]
     pub(crate) inbound: InboundSettings,
+    #[serde(default)]
+    pub(crate) citizens: CitizenSettings,
     #[serde(default)]
     pub(crate) files: FileSettings,
     #[serde(default)]

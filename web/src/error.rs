@@ -30,6 +30,10 @@ impl From<hdnd_hub::Error> for WebError {
     fn from(e: hdnd_hub::Error) -> Self {
         match e {
             hdnd_hub::Error::NotFound(_) => WebError::NotFound,
+            // A refused file (too large, a type not accepted) is the sender's to fix: say why.
+            hdnd_hub::Error::File(file) if file.is_refusal() => {
+                WebError::BadRequest(file.message(hdnd_hub::domain::Language::Vi))
+            }
             other => WebError::Internal(error_chain(&other)),
         }
     }
@@ -131,5 +135,23 @@ pub(crate) async fn error_pages(
             tracing::error!(error.message = %e, "the error page does not render");
             (status, "Đã có lỗi xảy ra.").into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_file_is_a_bad_request_told_in_vietnamese() {
+        let refused = hdnd_hub::files::FileError::TooLarge {
+            size: 12_000_000,
+            limit: 10 * 1024 * 1024,
+        };
+        let error = WebError::from(hdnd_hub::Error::File(refused));
+        assert!(
+            matches!(&error, WebError::BadRequest(m) if m.starts_with("Tệp quá lớn")),
+            "{error:?}"
+        );
     }
 }
