@@ -8,7 +8,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use rand::Rng;
 use serde::Deserialize;
 use tokio::sync::{Notify, watch};
 
@@ -200,15 +199,14 @@ impl InboundWorker {
         }
     }
 
-    /// Exponential backoff with jitter (half to all of the doubled delay).
+    /// The delay before the next try.
     fn backoff(&self, attempts: u32) -> chrono::Duration {
-        let base = Duration::from_millis(self.settings.backoff_base_ms.max(1));
-        let max = Duration::from_secs(self.settings.backoff_max_secs.max(1));
-        let doubled = base
-            .saturating_mul(1 << attempts.saturating_sub(1).min(20))
-            .min(max);
-        let jittered = doubled.mul_f64(rand::rng().random_range(0.5..=1.0));
-        chrono::Duration::from_std(jittered).unwrap_or(chrono::Duration::MAX)
+        crate::retry::backoff(
+            Duration::from_millis(self.settings.backoff_base_ms),
+            Duration::from_secs(self.settings.backoff_max_secs),
+            attempts,
+            None,
+        )
     }
 
     /// Works until `stop` turns true, finishing the batch in hand.

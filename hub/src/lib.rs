@@ -15,6 +15,7 @@ pub mod hub;
 pub mod inbound;
 pub mod leader;
 pub mod notification;
+pub(crate) mod retry;
 pub mod schedule;
 pub mod storage;
 pub mod toml_file;

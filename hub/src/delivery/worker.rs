@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::Rng;
 use serde::Deserialize;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
@@ -233,16 +232,13 @@ impl Worker {
         Ok(())
     }
 
-    /// Exponential backoff with jitter (half to all of the doubled delay), never before the
-    /// channel's `retry_after`.
+    /// The delay before the next try, never before the channel's `retry_after`.
     fn backoff(&self, attempts: u32, retry_after: Option<Duration>) -> chrono::Duration {
-        let base = Duration::from_millis(self.settings.backoff_base_ms.max(1));
-        let max = Duration::from_secs(self.settings.backoff_max_secs.max(1));
-        let doubled = base
-            .saturating_mul(1 << attempts.saturating_sub(1).min(20))
-            .min(max);
-        let jittered = doubled.mul_f64(rand::rng().random_range(0.5..=1.0));
-        let delay = retry_after.map_or(jittered, |after| jittered.max(after));
-        chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX)
+        crate::retry::backoff(
+            Duration::from_millis(self.settings.backoff_base_ms),
+            Duration::from_secs(self.settings.backoff_max_secs),
+            attempts,
+            retry_after,
+        )
     }
 }
