@@ -1,8 +1,8 @@
 //! The denouncer's identity: a legal secret (Luật Tố cáo art. 56; "Mật" level).
 //!
 //! It lives in its own table. The only way to read it is a store method that takes an
-//! [`IdentityAccess`], which only [`IdentityAccess::grant`] can make, and that method writes the
-//! audit row in the same transaction as the read.
+//! [`IdentityAccess`], which only `IdentityAccess::grant` can make, inside the hub; that method
+//! writes the audit row in the same transaction as the read.
 
 use std::fmt;
 
