@@ -17,6 +17,7 @@ use crate::domain::{
 };
 use crate::error::{DomainError, Error};
 use crate::hub::Hub;
+use crate::storage::CaseFilter;
 
 /// Who calls a staff-facing service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +145,46 @@ impl Hub {
             Some(id) => context.assigned_to(&self.store().get_staff(id).await?),
             None => context,
         })
+    }
+
+    /// A case as a staff member may read it (`read_case` on its kind: a denunciation only for
+    /// `giai_quyet_to_cao`).
+    pub async fn case_for_staff(&self, staff: StaffId, id: CaseId) -> Result<Case, Error> {
+        let member = self.store().get_staff(staff).await?;
+        let case = self.store().get_case(id).await?;
+        policy::check(
+            &member,
+            Action::ReadCase,
+            Some(&self.case_context(&case).await?),
+        )?;
+        Ok(case)
+    }
+
+    /// The cases a staff member may list (`list_cases`), newest first: the filter narrowed to
+    /// the kinds their roles reach, so a denunciation never shows in a list without the role.
+    pub async fn list_cases_for_staff(
+        &self,
+        staff: StaffId,
+        filter: &CaseFilter,
+    ) -> Result<Vec<Case>, Error> {
+        let member = self.store().get_staff(staff).await?;
+        let kinds = policy::listable_kinds(&member);
+        let reaches_denunciations = kinds.contains(&CaseKind::ToCao);
+        let reaches_others = kinds.iter().any(|k| *k != CaseKind::ToCao);
+        let mut narrowed = filter.clone();
+        match (reaches_denunciations, reaches_others) {
+            (false, false) => return Ok(Vec::new()),
+            (true, true) => {}
+            (false, true) => narrowed.exclude_to_cao = true,
+            (true, false) => match filter.kind {
+                None | Some(CaseKind::ToCao) => narrowed.kind = Some(CaseKind::ToCao),
+                Some(_) => return Ok(Vec::new()),
+            },
+        }
+        if narrowed.kind.is_some_and(|k| !kinds.contains(&k)) {
+            return Ok(Vec::new());
+        }
+        self.store().list_cases(&narrowed).await
     }
 
     /// Creates a staff account (`manage_staff`).

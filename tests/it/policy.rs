@@ -21,6 +21,7 @@ contract_tests!(
     every_case_action_obeys_the_policy_table_for_every_role_through_the_hub,
     a_citizen_acts_only_with_a_capability_and_a_code_alone_is_not_one,
     audited_services_check_the_caller_and_write_their_audit_rows,
+    a_denunciation_is_listed_and_read_only_by_its_officers,
 );
 
 /// One thing a staff member may try on a case: how to bring the case there, then the try.
@@ -470,4 +471,51 @@ async fn audited_services_check_the_caller_and_write_their_audit_rows(db: TestDb
 
 fn forbidden<T>(result: &Result<T, Error>) -> bool {
     matches!(result, Err(Error::Domain(DomainError::Forbidden(_))))
+}
+
+async fn a_denunciation_is_listed_and_read_only_by_its_officers(db: TestDb) {
+    // Arrange
+    let (hub, _clock) = hub_on(&db).await;
+    let add = |login: &'static str, roles: &'static [Role]| {
+        let hub = hub.clone();
+        async move {
+            hub.add_staff(Caller::Operator, staff(login, roles))
+                .await
+                .unwrap()
+        }
+    };
+    let deputy = add("dai.bieu", &[Role::Deputy]).await;
+    let officer = add("can.bo.tc", &[Role::DenunciationOfficer]).await;
+    let both = add("kiem.nhiem", &[Role::Specialist, Role::DenunciationOfficer]).await;
+    let admin = add("quan.tri", &[Role::Admin]).await;
+    let open = hub.submit_case(petition()).await.unwrap().case;
+    let secret = hub.submit_case(denunciation()).await.unwrap().case;
+    let all = hdnd_hub::CaseFilter::default();
+    let codes =
+        |cases: Vec<hdnd_hub::domain::Case>| cases.into_iter().map(|c| c.code).collect::<Vec<_>>();
+
+    // Act
+    let by_deputy = codes(hub.list_cases_for_staff(deputy.id, &all).await.unwrap());
+    let by_officer = codes(hub.list_cases_for_staff(officer.id, &all).await.unwrap());
+    let by_both = codes(hub.list_cases_for_staff(both.id, &all).await.unwrap());
+    let by_admin = codes(hub.list_cases_for_staff(admin.id, &all).await.unwrap());
+    let asked_for_secret = hdnd_hub::CaseFilter {
+        kind: Some(CaseKind::ToCao),
+        ..Default::default()
+    };
+    let deputy_asks = hub
+        .list_cases_for_staff(deputy.id, &asked_for_secret)
+        .await
+        .unwrap();
+
+    // Assert
+    assert_eq!(by_deputy, [open.code.clone()]);
+    assert_eq!(by_officer, [secret.code.clone()]);
+    assert_eq!(by_both, [secret.code.clone(), open.code.clone()]);
+    assert!(by_admin.is_empty(), "an admin reads no case");
+    assert!(deputy_asks.is_empty());
+    assert!(forbidden(&hub.case_for_staff(deputy.id, secret.id).await));
+    assert!(hub.case_for_staff(deputy.id, open.id).await.is_ok());
+    assert!(hub.case_for_staff(officer.id, secret.id).await.is_ok());
+    assert!(forbidden(&hub.case_for_staff(officer.id, open.id).await));
 }
