@@ -509,8 +509,8 @@ async fn a_denunciation_is_listed_and_read_only_by_its_officers(db: TestDb) {
         .unwrap();
 
     // Assert
-    assert_eq!(by_deputy, [open.code.clone()]);
-    assert_eq!(by_officer, [secret.code.clone()]);
+    assert_eq!(by_deputy, std::slice::from_ref(&open.code));
+    assert_eq!(by_officer, std::slice::from_ref(&secret.code));
     assert_eq!(by_both, [secret.code.clone(), open.code.clone()]);
     assert!(by_admin.is_empty(), "an admin reads no case");
     assert!(deputy_asks.is_empty());
