@@ -127,7 +127,7 @@ pub(crate) async fn staff(settings: &Settings, command: StaffCommand) -> anyhow:
             );
         }
         StaffCommand::List => {
-            for s in hub.store().list_staff().await? {
+            for s in hub.list_staff(Caller::Operator).await? {
                 let roles: Vec<_> = s.roles.iter().map(|r| r.as_str()).collect();
                 println!(
                     "#{:<4} {:<20} {:<28} {}",
@@ -154,8 +154,7 @@ async fn new_staff(hub: &Hub, args: StaffAdd) -> anyhow::Result<NewStaff> {
         })?;
     let lead = match &args.lead {
         Some(login) => Some(
-            hub.store()
-                .get_staff_by_login(login)
+            hub.staff_by_login(Caller::Operator, login)
                 .await
                 .with_context(|| format!("không có cán bộ `{login}` để làm lãnh đạo trực tiếp"))?
                 .id,
@@ -229,13 +228,11 @@ pub(crate) fn config_check(settings: &Settings) -> anyhow::Result<()> {
 
 pub(crate) async fn outbox(settings: &Settings, command: OutboxCommand) -> anyhow::Result<()> {
     let (hub, _) = open_hub(settings).await?;
-    let store = hub.store();
     match command {
         OutboxCommand::List { status, limit } => {
             let status = status.map(|s| s.parse::<OutboxStatus>()).transpose()?;
-            let counts: Vec<_> = store
-                .count_outbox()
-                .await?
+            let (counts, rows) = hub.outbox(Caller::Operator, status, limit).await?;
+            let counts: Vec<_> = counts
                 .iter()
                 .map(|(status, n)| format!("{status}: {n}"))
                 .collect();
@@ -247,7 +244,7 @@ pub(crate) async fn outbox(settings: &Settings, command: OutboxCommand) -> anyho
                     counts.join(", ")
                 }
             );
-            for row in store.list_outbox(status, limit).await? {
+            for row in rows {
                 println!(
                     "#{:<6} {:<10} {:>2} lần  {:<8} {:<32} {}",
                     row.id,
@@ -260,7 +257,7 @@ pub(crate) async fn outbox(settings: &Settings, command: OutboxCommand) -> anyho
             }
         }
         OutboxCommand::Show { id } => {
-            let row = store.get_outbox(id).await?;
+            let row = hub.outbox_row(Caller::Operator, id).await?;
             println!("#{}  {} ({})", row.id, row.status, row.status.label_vi());
             println!("  khóa:          {}", row.dedupe_key);
             println!("  kênh:          {} → {}", row.channel, row.shown_address());

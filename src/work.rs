@@ -12,7 +12,6 @@ use crate::settings::Settings;
 
 pub(crate) async fn task(settings: &Settings, command: TaskCommand) -> anyhow::Result<()> {
     let (hub, _) = open_hub(settings).await?;
-    let store = hub.store();
     match command {
         TaskCommand::Add {
             title,
@@ -25,11 +24,9 @@ pub(crate) async fn task(settings: &Settings, command: TaskCommand) -> anyhow::R
                 .with_context(|| format!("`{due}` không phải ngày dạng YYYY-MM-DD"))?;
             let case_id = match case {
                 Some(code) => Some(
-                    store
-                        .get_case_by_code(&CaseCode::parse(&code)?)
+                    hub.case_id_by_code(Caller::Operator, &CaseCode::parse(&code)?)
                         .await
-                        .with_context(|| format!("không có hồ sơ {code}"))?
-                        .id,
+                        .with_context(|| format!("không có hồ sơ {code}"))?,
                 ),
                 None => None,
             };
@@ -53,9 +50,10 @@ pub(crate) async fn task(settings: &Settings, command: TaskCommand) -> anyhow::R
         }
         TaskCommand::List { days } => {
             let today = hub.profile().local_date(hub.clock().now());
-            let staff = store.list_staff().await?;
-            for task in store
-                .list_tasks(
+            let staff = hub.list_staff(Caller::Operator).await?;
+            for task in hub
+                .tasks(
+                    Caller::Operator,
                     Some(TaskStatus::Open),
                     today - Duration::days(365),
                     today + Duration::days(days),
@@ -92,7 +90,6 @@ pub(crate) async fn task(settings: &Settings, command: TaskCommand) -> anyhow::R
 
 pub(crate) async fn event(settings: &Settings, command: EventCommand) -> anyhow::Result<()> {
     let (hub, _) = open_hub(settings).await?;
-    let store = hub.store();
     let tz = hub.profile().time_zone;
     match command {
         EventCommand::Add {
@@ -138,8 +135,8 @@ pub(crate) async fn event(settings: &Settings, command: EventCommand) -> anyhow:
         }
         EventCommand::List { days } => {
             let now = hub.clock().now();
-            for event in store
-                .list_calendar_events(now, now + Duration::days(days))
+            for event in hub
+                .calendar(Caller::Operator, now, now + Duration::days(days))
                 .await?
             {
                 let place = event.place.as_deref().unwrap_or("");
@@ -158,8 +155,7 @@ pub(crate) async fn event(settings: &Settings, command: EventCommand) -> anyhow:
 
 async fn staff_id(hub: &Hub, login: &str) -> anyhow::Result<StaffId> {
     Ok(hub
-        .store()
-        .get_staff_by_login(login)
+        .staff_by_login(Caller::Operator, login)
         .await
         .with_context(|| format!("không có cán bộ `{login}`"))?
         .id)

@@ -14,6 +14,7 @@ pub mod files;
 pub mod hub;
 pub mod inbound;
 pub mod leader;
+pub mod lookups;
 pub mod notification;
 pub(crate) mod retry;
 pub mod schedule;

@@ -2,7 +2,6 @@
 //! and identity read obeys the one policy table for every role on an ordinary case and on a
 //! denunciation; citizens act only with a capability; audited services write their rows.
 
-use hdnd_hub::Hub;
 use hdnd_hub::access::Caller;
 use hdnd_hub::delivery::ChannelKind;
 use hdnd_hub::delivery::outbox::Category;
@@ -12,6 +11,7 @@ use hdnd_hub::domain::{
     Actor, CaseId, CaseKind, ContactKind, ContactPoint, ContactState, NewTask, NormalisedContact,
     Role, Staff, Status,
 };
+use hdnd_hub::{Clock, Hub};
 use hdnd_hub::{DomainError, Error};
 
 use crate::helpers::{TestDb, contract_tests, hub_on, petition, staff};
@@ -22,6 +22,7 @@ contract_tests!(
     a_citizen_acts_only_with_a_capability_and_a_code_alone_is_not_one,
     audited_services_check_the_caller_and_write_their_audit_rows,
     a_denunciation_is_listed_and_read_only_by_its_officers,
+    read_services_answer_only_the_roles_whose_work_they_are,
 );
 
 /// One thing a staff member may try on a case: how to bring the case there, then the try.
@@ -518,4 +519,48 @@ async fn a_denunciation_is_listed_and_read_only_by_its_officers(db: TestDb) {
     assert!(hub.case_for_staff(deputy.id, open.id).await.is_ok());
     assert!(hub.case_for_staff(officer.id, secret.id).await.is_ok());
     assert!(forbidden(&hub.case_for_staff(officer.id, open.id).await));
+}
+
+async fn read_services_answer_only_the_roles_whose_work_they_are(db: TestDb) {
+    // Arrange
+    let (hub, clock) = hub_on(&db).await;
+    let admin = hub
+        .add_staff(Caller::Operator, staff("quan.tri", &[Role::Admin]))
+        .await
+        .unwrap();
+    let lead = hub
+        .add_staff(Caller::Operator, staff("lanh.dao", &[Role::Lead]))
+        .await
+        .unwrap();
+    let expert = hub
+        .add_staff(Caller::Operator, staff("chuyen.vien", &[Role::Specialist]))
+        .await
+        .unwrap();
+    let secret = hub.submit_case(denunciation()).await.unwrap().case;
+    let today = "2026-11-26".parse().unwrap();
+    let now = clock.now();
+    let (admin, lead, expert) = (
+        Caller::Staff(admin.id),
+        Caller::Staff(lead.id),
+        Caller::Staff(expert.id),
+    );
+
+    // Act and assert
+    assert!(hub.list_staff(Caller::Operator).await.unwrap().len() == 3);
+    assert!(hub.list_staff(admin).await.is_ok());
+    assert!(forbidden(&hub.list_staff(expert).await));
+    assert!(hub.staff_by_login(expert, "lanh.dao").await.is_ok());
+    assert!(hub.outbox(admin, None, 10).await.is_ok());
+    assert!(forbidden(&hub.outbox(lead, None, 10).await));
+    assert!(forbidden(&hub.outbox_row(expert, 1).await));
+    assert!(hub.tasks(lead, None, today, today).await.is_ok());
+    assert!(forbidden(&hub.tasks(expert, None, today, today).await));
+    assert!(hub.calendar(lead, now, now).await.is_ok());
+    assert!(forbidden(&hub.calendar(admin, now, now).await));
+    assert!(
+        hub.case_id_by_code(Caller::Operator, &secret.code)
+            .await
+            .is_ok()
+    );
+    assert!(forbidden(&hub.case_id_by_code(lead, &secret.code).await));
 }
