@@ -131,7 +131,7 @@ impl Hub {
     }
 
     /// Checks `action` for a staff caller; an operator may do anything but case work.
-    async fn allow(&self, caller: Caller, action: Action) -> Result<(), Error> {
+    pub(crate) async fn allow(&self, caller: Caller, action: Action) -> Result<(), Error> {
         if let Some(staff) = self.staff_caller(caller).await? {
             policy::check(&staff, action, None)?;
         }

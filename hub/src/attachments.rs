@@ -196,10 +196,7 @@ impl Hub {
         match actor {
             Actor::Staff(id) => {
                 let staff = self.store().get_staff(id).await?;
-                let mut context = CaseContext::new(case.kind);
-                if let Some(assignee) = case.progress.assignee {
-                    context = context.assigned_to(&self.store().get_staff(assignee).await?);
-                }
+                let context = self.case_context(&case).await?;
                 policy::check(&staff, Action::AddInformation, Some(&context))?;
             }
             // A citizen comes through `add_information_as_citizen`, with a capability.
