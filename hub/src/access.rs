@@ -113,7 +113,8 @@ impl Hub {
         if request.actor != Actor::Citizen {
             return Err(refused("a capability moves a case only as its citizen"));
         }
-        self.apply_transition(capability.case, request).await
+        let case = self.store().get_case(capability.case).await?;
+        self.apply_transition(case, request).await
     }
 
     /// Loads the caller's account if it is staff, refusing an inactive one.

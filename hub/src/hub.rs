@@ -219,19 +219,19 @@ impl Hub {
         let staff = self.store.get_staff(staff).await?;
         let action = transition_action(case.progress.status, request.to);
         policy::check(&staff, action, Some(&self.case_context(&case).await?))?;
-        self.apply_transition(id, request).await
+        self.apply_transition(case, request).await
     }
 
-    /// Applies a transition the caller was allowed to make.
+    /// Applies a transition the caller was allowed to make to `case`, as the caller read it.
     pub(crate) async fn apply_transition(
         &self,
-        id: CaseId,
+        case: Case,
         request: TransitionRequest,
     ) -> Result<Case, Error> {
         if let Some(assignee) = request.assignee {
             self.active_staff(assignee).await?;
         }
-        let case = self.store.get_case(id).await?;
+        let id = case.id;
         let today = self.profile.local_date(self.clock.now());
         let (progress, event) = progress::plan_transition(&self.profile, &case, &request, today)?;
         let change = CaseEvent::StatusChanged {
