@@ -4,10 +4,35 @@ use std::str::FromStr;
 
 use sqlx::Row;
 
-use super::{DbConnection, DbRow};
+use super::{DbConnection, DbRow, This};
 use crate::domain::ContactPoint;
 use crate::error::Error;
-use crate::storage::corrupt;
+use crate::storage::{DbTime, corrupt};
+
+/// Runs a lease claim (`$1` token, `$2` lease end, `$3` now, `$4` limit, `$5` this instance)
+/// in its own write transaction, which commits before the caller works on the rows: no row
+/// lock is held across the work.
+pub(super) async fn claim(
+    store: &This,
+    sql: &'static str,
+    limit: i64,
+    lease: std::time::Duration,
+) -> Result<Vec<DbRow>, Error> {
+    let now = store.clock.now();
+    let until = now + chrono::Duration::from_std(lease).map_err(corrupt)?;
+    let token = crate::domain::AccessToken::generate().hash();
+    let mut tx = store.begin_write().await?;
+    let rows = sqlx::query(sql)
+        .bind(token.as_str())
+        .bind(DbTime(until))
+        .bind(DbTime(now))
+        .bind(limit)
+        .bind(crate::notification::outbox::instance_name())
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(rows)
+}
 
 pub(super) fn parse<T: FromStr>(row: &DbRow, column: &str) -> Result<T, Error>
 where

@@ -7,12 +7,12 @@ use sqlx::Row;
 
 use super::SKIP_LOCKED;
 use super::cases::insert_case;
-use super::common::{count, parse};
+use super::common::{claim, count, parse};
 use super::outbox::insert_notifications;
 use super::{DbConnection, DbRow, This};
 use crate::domain::{ExternalKey, InboundFailure, InboundRow, InboundStatus, NewInbound, Received};
 use crate::error::Error;
-use crate::storage::{Completed, DbTime, InboundCompletion, InboundEffect, InboundStore, corrupt};
+use crate::storage::{Completed, DbTime, InboundCompletion, InboundEffect, InboundStore};
 
 /// The columns `inbound_from_row` reads.
 macro_rules! inbound_columns {
@@ -140,23 +140,11 @@ impl InboundStore for This {
         limit: i64,
         lease: std::time::Duration,
     ) -> Result<Vec<InboundRow>, Error> {
-        let now = self.clock.now();
-        let until = now + chrono::Duration::from_std(lease).map_err(corrupt)?;
-        let token = crate::domain::AccessToken::generate().hash();
-        let mut tx = self.begin_write().await?;
-        let rows = sqlx::query(CLAIM_SQL.as_str())
-            .bind(token.as_str())
-            .bind(DbTime(until))
-            .bind(DbTime(now))
-            .bind(limit)
-            .bind(crate::notification::outbox::instance_name())
-            .fetch_all(&mut *tx)
+        let mut rows = claim(self, CLAIM_SQL.as_str(), limit, lease)
             .await?
             .iter()
             .map(inbound_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        tx.commit().await?;
-        let mut rows = rows;
         // RETURNING gives no order; the handlers see the oldest first.
         rows.sort_by_key(|r| r.id);
         Ok(rows)

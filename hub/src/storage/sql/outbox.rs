@@ -7,7 +7,7 @@ use sqlx::Row;
 
 use super::audit::write_audit;
 use super::citizens::mark_unreachable;
-use super::common::{count, parse};
+use super::common::{claim, count, parse};
 use super::{DbConnection, DbRow, NOTIFY_SQL, SKIP_LOCKED, This};
 use crate::domain::audit::RETRY_OUTBOX;
 use crate::domain::{AuditNote, CaseId};
@@ -280,25 +280,13 @@ impl OutboxStore for This {
         limit: i64,
         lease: std::time::Duration,
     ) -> Result<Vec<OutboxRow>, Error> {
-        let now = self.clock.now();
-        let until = now + chrono::Duration::from_std(lease).map_err(corrupt)?;
-        let token = crate::domain::AccessToken::generate().hash();
-        let mut tx = self.begin_write().await?;
         // A claimed row is due again when its lease ends: a worker that dies leaves it
         // to the next claim, and one index (status, due_at) serves both cases.
-        let rows = sqlx::query(CLAIM_SQL.as_str())
-            .bind(token.as_str())
-            .bind(DbTime(until))
-            .bind(DbTime(now))
-            .bind(limit)
-            .bind(crate::notification::outbox::instance_name())
-            .fetch_all(&mut *tx)
+        claim(self, CLAIM_SQL.as_str(), limit, lease)
             .await?
             .iter()
             .map(outbox_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        tx.commit().await?;
-        Ok(rows)
+            .collect()
     }
 
     async fn record_outcomes(&self, outcomes: &[(OutboxRow, Outcome)]) -> Result<usize, Error> {
