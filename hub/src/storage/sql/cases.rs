@@ -16,8 +16,8 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::storage::{
-    CaseFilter, CaseRecord, CaseStore, CreatedCase, DbTime, InformationChange, ProgressChange,
-    PublicationChange, corrupt,
+    CaseFilter, CaseRecord, CaseStore, CreatedCase, DbTime, InformationChange, Notify,
+    ProgressChange, PublicationChange, corrupt,
 };
 
 /// The columns `case_from_row` reads.
@@ -174,6 +174,20 @@ async fn record_change(
     }
     insert_event(&mut *conn, case, now, event).await?;
     fetch_case(conn, case).await
+}
+
+/// Enqueues the notifications of a case change, rendered from the case as stored, under the
+/// key of the version it reached: a replayed change adds nothing.
+async fn enqueue_change(
+    conn: &mut DbConnection,
+    case: &Case,
+    notify: &Notify,
+    now: DbTime,
+) -> Result<(), Error> {
+    let notifications = (notify.0)(case)?;
+    let event_key = format!("case:{}:v{}", case.id, case.version);
+    insert_notifications(conn, &event_key, Some(case.id), &notifications, now).await?;
+    Ok(())
 }
 
 /// The cases with these ids, in this order.
@@ -400,9 +414,7 @@ pub(super) async fn insert_case(
     };
     insert_event(&mut *conn, CaseId(id), now, &created).await?;
     let stored = fetch_case(&mut *conn, CaseId(id)).await?;
-    let notifications = (record.notify.0)(&stored)?;
-    let event_key = format!("case:{id}:v{}", stored.version);
-    insert_notifications(&mut *conn, &event_key, Some(stored.id), &notifications, now).await?;
+    enqueue_change(&mut *conn, &stored, &record.notify, now).await?;
     Ok(CreatedCase {
         case: stored,
         access_token: record.access_token,
@@ -547,9 +559,7 @@ impl CaseStore for This {
         .await?
         .rows_affected();
         let case = record_change(&mut tx, change.case_id, updated, &change.event, now).await?;
-        let notifications = (change.notify.0)(&case)?;
-        let event_key = format!("case:{}:v{}", case.id, case.version);
-        insert_notifications(&mut tx, &event_key, Some(case.id), &notifications, now).await?;
+        enqueue_change(&mut tx, &case, &change.notify, now).await?;
         tx.commit().await?;
         Ok(case)
     }
@@ -579,9 +589,7 @@ impl CaseStore for This {
             insert_attachments(&mut tx, change.case_id, &change.attachments).await?;
         }
         let case = record_change(&mut tx, change.case_id, updated, &change.event, now).await?;
-        let notifications = (change.notify.0)(&case)?;
-        let event_key = format!("case:{}:v{}", case.id, case.version);
-        insert_notifications(&mut tx, &event_key, Some(case.id), &notifications, now).await?;
+        enqueue_change(&mut tx, &case, &change.notify, now).await?;
         tx.commit().await?;
         Ok(case)
     }
