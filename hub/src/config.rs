@@ -135,6 +135,13 @@ fn make_key_file(file: &Path) -> std::io::Result<ContactKey> {
         Ok(mut out) => {
             writeln!(out, "{hex}")?;
             out.sync_all()?;
+            // Without this key no denouncer finds their case by contact again: the operator
+            // must know it exists, and back it up with the database.
+            tracing::warn!(
+                key.file = %file.display(),
+                "made a new contact key at {}; back it up with the database, and give every instance the same key",
+                file.display()
+            );
             ContactKey::new(bytes).map_err(std::io::Error::other)
         }
         // Another process made it first: use theirs.
