@@ -70,6 +70,8 @@ impl Hub {
     /// The capability of the person who controls `contact` over the case `code`: the contact
     /// must be one the case was filed with (a denouncer's is recognised by its keyed hash), and
     /// an email or phone must have been verified; a Telegram chat id comes from Telegram itself.
+    /// A denouncer's email or phone has no verified state (it lives only in the sealed
+    /// identity), so a denouncer acts by their chat or their private link.
     pub async fn capability_by_contact(
         &self,
         code: &CaseCode,
@@ -93,8 +95,11 @@ impl Hub {
         if !filed_with {
             return Err(refused("no such case for this contact"));
         }
-        if contact.kind() != ContactKind::Telegram && case.kind != CaseKind::ToCao {
-            let state = self.store().find_citizen_contact(contact).await?;
+        if contact.kind() != ContactKind::Telegram {
+            let state = match case.kind {
+                CaseKind::ToCao => None,
+                _ => self.store().find_citizen_contact(contact).await?,
+            };
             if !matches!(state.map(|c| c.state), Some(ContactState::Verified)) {
                 return Err(refused(
                     "an email address or phone number acts on a case only once verified",

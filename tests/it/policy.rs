@@ -337,6 +337,15 @@ async fn a_citizen_acts_only_with_a_capability_and_a_code_alone_is_not_one(db: T
         wrong_token,
         Err(Error::Domain(DomainError::Forbidden(_)))
     ));
+    let denouncers_email =
+        NormalisedContact::parse(ContactKind::Email, crate::identity_canary::EMAIL).unwrap();
+    let unverifiable = hub
+        .capability_by_contact(&secret.code, &denouncers_email)
+        .await;
+    assert!(matches!(
+        unverifiable,
+        Err(Error::Domain(DomainError::Forbidden(_)))
+    ));
     let not_the_denouncer = hub
         .capability_by_contact(&secret.code, &chat("111000111"))
         .await;
