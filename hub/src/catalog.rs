@@ -174,9 +174,11 @@ fn name<'p>(
     code.and_then(lookup).map(|n| n.name.clone())
 }
 
-/// While the case is open: the competent body's statutory deadline, else the council's own.
+/// While the case is open: the relay's deadline once the result is in, else the competent
+/// body's, else the council's own.
 fn expected_by(row: &PublicCaseRow) -> Option<NaiveDate> {
-    row.statutory_due
+    row.relay_due
+        .or(row.statutory_due)
         .or(row.council_due)
         .filter(|_| row.status.is_open())
 }
@@ -197,8 +199,12 @@ fn step(zone: Tz, event: &PublicStepRow) -> Option<PublicStep> {
         EventKind::Published => "Công khai trên cổng thông tin".to_owned(),
         // That the file grew is procedure; what was added (the note, the files) is not shown.
         EventKind::InformationAdded => "Bổ sung thông tin, tài liệu".to_owned(),
-        // A withdrawal of the public copy is staff business; the page is gone meanwhile.
-        EventKind::Unpublished => return None,
+        EventKind::UnitResultRecorded => "Cơ quan có thẩm quyền đã có kết quả".to_owned(),
+        EventKind::PartWithdrawn => "Rút một phần nội dung".to_owned(),
+        // A withdrawal of the public copy is staff business; the page is gone meanwhile. How
+        // staff classified the case (complexity, competence) is procedure, and its reason may
+        // name people.
+        EventKind::Unpublished | EventKind::FlagsChanged => return None,
     };
     Some(PublicStep {
         at: event.at.with_timezone(&zone),
@@ -237,6 +243,7 @@ mod tests {
             closed_on: None,
             statutory_due: None,
             council_due: NaiveDate::from_ymd_opt(2026, 12, 3),
+            relay_due: None,
             forwarded_unit: None,
             public_title: "Đèn ngõ 12".to_owned(),
             public_summary: "Đèn hỏng.".to_owned(),

@@ -12,9 +12,9 @@ use crate::domain::Status;
 use crate::domain::policy::{self, Action, CaseContext};
 use crate::domain::progress::{self, TransitionRequest};
 use crate::domain::{
-    AccessToken, Actor, Case, CaseId, CaseKind, ContactKey, CouncilProfile, DenouncerIdentity,
-    EventKind, IdentityAccess, NewCase, NewEvent, NormalisedContact, Publication, StaffId,
-    contact_hash,
+    AccessToken, Actor, Case, CaseBasics, CaseId, CaseKind, ContactKey, CouncilProfile,
+    DenouncerIdentity, EventKind, IdentityAccess, NewCase, NewEvent, NormalisedContact,
+    Publication, StaffId, contact_hash,
 };
 use crate::error::{DomainError, Error};
 use crate::storage::{CaseRecord, CreatedCase, Notify, ProgressChange, PublicationChange, Store};
@@ -182,7 +182,21 @@ impl Hub {
         };
         let received_at = self.clock.now();
         let received_on = profile.local_date(received_at);
-        let progress = progress::initial(profile, case.kind, case.complaint_round, received_on)?;
+        let basics = CaseBasics {
+            kind: case.kind,
+            round: case.complaint_round,
+            received_on,
+        };
+        let progress = progress::initial(profile, basics, case.complex, case.remote_area)?;
+        for clock in progress.clocks.unknown() {
+            // The case is stored all the same; the operator must add the year's calendar.
+            tracing::warn!(
+                case.kind = %case.kind,
+                clock = %clock,
+                "a deadline of a new case is unknown: the council profile has no working-day \
+                 calendar for the year it reaches; add it and run `hdnd config check`"
+            );
+        }
         let notify = self.notify(CaseEvent::Received, None).await?;
         let denouncer_hashes = case
             .denouncer
@@ -373,6 +387,9 @@ impl Hub {
 /// The policy action a staff member takes by moving a case from `from` to `to`.
 fn transition_action(from: Status, to: Status) -> Action {
     match (from, to) {
+        // tạm đình chỉ, and the decision to go on
+        (_, Status::Suspended) => Action::Suspend,
+        (Status::Suspended, _) if to != Status::Withdrawn => Action::Suspend,
         (_, Status::NeedsInfo) => Action::AskCitizen,
         // The answer to the council's question arrived and staff record it.
         (Status::NeedsInfo, _) if to != Status::Rejected && to != Status::Withdrawn => {

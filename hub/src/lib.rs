@@ -11,6 +11,7 @@ pub mod delivery;
 pub mod domain;
 pub mod error;
 pub mod files;
+pub mod findings;
 pub mod hub;
 pub mod inbound;
 pub mod leader;

@@ -25,7 +25,8 @@ use crate::delivery::email::new_message_id;
 use crate::delivery::outbox::{Category, NewNotification, Target, staff_destinations};
 use crate::delivery::render::Renderer;
 use crate::domain::calendar::vn_date;
-use crate::domain::{Case, CaseId, Language, Staff, StaffId, TaskStatus};
+use crate::domain::policy::{self, Action};
+use crate::domain::{Case, CaseId, ClockKind, Language, Role, Staff, StaffId, Status, TaskStatus};
 use crate::error::Error;
 use crate::files::BlobStore;
 use crate::hub::Hub;
@@ -408,52 +409,78 @@ impl Scheduler {
         Ok(())
     }
 
+    /// Warnings ahead of, on and after every running clock: to the case's assignee (their lead
+    /// once it is overdue); for an unassigned case, to the desk that received it and its leads,
+    /// who must assign it. A clock whose deadline is unknown (the profile lacks the year's
+    /// calendar) is listed to the same people each working day until it is known.
     async fn deadline_warnings<'a>(
         &self,
         now: DateTime<Utc>,
         staff: &HashMap<StaffId, &'a Staff>,
         out: &mut Vec<Reminder<'a>>,
     ) -> Result<(), Error> {
-        let calendar = &self.hub.profile().calendar;
-        for case in self.hub.store().list_open_assigned_cases().await? {
-            let Some(assignee) = case
-                .progress
-                .assignee
-                .and_then(|id| staff.get(&id).copied())
-            else {
-                continue;
-            };
-            for (clock, due, label) in clocks(&case) {
-                let Ok(soon) =
-                    calendar.working_days_before(due, self.settings.deadline_warning_days)
-                else {
+        let profile = self.hub.profile();
+        let calendar = &profile.calendar;
+        let today = profile.local_date(now);
+        for case in self.hub.store().list_cases_with_running_clocks().await? {
+            let p = &case.progress;
+            let assignee = p.assignee.and_then(|id| staff.get(&id).copied());
+            let (desk, leads) = responsible(&case, assignee, staff);
+            for (clock, state) in p.clocks.running() {
+                if paused(&case, clock) {
                     continue;
-                };
-                let Ok(after) = calendar.next_working_day(due + Duration::days(1)) else {
-                    continue;
-                };
-                for (day, stage) in [(soon, "soon"), (due, "today"), (after, "overdue")] {
+                }
+                let mut stages = Vec::new();
+                match state.due {
+                    Some(due) => {
+                        if let Ok(soon) =
+                            calendar.working_days_before(due, self.settings.deadline_warning_days)
+                        {
+                            stages.push((soon, "soon", due));
+                        }
+                        stages.push((due, "today", due));
+                        if let Ok(after) = calendar.next_working_day(due + Duration::days(1)) {
+                            stages.push((after, "overdue", due));
+                        }
+                    }
+                    // Listed on every working day (weekdays, where the year is not configured)
+                    // until the calendar is added and the deadline known.
+                    None if calendar
+                        .is_working_day(today)
+                        .unwrap_or(!matches!(today.weekday(), Weekday::Sat | Weekday::Sun)) =>
+                    {
+                        stages.push((today, "unknown", today));
+                    }
+                    None => {}
+                }
+                for (day, stage, due) in stages {
                     let Some(moment) = self.at_reminder_time(day) else {
                         continue;
                     };
                     if !Self::due(moment, now, self.settings.reminder_max_age_mins) {
                         continue;
                     }
-                    let lead = (stage == "overdue")
-                        .then(|| assignee.lead.and_then(|id| staff.get(&id).copied()))
-                        .flatten();
-                    for (member, escalated) in [(assignee, false)]
-                        .into_iter()
-                        .chain(lead.map(|l| (l, true)))
-                    {
+                    let escalate = stage == "overdue" || assignee.is_none();
+                    let to = desk
+                        .iter()
+                        .map(|m| (*m, false))
+                        .chain(leads.iter().filter(|_| escalate).map(|m| (*m, true)));
+                    for (member, escalated) in to {
                         let data = json!({
                             "council": self.council(),
                             "staff": { "name": member.display_name },
-                            "case": { "code": case.code.as_str(), "kind": case.kind.label_vi(), "title": case.title, "due_on": vn_date(due), "clock": label },
+                            "case": {
+                                "code": case.code.as_str(),
+                                "kind": case.kind.label_vi(),
+                                "title": case.title,
+                                "due_on": state.due.map(vn_date),
+                                "clock": clock.label(member.language),
+                                "source": state.source,
+                            },
                             "stage": stage,
                             "days_left": (stage == "soon").then_some(self.settings.deadline_warning_days),
                             "escalated": escalated,
-                            "assignee": escalated.then(|| assignee.display_name.clone()),
+                            "assignee": assignee.map(|a| a.display_name.clone()),
                         });
                         out.push(Reminder {
                             to: member,
@@ -465,7 +492,7 @@ impl Scheduler {
                                 case.id
                             ),
                             case: Some(case.id),
-                            urgent: stage == "today",
+                            urgent: stage == "today" || stage == "overdue",
                         });
                     }
                 }
@@ -537,7 +564,15 @@ impl Scheduler {
                 let cases: Vec<_> = cases
                     .iter()
                     .filter(|c| c.progress.assignee == Some(member.id))
-                    .flat_map(|c| clocks(c).into_iter().map(move |(_, due, _)| (c, due)))
+                    .flat_map(|c| {
+                        c.progress
+                            .clocks
+                            .running()
+                            .filter(|(kind, _)| !paused(c, *kind))
+                            .filter_map(|(_, clock)| clock.due)
+                            .map(move |due| (c, due))
+                            .collect::<Vec<_>>()
+                    })
                     .filter(|(_, due)| *due <= horizon)
                     .map(|(c, due)| {
                         let stage = if due < day { "overdue" } else if due == day { "today" } else { "soon" };
@@ -618,17 +653,48 @@ impl Scheduler {
     }
 }
 
-/// A case's running clocks: (name, due date, label).
-fn clocks(case: &Case) -> Vec<(&'static str, NaiveDate, &'static str)> {
+/// Who answers for a case's deadlines: its assignee, or, while nobody is assigned, the desk
+/// that may accept this kind of case (reception; the denunciation officers for a tố cáo); and
+/// the leads of those people who may read the case.
+fn responsible<'a>(
+    case: &Case,
+    assignee: Option<&'a Staff>,
+    staff: &HashMap<StaffId, &'a Staff>,
+) -> (Vec<&'a Staff>, Vec<&'a Staff>) {
+    let mut desk: Vec<&Staff> = match assignee {
+        Some(member) => vec![member],
+        None => staff
+            .values()
+            .copied()
+            .filter(|m| {
+                m.roles
+                    .iter()
+                    .any(|r| matches!(r, Role::Intake | Role::DenunciationOfficer))
+                    && policy::allowed(&m.roles, Action::Accept, Some(case.kind))
+            })
+            .collect(),
+    };
+    desk.sort_by_key(|m| m.id);
+    let mut leads: Vec<&Staff> = desk
+        .iter()
+        .filter_map(|m| m.lead.and_then(|id| staff.get(&id).copied()))
+        .filter(|lead| policy::allowed(&lead.roles, Action::ReadCase, Some(case.kind)))
+        .filter(|lead| !desk.iter().any(|m| m.id == lead.id))
+        .collect();
+    leads.sort_by_key(|m| m.id);
+    leads.dedup_by_key(|m| m.id);
+    (desk, leads)
+}
+
+/// Whether a clock is stopped for now: the resolver's while suspended, the council's while a
+/// question pauses it (where the profile allows that).
+fn paused(case: &Case, clock: ClockKind) -> bool {
     let p = &case.progress;
-    let mut out = Vec::new();
-    if let Some(due) = p.council_due.filter(|_| p.council_paused_on.is_none()) {
-        out.push(("council", due, "Hạn xử lý của Hội đồng"));
+    match clock {
+        ClockKind::Resolver => p.status == Status::Suspended,
+        ClockKind::Council => p.council_paused_on.is_some(),
+        ClockKind::Relay => false,
     }
-    if let Some(due) = p.statutory_due {
-        out.push(("statutory", due, "Hạn giải quyết"));
-    }
-    out
 }
 
 /// "ngày mai", "1 giờ nữa" — how far ahead an event is, in the reader's language.

@@ -168,6 +168,14 @@ pub(crate) fn petition() -> NewCase {
     }
 }
 
+/// The due date of one of a case's clocks (`None`: not running, or unknown).
+pub(crate) fn due(
+    case: &hdnd_hub::domain::Case,
+    clock: hdnd_hub::domain::ClockKind,
+) -> Option<chrono::NaiveDate> {
+    case.progress.clocks.get(clock).and_then(|c| c.due)
+}
+
 /// A fictional staff member with the given roles.
 pub(crate) fn staff(login: &str, roles: &[Role]) -> NewStaff {
     NewStaff {

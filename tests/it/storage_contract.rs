@@ -14,7 +14,8 @@ use hdnd_hub::domain::{
 use hdnd_hub::storage::{Notify, ProgressChange};
 use hdnd_hub::{CaseFilter, DomainError, Error};
 
-use crate::helpers::{TestDb, as_citizen, contract_tests, hub_on, morning, petition, staff};
+use crate::helpers::{TestDb, as_citizen, contract_tests, due, hub_on, morning, petition, staff};
+use hdnd_hub::domain::{CaseFlags, ClockKind};
 
 contract_tests!(
     staff_are_stored_and_a_taken_login_is_a_conflict,
@@ -24,7 +25,7 @@ contract_tests!(
     two_racing_transitions_exactly_one_wins,
     a_case_walks_the_workflow_with_its_clocks_and_timeline,
     an_illegal_transition_changes_nothing,
-    asking_the_citizen_pauses_the_council_clock,
+    asking_the_citizen_pauses_nothing_by_default,
     a_denunciation_is_extended_at_most_twice,
     a_second_complaint_links_to_the_first,
     listing_filters_published_cases_and_leaves_out_denunciations,
@@ -108,7 +109,7 @@ async fn a_case_reads_back_the_same_by_id_code_and_token(db: TestDb) {
     assert_eq!(by_id.received_on, d("2026-11-26"));
     assert_eq!(by_id.progress.status, Status::Received);
     // kiến nghị: 10 working days from Thursday 26 November → Thursday 10 December.
-    assert_eq!(by_id.progress.council_due, Some(d("2026-12-10")));
+    assert_eq!(due(&by_id, ClockKind::Council), Some(d("2026-12-10")));
     assert_eq!(by_id.attachments.len(), 1);
     assert_eq!(by_id.contacts[0].address, "hoa.pham@example.org");
     let timeline = hub.store().get_timeline(by_id.id).await.unwrap();
@@ -255,13 +256,15 @@ async fn a_case_walks_the_workflow_with_its_clocks_and_timeline(db: TestDb) {
         .unwrap();
     assert_eq!(case.progress.accepted_on, Some(d("2026-11-27")));
     assert_eq!(
-        case.progress.council_due, None,
+        case.progress.clocks.council, None,
         "kiến nghị has no acceptance notice clock"
     );
-    assert_eq!(
-        case.progress.statutory_due, None,
-        "its statutory clock starts at forwarding"
+    assert!(
+        case.progress.flags.competent,
+        "thụ lý: the council handles it"
     );
+    // The council handles it itself: the resolver's clock is its own, from acceptance.
+    assert_eq!(due(&case, ClockKind::Resolver), Some(d("2026-12-28")));
 
     let missing_unit = hub
         .transition(id, TransitionRequest::to(Status::Forwarded, me))
@@ -278,7 +281,11 @@ async fn a_case_walks_the_workflow_with_its_clocks_and_timeline(db: TestDb) {
         .await
         .unwrap();
     // 30 days after Friday 27 November is Sunday 27 December → Monday 28 December.
-    assert_eq!(case.progress.statutory_due, Some(d("2026-12-28")));
+    assert_eq!(due(&case, ClockKind::Resolver), Some(d("2026-12-28")));
+    assert!(
+        !case.progress.flags.competent,
+        "forwarded: the unit is competent"
+    );
     assert_eq!(case.progress.forwarded_unit.as_deref(), Some("ubnd-phuong"));
 
     let case = hub
@@ -373,7 +380,7 @@ async fn an_illegal_transition_changes_nothing(db: TestDb) {
     assert_eq!(hub.store().get_timeline(case.id).await.unwrap().len(), 1);
 }
 
-async fn asking_the_citizen_pauses_the_council_clock(db: TestDb) {
+async fn asking_the_citizen_pauses_nothing_by_default(db: TestDb) {
     // Arrange: received Thursday 26 November, council due Thursday 10 December.
     let (hub, clock) = hub_on(&db).await;
     let intake = hub
@@ -383,9 +390,9 @@ async fn asking_the_citizen_pauses_the_council_clock(db: TestDb) {
         .unwrap();
     let created = hub.submit_case(petition()).await.unwrap();
     let case = created.case;
-    assert_eq!(case.progress.council_due, Some(d("2026-12-10")));
+    assert_eq!(due(&case, ClockKind::Council), Some(d("2026-12-10")));
 
-    // Act: asked on Thursday 26, answered Tuesday 1 December (3 working days later).
+    // Act: asked on Thursday 26, answered Tuesday 1 December.
     let ask = TransitionRequest::to(Status::NeedsInfo, Actor::Staff(intake.id))
         .with_text("Xin cho biết số nhà cụ thể.");
     hub.transition(case.id, ask).await.unwrap();
@@ -403,9 +410,10 @@ async fn asking_the_citizen_pauses_the_council_clock(db: TestDb) {
     .await
     .unwrap();
 
-    // Assert: the deadline moves by the 3 working days waited.
-    assert_eq!(resumed.progress.council_paused_on, None);
-    assert_eq!(resumed.progress.council_due, Some(d("2026-12-15")));
+    // Assert: no legal basis for a pause was found, so the deadline stays.
+    assert_eq!(resumed.progress.status, Status::Received);
+    assert_eq!(resumed.progress.council_paused_days, 0);
+    assert_eq!(due(&resumed, ClockKind::Council), Some(d("2026-12-10")));
 }
 
 async fn a_denunciation_is_extended_at_most_twice(db: TestDb) {
@@ -437,21 +445,43 @@ async fn a_denunciation_is_extended_at_most_twice(db: TestDb) {
         .await
         .unwrap();
     let once = hub
-        .extend_deadline(id, officer.id, "Cần xác minh tại hai địa điểm")
+        .extend_deadline(id, officer.id, "Quyết định gia hạn số 01/QĐ-HĐND")
         .await
         .unwrap();
+    // Complex: extended once (Luật Tố cáo art. 30).
+    let again = hub
+        .extend_deadline(id, officer.id, "Quyết định số 02")
+        .await;
+    hub.classify_case(
+        id,
+        officer.id,
+        CaseFlags {
+            especially_complex: true,
+            reason: Some("Nội dung liên quan nhiều lĩnh vực, cần xác minh tại hai địa điểm".into()),
+            ..once.progress.flags.clone()
+        },
+    )
+    .await
+    .unwrap();
     let twice = hub
-        .extend_deadline(id, officer.id, "Vụ việc đặc biệt phức tạp")
+        .extend_deadline(id, officer.id, "Quyết định gia hạn số 02/QĐ-HĐND")
         .await
         .unwrap();
     let thrice = hub.extend_deadline(id, officer.id, "Thêm lần nữa").await;
 
     // Assert: accepted Thursday 26 November; 30, 60 and 90 days later.
     // tố cáo: notify acceptance within 5 working days → Thursday 3 December.
-    assert_eq!(accepted.progress.council_due, Some(d("2026-12-03")));
-    assert_eq!(accepted.progress.statutory_due, Some(d("2026-12-28"))); // Sat 26 → Mon 28
-    assert_eq!(once.progress.statutory_due, Some(d("2027-01-25")));
-    assert_eq!(twice.progress.statutory_due, Some(d("2027-02-24")));
+    assert_eq!(due(&accepted, ClockKind::Council), Some(d("2026-12-03")));
+    assert_eq!(due(&accepted, ClockKind::Resolver), Some(d("2026-12-28"))); // Sat 26 → Mon 28
+    assert_eq!(due(&once, ClockKind::Resolver), Some(d("2027-01-25")));
+    assert!(matches!(
+        again,
+        Err(Error::Domain(DomainError::Invalid {
+            field: "extension",
+            ..
+        }))
+    ));
+    assert_eq!(due(&twice, ClockKind::Resolver), Some(d("2027-02-24")));
     assert!(matches!(
         thrice,
         Err(Error::Domain(DomainError::Invalid {
@@ -502,8 +532,8 @@ async fn a_second_complaint_links_to_the_first(db: TestDb) {
     // Assert
     assert_eq!(linked.first_case_id, Some(first.id));
     assert_eq!(linked.complaint_round, Some(ComplaintRound::Second));
-    // khiếu nại: accept or reject within 10 days: Sunday 6 December → Monday 7.
-    assert_eq!(linked.progress.council_due, Some(d("2026-12-07")));
+    // khiếu nại, the council not competent: tell the citizen within 10 working days.
+    assert_eq!(due(&linked, ClockKind::Council), Some(d("2026-12-10")));
     assert!(matches!(
         to_opinion,
         Err(Error::Domain(DomainError::Invalid {

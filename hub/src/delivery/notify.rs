@@ -312,8 +312,8 @@ impl Notifier {
             "note": note.filter(|_| !denunciation),
             "area": area,
             "received_on": vn_date(case.received_on),
-            "council_due": p.council_due.map(vn_date),
-            "statutory_due": p.statutory_due.map(vn_date),
+            "council_due": p.clocks.council.as_ref().and_then(|c| c.due).map(vn_date),
+            "statutory_due": p.clocks.expected_by().filter(|_| p.clocks.council.is_none()).map(vn_date),
         })
     }
 }

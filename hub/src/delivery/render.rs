@@ -674,6 +674,7 @@ mod tests {
                 "title": "Đèn & <cột> ngõ 12 bị hỏng",
                 "due_on": "10/12/2026",
                 "clock": "Hạn xử lý của Hội đồng",
+                "source": "Luật Tiếp công dân 2013, Điều 28 khoản 1",
             },
             "stage": stage,
             "days_left": if stage == "soon" { json!(3) } else { Value::Null },

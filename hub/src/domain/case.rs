@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use unicode_normalization::UnicodeNormalization;
 
 use super::citizen::{CitizenId, NormalisedContact};
+use super::deadline::Clocks;
 use super::identity::DenouncerIdentity;
 use super::staff::{Language, StaffId};
 use super::workflow::Status;
@@ -345,6 +346,24 @@ impl NewCase {
     }
 }
 
+/// What staff found about a case that changes its clocks; the law wants complexity found in
+/// writing, so the flags carry their reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CaseFlags {
+    /// The council itself is the competent body (rare for khiếu nại and tố cáo): its clock is
+    /// then thụ lý, and the resolver's clock is its own.
+    pub competent: bool,
+    pub complex: bool,
+    /// Luật Tố cáo art. 30: may be extended twice (NĐ 31/2019 art. 3: two criteria or more).
+    pub especially_complex: bool,
+    /// vùng sâu, vùng xa.
+    pub remote_area: bool,
+    /// A kiến nghị or phản ánh on an administrative regulation (NĐ 20/2008 art. 9).
+    pub regulation: bool,
+    /// Why the case is complex, remote or on a regulation, as staff wrote it.
+    pub reason: Option<String>,
+}
+
 /// The mutable part of a case: its status and the facts its clocks depend on.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CaseProgress {
@@ -353,15 +372,23 @@ pub struct CaseProgress {
     pub forwarded_on: Option<NaiveDate>,
     pub forwarded_unit: Option<String>,
     pub unit_accepted_on: Option<NaiveDate>,
+    /// The unit's result recorded: the relay clock starts.
+    pub result_on: Option<NaiveDate>,
     pub assignee: Option<StaffId>,
     pub answer: Option<String>,
     pub closed_on: Option<NaiveDate>,
-    /// The council clock's deadline; `None` once the council's part is done.
-    pub council_due: Option<NaiveDate>,
-    /// Set while the council clock waits for the citizen's information.
+    pub flags: CaseFlags,
+    /// Where a question (needs_info) or a suspension returns to.
+    pub resume_status: Option<Status>,
+    /// Set while a question pauses the council clock (only where the profile allows it).
     pub council_paused_on: Option<NaiveDate>,
-    pub statutory_due: Option<NaiveDate>,
+    pub council_paused_days: u32,
+    /// Set while suspended (tạm đình chỉ); finished suspensions add their days.
+    pub suspended_on: Option<NaiveDate>,
+    pub suspended_days: u32,
     pub extensions: u32,
+    /// The clocks as last computed from the facts above and the profile.
+    pub clocks: Clocks,
 }
 
 /// The public copy of a case: a redacted title and excerpt written by staff. The official
@@ -423,8 +450,6 @@ pub struct Case {
     pub language: Language,
     /// The public copy, once staff published the case.
     pub publication: Option<Publication>,
-    pub complex: bool,
-    pub remote_area: bool,
     pub source_ref: Option<String>,
     pub received_at: DateTime<Utc>,
     /// The council-local date of receipt: day 0 of the council clock.

@@ -20,13 +20,14 @@ pub mod workflow;
 pub use audit::{AuditEntry, AuditNote};
 pub use calendar::{DayCount, WorkCalendar, YearCalendar};
 pub use case::{
-    Attachment, Case, CaseCode, CaseId, CaseKind, CaseProgress, ComplaintRound, ContactKind,
-    ContactPoint, FileId, NewCase, Publication, SourceChannel,
+    Attachment, Case, CaseCode, CaseFlags, CaseId, CaseKind, CaseProgress, ComplaintRound,
+    ContactKind, ContactPoint, FileId, NewCase, Publication, SourceChannel,
 };
 pub use citizen::{
     Citizen, CitizenContact, CitizenId, ContactKey, ContactState, NewCitizen, NormalisedContact,
     contact_hash,
 };
+pub use deadline::{Clock, ClockKind, Clocks};
 pub use identity::{DenouncerIdentity, IdentityAccess};
 pub use inbound::{
     ExternalKey, InboundFailure, InboundRow, InboundSource, InboundStatus, NewInbound, Received,
@@ -34,7 +35,7 @@ pub use inbound::{
 pub use lease::Lease;
 pub use policy::{Action, CaseContext};
 pub use profile::{CouncilLevel, CouncilProfile, ProfileError};
-pub use progress::TransitionRequest;
+pub use progress::{CaseBasics, TransitionRequest};
 pub use staff::{Language, NewStaff, Role, Staff, StaffId};
 pub use timeline::{Actor, EventKind, NewEvent, TimelineEvent};
 pub use token::AccessToken;

@@ -43,6 +43,14 @@ named_enum!(
         Withdraw => "withdraw", "Rút đơn thay công dân";
         /// Extend a deadline (gia hạn).
         Extend => "extend", "Gia hạn";
+        /// `-> suspended` and back (tạm đình chỉ, and the decision to go on), recorded with the
+        /// decision.
+        Suspend => "suspend", "Tạm đình chỉ, tiếp tục giải quyết";
+        /// Record whether the council is competent, and the complex, remote-area and regulation
+        /// findings with their written reason.
+        Classify => "classify", "Xác định thẩm quyền, tính chất vụ việc";
+        /// Record the result the competent unit sent back: the relay clock starts.
+        RecordResult => "record_result", "Ghi nhận kết quả giải quyết của cơ quan có thẩm quyền";
         Publish => "publish", "Công khai";
         Unpublish => "unpublish", "Gỡ công khai";
         /// Read a denouncer's sealed identity; every read is audited.
@@ -76,6 +84,9 @@ impl Action {
             | Action::Reopen
             | Action::Withdraw
             | Action::Extend
+            | Action::Suspend
+            | Action::Classify
+            | Action::RecordResult
             | Action::Publish
             | Action::Unpublish
             | Action::ReadSealedIdentity => true,
@@ -212,6 +223,8 @@ pub const POLICY: &[Rule] = &[
     any(R::Intake, A::AskCitizen, CASES),
     any(R::Intake, A::Reopen, CASES),
     any(R::Intake, A::Withdraw, CASES),
+    any(R::Intake, A::Classify, CASES),
+    any(R::Intake, A::RecordResult, CASES),
     assigned(R::Intake, A::Answer, CASES),
     //
     // Chuyên viên: reads every ordinary case (colleagues consult one another), and changes only
@@ -225,6 +238,8 @@ pub const POLICY: &[Rule] = &[
     assigned(R::Specialist, A::StartWork, CASES),
     assigned(R::Specialist, A::Answer, CASES),
     assigned(R::Specialist, A::Reopen, CASES),
+    assigned(R::Specialist, A::Classify, CASES),
+    assigned(R::Specialist, A::RecordResult, CASES),
     //
     // Thư ký: coordinates the office. It consolidates and forwards voters' petitions, assigns
     // work, keeps the calendar and decides, with the leads, what the portal shows.
@@ -235,6 +250,8 @@ pub const POLICY: &[Rule] = &[
     any(R::Secretary, A::AddInformation, CASES),
     any(R::Secretary, A::Forward, CASES),
     any(R::Secretary, A::StartWork, CASES),
+    any(R::Secretary, A::Suspend, CASES),
+    any(R::Secretary, A::RecordResult, CASES),
     any(R::Secretary, A::Publish, CASES),
     any(R::Secretary, A::Unpublish, CASES),
     assigned(R::Secretary, A::Answer, CASES),
@@ -265,6 +282,9 @@ pub const POLICY: &[Rule] = &[
     any(R::Lead, A::Reopen, CASES),
     any(R::Lead, A::Withdraw, CASES),
     any(R::Lead, A::Extend, CASES),
+    any(R::Lead, A::Suspend, CASES),
+    any(R::Lead, A::Classify, CASES),
+    any(R::Lead, A::RecordResult, CASES),
     any(R::Lead, A::Publish, CASES),
     any(R::Lead, A::Unpublish, CASES),
     any(R::Lead, A::ManageWork, SYSTEM),
@@ -287,6 +307,9 @@ pub const POLICY: &[Rule] = &[
     any(R::DenunciationOfficer, A::Reopen, TO_CAO),
     any(R::DenunciationOfficer, A::Withdraw, TO_CAO),
     any(R::DenunciationOfficer, A::Extend, TO_CAO),
+    any(R::DenunciationOfficer, A::Suspend, TO_CAO),
+    any(R::DenunciationOfficer, A::Classify, TO_CAO),
+    any(R::DenunciationOfficer, A::RecordResult, TO_CAO),
     any(R::DenunciationOfficer, A::ReadSealedIdentity, TO_CAO),
 ];
 
@@ -475,6 +498,9 @@ mod tests {
         A::Reopen,
         A::Withdraw,
         A::Extend,
+        A::Suspend,
+        A::Classify,
+        A::RecordResult,
         A::Publish,
         A::Unpublish,
         A::ReadSealedIdentity,
@@ -514,15 +540,19 @@ mod tests {
             },
             R::Intake => match action {
                 A::Answer => IfAssigned,
-                A::StartWork | A::Extend | A::Publish | A::Unpublish => Never,
+                A::StartWork | A::Extend | A::Suspend | A::Publish | A::Unpublish => Never,
                 A::ReadSealedIdentity => Never,
                 _ => Always,
             },
             R::Specialist => match action {
                 A::ReadCase | A::ListCases | A::ReadAttachments => Always,
-                A::AddInformation | A::AskCitizen | A::StartWork | A::Answer | A::Reopen => {
-                    IfAssigned
-                }
+                A::AddInformation
+                | A::AskCitizen
+                | A::StartWork
+                | A::Answer
+                | A::Reopen
+                | A::Classify
+                | A::RecordResult => IfAssigned,
                 _ => Never,
             },
             R::Secretary => match action {
@@ -534,6 +564,8 @@ mod tests {
                 | A::AddInformation
                 | A::Forward
                 | A::StartWork
+                | A::Suspend
+                | A::RecordResult
                 | A::Publish
                 | A::Unpublish => Always,
                 _ => Never,
@@ -638,11 +670,11 @@ mod tests {
                 }
             }
         }
-        // 7 roles x (17 case actions x 6 kinds + 4 other actions).
-        assert_eq!(cells, 7 * (17 * 6 + 4));
-        // 50 ordinary rules x 5 kinds, 15 to_cao rules, 6 other rules.
-        assert_eq!(allowed_cells, 50 * 5 + 15 + 6);
-        assert_eq!(POLICY.len(), 50 + 15 + 6);
+        // 7 roles x (20 case actions x 6 kinds + 4 other actions).
+        assert_eq!(cells, 7 * (20 * 6 + 4));
+        // 59 ordinary rules x 5 kinds, 18 to_cao rules, 6 other rules.
+        assert_eq!(allowed_cells, 59 * 5 + 18 + 6);
+        assert_eq!(POLICY.len(), 59 + 18 + 6);
     }
 
     #[test]

@@ -14,7 +14,7 @@ use serde_spanned::Spanned;
 use crate::toml_file::{FileError, Locator};
 
 use super::calendar::{DayCount, WorkCalendar, YearCalendar};
-use super::deadline::{ClockRule, ClockStart, DeadlineTable, KindRule, StatutoryRule};
+use super::deadline::{ClockRule, ClockStart, DatedRule, DeadlineTable, KindRule, ResolverRule};
 
 /// The demo profile (phường Hồng Bàng, Hải Phòng), built in so that no file is needed to start.
 pub const DEMO_PROFILE: &str = include_str!("../../../config/council.toml");
@@ -61,6 +61,8 @@ pub struct CouncilProfile {
     pub calendar: WorkCalendar,
     pub deadlines: DeadlineTable,
     pub sessions: Vec<Session>,
+    /// Calendar years marked provisional (placeholders until the official notice).
+    pub provisional_years: BTreeSet<i32>,
 }
 
 /// A bad profile: which file, which key, which line, and what is wrong.
@@ -98,6 +100,30 @@ impl CouncilProfile {
     }
 
     /// Dates of the regular sessions, in order.
+    /// What the operator should know about the calendar on `today`: next year missing (its
+    /// deadlines would be unknown), or provisional years.
+    pub fn calendar_warnings(&self, today: NaiveDate) -> Vec<String> {
+        let mut warnings = Vec::new();
+        let years: BTreeSet<i32> = self.calendar.years().collect();
+        for year in [today.year(), today.year() + 1] {
+            if !years.contains(&year) {
+                warnings.push(format!(
+                    "the profile has no working-day calendar for {year}: deadlines that reach \
+                     {year} are \"unknown\" until [calendar.{year}] is added"
+                ));
+            }
+        }
+        for year in &self.provisional_years {
+            if *year >= today.year() {
+                warnings.push(format!(
+                    "the calendar for {year} is provisional: replace it with the Government's \
+                     notice"
+                ));
+            }
+        }
+        warnings
+    }
+
     pub fn regular_session_dates(&self) -> Vec<NaiveDate> {
         let mut dates: Vec<_> = self
             .sessions
@@ -151,6 +177,9 @@ struct RawCouncil {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawYear {
+    /// Not yet announced by the Government: `config check` says so.
+    #[serde(default)]
+    provisional: bool,
     #[serde(default)]
     holidays: Vec<Spanned<String>>,
     #[serde(default)]
@@ -160,6 +189,8 @@ struct RawYear {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawDeadlines {
+    #[serde(default)]
+    question_pauses_council_clock: bool,
     khieu_nai_lan_1: RawKindRule,
     khieu_nai_lan_2: RawKindRule,
     to_cao: RawKindRule,
@@ -172,21 +203,60 @@ struct RawDeadlines {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawKindRule {
-    council: RawClock,
+    council: RawDated,
+    council_competent: Option<RawDated>,
+    council_regulation: Option<RawDated>,
     notify_acceptance: Option<RawClock>,
-    statutory: RawStatutory,
+    thu_ly: Option<RawDated>,
+    resolver: RawResolver,
+    relay: Option<RawClock>,
+}
+
+/// One clock, or a list of versions each in force from its `from` date.
+enum RawDated {
+    One(RawClock),
+    Versions(Vec<RawClock>),
+}
+
+// By hand, not `#[serde(untagged)]`: untagged buffers the input, which loses the spans that
+// name the line of a bad value.
+impl<'de> Deserialize<'de> for RawDated {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawDated;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a clock { days, count, source } or a list of dated clocks")
+            }
+
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<RawDated, A::Error> {
+                RawClock::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+                    .map(RawDated::One)
+            }
+
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<RawDated, A::Error> {
+                Vec::<RawClock>::deserialize(serde::de::value::SeqAccessDeserializer::new(seq))
+                    .map(RawDated::Versions)
+            }
+        }
+        d.deserialize_any(Visitor)
+    }
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawClock {
+    /// Only in a list of versions: the first day this version applies to.
+    from: Option<Spanned<String>>,
     days: Spanned<u32>,
     count: DayCount,
+    source: Spanned<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawStatutory {
+struct RawResolver {
     start: ClockStart,
     #[serde(default)]
     next_regular_session: bool,
@@ -199,6 +269,8 @@ struct RawStatutory {
     extension_days: u32,
     #[serde(default)]
     max_extensions: u32,
+    max_extensions_especially_complex: Option<u32>,
+    source: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -279,6 +351,12 @@ impl RawProfile {
             calendar,
             deadlines,
             sessions,
+            provisional_years: self
+                .calendar
+                .iter()
+                .filter(|(_, year)| year.provisional)
+                .filter_map(|(key, _)| key.get_ref().parse().ok())
+                .collect(),
         })
     }
 }
@@ -350,6 +428,7 @@ fn check_calendar(
 impl RawDeadlines {
     fn check(self, at: &Locator<'_>) -> Result<DeadlineTable, ProfileError> {
         Ok(DeadlineTable {
+            question_pauses_council_clock: self.question_pauses_council_clock,
             khieu_nai_lan_1: self.khieu_nai_lan_1.check(at, "khieu_nai_lan_1")?,
             khieu_nai_lan_2: self.khieu_nai_lan_2.check(at, "khieu_nai_lan_2")?,
             to_cao: self.to_cao.check(at, "to_cao")?,
@@ -361,6 +440,22 @@ impl RawDeadlines {
     }
 }
 
+fn check_source(
+    at: &Locator<'_>,
+    key: &str,
+    source: &Spanned<String>,
+) -> Result<String, ProfileError> {
+    let text = source.get_ref().trim();
+    if text.is_empty() {
+        return Err(at.spanned(
+            &format!("{key}.source"),
+            source,
+            "name the law article, or write \"council policy\" (chính sách của Hội đồng)",
+        ));
+    }
+    Ok(text.to_owned())
+}
+
 impl RawClock {
     fn check(&self, at: &Locator<'_>, key: &str) -> Result<ClockRule, ProfileError> {
         if *self.days.get_ref() == 0 {
@@ -369,6 +464,42 @@ impl RawClock {
         Ok(ClockRule {
             days: *self.days.get_ref(),
             count: self.count,
+            source: check_source(at, key, &self.source)?,
+        })
+    }
+
+    fn check_single(&self, at: &Locator<'_>, key: &str) -> Result<ClockRule, ProfileError> {
+        if let Some(from) = &self.from {
+            return Err(at.spanned(
+                &format!("{key}.from"),
+                from,
+                "`from` belongs in a list of dated versions: key = [{ …, from = \"YYYY-MM-DD\" }]",
+            ));
+        }
+        self.check(at, key)
+    }
+}
+
+impl RawDated {
+    fn check(&self, at: &Locator<'_>, key: &str) -> Result<DatedRule, ProfileError> {
+        let versions = match self {
+            RawDated::One(clock) => return Ok(DatedRule::always(clock.check_single(at, key)?)),
+            RawDated::Versions(list) => list,
+        };
+        let mut out = Vec::new();
+        for clock in versions {
+            let from = match &clock.from {
+                Some(from) => Some(at.date(&format!("{key}.from"), from)?),
+                None => None,
+            };
+            out.push((from, clock.check(at, key)?));
+        }
+        DatedRule::new(out).map_err(|message| {
+            let offset = versions
+                .iter()
+                .find_map(|c| c.from.as_ref().map(|f| f.span().start))
+                .unwrap_or_else(|| versions.first().map_or(0, |c| c.days.span().start));
+            at.error(key, offset, message)
         })
     }
 }
@@ -376,34 +507,40 @@ impl RawClock {
 impl RawKindRule {
     fn check(&self, at: &Locator<'_>, kind: &str) -> Result<KindRule, ProfileError> {
         let key = format!("deadlines.{kind}");
-        let council = self.council.check(at, &format!("{key}.council"))?;
-        let notify_acceptance = match &self.notify_acceptance {
-            Some(clock) => Some(clock.check(at, &format!("{key}.notify_acceptance"))?),
-            None => None,
-        };
-        let raw = &self.statutory;
-        let key = format!("{key}.statutory");
-        let statutory = if raw.next_regular_session {
-            StatutoryRule::NextRegularSession { start: raw.start }
+        let dated =
+            |raw: &Option<RawDated>, name: &str| -> Result<Option<DatedRule>, ProfileError> {
+                raw.as_ref()
+                    .map(|r| r.check(at, &format!("{key}.{name}")))
+                    .transpose()
+            };
+        let single =
+            |raw: &Option<RawClock>, name: &str| -> Result<Option<ClockRule>, ProfileError> {
+                raw.as_ref()
+                    .map(|r| r.check_single(at, &format!("{key}.{name}")))
+                    .transpose()
+            };
+        let raw = &self.resolver;
+        let resolver_key = format!("{key}.resolver");
+        let source = check_source(at, &resolver_key, &raw.source)?;
+        let resolver = if raw.next_regular_session {
+            ResolverRule::NextRegularSession {
+                start: raw.start,
+                source,
+            }
         } else {
             let days = raw
                 .days
                 .as_ref()
                 .filter(|d| *d.get_ref() > 0)
                 .ok_or_else(|| {
-                    let offset = at
-                        .text()
-                        .find(&format!("[{key}]"))
-                        .or_else(|| at.text().find(&format!("[deadlines.{kind}]")))
-                        .unwrap_or(0);
-                    at.error(
-                        &format!("{key}.days"),
-                        offset,
+                    at.spanned(
+                        &format!("{resolver_key}.days"),
+                        &raw.source,
                         "give the number of days, or next_regular_session = true",
                     )
                 })?;
             let days = *days.get_ref();
-            StatutoryRule::Days {
+            ResolverRule::Days {
                 start: raw.start,
                 count: raw.count.unwrap_or(DayCount::Calendar),
                 days,
@@ -412,12 +549,20 @@ impl RawKindRule {
                 remote_complex: raw.remote_complex.or(raw.remote).unwrap_or(days),
                 extension_days: raw.extension_days,
                 max_extensions: raw.max_extensions,
+                max_extensions_especially_complex: raw
+                    .max_extensions_especially_complex
+                    .unwrap_or(raw.max_extensions),
+                source,
             }
         };
         Ok(KindRule {
-            council,
-            notify_acceptance,
-            statutory,
+            council: self.council.check(at, &format!("{key}.council"))?,
+            council_competent: dated(&self.council_competent, "council_competent")?,
+            council_regulation: dated(&self.council_regulation, "council_regulation")?,
+            notify_acceptance: single(&self.notify_acceptance, "notify_acceptance")?,
+            thu_ly: dated(&self.thu_ly, "thu_ly")?,
+            resolver,
+            relay: single(&self.relay, "relay")?,
         })
     }
 }
@@ -425,6 +570,7 @@ impl RawKindRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::case::{CaseKind, ComplaintRound};
 
     #[test]
     fn the_demo_profile_loads() {
@@ -483,16 +629,71 @@ mod tests {
 
     #[test]
     fn a_wrong_type_names_the_key_and_line() {
-        let err = with(
-            "days = 10, count = \"calendar\"",
-            "days = \"ten\", count = \"calendar\"",
-        )
-        .unwrap_err();
-        assert_eq!(
-            err.line,
-            line_of(DEMO_PROFILE, "days = 10, count = \"calendar\"")
-        );
+        let line = "council = { days = 10, count = \"working\"";
+        let err = with(line, "council = { days = \"ten\", count = \"working\"").unwrap_err();
+        assert_eq!(err.line, line_of(DEMO_PROFILE, line));
         assert_eq!(err.key, "deadlines.khieu_nai_lan_1.council");
+    }
+
+    #[test]
+    fn the_demo_profile_dates_the_complaint_thu_ly_rule_and_names_every_source() {
+        let profile = CouncilProfile::demo();
+        let rule = profile
+            .deadlines
+            .rule(CaseKind::KhieuNai, Some(ComplaintRound::First));
+        let thu_ly = rule.thu_ly.as_ref().unwrap();
+        let before = thu_ly.in_force("2026-06-30".parse().unwrap());
+        let after = thu_ly.in_force("2026-07-01".parse().unwrap());
+        assert_eq!((before.days, before.count), (10, DayCount::Calendar));
+        assert_eq!((after.days, after.count), (7, DayCount::Working));
+        assert!(before.source.contains("Điều 27"), "{}", before.source);
+        for (kind, rule) in profile.deadlines.all() {
+            assert!(!rule.resolver.source().is_empty(), "{kind}");
+        }
+        assert!(!profile.deadlines.question_pauses_council_clock);
+        // The 2026 bridge days and worked Saturdays, as the Government announced them.
+        let cal = &profile.calendar;
+        for off in ["2026-01-02", "2026-08-31"] {
+            assert!(!cal.is_working_day(off.parse().unwrap()).unwrap(), "{off}");
+        }
+        for worked in ["2026-01-10", "2026-08-22"] {
+            assert!(
+                cal.is_working_day(worked.parse().unwrap()).unwrap(),
+                "{worked}"
+            );
+        }
+        assert!(profile.provisional_years.contains(&2027));
+    }
+
+    #[test]
+    fn a_clock_without_its_source_is_refused() {
+        let line = "source = \"Luật Tố cáo 2018, Điều 24 khoản 2\"";
+        let err = with(line, "source = \" \"").unwrap_err();
+        assert_eq!(err.key, "deadlines.to_cao.council.source");
+        assert_eq!(err.line, line_of(DEMO_PROFILE, line));
+    }
+
+    #[test]
+    fn dated_versions_must_follow_one_another() {
+        let err = with("from = \"2026-07-01\"", "from = \"2026-02-30\"").unwrap_err();
+        assert!(err.message.contains("2026-02-30"), "{}", err.message);
+        assert!(err.key.ends_with("thu_ly.from"), "{}", err.key);
+    }
+
+    #[test]
+    fn the_operator_is_warned_when_next_years_calendar_is_missing() {
+        let profile = CouncilProfile::demo();
+        let warnings = profile.calendar_warnings("2027-03-01".parse().unwrap());
+        assert!(warnings.iter().any(|w| w.contains("2028")), "{warnings:?}");
+        assert!(
+            warnings.iter().any(|w| w.contains("provisional")),
+            "{warnings:?}"
+        );
+        let warnings = profile.calendar_warnings("2026-03-01".parse().unwrap());
+        assert!(
+            !warnings.iter().any(|w| w.contains("no working-day")),
+            "{warnings:?}"
+        );
     }
 
     #[test]

@@ -1,12 +1,15 @@
-//! How a transition or an extension changes a case's progress and clocks.
+//! How a transition, an extension or a finding changes a case's progress and clocks.
 //!
 //! Pure functions: the hub reads the case, plans the change here with the council-local date of
-//! today, and storage applies it only if nobody changed the case in between.
+//! today, and storage applies it only if nobody changed the case in between. Each plan updates
+//! the facts (dates, flags, suspended days) and then recomputes every clock from them with
+//! [`clocks`], so a clock is always what the profile says for those facts.
 
 use chrono::NaiveDate;
 
-use super::case::{Case, CaseKind, CaseProgress, ComplaintRound, clean_text};
-use super::deadline::{ClockStart, StatutoryFacts};
+use super::calendar::DayCount;
+use super::case::{Case, CaseFlags, CaseKind, CaseProgress, ComplaintRound, clean_text};
+use super::deadline::{Clock, ClockStart, Clocks, ResolverFacts};
 use super::profile::CouncilProfile;
 use super::staff::StaffId;
 use super::timeline::{Actor, EventKind, NewEvent};
@@ -21,7 +24,7 @@ pub const MAX_NOTE_CHARS: usize = 20_000;
 pub struct TransitionRequest {
     pub to: Status,
     pub actor: Actor,
-    /// The reason, question or answer the edge requires; otherwise an optional note.
+    /// The reason, question, answer or decision the edge requires; otherwise an optional note.
     pub text: Option<String>,
     /// The unit a case is forwarded to.
     pub unit: Option<String>,
@@ -60,27 +63,159 @@ impl TransitionRequest {
     }
 }
 
+/// What a case's clocks are computed from besides its progress.
+#[derive(Debug, Clone, Copy)]
+pub struct CaseBasics {
+    pub kind: CaseKind,
+    pub round: Option<ComplaintRound>,
+    pub received_on: NaiveDate,
+}
+
+impl From<&Case> for CaseBasics {
+    fn from(case: &Case) -> Self {
+        Self {
+            kind: case.kind,
+            round: case.complaint_round,
+            received_on: case.received_on,
+        }
+    }
+}
+
 /// The progress of a case just received.
 pub fn initial(
     profile: &CouncilProfile,
-    kind: CaseKind,
-    round: Option<ComplaintRound>,
-    received_on: NaiveDate,
+    basics: CaseBasics,
+    complex: bool,
+    remote_area: bool,
 ) -> Result<CaseProgress, DomainError> {
-    let rule = profile.deadlines.rule(kind, round);
-    Ok(CaseProgress {
+    let mut progress = CaseProgress {
         status: Status::Received,
         accepted_on: None,
         forwarded_on: None,
         forwarded_unit: None,
         unit_accepted_on: None,
+        result_on: None,
         assignee: None,
         answer: None,
         closed_on: None,
-        council_due: Some(rule.council.due(&profile.calendar, received_on)?),
+        flags: CaseFlags {
+            complex,
+            remote_area,
+            ..CaseFlags::default()
+        },
+        resume_status: None,
         council_paused_on: None,
-        statutory_due: None,
+        council_paused_days: 0,
+        suspended_on: None,
+        suspended_days: 0,
         extensions: 0,
+        clocks: Clocks::default(),
+    };
+    progress.clocks = clocks(profile, basics, &progress)?;
+    Ok(progress)
+}
+
+/// Every clock of a case, from its facts and the profile. A count that reaches a year the
+/// profile has no calendar for gives an unknown clock, never an error.
+pub fn clocks(
+    profile: &CouncilProfile,
+    basics: CaseBasics,
+    p: &CaseProgress,
+) -> Result<Clocks, DomainError> {
+    let rule = profile.deadlines.rule(basics.kind, basics.round);
+    let calendar = &profile.calendar;
+    if !p.status.is_open() {
+        // The council's and the relay's duties end with the case; the resolver's deadline is
+        // kept as it stood, for the record and the on-time statistics.
+        return Ok(Clocks {
+            resolver: p.clocks.resolver.clone(),
+            ..Clocks::default()
+        });
+    }
+    // A question or a suspension holds the case where it was; its clocks are those of that
+    // state.
+    let stage = match p.status {
+        Status::NeedsInfo | Status::Suspended => p.resume_status.unwrap_or(Status::Received),
+        other => other,
+    };
+    let council = match stage {
+        Status::Received => {
+            let dated = rule.council_rule(p.flags.competent, p.flags.regulation);
+            let clock = dated.in_force(basics.received_on);
+            Some(Clock::counted(
+                clock.due(calendar, basics.received_on, p.council_paused_days),
+                &clock.source,
+            )?)
+        }
+        Status::Accepted => match (&rule.notify_acceptance, p.accepted_on) {
+            (Some(clock), Some(accepted)) => Some(Clock::counted(
+                clock.due(calendar, accepted, 0),
+                &clock.source,
+            )?),
+            _ => None,
+        },
+        _ => None,
+    };
+    let resolver = if p.result_on.is_some() {
+        None
+    } else {
+        // thụ lý is the council's own when it is competent, the unit's after forwarding.
+        let thu_ly = if p.flags.competent {
+            p.accepted_on
+        } else {
+            p.unit_accepted_on
+        };
+        let start = match rule.resolver.start() {
+            ClockStart::Accepted => thu_ly,
+            ClockStart::Forwarded if p.flags.competent => p.accepted_on,
+            ClockStart::Forwarded => p.forwarded_on,
+        };
+        match (start, p.forwarded_on, &rule.thu_ly) {
+            (Some(start), _, _) => {
+                let facts = ResolverFacts {
+                    start,
+                    complex: p.flags.complex,
+                    especially_complex: p.flags.especially_complex,
+                    remote_area: p.flags.remote_area,
+                    extensions: p.extensions,
+                    suspended_days: p.suspended_days,
+                };
+                let due = rule
+                    .resolver
+                    .due(calendar, &profile.regular_session_dates(), &facts);
+                match due {
+                    Ok(Some(day)) => Some(Clock::counted(Ok(day), rule.resolver.source())?),
+                    // No regular session is scheduled after the start yet.
+                    Ok(None) => Some(Clock {
+                        due: None,
+                        source: rule.resolver.source().to_owned(),
+                    }),
+                    Err(e) => Some(Clock::counted(Err(e), rule.resolver.source())?),
+                }
+            }
+            // Forwarded, the unit has not accepted yet: follow up its thụ lý, counted by the
+            // rule in force on the day it received the case.
+            (None, Some(forwarded), Some(thu_ly)) if !p.flags.competent => {
+                let clock = thu_ly.in_force(forwarded);
+                Some(Clock::counted(
+                    clock.due(calendar, forwarded, p.suspended_days),
+                    &clock.source,
+                )?)
+            }
+            _ => None,
+        }
+    };
+    let relay = match (&rule.relay, p.result_on) {
+        (Some(clock), Some(result)) => Some(Clock::counted(
+            clock.due(calendar, result, 0),
+            &clock.source,
+        )?),
+        _ => None,
+    };
+    Ok(Clocks {
+        council,
+        resolver,
+        relay,
     })
 }
 
@@ -106,6 +241,20 @@ pub fn plan_transition(
             DomainError::invalid(field, format!("{what} is required for {from} -> {to}"))
         })
     };
+    // A question or a suspension returns the case to the state it was entered from, and to no
+    // other: accepted_on and every deadline stay as they were.
+    if matches!(from, Status::NeedsInfo | Status::Suspended) && to.is_open() {
+        let back = case.progress.resume_status.unwrap_or(Status::Received);
+        if to != back {
+            return Err(DomainError::invalid(
+                "status",
+                format!(
+                    "case {} returns to `{back}`, the state it was in before",
+                    case.code
+                ),
+            ));
+        }
+    }
     let rule = profile.deadlines.rule(case.kind, case.complaint_round);
     let calendar = &profile.calendar;
     let mut next = case.progress.clone();
@@ -118,6 +267,9 @@ pub fn plan_transition(
         }
         Requirement::Question => {
             require_text("question", "the question to the citizen")?;
+        }
+        Requirement::Decision => {
+            require_text("decision", "the decision (quyết định)")?;
         }
         Requirement::Answer => {
             next.answer = Some(require_text("answer", "the answer")?);
@@ -136,6 +288,8 @@ pub fn plan_transition(
             next.forwarded_unit = Some(unit.to_owned());
             next.forwarded_on = Some(today);
             next.unit_accepted_on = None;
+            next.result_on = None;
+            next.flags.competent = false;
         }
         Requirement::AssigneeOrUnitAcceptance => {
             if request.assignee.is_none() && !request.unit_accepted {
@@ -153,44 +307,48 @@ pub fn plan_transition(
         }
     }
 
-    match to {
-        Status::Accepted => {
+    match (from, to) {
+        (_, Status::Accepted) if from != Status::NeedsInfo && from != Status::Suspended => {
+            // thụ lý by the council: it is the competent body.
             next.accepted_on = Some(today);
-            next.council_due = match rule.notify_acceptance {
-                Some(clock) => Some(clock.due(calendar, today)?),
-                None => None,
-            };
+            next.flags.competent = true;
         }
-        Status::Forwarded => next.council_due = None,
-        // The council clock stops while the citizen is asked, only before acceptance: after it,
-        // the statutory clock runs on.
-        Status::NeedsInfo if from == Status::Received => next.council_paused_on = Some(today),
-        Status::Received => {
-            if let (Some(paused), Some(due)) = (next.council_paused_on, next.council_due) {
-                let waited = calendar.days_between(paused, today, rule.council.count)?;
-                next.council_due = Some(calendar.add(due, waited, rule.council.count)?);
+        (_, Status::NeedsInfo) => {
+            next.resume_status = Some(from);
+            if from == Status::Received && profile.deadlines.question_pauses_council_clock {
+                next.council_paused_on = Some(today);
             }
-            next.council_paused_on = None;
         }
-        Status::InProgress => next.closed_on = None,
+        (_, Status::Suspended) => {
+            next.resume_status = Some(from);
+            next.suspended_on = Some(today);
+        }
+        (_, Status::InProgress) if workflow::is_reopening(from, to) => next.closed_on = None,
         _ => {}
+    }
+    if from == Status::NeedsInfo {
+        if let Some(paused) = next.council_paused_on.take() {
+            let count = rule
+                .council_rule(next.flags.competent, next.flags.regulation)
+                .in_force(case.received_on)
+                .count;
+            next.council_paused_days += calendar.days_between(paused, today, count)?;
+        }
+        next.resume_status = None;
+    }
+    if from == Status::Suspended {
+        if let Some(since) = next.suspended_on.take() {
+            // "tiếp tục được tính từ ngày ban hành quyết định tiếp tục giải quyết": the days
+            // from the suspension to the decision to go on do not count.
+            next.suspended_days += suspended_days(profile, case, since, today)?;
+        }
+        next.resume_status = None;
     }
     if !to.is_open() {
         next.closed_on = Some(today);
-        next.council_due = None;
         next.council_paused_on = None;
     }
-    let started = match rule.statutory.start() {
-        ClockStart::Accepted => next.accepted_on,
-        ClockStart::Forwarded => next.forwarded_on,
-    };
-    if started.is_some() && (to == Status::Accepted || to == Status::Forwarded) {
-        next.statutory_due = rule.statutory.due(
-            calendar,
-            &profile.regular_session_dates(),
-            &facts(case, &next),
-        )?;
-    }
+    next.clocks = clocks(profile, case.into(), &next)?;
 
     let kind = if workflow::is_reopening(from, to) {
         EventKind::Reopened
@@ -214,29 +372,57 @@ pub fn plan_transition(
     ))
 }
 
-/// Plans one extension of the statutory clock (gia hạn), decided by staff with a reason.
+fn suspended_days(
+    profile: &CouncilProfile,
+    case: &Case,
+    since: NaiveDate,
+    today: NaiveDate,
+) -> Result<u32, DomainError> {
+    let count = profile
+        .deadlines
+        .rule(case.kind, case.complaint_round)
+        .resolver
+        .count();
+    match count {
+        // Calendar days are counted across any year, configured or not.
+        DayCount::Calendar => Ok(u32::try_from((today - since).num_days().max(0)).unwrap_or(0)),
+        DayCount::Working => profile.calendar.days_between(since, today, count),
+    }
+}
+
+/// Plans one extension of the resolver's clock (gia hạn), decided in writing.
 pub fn plan_extension(
     profile: &CouncilProfile,
     case: &Case,
     staff: StaffId,
-    reason: &str,
+    decision: &str,
 ) -> Result<(CaseProgress, NewEvent), DomainError> {
     if !case.progress.status.is_open() {
         return Err(DomainError::invalid("extension", "the case is closed"));
     }
-    let reason = clean_text("reason", reason, MAX_NOTE_CHARS, true)?;
+    let decision = clean_text("decision", decision, MAX_NOTE_CHARS, true)?;
+    let p = &case.progress;
+    let Some(start) = resolver_start(profile, case) else {
+        return Err(DomainError::invalid(
+            "extension",
+            "the resolver's clock has not started",
+        ));
+    };
     let rule = &profile
         .deadlines
         .rule(case.kind, case.complaint_round)
-        .statutory;
-    rule.check_extension(&facts(case, &case.progress))?;
+        .resolver;
+    rule.check_extension(&ResolverFacts {
+        start,
+        complex: p.flags.complex,
+        especially_complex: p.flags.especially_complex,
+        remote_area: p.flags.remote_area,
+        extensions: p.extensions,
+        suspended_days: p.suspended_days,
+    })?;
     let mut next = case.progress.clone();
     next.extensions += 1;
-    next.statutory_due = rule.due(
-        &profile.calendar,
-        &profile.regular_session_dates(),
-        &facts(case, &next),
-    )?;
+    next.clocks = clocks(profile, case.into(), &next)?;
     Ok((
         next,
         NewEvent {
@@ -244,17 +430,168 @@ pub fn plan_extension(
             actor: Actor::Staff(staff),
             from: None,
             to: None,
-            note: Some(reason),
+            note: Some(decision),
         },
     ))
 }
 
-fn facts(case: &Case, progress: &CaseProgress) -> StatutoryFacts {
-    StatutoryFacts {
-        accepted_on: progress.accepted_on,
-        forwarded_on: progress.forwarded_on,
-        complex: case.complex,
-        remote_area: case.remote_area,
-        extensions: progress.extensions,
+/// The day the resolver's clock started, if it has.
+fn resolver_start(profile: &CouncilProfile, case: &Case) -> Option<NaiveDate> {
+    let p = &case.progress;
+    let start = profile
+        .deadlines
+        .rule(case.kind, case.complaint_round)
+        .resolver
+        .start();
+    match (p.flags.competent, start) {
+        (true, _) => p.accepted_on,
+        (false, ClockStart::Accepted) => p.unit_accepted_on,
+        (false, ClockStart::Forwarded) => p.forwarded_on,
     }
+}
+
+/// Plans a change of the case's flags (competence, complexity, remote area, regulation). A
+/// complex, remote or regulation finding needs its written reason.
+pub fn plan_flags(
+    profile: &CouncilProfile,
+    case: &Case,
+    staff: StaffId,
+    flags: CaseFlags,
+) -> Result<(CaseProgress, NewEvent), DomainError> {
+    if !case.progress.status.is_open() {
+        return Err(DomainError::invalid("flags", "the case is closed"));
+    }
+    let mut flags = flags;
+    flags.complex |= flags.especially_complex;
+    flags.reason = match &flags.reason {
+        Some(reason) => {
+            Some(clean_text("reason", reason, MAX_NOTE_CHARS, false)?).filter(|r| !r.is_empty())
+        }
+        None => None,
+    };
+    let findings = flags.complex || flags.remote_area || flags.regulation;
+    if findings && flags.reason.is_none() {
+        return Err(DomainError::invalid(
+            "reason",
+            "a complex, remote-area or regulation finding needs its written reason",
+        ));
+    }
+    if flags.regulation && !matches!(case.kind, CaseKind::KienNghi | CaseKind::PhanAnh) {
+        return Err(DomainError::invalid(
+            "regulation",
+            "only a kiến nghị or phản ánh is about an administrative regulation",
+        ));
+    }
+    let p = &case.progress;
+    if p.accepted_on.is_some() && p.forwarded_on.is_none() && !flags.competent {
+        return Err(DomainError::invalid(
+            "competent",
+            "the council accepted this case (thụ lý) and resolves it; forward it to a unit instead",
+        ));
+    }
+    if case.progress.extensions > 0 && !flags.complex {
+        return Err(DomainError::invalid(
+            "complex",
+            "an extended case stays complex: its extensions rest on that finding",
+        ));
+    }
+    let mut next = case.progress.clone();
+    let note = flag_note(&flags);
+    next.flags = flags;
+    next.clocks = clocks(profile, case.into(), &next)?;
+    Ok((
+        next,
+        NewEvent {
+            kind: EventKind::FlagsChanged,
+            actor: Actor::Staff(staff),
+            from: None,
+            to: None,
+            note: Some(note),
+        },
+    ))
+}
+
+fn flag_note(flags: &CaseFlags) -> String {
+    let mut parts = Vec::new();
+    for (on, label) in [
+        (flags.competent, "Hội đồng có thẩm quyền giải quyết"),
+        (flags.especially_complex, "đặc biệt phức tạp"),
+        (flags.complex && !flags.especially_complex, "phức tạp"),
+        (flags.remote_area, "vùng sâu, vùng xa"),
+        (flags.regulation, "về quy định hành chính"),
+    ] {
+        if on {
+            parts.push(label);
+        }
+    }
+    let what = if parts.is_empty() {
+        "không có đặc điểm riêng".to_owned()
+    } else {
+        parts.join(", ")
+    };
+    match &flags.reason {
+        Some(reason) => format!("{what}: {reason}"),
+        None => what,
+    }
+}
+
+/// Plans the recording of the unit's result on a forwarded case: the resolver's clock stops
+/// and the relay clock starts (the council tells the citizen, Luật TCD art. 28(2)).
+pub fn plan_unit_result(
+    profile: &CouncilProfile,
+    case: &Case,
+    staff: StaffId,
+    result: &str,
+    today: NaiveDate,
+) -> Result<(CaseProgress, NewEvent), DomainError> {
+    let p = &case.progress;
+    if !matches!(p.status, Status::Forwarded | Status::InProgress) || p.forwarded_unit.is_none() {
+        return Err(DomainError::invalid(
+            "result",
+            "a unit's result is recorded on a case forwarded to it and still open",
+        ));
+    }
+    if p.result_on.is_some() {
+        return Err(DomainError::invalid(
+            "result",
+            "the unit's result is already recorded",
+        ));
+    }
+    let result = clean_text("result", result, MAX_NOTE_CHARS, true)?;
+    let mut next = p.clone();
+    next.result_on = Some(today);
+    next.clocks = clocks(profile, case.into(), &next)?;
+    Ok((
+        next,
+        NewEvent {
+            kind: EventKind::UnitResultRecorded,
+            actor: Actor::Staff(staff),
+            from: None,
+            to: None,
+            note: Some(result),
+        },
+    ))
+}
+
+/// Plans a partial withdrawal (rút một phần, Luật KN art. 10 as amended, Luật TC art. 33): the
+/// withdrawn part is recorded and the rest goes on, clocks unchanged.
+pub fn plan_partial_withdrawal(
+    case: &Case,
+    actor: Actor,
+    part: &str,
+) -> Result<(CaseProgress, NewEvent), DomainError> {
+    if !case.progress.status.is_open() {
+        return Err(DomainError::invalid("withdrawal", "the case is closed"));
+    }
+    let part = clean_text("part", part, MAX_NOTE_CHARS, true)?;
+    Ok((
+        case.progress.clone(),
+        NewEvent {
+            kind: EventKind::PartWithdrawn,
+            actor,
+            from: None,
+            to: None,
+            note: Some(part),
+        },
+    ))
 }

@@ -20,6 +20,9 @@ named_enum!(
         Published => "published", "Công khai";
         Unpublished => "unpublished", "Thôi công khai";
         InformationAdded => "information_added", "Bổ sung thông tin";
+        FlagsChanged => "flags_changed", "Xác định tính chất vụ việc";
+        UnitResultRecorded => "unit_result_recorded", "Ghi nhận kết quả của cơ quan giải quyết";
+        PartWithdrawn => "part_withdrawn", "Rút một phần nội dung";
     }
 );
 

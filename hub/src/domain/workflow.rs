@@ -17,6 +17,9 @@ pub enum Status {
     Accepted,
     Forwarded,
     InProgress,
+    /// tạm đình chỉ (Luật Tố cáo art. 34; Luật Khiếu nại art. 11a from 1 July 2026): its days
+    /// do not count toward the resolver's deadline.
+    Suspended,
     Answered,
     Explained,
     Rejected,
@@ -47,12 +50,13 @@ impl Bucket {
 
 impl Status {
     /// Every state, open ones first.
-    pub const ALL: [Status; 9] = [
+    pub const ALL: [Status; 10] = [
         Status::Received,
         Status::NeedsInfo,
         Status::Accepted,
         Status::Forwarded,
         Status::InProgress,
+        Status::Suspended,
         Status::Answered,
         Status::Explained,
         Status::Rejected,
@@ -67,6 +71,7 @@ impl Status {
             Status::Accepted => "accepted",
             Status::Forwarded => "forwarded",
             Status::InProgress => "in_progress",
+            Status::Suspended => "suspended",
             Status::Answered => "answered",
             Status::Explained => "explained",
             Status::Rejected => "rejected",
@@ -82,6 +87,7 @@ impl Status {
             Status::Accepted => "Đã thụ lý",
             Status::Forwarded => "Đã chuyển cơ quan có thẩm quyền",
             Status::InProgress => "Đang giải quyết",
+            Status::Suspended => "Tạm đình chỉ",
             Status::Answered => "Đã giải quyết",
             Status::Explained => "Đã giải trình, thông tin",
             Status::Rejected => "Không thụ lý",
@@ -98,6 +104,7 @@ impl Status {
                 | Status::Accepted
                 | Status::Forwarded
                 | Status::InProgress
+                | Status::Suspended
         )
     }
 
@@ -180,6 +187,8 @@ pub enum Requirement {
     AssigneeOrUnitAcceptance,
     /// The answer text.
     Answer,
+    /// The decision (quyết định) that suspends a case or lets it go on.
+    Decision,
 }
 
 /// One row of the workflow table.
@@ -224,8 +233,11 @@ pub const EDGES: &[Edge] = &[
     staff(S::Received, S::NeedsInfo, R::Question),
     staff(S::Accepted, S::NeedsInfo, R::Question),
     staff(S::InProgress, S::NeedsInfo, R::Question),
-    // the information arrived; the council clock resumes
+    // the information arrived: back to the state it was asked from (the case's
+    // `resume_status`); nothing restarts
     either(S::NeedsInfo, S::Received),
+    either(S::NeedsInfo, S::Accepted),
+    either(S::NeedsInfo, S::InProgress),
     // after the answer deadline lapsed
     staff(S::NeedsInfo, S::Rejected, R::Reason),
     // chuyển đơn
@@ -239,6 +251,13 @@ pub const EDGES: &[Edge] = &[
     staff(S::Accepted, S::Explained, R::Answer),
     staff(S::Forwarded, S::Explained, R::Answer),
     staff(S::InProgress, S::Explained, R::Answer),
+    // tạm đình chỉ, and the decision to go on: back to the state it was suspended from
+    staff(S::Accepted, S::Suspended, R::Decision),
+    staff(S::Forwarded, S::Suspended, R::Decision),
+    staff(S::InProgress, S::Suspended, R::Decision),
+    staff(S::Suspended, S::Accepted, R::Decision),
+    staff(S::Suspended, S::Forwarded, R::Decision),
+    staff(S::Suspended, S::InProgress, R::Decision),
     // reopened: the citizen is not satisfied
     either(S::Answered, S::InProgress),
     either(S::Explained, S::InProgress),
@@ -248,6 +267,7 @@ pub const EDGES: &[Edge] = &[
     either(S::Accepted, S::Withdrawn),
     either(S::Forwarded, S::Withdrawn),
     either(S::InProgress, S::Withdrawn),
+    either(S::Suspended, S::Withdrawn),
 ];
 
 /// Finds the edge `from -> to` that `actor` may fire.
@@ -286,6 +306,8 @@ mod tests {
         (S::Accepted, S::NeedsInfo, false, true),
         (S::InProgress, S::NeedsInfo, false, true),
         (S::NeedsInfo, S::Received, true, true),
+        (S::NeedsInfo, S::Accepted, true, true),
+        (S::NeedsInfo, S::InProgress, true, true),
         (S::NeedsInfo, S::Rejected, false, true),
         (S::Received, S::Forwarded, false, true),
         (S::Accepted, S::Forwarded, false, true),
@@ -297,6 +319,12 @@ mod tests {
         (S::Accepted, S::Explained, false, true),
         (S::Forwarded, S::Explained, false, true),
         (S::InProgress, S::Explained, false, true),
+        (S::Accepted, S::Suspended, false, true),
+        (S::Forwarded, S::Suspended, false, true),
+        (S::InProgress, S::Suspended, false, true),
+        (S::Suspended, S::Accepted, false, true),
+        (S::Suspended, S::Forwarded, false, true),
+        (S::Suspended, S::InProgress, false, true),
         (S::Answered, S::InProgress, true, true),
         (S::Explained, S::InProgress, true, true),
         (S::Received, S::Withdrawn, true, true),
@@ -304,6 +332,7 @@ mod tests {
         (S::Accepted, S::Withdrawn, true, true),
         (S::Forwarded, S::Withdrawn, true, true),
         (S::InProgress, S::Withdrawn, true, true),
+        (S::Suspended, S::Withdrawn, true, true),
     ];
 
     fn expected(from: Status, to: Status, actor: ActorKind) -> bool {
@@ -337,8 +366,8 @@ mod tests {
                 }
             }
         }
-        // 24 edges staff may fire, 8 of which a citizen may fire too.
-        assert_eq!(allowed, 32);
+        // 33 edges staff may fire, 11 of which a citizen may fire too.
+        assert_eq!(allowed, 44);
         assert_eq!(EDGES.len(), EXPECTED.len());
     }
 
@@ -364,6 +393,8 @@ mod tests {
         );
         assert_eq!(need(S::InProgress, S::Explained), R::Answer);
         assert_eq!(need(S::Received, S::Accepted), R::Nothing);
+        assert_eq!(need(S::InProgress, S::Suspended), R::Decision);
+        assert_eq!(need(S::Suspended, S::InProgress), R::Decision);
     }
 
     #[test]

@@ -126,6 +126,8 @@ pub trait CaseStore: Send + Sync {
     ) -> Result<Vec<(Status, i64)>, Error>;
     /// Open cases with an assignee, for deadline warnings.
     async fn list_open_assigned_cases(&self) -> Result<Vec<Case>, Error>;
+    /// Open cases with a running clock, known or unknown, for deadline warnings.
+    async fn list_cases_with_running_clocks(&self) -> Result<Vec<Case>, Error>;
 
     /// Applies a progress change with its timeline event, `UPDATE … WHERE id = ? AND status = ?
     /// AND version = ?`: of two racing changes exactly one wins, the other gets

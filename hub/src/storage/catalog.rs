@@ -55,6 +55,7 @@ pub struct PublicCaseRow {
     pub closed_on: Option<NaiveDate>,
     pub statutory_due: Option<NaiveDate>,
     pub council_due: Option<NaiveDate>,
+    pub relay_due: Option<NaiveDate>,
     /// A unit code of the council profile.
     pub forwarded_unit: Option<String>,
     /// The staff-written public title.
@@ -129,8 +130,8 @@ pub(crate) fn bucket_statuses(bucket: Option<Bucket>) -> [Option<&'static str>; 
     slots
 }
 
-/// The most statuses one bucket holds (đang giải quyết: five open states).
-pub(crate) const BUCKET_SLOTS: usize = 5;
+/// The most statuses one bucket holds (đang giải quyết: six open states).
+pub(crate) const BUCKET_SLOTS: usize = 6;
 
 #[cfg(test)]
 mod tests {

@@ -10,9 +10,9 @@ use super::outbox::insert_notifications;
 use super::{DbConnection, DbRow, This};
 use crate::domain::audit::{PUBLISH_CASE, READ_DENOUNCER_IDENTITY};
 use crate::domain::{
-    AccessToken, Actor, ActorKind, Attachment, AuditNote, Case, CaseCode, CaseId, CaseProgress,
-    CitizenId, ContactKind, ContactPoint, DenouncerIdentity, EventKind, FileId, IdentityAccess,
-    NewEvent, Publication, StaffId, Status, TimelineEvent,
+    AccessToken, Actor, ActorKind, Attachment, AuditNote, Case, CaseCode, CaseFlags, CaseId,
+    CaseProgress, CitizenId, Clock, Clocks, ContactKind, ContactPoint, DenouncerIdentity,
+    EventKind, FileId, IdentityAccess, NewEvent, Publication, StaffId, Status, TimelineEvent,
 };
 use crate::error::Error;
 use crate::storage::{
@@ -27,8 +27,11 @@ macro_rules! case_select {
         SELECT id, code, kind, complaint_round, first_case_id, title, content, area, category,
                channel, citizen_name, publication_consent, published, complex, remote_area,
                received_at, received_on, status, accepted_on, forwarded_on, forwarded_unit,
-               unit_accepted_on, assignee_id, answer, closed_on, council_due, council_paused_on,
-               statutory_due, extensions, version, updated_at, source_ref, public_title,
+               unit_accepted_on, result_on, assignee_id, answer, closed_on, competent,
+               especially_complex, regulation, flags_reason, resume_status, council_paused_on,
+               council_paused_days, suspended_on, suspended_days, council_due, council_source,
+               statutory_due, statutory_source, relay_due, relay_source,
+               extensions, version, updated_at, source_ref, public_title,
                public_summary, published_at, citizen_id,
                COALESCE(
                    (SELECT language FROM citizens WHERE citizens.id = cases.citizen_id),
@@ -87,8 +90,6 @@ fn case_from_row(
             (false, ..) => None,
             _ => return Err(corrupt("cases: a published case lacks its public copy")),
         },
-        complex: row.try_get("complex")?,
-        remote_area: row.try_get("remote_area")?,
         source_ref: row.try_get("source_ref")?,
         received_at: row.try_get::<DbTime, _>("received_at")?.0,
         received_on: row.try_get("received_on")?,
@@ -98,17 +99,98 @@ fn case_from_row(
             forwarded_on: row.try_get("forwarded_on")?,
             forwarded_unit: row.try_get("forwarded_unit")?,
             unit_accepted_on: row.try_get("unit_accepted_on")?,
+            result_on: row.try_get("result_on")?,
             assignee: row.try_get::<Option<i64>, _>("assignee_id")?.map(StaffId),
             answer: row.try_get("answer")?,
             closed_on: row.try_get("closed_on")?,
-            council_due: row.try_get("council_due")?,
+            flags: CaseFlags {
+                competent: row.try_get("competent")?,
+                complex: row.try_get("complex")?,
+                especially_complex: row.try_get("especially_complex")?,
+                remote_area: row.try_get("remote_area")?,
+                regulation: row.try_get("regulation")?,
+                reason: row.try_get("flags_reason")?,
+            },
+            resume_status: parse_opt(row, "resume_status")?,
             council_paused_on: row.try_get("council_paused_on")?,
-            statutory_due: row.try_get("statutory_due")?,
+            council_paused_days: count(row, "council_paused_days")?,
+            suspended_on: row.try_get("suspended_on")?,
+            suspended_days: count(row, "suspended_days")?,
             extensions: count(row, "extensions")?,
+            clocks: Clocks {
+                council: clock(row, "council_due", "council_source")?,
+                resolver: clock(row, "statutory_due", "statutory_source")?,
+                relay: clock(row, "relay_due", "relay_source")?,
+            },
         },
         version: row.try_get("version")?,
         updated_at: row.try_get::<DbTime, _>("updated_at")?.0,
     })
+}
+
+/// A clock runs while its source is set; without a date it is unknown.
+fn clock(row: &DbRow, due: &str, source: &str) -> Result<Option<Clock>, Error> {
+    let Some(source) = row.try_get::<Option<String>, _>(source)? else {
+        return Ok(None);
+    };
+    Ok(Some(Clock {
+        due: row.try_get(due)?,
+        source,
+    }))
+}
+
+/// Writes every field of a case's progress; the caller has checked the version it read.
+async fn store_progress(
+    conn: &mut DbConnection,
+    id: CaseId,
+    p: &CaseProgress,
+) -> Result<(), Error> {
+    let due = |c: &Option<Clock>| c.as_ref().and_then(|c| c.due);
+    let source = |c: &Option<Clock>| c.as_ref().map(|c| c.source.clone());
+    sqlx::query(
+        r#"
+        UPDATE cases
+        SET status = $1, accepted_on = $2, forwarded_on = $3, forwarded_unit = $4,
+            unit_accepted_on = $5, result_on = $6, assignee_id = $7, answer = $8,
+            closed_on = $9, competent = $10, complex = $11, especially_complex = $12,
+            remote_area = $13, regulation = $14, flags_reason = $15, resume_status = $16,
+            council_paused_on = $17, council_paused_days = $18, suspended_on = $19,
+            suspended_days = $20, extensions = $21, council_due = $22, council_source = $23,
+            statutory_due = $24, statutory_source = $25, relay_due = $26, relay_source = $27
+        WHERE id = $28
+        "#,
+    )
+    .bind(p.status.as_str())
+    .bind(p.accepted_on)
+    .bind(p.forwarded_on)
+    .bind(p.forwarded_unit.as_deref())
+    .bind(p.unit_accepted_on)
+    .bind(p.result_on)
+    .bind(p.assignee.map(|s| s.0))
+    .bind(p.answer.as_deref())
+    .bind(p.closed_on)
+    .bind(p.flags.competent)
+    .bind(p.flags.complex)
+    .bind(p.flags.especially_complex)
+    .bind(p.flags.remote_area)
+    .bind(p.flags.regulation)
+    .bind(p.flags.reason.as_deref())
+    .bind(p.resume_status.map(|s| s.as_str()))
+    .bind(p.council_paused_on)
+    .bind(i64::from(p.council_paused_days))
+    .bind(p.suspended_on)
+    .bind(i64::from(p.suspended_days))
+    .bind(i64::from(p.extensions))
+    .bind(due(&p.clocks.council))
+    .bind(source(&p.clocks.council))
+    .bind(due(&p.clocks.resolver))
+    .bind(source(&p.clocks.resolver))
+    .bind(due(&p.clocks.relay))
+    .bind(source(&p.clocks.relay))
+    .bind(id.0)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 async fn fetch_case(conn: &mut DbConnection, id: CaseId) -> Result<Case, Error> {
@@ -325,10 +407,10 @@ pub(super) async fn insert_case(
         INSERT INTO cases (
             code, access_token_hash, kind, complaint_round, first_case_id, title, content,
             area, category, channel, citizen_name, publication_consent, published,
-            complex, remote_area, received_at, received_on, status, council_due,
+            complex, remote_area, received_at, received_on, status,
             extensions, version, created_at, updated_at, source_ref, citizen_id, language)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, FALSE,
-                $13, $14, $15, $16, $17, $18, 0, 1, $19, $19, $20, $21, $22)
+                FALSE, FALSE, $13, $14, $15, 0, 1, $16, $16, $17, $18, $19)
         RETURNING id
         "#,
     )
@@ -344,12 +426,9 @@ pub(super) async fn insert_case(
     .bind(case.channel.as_str())
     .bind(case.citizen_name.as_deref())
     .bind(case.publication_consent)
-    .bind(case.complex)
-    .bind(case.remote_area)
     .bind(DbTime(record.received_at))
     .bind(record.received_on)
     .bind(progress.status.as_str())
-    .bind(progress.council_due)
     .bind(now)
     .bind(case.source_ref.as_deref())
     .bind(citizen)
@@ -363,6 +442,7 @@ pub(super) async fn insert_case(
         (other, _) => other,
     })?
     .try_get("id")?;
+    store_progress(&mut *conn, CaseId(id), progress).await?;
     insert_contacts(
         &mut *conn,
         r#"
@@ -527,30 +607,16 @@ impl CaseStore for This {
         let now = DbTime(self.clock.now());
         let p = &change.progress;
         let mut tx = self.begin_write().await?;
+        // The version guard first: of two racing changes exactly one moves it.
         let updated = sqlx::query(
             r#"
             UPDATE cases
-            SET status = $1, accepted_on = $2, forwarded_on = $3, forwarded_unit = $4,
-                unit_accepted_on = $5, assignee_id = $6, answer = $7, closed_on = $8,
-                council_due = $9, council_paused_on = $10, statutory_due = $11,
-                extensions = $12, version = version + 1, updated_at = $13
-            WHERE id = $14
-              AND status = $15
-              AND version = $16
+            SET version = version + 1, updated_at = $1
+            WHERE id = $2
+              AND status = $3
+              AND version = $4
             "#,
         )
-        .bind(p.status.as_str())
-        .bind(p.accepted_on)
-        .bind(p.forwarded_on)
-        .bind(p.forwarded_unit.as_deref())
-        .bind(p.unit_accepted_on)
-        .bind(p.assignee.map(|s| s.0))
-        .bind(p.answer.as_deref())
-        .bind(p.closed_on)
-        .bind(p.council_due)
-        .bind(p.council_paused_on)
-        .bind(p.statutory_due)
-        .bind(i64::from(p.extensions))
         .bind(now)
         .bind(change.case_id.0)
         .bind(change.expected_status.as_str())
@@ -558,6 +624,9 @@ impl CaseStore for This {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        if updated == 1 {
+            store_progress(&mut tx, change.case_id, p).await?;
+        }
         let case = record_change(&mut tx, change.case_id, updated, &change.event, now).await?;
         enqueue_change(&mut tx, &case, &change.notify, now).await?;
         tx.commit().await?;
@@ -727,7 +796,29 @@ impl CaseStore for This {
             SELECT id
             FROM cases
             WHERE assignee_id IS NOT NULL
-              AND status IN ('received', 'needs_info', 'accepted', 'forwarded', 'in_progress')
+              AND status IN ('received', 'needs_info', 'accepted', 'forwarded', 'in_progress',
+                             'suspended')
+            ORDER BY id
+            "#,
+        )
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| row.try_get("id"))
+        .collect::<Result<_, _>>()?;
+        fetch_cases(&mut conn, ids).await
+    }
+
+    async fn list_cases_with_running_clocks(&self) -> Result<Vec<Case>, Error> {
+        let mut conn = self.pool.acquire().await?;
+        let ids: Vec<i64> = sqlx::query(
+            r#"
+            SELECT id
+            FROM cases
+            WHERE status IN ('received', 'needs_info', 'accepted', 'forwarded', 'in_progress',
+                             'suspended')
+              AND (council_source IS NOT NULL OR statutory_source IS NOT NULL
+                   OR relay_source IS NOT NULL)
             ORDER BY id
             "#,
         )

@@ -24,7 +24,7 @@ macro_rules! public_case_select {
     () => {
         r#"
         SELECT code, kind, area, category, received_on, status, accepted_on, forwarded_on,
-               closed_on, statutory_due, council_due, forwarded_unit, public_title,
+               closed_on, statutory_due, council_due, relay_due, forwarded_unit, public_title,
                public_summary,
                CASE WHEN status IN ('answered', 'explained') THEN answer END AS answer,
                published_at
@@ -44,7 +44,7 @@ macro_rules! public_only {
 }
 
 /// The conditions of [`PublicFilter`], binding kind, status, area, category and the bucket's
-/// statuses as `$1`–`$9` (see [`bind_filter`]).
+/// statuses as `$1`–`$10` (see [`bind_filter`]).
 macro_rules! public_filter {
     () => {
         r#"
@@ -52,7 +52,7 @@ macro_rules! public_filter {
           AND ($2 IS NULL OR status = $2)
           AND ($3 IS NULL OR area = $3)
           AND ($4 IS NULL OR category = $4)
-          AND ($5 IS NULL OR status IN ($5, $6, $7, $8, $9))
+          AND ($5 IS NULL OR status IN ($5, $6, $7, $8, $9, $10))
         "#
     };
 }
@@ -88,6 +88,7 @@ fn public_case_from_row(row: &DbRow) -> Result<PublicCaseRow, Error> {
         closed_on: row.try_get("closed_on")?,
         statutory_due: row.try_get("statutory_due")?,
         council_due: row.try_get("council_due")?,
+        relay_due: row.try_get("relay_due")?,
         forwarded_unit: row.try_get("forwarded_unit")?,
         public_title,
         public_summary,
@@ -104,8 +105,8 @@ impl PublicCatalogStore for This {
             public_only!(),
             public_filter!(),
             r#"
-            ORDER BY CASE WHEN $10 THEN published_at END DESC, received_at DESC, id DESC
-            LIMIT $11 OFFSET $12
+            ORDER BY CASE WHEN $11 THEN published_at END DESC, received_at DESC, id DESC
+            LIMIT $12 OFFSET $13
             "#
         ));
         bind_filter(query, filter)
