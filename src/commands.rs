@@ -223,6 +223,10 @@ pub(crate) fn config_check(settings: &Settings) -> anyhow::Result<()> {
         "  dữ liệu mẫu:      {}",
         if settings.demo() { "bật" } else { "tắt" }
     );
+    // Not errors: the service runs, but deadlines that reach a missing year are "unknown".
+    for warning in profile.calendar_warnings(profile.local_date(chrono::Utc::now())) {
+        println!("Cảnh báo (warning): {warning}");
+    }
     Ok(())
 }
 

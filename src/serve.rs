@@ -29,6 +29,10 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
         renderer,
         blobs,
     } = open_service(&settings).await?;
+    let profile = hub.profile();
+    for warning in profile.calendar_warnings(profile.local_date(hub.clock().now())) {
+        tracing::warn!("council profile: {warning}");
+    }
     if settings.demo() && hub.store().count_cases(&Default::default()).await? == 0 {
         crate::demo::seed(&hub, &settings.database)
             .await

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use hdnd_hub::delivery::notify::Notifier;
 use hdnd_hub::delivery::render::Renderer;
 use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{
@@ -374,7 +375,13 @@ async fn intake_past_the_configured_years_stores_the_case_with_an_unknown_deadli
     // 10 working days later is in 2028.
     captured_logs();
     let (hub, clock) = hub_on(&db).await;
-    let (lead, _) = desk(&hub).await;
+    let notifier = Notifier::new(
+        Arc::new(Renderer::builtin()),
+        hub.profile().clone(),
+        "hongbang.example",
+    );
+    let hub = hub.with_notifier(Arc::new(notifier));
+    desk(&hub).await;
     clock.set(at("2027-12-31", 9));
 
     // Act
@@ -417,7 +424,15 @@ async fn intake_past_the_configured_years_stores_the_case_with_an_unknown_deadli
         "{}",
         listed[0].subject
     );
-    let _ = lead;
+    // Intake heard of it with the new case already.
+    let told = rows
+        .iter()
+        .find(|r| {
+            r.address == "minh.lead@council.example"
+                && r.dedupe_key.starts_with(&format!("case:{}:v1:", stored.id))
+        })
+        .expect("intake is told of the new case");
+    assert!(told.text.contains("chưa xác định"), "{}", told.text);
 }
 
 async fn an_unassigned_cases_council_clock_warns_intake_and_their_lead(db: TestDb) {

@@ -314,6 +314,8 @@ impl Notifier {
             "received_on": vn_date(case.received_on),
             "council_due": p.clocks.council.as_ref().and_then(|c| c.due).map(vn_date),
             "statutory_due": p.clocks.expected_by().filter(|_| p.clocks.council.is_none()).map(vn_date),
+            // Intake staff are told when a deadline cannot be counted yet.
+            "deadline_unknown": p.clocks.unknown().next().is_some(),
         })
     }
 }

@@ -349,6 +349,7 @@ mod tests {
             "received_on": "26/11/2026",
             "council_due": "10/12/2026",
             "statutory_due": null,
+            "deadline_unknown": false,
         })
     }
 

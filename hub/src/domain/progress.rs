@@ -595,3 +595,155 @@ pub fn plan_partial_withdrawal(
         },
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::Utc;
+
+    use super::*;
+    use crate::domain::case::{CaseCode, CaseId, SourceChannel};
+    use crate::domain::deadline::ClockKind;
+    use crate::domain::staff::Language;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    fn case(profile: &CouncilProfile, kind: CaseKind, received: &str) -> Case {
+        let basics = CaseBasics {
+            kind,
+            round: (kind == CaseKind::KhieuNai).then_some(ComplaintRound::First),
+            received_on: d(received),
+        };
+        Case {
+            id: CaseId(1),
+            code: CaseCode::new("HB", d(received), 1),
+            kind,
+            complaint_round: basics.round,
+            first_case_id: None,
+            title: String::new(),
+            content: "Nội dung".to_owned(),
+            area: None,
+            category: None,
+            channel: SourceChannel::Web,
+            citizen_name: None,
+            contacts: vec![],
+            attachments: vec![],
+            publication_consent: false,
+            citizen: None,
+            language: Language::Vi,
+            publication: None,
+            source_ref: None,
+            received_at: Utc::now(),
+            received_on: d(received),
+            progress: initial(profile, basics, false, false).unwrap(),
+            version: 1,
+            updated_at: Utc::now(),
+        }
+    }
+
+    fn due(case: &Case, clock: ClockKind) -> Option<NaiveDate> {
+        case.progress.clocks.get(clock).and_then(|c| c.due)
+    }
+
+    const STAFF: Actor = Actor::Staff(StaffId(7));
+
+    #[test]
+    fn where_the_council_makes_it_its_policy_a_question_pauses_its_clock() {
+        let mut profile = CouncilProfile::demo();
+        profile.deadlines.question_pauses_council_clock = true;
+        // Received Thursday 26 November: 10 working days → Thursday 10 December.
+        let mut c = case(&profile, CaseKind::KienNghi, "2026-11-26");
+        assert_eq!(due(&c, ClockKind::Council), Some(d("2026-12-10")));
+        let ask = TransitionRequest::to(Status::NeedsInfo, STAFF).with_text("Số nhà?");
+        c.progress = plan_transition(&profile, &c, &ask, d("2026-11-26"))
+            .unwrap()
+            .0;
+        assert_eq!(c.progress.council_paused_on, Some(d("2026-11-26")));
+        // Answered Tuesday 1 December: 3 working days waited (27, 30, 1).
+        let back = TransitionRequest::to(Status::Received, Actor::Citizen);
+        c.progress = plan_transition(&profile, &c, &back, d("2026-12-01"))
+            .unwrap()
+            .0;
+        assert_eq!(c.progress.council_paused_days, 3);
+        assert_eq!(due(&c, ClockKind::Council), Some(d("2026-12-15")));
+    }
+
+    #[test]
+    fn by_default_a_question_pauses_nothing() {
+        let profile = CouncilProfile::demo();
+        let mut c = case(&profile, CaseKind::KienNghi, "2026-11-26");
+        let ask = TransitionRequest::to(Status::NeedsInfo, STAFF).with_text("Số nhà?");
+        c.progress = plan_transition(&profile, &c, &ask, d("2026-11-26"))
+            .unwrap()
+            .0;
+        assert_eq!(c.progress.council_paused_on, None);
+        let back = TransitionRequest::to(Status::Received, Actor::Citizen);
+        c.progress = plan_transition(&profile, &c, &back, d("2026-12-01"))
+            .unwrap()
+            .0;
+        assert_eq!(due(&c, ClockKind::Council), Some(d("2026-12-10")));
+    }
+
+    #[test]
+    fn a_complex_finding_needs_its_written_reason_and_lengthens_the_complaint() {
+        let profile = CouncilProfile::demo();
+        let mut c = case(&profile, CaseKind::KhieuNai, "2026-06-01");
+        let accept = TransitionRequest::to(Status::Accepted, STAFF);
+        c.progress = plan_transition(&profile, &c, &accept, d("2026-06-01"))
+            .unwrap()
+            .0;
+        // 30 days after Monday 1 June: Wednesday 1 July.
+        assert_eq!(due(&c, ClockKind::Resolver), Some(d("2026-07-01")));
+        let flags = CaseFlags {
+            complex: true,
+            ..c.progress.flags.clone()
+        };
+        assert!(plan_flags(&profile, &c, StaffId(7), flags.clone()).is_err());
+        let reasoned = CaseFlags {
+            reason: Some("Nhiều người liên quan".to_owned()),
+            ..flags
+        };
+        c.progress = plan_flags(&profile, &c, StaffId(7), reasoned).unwrap().0;
+        // Complex: 45 days, Thursday 16 July.
+        assert_eq!(due(&c, ClockKind::Resolver), Some(d("2026-07-16")));
+        // A case the council accepted stays its own.
+        let not_competent = CaseFlags {
+            competent: false,
+            ..c.progress.flags.clone()
+        };
+        assert!(plan_flags(&profile, &c, StaffId(7), not_competent).is_err());
+    }
+
+    #[test]
+    fn a_regulation_petition_is_forwarded_within_five_working_days() {
+        let profile = CouncilProfile::demo();
+        let mut c = case(&profile, CaseKind::KienNghi, "2026-11-26");
+        let flags = CaseFlags {
+            regulation: true,
+            reason: Some("Kiến nghị về thủ tục đăng ký hộ kinh doanh".to_owned()),
+            ..c.progress.flags.clone()
+        };
+        c.progress = plan_flags(&profile, &c, StaffId(7), flags).unwrap().0;
+        let council = c.progress.clocks.council.clone().unwrap();
+        assert_eq!(council.due, Some(d("2026-12-03")));
+        assert!(council.source.contains("20/2008"), "{}", council.source);
+    }
+
+    #[test]
+    fn a_closed_case_keeps_its_resolver_deadline_for_the_record() {
+        let profile = CouncilProfile::demo();
+        let mut c = case(&profile, CaseKind::KienNghi, "2026-11-26");
+        let forward = TransitionRequest::to(Status::Forwarded, STAFF).with_unit("ubnd-phuong");
+        c.progress = plan_transition(&profile, &c, &forward, d("2026-11-26"))
+            .unwrap()
+            .0;
+        let due_before = due(&c, ClockKind::Resolver);
+        let answer = TransitionRequest::to(Status::Answered, STAFF).with_text("Đã sửa.");
+        c.progress = plan_transition(&profile, &c, &answer, d("2026-12-02"))
+            .unwrap()
+            .0;
+        assert_eq!(due(&c, ClockKind::Resolver), due_before);
+        assert_eq!(c.progress.clocks.council, None);
+    }
+}
