@@ -53,6 +53,8 @@ pub struct PublicCase {
     /// When an answer is due, while the case is open: the statutory deadline, else the
     /// council's own.
     pub expected_by: Option<NaiveDate>,
+    /// What `expected_by` rests on: the law article, or "council policy".
+    pub expected_by_source: Option<String>,
     /// The name of the unit the case was forwarded to, from the council profile.
     pub unit: Option<String>,
     /// The staff-written redacted excerpt.
@@ -153,7 +155,8 @@ impl PublicCatalog {
         PublicCase {
             item: self.item(row),
             category: name(row.category.as_deref(), |c| profile.category(c)),
-            expected_by: expected_by(row),
+            expected_by: expected_by(row).map(|(day, _)| day),
+            expected_by_source: expected_by(row).and_then(|(_, source)| source.cloned()),
             unit: name(row.forwarded_unit.as_deref(), |u| profile.unit(u)),
             summary: row.public_summary.clone(),
             answer: visible_answer(row.status, row.answer.as_deref()),
@@ -176,11 +179,15 @@ fn name<'p>(
 
 /// While the case is open: the relay's deadline once the result is in, else the competent
 /// body's, else the council's own.
-fn expected_by(row: &PublicCaseRow) -> Option<NaiveDate> {
-    row.relay_due
-        .or(row.statutory_due)
-        .or(row.council_due)
-        .filter(|_| row.status.is_open())
+fn expected_by(row: &PublicCaseRow) -> Option<(NaiveDate, Option<&String>)> {
+    [
+        (row.relay_due, row.relay_source.as_ref()),
+        (row.statutory_due, row.statutory_source.as_ref()),
+        (row.council_due, row.council_source.as_ref()),
+    ]
+    .into_iter()
+    .find_map(|(due, source)| due.map(|day| (day, source)))
+    .filter(|_| row.status.is_open())
 }
 
 /// The answer is public only once it is final: answered or explained, never while in hand,
@@ -244,6 +251,9 @@ mod tests {
             statutory_due: None,
             council_due: NaiveDate::from_ymd_opt(2026, 12, 3),
             relay_due: None,
+            statutory_source: None,
+            council_source: Some("Luật Tiếp công dân 2013, Điều 28 khoản 1".to_owned()),
+            relay_source: None,
             forwarded_unit: None,
             public_title: "Đèn ngõ 12".to_owned(),
             public_summary: "Đèn hỏng.".to_owned(),
@@ -293,6 +303,11 @@ mod tests {
         // Assert
         assert_eq!(by_unit.expected_by, NaiveDate::from_ymd_opt(2026, 12, 28));
         assert_eq!(by_council.expected_by, NaiveDate::from_ymd_opt(2026, 12, 3));
+        assert_eq!(
+            by_council.expected_by_source.as_deref(),
+            Some("Luật Tiếp công dân 2013, Điều 28 khoản 1"),
+            "the date is shown with the law it rests on"
+        );
     }
 
     #[test]

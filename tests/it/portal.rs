@@ -96,6 +96,8 @@ async fn a_published_case_shows_its_public_copy_escaped_and_nothing_personal() {
         html.contains("Dự kiến trả lời trước</dt><dd>28/12/2026"),
         "{html}"
     );
+    // Shown with what it rests on: no law sets a forwarded petition's answer time.
+    assert!(html.contains("(căn cứ: chính sách của Hội đồng)"), "{html}");
     assert!(html.contains("Ủy ban nhân dân phường Hồng Bàng"));
 }
 

@@ -56,6 +56,10 @@ pub struct PublicCaseRow {
     pub statutory_due: Option<NaiveDate>,
     pub council_due: Option<NaiveDate>,
     pub relay_due: Option<NaiveDate>,
+    /// The law article (or "council policy") of each clock, public like the law itself.
+    pub statutory_source: Option<String>,
+    pub council_source: Option<String>,
+    pub relay_source: Option<String>,
     /// A unit code of the council profile.
     pub forwarded_unit: Option<String>,
     /// The staff-written public title.

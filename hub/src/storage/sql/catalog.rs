@@ -24,7 +24,8 @@ macro_rules! public_case_select {
     () => {
         r#"
         SELECT code, kind, area, category, received_on, status, accepted_on, forwarded_on,
-               closed_on, statutory_due, council_due, relay_due, forwarded_unit, public_title,
+               closed_on, statutory_due, council_due, relay_due, statutory_source, council_source,
+               relay_source, forwarded_unit, public_title,
                public_summary,
                CASE WHEN status IN ('answered', 'explained') THEN answer END AS answer,
                published_at
@@ -89,6 +90,9 @@ fn public_case_from_row(row: &DbRow) -> Result<PublicCaseRow, Error> {
         statutory_due: row.try_get("statutory_due")?,
         council_due: row.try_get("council_due")?,
         relay_due: row.try_get("relay_due")?,
+        statutory_source: row.try_get("statutory_source")?,
+        council_source: row.try_get("council_source")?,
+        relay_source: row.try_get("relay_source")?,
         forwarded_unit: row.try_get("forwarded_unit")?,
         public_title,
         public_summary,
