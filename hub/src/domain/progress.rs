@@ -390,6 +390,25 @@ fn suspended_days(
     }
 }
 
+/// The cleaned text of a finding on `case`, refused once the case is closed.
+fn open_note(case: &Case, field: &'static str, text: &str) -> Result<String, DomainError> {
+    if !case.progress.status.is_open() {
+        return Err(DomainError::invalid(field, "the case is closed"));
+    }
+    clean_text(field, text, MAX_NOTE_CHARS, true)
+}
+
+/// The timeline event of a finding: no status moves.
+fn finding(kind: EventKind, actor: Actor, note: String) -> NewEvent {
+    NewEvent {
+        kind,
+        actor,
+        from: None,
+        to: None,
+        note: Some(note),
+    }
+}
+
 /// Plans one extension of the resolver's clock (gia hạn), decided in writing.
 pub fn plan_extension(
     profile: &CouncilProfile,
@@ -397,10 +416,7 @@ pub fn plan_extension(
     staff: StaffId,
     decision: &str,
 ) -> Result<(CaseProgress, NewEvent), DomainError> {
-    if !case.progress.status.is_open() {
-        return Err(DomainError::invalid("extension", "the case is closed"));
-    }
-    let decision = clean_text("decision", decision, MAX_NOTE_CHARS, true)?;
+    let decision = open_note(case, "decision", decision)?;
     let p = &case.progress;
     let Some(start) = resolver_start(profile, case) else {
         return Err(DomainError::invalid(
@@ -425,13 +441,7 @@ pub fn plan_extension(
     next.clocks = clocks(profile, case.into(), &next)?;
     Ok((
         next,
-        NewEvent {
-            kind: EventKind::DeadlineExtended,
-            actor: Actor::Staff(staff),
-            from: None,
-            to: None,
-            note: Some(decision),
-        },
+        finding(EventKind::DeadlineExtended, Actor::Staff(staff), decision),
     ))
 }
 
@@ -501,13 +511,7 @@ pub fn plan_flags(
     next.clocks = clocks(profile, case.into(), &next)?;
     Ok((
         next,
-        NewEvent {
-            kind: EventKind::FlagsChanged,
-            actor: Actor::Staff(staff),
-            from: None,
-            to: None,
-            note: Some(note),
-        },
+        finding(EventKind::FlagsChanged, Actor::Staff(staff), note),
     ))
 }
 
@@ -557,19 +561,13 @@ pub fn plan_unit_result(
             "the unit's result is already recorded",
         ));
     }
-    let result = clean_text("result", result, MAX_NOTE_CHARS, true)?;
+    let result = open_note(case, "result", result)?;
     let mut next = p.clone();
     next.result_on = Some(today);
     next.clocks = clocks(profile, case.into(), &next)?;
     Ok((
         next,
-        NewEvent {
-            kind: EventKind::UnitResultRecorded,
-            actor: Actor::Staff(staff),
-            from: None,
-            to: None,
-            note: Some(result),
-        },
+        finding(EventKind::UnitResultRecorded, Actor::Staff(staff), result),
     ))
 }
 
@@ -580,19 +578,10 @@ pub fn plan_partial_withdrawal(
     actor: Actor,
     part: &str,
 ) -> Result<(CaseProgress, NewEvent), DomainError> {
-    if !case.progress.status.is_open() {
-        return Err(DomainError::invalid("withdrawal", "the case is closed"));
-    }
-    let part = clean_text("part", part, MAX_NOTE_CHARS, true)?;
+    let part = open_note(case, "part", part)?;
     Ok((
         case.progress.clone(),
-        NewEvent {
-            kind: EventKind::PartWithdrawn,
-            actor,
-            from: None,
-            to: None,
-            note: Some(part),
-        },
+        finding(EventKind::PartWithdrawn, actor, part),
     ))
 }
 

@@ -128,6 +128,17 @@ fn case_from_row(
     })
 }
 
+/// The cases whose ids `sql` selects, each read whole.
+async fn cases_where(conn: &mut DbConnection, sql: &'static str) -> Result<Vec<Case>, Error> {
+    let ids: Vec<i64> = sqlx::query(sql)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|row| row.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    fetch_cases(conn, ids).await
+}
+
 /// A clock runs while its source is set; without a date it is unknown.
 fn clock(row: &DbRow, due: &str, source: &str) -> Result<Option<Clock>, Error> {
     let Some(source) = row.try_get::<Option<String>, _>(source)? else {
@@ -791,7 +802,8 @@ impl CaseStore for This {
 
     async fn list_open_assigned_cases(&self) -> Result<Vec<Case>, Error> {
         let mut conn = self.pool.acquire().await?;
-        let ids: Vec<i64> = sqlx::query(
+        cases_where(
+            &mut conn,
             r#"
             SELECT id
             FROM cases
@@ -801,17 +813,13 @@ impl CaseStore for This {
             ORDER BY id
             "#,
         )
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|row| row.try_get("id"))
-        .collect::<Result<_, _>>()?;
-        fetch_cases(&mut conn, ids).await
+        .await
     }
 
     async fn list_cases_with_running_clocks(&self) -> Result<Vec<Case>, Error> {
         let mut conn = self.pool.acquire().await?;
-        let ids: Vec<i64> = sqlx::query(
+        cases_where(
+            &mut conn,
             r#"
             SELECT id
             FROM cases
@@ -822,11 +830,6 @@ impl CaseStore for This {
             ORDER BY id
             "#,
         )
-        .fetch_all(&mut *conn)
-        .await?
-        .iter()
-        .map(|row| row.try_get("id"))
-        .collect::<Result<_, _>>()?;
-        fetch_cases(&mut conn, ids).await
+        .await
     }
 }
