@@ -1,10 +1,12 @@
-//! Settings: built-in defaults, then `config/hdnd.toml` (or `--config`), then `HDND_<SECTION>__<KEY>`
-//! variables (and `DATABASE_URL`, the usual alias of `HDND_DATABASE__URL`), then `--port`.
+//! Settings: built-in defaults, then `config/hdnd.toml` (or `--config`), then
+//! `HDND_<SECTION>__<KEY>[__<SUBKEY>…]` variables, one for every key of the file at any depth
+//! (and `DATABASE_URL`, the usual alias of `HDND_DATABASE__URL`), then `--port`.
 //!
 //! A bad value in the file is reported with the file, the key and the line; a bad variable
-//! with its name. Defaults need no file at all.
+//! with its name. Defaults need no file at all. A variable's type is the type of its key: the
+//! text is tried as a number, boolean or list first, and as a string last.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use hdnd_bot::TelegramSettings;
@@ -16,7 +18,7 @@ use hdnd_hub::inbound::InboundSettings;
 use hdnd_hub::schedule::ScheduleSettings;
 use hdnd_hub::toml_file::{FileError, Locator};
 use hdnd_web::WebSettings;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 /// The process environment, or a test's stand-in for it.
 pub(crate) type Vars = HashMap<String, String>;
@@ -25,7 +27,7 @@ pub(crate) type Vars = HashMap<String, String>;
 pub(crate) const DEFAULT_FILE: &str = "config/hdnd.toml";
 
 /// Everything `hdnd` is configured with.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct Settings {
     /// Seed the demo council's data into an empty database. Defaults to true when no settings
@@ -58,10 +60,16 @@ pub(crate) struct Settings {
     /// The file the settings were read from, if any.
     #[serde(skip)]
     pub(crate) file: Option<PathBuf>,
+    /// Its text, to find the line of a key that a later check refuses.
+    #[serde(skip)]
+    text: Option<String>,
+    /// The names of the setting variables that were set, which win over the file.
+    #[serde(skip)]
+    vars: BTreeSet<String>,
 }
 
 /// `[council]`
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct CouncilSettings {
     /// The council profile; the built-in demo profile when absent.
@@ -69,7 +77,7 @@ pub(crate) struct CouncilSettings {
 }
 
 /// `[templates]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct TemplateSettings {
     /// A folder whose `web/<name>.hbs` files replace the built-in templates.
@@ -85,7 +93,7 @@ impl Default for TemplateSettings {
 }
 
 /// `[log]`
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct LogSettings {
     /// A tracing filter such as `info,sqlx=warn`; `RUST_LOG` overrides it.
@@ -142,22 +150,38 @@ impl Settings {
             }
             None => (toml::Table::new(), None),
         };
-        for o in env_overrides(vars)? {
-            set(&mut table, o.section.as_deref(), &o.key, o.value, &o.var)?;
+        let overrides = env_overrides(vars)?;
+        for o in &overrides {
+            set(&mut table, &o.path, o.value.clone(), &o.var)?;
         }
-        let mut settings = Settings::deserialize(table).map_err(|e| SettingsError::Env {
-            var: "HDND_*".to_owned(),
-            message: e.to_string(),
+        let mut settings = Settings::deserialize(table).map_err(|e| {
+            // A variable may set one key of a section whose other keys are required (the
+            // host of `[email.smtp]`): name that variable.
+            let var = overrides
+                .iter()
+                .find(|o| o.incomplete)
+                .map_or_else(|| "HDND_*".to_owned(), |o| o.var.clone());
+            SettingsError::Env {
+                var,
+                message: e.message().trim().to_owned(),
+            }
         })?;
         settings.file = path;
+        settings.text = text;
+        settings.vars = vars
+            .keys()
+            .filter(|k| k.starts_with("HDND_") || *k == "DATABASE_URL")
+            .cloned()
+            .collect();
         if let Some(port) = port {
             settings.web.port = port;
         }
-        settings.check(text.as_deref(), vars)?;
+        settings.check()?;
         Ok(settings)
     }
 
-    fn check(&self, text: Option<&str>, vars: &Vars) -> Result<(), SettingsError> {
+    /// The values serde cannot judge alone: URLs, cron and times, mailboxes, tokens, ranges.
+    fn check(&self) -> Result<(), SettingsError> {
         let url = &self.database.url;
         let known = ["sqlite:", "postgres:", "postgresql:"];
         if !known.iter().any(|scheme| url.starts_with(scheme)) {
@@ -165,42 +189,46 @@ impl Settings {
                 "`{}` is not a database URL; use sqlite://data/hdnd.db or postgres://user@host/db",
                 self.database.redacted_url()
             );
-            return Err(self.value_error(text, vars, "database", "url", message));
+            return Err(self.value_error("database.url", message));
         }
         if let Err(e) = self.schedule.check() {
             let key = match e {
-                hdnd_hub::schedule::ScheduleError::Cron(..) => "morning_digest",
-                hdnd_hub::schedule::ScheduleError::Time(..) => "reminder_time",
+                hdnd_hub::schedule::ScheduleError::Cron(..) => "schedule.morning_digest",
+                hdnd_hub::schedule::ScheduleError::Time(..) => "schedule.reminder_time",
             };
-            return Err(self.value_error(text, vars, "schedule", key, e.to_string()));
+            return Err(self.value_error(key, e.to_string()));
+        }
+        let sections = [
+            self.email.check(),
+            self.telegram.check(),
+            self.delivery.check(),
+            self.inbound.check(),
+        ];
+        for result in sections {
+            if let Err(e) = result {
+                return Err(self.value_error(e.key, e.message));
+            }
         }
         Ok(())
     }
 
-    /// An error about a merged value: where it came from, file line or variable.
-    fn value_error(
-        &self,
-        text: Option<&str>,
-        vars: &Vars,
-        section: &str,
-        key: &str,
-        message: String,
-    ) -> SettingsError {
-        let mut var = format!("HDND_{}__{}", section.to_uppercase(), key.to_uppercase());
-        if (section, key) == ("database", "url")
-            && !vars.contains_key(&var)
-            && vars.contains_key("DATABASE_URL")
+    /// An error about a merged value at the dotted `key`: where it came from, file line or
+    /// variable.
+    pub(crate) fn value_error(&self, key: &str, message: String) -> SettingsError {
+        let mut var = variable_name(key);
+        if key == "database.url" && !self.vars.contains(&var) && self.vars.contains("DATABASE_URL")
         {
             var = "DATABASE_URL".to_owned();
         }
-        match (&self.file, text) {
-            (Some(path), Some(text)) if !vars.contains_key(&var) => {
+        match (&self.file, &self.text) {
+            (Some(path), Some(text)) if !self.vars.contains(&var) => {
                 let name = path.display().to_string();
                 let at = Locator::new(&name, text);
+                let (table, leaf) = key.rsplit_once('.').unwrap_or(("", key));
                 FileError {
                     file: name.clone(),
-                    key: format!("{section}.{key}"),
-                    line: at.line_of_key(section, key),
+                    key: key.to_owned(),
+                    line: at.line_of_key(table, leaf),
                     message,
                 }
                 .into()
@@ -210,57 +238,112 @@ impl Settings {
     }
 }
 
+/// `email.smtp.host` → `HDND_EMAIL__SMTP__HOST`; `demo` → `HDND_DEMO`.
+pub(crate) fn variable_name(key: &str) -> String {
+    format!("HDND_{}", key.to_uppercase().replace('.', "__"))
+}
+
 /// One setting from the environment.
 struct Override {
     var: String,
-    section: Option<String>,
-    key: String,
+    /// The dotted key as a path: `HDND_EMAIL__SMTP__HOST` → `["email", "smtp", "host"]`.
+    path: Vec<String>,
     value: toml::Value,
+    /// The value fits, but its section needs keys the variable does not give.
+    incomplete: bool,
 }
 
-/// The `HDND_<SECTION>__<KEY>` variables, and `DATABASE_URL` when `HDND_DATABASE__URL` is unset. Each value is checked alone, so that an
-/// error names its variable.
+/// The `HDND_<SECTION>__<KEY>[__<SUBKEY>…]` variables, and `DATABASE_URL` when
+/// `HDND_DATABASE__URL` is unset, in the order of their names. Each value is checked alone,
+/// so that an error names its variable.
 fn env_overrides(vars: &Vars) -> Result<Vec<Override>, SettingsError> {
+    let mut names: Vec<_> = vars.keys().collect();
+    names.sort();
     let mut found = Vec::new();
-    for (var, text) in vars {
+    for var in names {
+        let text = &vars[var];
         let Some(name) = var.strip_prefix("HDND_") else {
             continue;
         };
-        let (section, key) = match name.split_once("__") {
-            Some((section, key)) => (Some(section.to_lowercase()), key.to_lowercase()),
-            None if name == "DEMO" => (None, "demo".to_owned()),
+        let path: Vec<String> = if name.contains("__") {
+            name.split("__").map(str::to_lowercase).collect()
+        } else if name == "DEMO" {
+            vec!["demo".to_owned()]
+        } else {
             // HDND_CONFIG and the test harness's own variables are not settings.
-            None => continue,
+            continue;
         };
-        let value = typed(section.as_deref(), &key, text, var)?;
+        if path.iter().any(String::is_empty) {
+            return Err(SettingsError::Env {
+                var: var.clone(),
+                message: "an empty key: separate keys with two underscores".to_owned(),
+            });
+        }
+        let (value, incomplete) = typed(&path, text, var)?;
         found.push(Override {
             var: var.clone(),
-            section,
-            key,
+            path,
             value,
+            incomplete,
         });
     }
     if let (None, Some(url)) = (vars.get("HDND_DATABASE__URL"), vars.get("DATABASE_URL")) {
-        let value = toml::Value::String(url.clone());
         found.push(Override {
             var: "DATABASE_URL".to_owned(),
-            section: Some("database".to_owned()),
-            key: "url".to_owned(),
-            value,
+            path: vec!["database".to_owned(), "url".to_owned()],
+            value: toml::Value::String(url.clone()),
+            incomplete: false,
         });
     }
     Ok(found)
 }
 
-/// A variable's text as the value its setting takes: a number or boolean where the setting
-/// is one, a string otherwise.
-fn typed(
-    section: Option<&str>,
-    key: &str,
-    text: &str,
-    var: &str,
-) -> Result<toml::Value, SettingsError> {
+/// A variable's text as the value its setting takes: a number or boolean where the setting is
+/// one, a list where it is a list (`[1440, 60]` or `1440,60`), a string otherwise. Also
+/// whether the section it sits in still misses required keys.
+fn typed(path: &[String], text: &str, var: &str) -> Result<(toml::Value, bool), SettingsError> {
     let parsed = toml::from_str::<toml::Table>(&format!("v = {text}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .filter(|v| {
+            matches!(
+                v,
+                toml::Value::Integer(_)
+                    | toml::Value::Boolean(_)
+                    | toml::Value::Float(_)
+                    | toml::Value::Array(_)
+            )
+        });
+    let items = if text.trim().is_empty() {
+        Vec::new()
+    } else {
+        text.split(',').map(|item| scalar(item.trim())).collect()
+    };
+    let candidates = parsed.into_iter().chain([
+        toml::Value::String(text.to_owned()),
+        toml::Value::Array(items),
+    ]);
+    let mut message = String::new();
+    for candidate in candidates {
+        match Settings::deserialize(single(path, candidate.clone())) {
+            Ok(_) => return Ok((candidate, false)),
+            // serde reads a value as it meets its key and reports missing keys only after
+            // the last one: so the value itself fitted, and the sibling may come from the
+            // file or another variable.
+            Err(e) if e.message().starts_with("missing field") => return Ok((candidate, true)),
+            Err(e) if message.is_empty() => message = e.message().trim().to_owned(),
+            Err(_) => {}
+        }
+    }
+    Err(SettingsError::Env {
+        var: var.to_owned(),
+        message,
+    })
+}
+
+/// One item of a comma-separated list: a number or boolean if it reads as one.
+fn scalar(text: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {text}"))
         .ok()
         .and_then(|mut t| t.remove("v"))
         .filter(|v| {
@@ -268,56 +351,48 @@ fn typed(
                 v,
                 toml::Value::Integer(_) | toml::Value::Boolean(_) | toml::Value::Float(_)
             )
-        });
-    let mut message = String::new();
-    for candidate in parsed
-        .into_iter()
-        .chain([toml::Value::String(text.to_owned())])
-    {
-        match Settings::deserialize(single(section, key, candidate.clone())) {
-            Ok(_) => return Ok(candidate),
-            Err(e) => message = e.to_string(),
-        }
-    }
-    Err(SettingsError::Env {
-        var: var.to_owned(),
-        message: message.trim().to_owned(),
-    })
+        })
+        .unwrap_or_else(|| toml::Value::String(text.to_owned()))
 }
 
+/// Puts `value` at `path`, making the tables on the way.
 fn set(
     table: &mut toml::Table,
-    section: Option<&str>,
-    key: &str,
+    path: &[String],
     value: toml::Value,
     var: &str,
 ) -> Result<(), SettingsError> {
-    let target = match section {
-        None => table,
-        Some(section) => table
-            .entry(section)
+    let Some((leaf, sections)) = path.split_last() else {
+        return Ok(());
+    };
+    let mut target = table;
+    for (depth, section) in sections.iter().enumerate() {
+        target = target
+            .entry(section.as_str())
             .or_insert_with(|| toml::Value::Table(toml::Table::new()))
             .as_table_mut()
             .ok_or_else(|| SettingsError::Env {
                 var: var.to_owned(),
-                message: format!("`{section}` is not a section"),
-            })?,
-    };
-    target.insert(key.to_owned(), value);
+                message: format!("`{}` is not a section", path[..=depth].join(".")),
+            })?;
+    }
+    target.insert(leaf.clone(), value);
     Ok(())
 }
 
-fn single(section: Option<&str>, key: &str, value: toml::Value) -> toml::Table {
-    let mut leaf = toml::Table::new();
-    leaf.insert(key.to_owned(), value);
-    match section {
-        None => leaf,
-        Some(section) => {
-            let mut root = toml::Table::new();
-            root.insert(section.to_owned(), toml::Value::Table(leaf));
-            root
-        }
+/// A table holding `value` at `path` alone.
+fn single(path: &[String], value: toml::Value) -> toml::Table {
+    let mut value = value;
+    for key in path.iter().skip(1).rev() {
+        let mut table = toml::Table::new();
+        table.insert(key.clone(), value);
+        value = toml::Value::Table(table);
     }
+    let mut root = toml::Table::new();
+    if let Some(first) = path.first() {
+        root.insert(first.clone(), value);
+    }
+    root
 }
 
 #[cfg(test)]
@@ -450,6 +525,209 @@ mod env_tests {
         ] {
             let err = Settings::load(None, None, &vars(&[(var, value)])).unwrap_err();
             assert!(err.to_string().starts_with(var), "{var}: {err}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod every_key_tests {
+    use hdnd_hub::delivery::email::{SmtpSecurity, SmtpSettings};
+
+    use super::*;
+
+    /// The defaults with every optional key set too, so that serialising them names every
+    /// key a person can set.
+    fn every_key_set() -> Settings {
+        let mut settings = Settings {
+            demo: Some(false),
+            ..Settings::default()
+        };
+        settings.council.profile = Some(PathBuf::from("config/council.toml"));
+        settings.email.smtp = Some(SmtpSettings {
+            username: Some("hdnd".to_owned()),
+            password: Some("s3cret".to_owned()),
+            ..SmtpSettings::new("smtp.example.org", 587, SmtpSecurity::Starttls)
+        });
+        settings.citizens.contact_key = Some("k".repeat(32));
+        settings.telegram.token = Some("123456:ABC-def".to_owned());
+        settings.telegram.api_url = Some("https://api.telegram.org".to_owned());
+        settings
+    }
+
+    fn table(settings: &Settings) -> toml::Table {
+        toml::Table::try_from(settings).expect("settings serialise to TOML")
+    }
+
+    /// Every key that holds a value, as (dotted key, value).
+    fn leaves(prefix: &str, table: &toml::Table, out: &mut Vec<(String, toml::Value)>) {
+        for (key, value) in table {
+            let dotted = if prefix.is_empty() {
+                key.clone()
+            } else {
+                format!("{prefix}.{key}")
+            };
+            match value {
+                toml::Value::Table(inner) => leaves(&dotted, inner, out),
+                other => out.push((dotted, other.clone())),
+            }
+        }
+    }
+
+    fn at<'a>(table: &'a toml::Table, key: &str) -> Option<&'a toml::Value> {
+        let (sections, leaf) = key.rsplit_once('.').unwrap_or(("", key));
+        let mut current = table;
+        for section in sections.split('.').filter(|s| !s.is_empty()) {
+            current = current.get(section)?.as_table()?;
+        }
+        current.get(leaf)
+    }
+
+    /// How a value is written in a variable: strings as they are, lists comma-separated.
+    fn as_variable(value: &toml::Value) -> String {
+        match value {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Array(items) => items
+                .iter()
+                .map(as_variable)
+                .collect::<Vec<_>>()
+                .join(","),
+            other => other.to_string(),
+        }
+    }
+
+    /// Values other than `value` that its key may take, most likely valid first.
+    fn others(value: &toml::Value) -> Vec<toml::Value> {
+        use toml::Value as V;
+        match value {
+            V::Integer(n) => vec![V::Integer(n + 1)],
+            V::Float(f) => vec![V::Float(f + 1.5)],
+            V::Boolean(b) => vec![V::Boolean(!b)],
+            V::Array(items) => {
+                let mut more = items.clone();
+                more.push(V::Integer(7));
+                vec![V::Array(more)]
+            }
+            V::String(s) => {
+                let bumped: String = {
+                    let mut done = false;
+                    s.chars()
+                        .map(|c| match c.to_digit(10) {
+                            Some(d) if !done => {
+                                done = true;
+                                char::from_digit((d + 1) % 10, 10).unwrap_or(c)
+                            }
+                            _ => c,
+                        })
+                        .collect()
+                };
+                [
+                    format!("{s}x"),
+                    format!("x{s}"),
+                    String::new(),
+                    bumped,
+                    "tls".to_owned(),
+                ]
+                .into_iter()
+                .filter(|c| c != s)
+                .map(V::String)
+                .collect()
+            }
+            other => panic!("no other value for {other:?}"),
+        }
+    }
+
+    #[test]
+    fn every_key_of_the_settings_can_be_set_by_a_variable() {
+        // Arrange: every key of the settings as a variable.
+        let full = table(&every_key_set());
+        let mut keys = Vec::new();
+        leaves("", &full, &mut keys);
+        let base: Vars = keys
+            .iter()
+            .map(|(key, value)| (variable_name(key), as_variable(value)))
+            .collect();
+        for nested in [
+            "email.smtp.host",
+            "email.smtp.pool_size",
+            "delivery.pacing.telegram.per_group_per_min",
+            "schedule.event_reminders_mins",
+        ] {
+            assert!(keys.iter().any(|(k, _)| k == nested), "{nested} not walked");
+        }
+
+        // Act and assert: the variables alone give those settings back.
+        let loaded = Settings::load(None, None, &base).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(table(&loaded), full);
+
+        // ... and each variable on its own changes its key.
+        for (key, value) in &keys {
+            let var = variable_name(key);
+            let mut last_error = String::new();
+            let mut changed = false;
+            for other in others(value) {
+                let mut vars = base.clone();
+                vars.insert(var.clone(), as_variable(&other));
+                match Settings::load(None, None, &vars) {
+                    Ok(settings) => {
+                        assert_eq!(at(&table(&settings), key), Some(&other), "{var}");
+                        changed = true;
+                        break;
+                    }
+                    Err(e) => last_error = e.to_string(),
+                }
+            }
+            assert!(changed, "{var} could not be changed: {last_error}");
+        }
+    }
+
+    #[test]
+    fn a_nested_variable_fills_in_a_section_of_the_file() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        std::io::Write::write_all(
+            &mut f,
+            b"[email.smtp]\nhost = \"smtp.example.org\"\n\n[delivery.pacing.telegram]\noverall_per_sec = 10.0\n",
+        )
+        .unwrap();
+        let vars: Vars = [
+            ("HDND_EMAIL__SMTP__PORT", "2525"),
+            ("HDND_EMAIL__SMTP__SECURITY", "plain"),
+            ("HDND_DELIVERY__PACING__TELEGRAM__PER_GROUP_PER_MIN", "12"),
+            ("HDND_SCHEDULE__EVENT_REMINDERS_MINS", "[30]"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+        let s = Settings::load(Some(f.path()), None, &vars).unwrap();
+        let smtp = s.email.smtp.unwrap();
+        assert_eq!(smtp.host, "smtp.example.org");
+        assert_eq!((smtp.port, smtp.security), (Some(2525), SmtpSecurity::Plain));
+        assert_eq!(s.delivery.pacing.telegram.overall_per_sec, 10.0);
+        assert_eq!(s.delivery.pacing.telegram.per_group_per_min, 12.0);
+        assert_eq!(s.schedule.event_reminders_mins, vec![30]);
+    }
+
+    #[test]
+    fn a_bad_nested_variable_is_named() {
+        for (vars, named) in [
+            (vec![("HDND_EMAIL__SMTP__PORT", "25x")], "HDND_EMAIL__SMTP__PORT"),
+            (
+                vec![("HDND_EMAIL__SMTP__HOST", "h"), ("HDND_EMAIL__SMTP__PROT", "1")],
+                "HDND_EMAIL__SMTP__PROT",
+            ),
+            // The port alone: the section needs its host.
+            (vec![("HDND_EMAIL__SMTP__PORT", "2525")], "HDND_EMAIL__SMTP__PORT"),
+            (
+                vec![("HDND_DELIVERY__PACING__TELEGRAM__OVERALL_PER_SEC", "fast")],
+                "HDND_DELIVERY__PACING__TELEGRAM__OVERALL_PER_SEC",
+            ),
+            (vec![("HDND_WEB____PORT", "1")], "HDND_WEB____PORT"),
+        ] {
+            let vars: Vars = vars
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
+            let err = Settings::load(None, None, &vars).unwrap_err();
+            assert!(err.to_string().starts_with(named), "{named}: {err}");
         }
     }
 }

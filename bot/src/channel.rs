@@ -15,6 +15,8 @@ use crate::text::{MESSAGE_LIMIT, split_message};
 pub enum TelegramSetupError {
     #[error("telegram.api_url `{0}` is not a URL")]
     ApiUrl(String),
+    #[error(transparent)]
+    Invalid(#[from] hdnd_hub::config::InvalidSetting),
 }
 
 /// Telegram, through one bot.
@@ -29,6 +31,7 @@ impl TelegramChannel {
         let Some(token) = settings.token.as_deref().filter(|t| !t.trim().is_empty()) else {
             return Ok(None);
         };
+        settings.check()?;
         let mut bot = Bot::new(token.trim());
         if let Some(url) = &settings.api_url {
             let parsed = url

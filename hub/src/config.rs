@@ -4,12 +4,39 @@ use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::domain::ContactKey;
 
+/// A setting whose value cannot be used, named by its dotted key (`email.smtp.port`), so that
+/// the settings loader can point at the file line or the variable it came from.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{key}: {message}")]
+pub struct InvalidSetting {
+    pub key: &'static str,
+    pub message: String,
+}
+
+impl InvalidSetting {
+    pub fn new(key: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            key,
+            message: message.into(),
+        }
+    }
+}
+
+/// Refuses 0 where a count or a duration of 0 would stop the work (a batch of no rows, a
+/// lease that is over before it starts).
+pub fn at_least_one(key: &'static str, value: u64) -> Result<(), InvalidSetting> {
+    if value == 0 {
+        return Err(InvalidSetting::new(key, "must be at least 1"));
+    }
+    Ok(())
+}
+
 /// `[database]`: which database, and how long to wait for it.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseSettings {
     /// `sqlite://data/hdnd.db` (the default) or `postgres://user:password@host/db`.
@@ -66,7 +93,7 @@ pub fn redact_url(url: &str) -> String {
 }
 
 /// `[citizens]`: the secret that keys the hashes by which a denouncer finds their case.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct CitizenSettings {
     /// At least 32 bytes; every instance on one database must have the same. When empty, the

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
 
 use crate::domain::{InboundFailure, InboundRow, InboundSource, NewInbound, Received};
@@ -16,7 +16,7 @@ use crate::error::Error;
 use crate::storage::{Completed, InboundCompletion, Store};
 
 /// `[inbound]`: how inbound messages are processed and kept.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct InboundSettings {
     /// Rows claimed at a time.
@@ -46,6 +46,17 @@ impl Default for InboundSettings {
             poll_interval_ms: 250,
             retention_days: 30,
         }
+    }
+}
+
+impl InboundSettings {
+    /// Counts and durations that would stop inbound processing are refused.
+    pub fn check(&self) -> Result<(), crate::config::InvalidSetting> {
+        use crate::config::at_least_one;
+        at_least_one("inbound.batch_size", self.batch_size.try_into().unwrap_or(0))?;
+        at_least_one("inbound.lease_secs", self.lease_secs)?;
+        at_least_one("inbound.max_attempts", u64::from(self.max_attempts))?;
+        at_least_one("inbound.poll_interval_ms", self.poll_interval_ms)
     }
 }
 

@@ -18,12 +18,13 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::{
     Address, AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Channel, ChannelKind, DeliveryError, Outgoing};
+use crate::config::{InvalidSetting, at_least_one};
 
 /// `[email]`: who the mail is from, and where it goes.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EmailSettings {
     /// The `From` of every message: `Name <address>`.
@@ -47,8 +48,60 @@ impl Default for EmailSettings {
     }
 }
 
+impl EmailSettings {
+    /// Checks what can be checked without a network: the `From` mailbox, the Message-ID
+    /// domain, and the SMTP server's host, port, login and pool.
+    pub fn check(&self) -> Result<(), InvalidSetting> {
+        if let Err(e) = self.from.parse::<Mailbox>() {
+            return Err(InvalidSetting::new(
+                "email.from",
+                format!(
+                    "`{}` is not a mailbox like `Name <address@example.org>`: {e}",
+                    self.from
+                ),
+            ));
+        }
+        let domain = self.message_id_domain.trim();
+        let domain_ok = !domain.is_empty()
+            && domain
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        if !domain_ok {
+            return Err(InvalidSetting::new(
+                "email.message_id_domain",
+                format!("`{domain}` is not a domain name like hongbang.example"),
+            ));
+        }
+        let Some(smtp) = &self.smtp else {
+            return Ok(());
+        };
+        let host = smtp.host.trim();
+        if host.is_empty() || host.contains(char::is_whitespace) || host.contains('/') {
+            return Err(InvalidSetting::new(
+                "email.smtp.host",
+                format!("`{host}` is not a host name like smtp.example.org (no scheme, no path)"),
+            ));
+        }
+        if smtp.port == Some(0) {
+            return Err(InvalidSetting::new(
+                "email.smtp.port",
+                "must be between 1 and 65535",
+            ));
+        }
+        if smtp.username.is_some() != smtp.password.is_some() {
+            return Err(InvalidSetting::new(
+                "email.smtp.username",
+                "username and password must be given together",
+            ));
+        }
+        at_least_one("email.smtp.pool_size", u64::from(smtp.pool_size))?;
+        at_least_one("email.smtp.timeout_secs", smtp.timeout_secs)?;
+        Ok(())
+    }
+}
+
 /// `[email.smtp]`: the SMTP server hdnd submits mail to.
-#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct SmtpSettings {
     /// The server's host name, also the name its TLS certificate must carry.
@@ -121,7 +174,7 @@ impl fmt::Debug for SmtpSettings {
 }
 
 /// How the connection to the SMTP server is protected.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SmtpSecurity {
     /// No TLS at all: only for a relay on the same machine or in tests.
@@ -136,12 +189,12 @@ pub enum SmtpSecurity {
 /// Why an [`EmailChannel`] could not be built from its settings.
 #[derive(Debug, thiserror::Error)]
 pub enum EmailSetupError {
-    /// `from` is not `Name <address>` or a bare address.
-    #[error("email.from `{value}` is not a valid mailbox: {reason}")]
-    From { value: String, reason: String },
     /// The SMTP settings are inconsistent, or TLS cannot be set up for the host.
     #[error("email.smtp: {0}")]
     Smtp(String),
+    /// A value is out of range or malformed.
+    #[error(transparent)]
+    Invalid(#[from] InvalidSetting),
     /// The folder for `.eml` files cannot be created.
     #[error("email.file_dir {}: cannot create it: {source}", path.display())]
     FileDir {
@@ -192,13 +245,11 @@ impl EmailChannel {
     /// yet), otherwise a file transport into `settings.file_dir`, which is created. Must be
     /// called inside a Tokio runtime: the pool spawns its clean-up task at once.
     pub fn new(settings: &EmailSettings) -> Result<EmailChannel, EmailSetupError> {
+        settings.check()?;
         let from = settings
             .from
             .parse::<Mailbox>()
-            .map_err(|e| EmailSetupError::From {
-                value: settings.from.clone(),
-                reason: e.to_string(),
-            })?;
+            .map_err(|e| InvalidSetting::new("email.from", e.to_string()))?;
         let transport = match &settings.smtp {
             Some(smtp) => smtp_transport(smtp)?,
             None => {
@@ -295,11 +346,6 @@ impl Channel for EmailChannel {
 }
 
 fn smtp_transport(smtp: &SmtpSettings) -> Result<Transport, EmailSetupError> {
-    if smtp.pool_size == 0 {
-        return Err(EmailSetupError::Smtp(
-            "pool_size must be at least 1".to_owned(),
-        ));
-    }
     let builder = match smtp.security {
         SmtpSecurity::Plain => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
         SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
@@ -315,12 +361,8 @@ fn smtp_transport(smtp: &SmtpSettings) -> Result<Transport, EmailSetupError> {
         (Some(username), Some(password)) => {
             builder = builder.credentials(Credentials::new(username.clone(), password.clone()));
         }
-        (None, None) => {}
-        _ => {
-            return Err(EmailSetupError::Smtp(
-                "username and password must be given together".to_owned(),
-            ));
-        }
+        // Refused by `EmailSettings::check`: one without the other.
+        _ => {}
     }
     Ok(Transport::Smtp {
         transport: builder.build(),
@@ -434,7 +476,7 @@ mod tests {
         };
         assert!(matches!(
             EmailChannel::new(&settings),
-            Err(EmailSetupError::From { .. })
+            Err(EmailSetupError::Invalid(InvalidSetting { key: "email.from", .. }))
         ));
     }
 

@@ -9,13 +9,13 @@
 
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::ChannelKind;
 pub use crate::notification::pacing::{PacingSlot, Reservation};
 
 /// `[delivery.pacing.<channel>]`: limits of one channel; 0 means none.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ChannelPacing {
     /// Messages per second over the whole channel.
@@ -53,7 +53,7 @@ impl Default for ChannelPacing {
 }
 
 /// `[delivery.pacing]`
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct PacingSettings {
     pub telegram: ChannelPacing,
@@ -66,6 +66,29 @@ impl Default for PacingSettings {
             telegram: ChannelPacing::telegram(),
             email: ChannelPacing::none(),
         }
+    }
+}
+
+impl PacingSettings {
+    /// Every rate is a finite number, 0 or more (0 means no limit).
+    pub fn check(&self) -> Result<(), crate::config::InvalidSetting> {
+        let rules = [
+            ("delivery.pacing.telegram.overall_per_sec", self.telegram.overall_per_sec),
+            ("delivery.pacing.telegram.per_destination_per_sec", self.telegram.per_destination_per_sec),
+            ("delivery.pacing.telegram.per_group_per_min", self.telegram.per_group_per_min),
+            ("delivery.pacing.email.overall_per_sec", self.email.overall_per_sec),
+            ("delivery.pacing.email.per_destination_per_sec", self.email.per_destination_per_sec),
+            ("delivery.pacing.email.per_group_per_min", self.email.per_group_per_min),
+        ];
+        for (key, rate) in rules {
+            if !rate.is_finite() || rate < 0.0 {
+                return Err(crate::config::InvalidSetting::new(
+                    key,
+                    format!("`{rate}` is not a rate: use a number of 0 or more (0: no limit)"),
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinSet;
 
@@ -18,6 +18,7 @@ use super::outbox::{OutboxRow, Outcome};
 use super::pacing::{PacingSettings, Reservation};
 use super::{Channel, ChannelKind, DeliveryError};
 use crate::clock::Clock;
+use crate::config::{InvalidSetting, at_least_one};
 use crate::error::Error;
 use crate::storage::Store;
 
@@ -26,7 +27,7 @@ use crate::storage::Store;
 const MAX_PACING_WAIT: Duration = Duration::from_secs(10);
 
 /// `[delivery]`: how workers claim, retry and give up.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DeliverySettings {
     /// Rows claimed, and sent concurrently, at a time.
@@ -54,6 +55,17 @@ impl Default for DeliverySettings {
             poll_interval_ms: 500,
             pacing: PacingSettings::default(),
         }
+    }
+}
+
+impl DeliverySettings {
+    /// Counts and durations that would stop delivery are refused, and so are bad rates.
+    pub fn check(&self) -> Result<(), InvalidSetting> {
+        at_least_one("delivery.batch_size", self.batch_size.try_into().unwrap_or(0))?;
+        at_least_one("delivery.lease_secs", self.lease_secs)?;
+        at_least_one("delivery.max_attempts", u64::from(self.max_attempts))?;
+        at_least_one("delivery.poll_interval_ms", self.poll_interval_ms)?;
+        self.pacing.check()
     }
 }
 

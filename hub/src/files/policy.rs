@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::FileHash;
 use super::error::FileError;
@@ -14,7 +14,7 @@ use crate::domain::Attachment;
 const MIB: u64 = 1024 * 1024;
 
 /// `[files]`: where files are kept and how much a case may carry.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct FileSettings {
     /// The data folder of [`super::FsBlobStore`].
