@@ -148,8 +148,9 @@ pub(crate) struct StaffAdd {
     /// Thư điện tử.
     #[arg(long)]
     pub(crate) email: Option<String>,
-    /// Mã chat Telegram.
-    #[arg(long)]
+    /// Mã chat Telegram (nhóm có mã âm, ví dụ -1001234567890).
+    // A group's id starts with '-': without this, clap takes it for a flag.
+    #[arg(long, allow_negative_numbers = true)]
     pub(crate) telegram: Option<String>,
     /// Múi giờ IANA (mặc định: múi giờ của Hội đồng).
     #[arg(long)]
@@ -166,4 +167,50 @@ pub(crate) struct StaffAdd {
 pub(crate) enum ConfigCommand {
     /// Đọc cấu hình, hồ sơ Hội đồng và giao diện; báo lỗi kèm tệp, khóa và dòng.
     Check,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(["hdnd"].iter().chain(args))
+    }
+
+    fn staff_add(telegram: &str) -> Result<StaffAdd, clap::Error> {
+        let cli = parse(&[
+            "staff",
+            "add",
+            "--login",
+            "nhom.tiep-nhan",
+            "--name",
+            "Nhóm tiếp nhận",
+            "--role",
+            "tiep_nhan",
+            "--telegram",
+            telegram,
+        ])?;
+        match cli.command {
+            Some(Command::Staff(StaffCommand::Add(add))) => Ok(*add),
+            other => panic!("parsed as {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_telegram_group_id_is_taken_as_the_value_of_telegram() {
+        assert_eq!(
+            staff_add("-1001234567890").unwrap().telegram.as_deref(),
+            Some("-1001234567890")
+        );
+        assert_eq!(
+            staff_add("123456789").unwrap().telegram.as_deref(),
+            Some("123456789")
+        );
+    }
+
+    #[test]
+    fn a_flag_after_telegram_is_still_a_flag() {
+        // Only numbers may start with '-': a forgotten value is not swallowed silently.
+        assert!(staff_add("--time-zone").is_err());
+    }
 }

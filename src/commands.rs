@@ -127,7 +127,11 @@ pub(crate) async fn staff(settings: &Settings, command: StaffCommand) -> anyhow:
             );
         }
         StaffCommand::List => {
-            for s in hub.list_staff(Caller::Operator).await? {
+            let staff = hub.list_staff(Caller::Operator).await?;
+            if staff.is_empty() {
+                println!("Chưa có cán bộ nào (thêm bằng `hdnd staff add`).");
+            }
+            for s in staff {
                 let roles: Vec<_> = s.roles.iter().map(|r| r.as_str()).collect();
                 println!(
                     "#{:<4} {:<20} {:<28} {}",
@@ -222,6 +226,26 @@ pub(crate) fn config_check(settings: &Settings) -> anyhow::Result<()> {
     println!(
         "  dữ liệu mẫu:      {}",
         if settings.demo() { "bật" } else { "tắt" }
+    );
+    match &settings.email.smtp {
+        Some(smtp) => println!(
+            "  thư điện tử:      SMTP {}:{} ({:?})",
+            smtp.host,
+            smtp.port(),
+            smtp.security
+        ),
+        None => println!(
+            "  thư điện tử:      tệp .eml trong {}",
+            settings.email.file_dir.display()
+        ),
+    }
+    println!(
+        "  Telegram:         {}",
+        if settings.telegram.enabled() {
+            "bật"
+        } else {
+            "tắt (chưa có telegram.token)"
+        }
     );
     // Not errors: the service runs, but deadlines that reach a missing year are "unknown".
     for warning in profile.calendar_warnings(profile.local_date(chrono::Utc::now())) {

@@ -26,7 +26,8 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_tracing(&settings);
+    let serving = matches!(cli.command, None | Some(Command::Serve));
+    init_tracing(&settings, serving);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -61,10 +62,11 @@ fn main() -> ExitCode {
     }
 }
 
-/// Logs go to stderr; `RUST_LOG` overrides the configured filter.
-fn init_tracing(settings: &Settings) {
+/// Logs go to stderr; `RUST_LOG` overrides the configured filter, which overrides the
+/// default of the command (info for `serve`, warn for the others).
+fn init_tracing(settings: &Settings, serving: bool) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(&settings.log.filter));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(settings.log.filter(serving)));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -93,17 +93,28 @@ impl Default for TemplateSettings {
 }
 
 /// `[log]`
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields, default)]
 pub(crate) struct LogSettings {
-    /// A tracing filter such as `info,sqlx=warn`; `RUST_LOG` overrides it.
-    pub(crate) filter: String,
+    /// A tracing filter such as `info,sqlx=warn`; `RUST_LOG` overrides it. Unset, `serve`
+    /// logs at info and the one-shot commands at warn.
+    pub(crate) filter: Option<String>,
 }
 
-impl Default for LogSettings {
-    fn default() -> Self {
-        Self {
-            filter: "info,sqlx=warn,tower_http=warn".to_owned(),
+/// What `serve` logs when `[log] filter` is unset: its start, its workers, its stop.
+const SERVE_FILTER: &str = "info,sqlx=warn,tower_http=warn";
+
+/// What a one-shot command logs when `[log] filter` is unset: only what went wrong, so that
+/// its standard output is its answer and its standard error is quiet on success.
+const COMMAND_FILTER: &str = "warn";
+
+impl LogSettings {
+    /// The configured filter, or the default for a server or a one-shot command.
+    pub(crate) fn filter(&self, serving: bool) -> &str {
+        match &self.filter {
+            Some(filter) => filter,
+            None if serving => SERVE_FILTER,
+            None => COMMAND_FILTER,
         }
     }
 }
@@ -549,6 +560,7 @@ mod every_key_tests {
             ..SmtpSettings::new("smtp.example.org", 587, SmtpSecurity::Starttls)
         });
         settings.citizens.contact_key = Some("k".repeat(32));
+        settings.log.filter = Some("info,sqlx=warn".to_owned());
         settings.telegram.token = Some("123456:ABC-def".to_owned());
         settings.telegram.api_url = Some("https://api.telegram.org".to_owned());
         settings
@@ -729,5 +741,88 @@ mod every_key_tests {
             let err = Settings::load(None, None, &vars).unwrap_err();
             assert!(err.to_string().starts_with(named), "{named}: {err}");
         }
+    }
+}
+
+#[cfg(test)]
+mod section_check_tests {
+    use std::io::Write;
+
+    use super::*;
+
+    fn load_file(text: &str) -> Result<Settings, SettingsError> {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        f.write_all(text.as_bytes()).unwrap();
+        Settings::load(Some(f.path()), None, &Vars::new())
+    }
+
+    #[test]
+    fn each_unusable_email_telegram_or_delivery_value_is_refused_with_its_key_and_line() {
+        for (text, key, line) in [
+            ("[email]\nfrom = \"HĐND phường\"\n", "email.from", 2),
+            ("[email]\nmessage_id_domain = \"a b\"\n", "email.message_id_domain", 2),
+            ("[email.smtp]\nhost = \"\"\n", "email.smtp.host", 2),
+            ("[email.smtp]\nhost = \"smtp://x.example\"\n", "email.smtp.host", 2),
+            ("[email.smtp]\nhost = \"x.example\"\nport = 0\n", "email.smtp.port", 3),
+            ("[email.smtp]\nhost = \"x.example\"\nport = 70000\n", "email.smtp.port", 3),
+            ("[email.smtp]\nhost = \"x.example\"\nsecurity = \"ssl\"\n", "email.smtp.security", 3),
+            ("[email.smtp]\nhost = \"x.example\"\nusername = \"u\"\n", "email.smtp.username", 3),
+            ("[email.smtp]\nhost = \"x.example\"\npool_size = 0\n", "email.smtp.pool_size", 3),
+            ("[email.smtp]\nhost = \"x.example\"\ntimeout_secs = 0\n", "email.smtp.timeout_secs", 3),
+            ("[telegram]\ntoken = \"not-a-token\"\n", "telegram.token", 2),
+            ("[telegram]\ntoken = \"1:A\"\napi_url = \"api.telegram.org\"\n", "telegram.api_url", 3),
+            (
+                "[delivery.pacing.telegram]\noverall_per_sec = -1.0\n",
+                "delivery.pacing.telegram.overall_per_sec",
+                2,
+            ),
+            (
+                "[delivery.pacing.telegram]\nper_group_per_min = nan\n",
+                "delivery.pacing.telegram.per_group_per_min",
+                2,
+            ),
+            ("[delivery]\nbatch_size = 0\n", "delivery.batch_size", 2),
+            ("[delivery]\nlease_secs = 0\n", "delivery.lease_secs", 2),
+            ("[inbound]\nmax_attempts = 0\n", "inbound.max_attempts", 2),
+        ] {
+            let err = load_file(text).unwrap_err();
+            let SettingsError::File(err) = err else {
+                panic!("{key}: {err}")
+            };
+            assert_eq!((err.key.as_str(), err.line), (key, line), "{text}: {err}");
+        }
+        // The token itself is a secret: never in the message.
+        let err = load_file("[telegram]\ntoken = \"12:ab cd\"\n").unwrap_err();
+        assert!(!err.to_string().contains("ab cd"), "{err}");
+    }
+
+    #[test]
+    fn an_unusable_value_from_a_variable_names_the_variable() {
+        for (var, value) in [
+            ("HDND_EMAIL__SMTP__PORT", "0"),
+            ("HDND_EMAIL__SMTP__SECURITY", "ssl"),
+            ("HDND_TELEGRAM__TOKEN", "abc"),
+            ("HDND_DELIVERY__PACING__TELEGRAM__PER_DESTINATION_PER_SEC", "-2"),
+        ] {
+            let vars: Vars = [
+                ("HDND_EMAIL__SMTP__HOST", "smtp.example.org"),
+                (var, value),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+            let err = Settings::load(None, None, &vars).unwrap_err();
+            assert!(err.to_string().starts_with(var), "{var}: {err}");
+        }
+    }
+
+    #[test]
+    fn usable_email_and_telegram_sections_pass() {
+        let s = load_file(
+            "[email.smtp]\nhost = \"smtp.example.org\"\nport = 465\nsecurity = \"tls\"\nusername = \"u\"\npassword = \"p\"\n\n[telegram]\ntoken = \"123456:ABC-def_ghi\"\napi_url = \"http://127.0.0.1:8081\"\n",
+        )
+        .unwrap();
+        assert_eq!(s.email.smtp.unwrap().port(), 465);
+        assert!(s.telegram.enabled());
     }
 }

@@ -51,15 +51,18 @@ pub(crate) async fn task(settings: &Settings, command: TaskCommand) -> anyhow::R
         TaskCommand::List { days } => {
             let today = hub.profile().local_date(hub.clock().now());
             let staff = hub.list_staff(Caller::Operator).await?;
-            for task in hub
+            let tasks = hub
                 .tasks(
                     Caller::Operator,
                     Some(TaskStatus::Open),
                     today - Duration::days(365),
                     today + Duration::days(days),
                 )
-                .await?
-            {
+                .await?;
+            if tasks.is_empty() {
+                println!("Không có nhiệm vụ nào chưa xong đến hạn trong {days} ngày tới.");
+            }
+            for task in tasks {
                 let who = staff
                     .iter()
                     .find(|s| s.id == task.assignee)
@@ -135,10 +138,13 @@ pub(crate) async fn event(settings: &Settings, command: EventCommand) -> anyhow:
         }
         EventCommand::List { days } => {
             let now = hub.clock().now();
-            for event in hub
+            let events = hub
                 .calendar(Caller::Operator, now, now + Duration::days(days))
-                .await?
-            {
+                .await?;
+            if events.is_empty() {
+                println!("Không có sự kiện nào trong {days} ngày tới.");
+            }
+            for event in events {
                 let place = event.place.as_deref().unwrap_or("");
                 println!(
                     "#{:<5} {}  {:<16} {}  {place}",

@@ -1,5 +1,6 @@
 mod catalog;
 mod citizens;
+mod cli;
 mod clocks;
 mod delivery;
 mod email;
