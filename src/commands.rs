@@ -280,7 +280,7 @@ pub(crate) async fn outbox(settings: &Settings, command: OutboxCommand) -> anyho
                     row.attempts,
                     row.channel.as_str(),
                     row.shown_address(),
-                    row.subject.chars().take(60).collect::<String>()
+                    row.shown_subject().chars().take(60).collect::<String>()
                 );
             }
         }
@@ -308,9 +308,12 @@ pub(crate) async fn outbox(settings: &Settings, command: OutboxCommand) -> anyho
             if let Some(error) = &row.last_error {
                 println!("  lỗi gần nhất:  {error}");
             }
-            println!("  tiêu đề:       {}", row.subject);
+            if let Some(url) = row.shown_list_unsubscribe() {
+                println!("  hủy nhận tin:  {url}");
+            }
+            println!("  tiêu đề:       {}", row.shown_subject());
             println!();
-            println!("{}", row.text);
+            println!("{}", row.shown_text());
         }
         OutboxCommand::Retry { id } => {
             let row = hub.retry_outbox(Caller::Operator, id).await?;

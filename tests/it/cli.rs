@@ -38,7 +38,8 @@ fn text(bytes: &[u8]) -> String {
 
 contract_tests!(
     one_shot_commands_print_only_their_answer,
-    a_telegram_group_id_is_accepted_by_staff_add
+    a_telegram_group_id_is_accepted_by_staff_add,
+    outbox_show_and_list_mask_the_unsubscribe_token,
 );
 
 async fn one_shot_commands_print_only_their_answer(db: TestDb) {
@@ -101,4 +102,69 @@ async fn a_telegram_group_id_is_accepted_by_staff_add(db: TestDb) {
         .await;
     let staff = store.get_staff_by_login("nhom.tiep-nhan").await.unwrap();
     assert_eq!(staff.contacts[0].address, "-1001234567890");
+}
+
+async fn outbox_show_and_list_mask_the_unsubscribe_token(db: TestDb) {
+    use chrono::{NaiveDate, TimeZone, Utc};
+    use hdnd_hub::delivery::ChannelKind;
+    use hdnd_hub::delivery::outbox::Category;
+    use hdnd_hub::delivery::render::Renderer;
+    use hdnd_hub::domain::{AuditNote, NewTask, Role};
+    use hdnd_hub::schedule::{ScheduleSettings, Scheduler};
+
+    // Arrange: a task reminder, with its unsubscribe link, as the scheduler enqueues it at
+    // 08:00 on the day the task is due.
+    let (hub, clock) = crate::helpers::hub_on(&db).await;
+    let store = hub.store().clone();
+    let lan = store
+        .add_staff(
+            crate::helpers::staff("lan.cv", &[Role::Specialist]),
+            &AuditNote::operator(),
+        )
+        .await
+        .unwrap();
+    let due_on = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
+    let task = NewTask {
+        title: "Tổng hợp kiến nghị cử tri".to_owned(),
+        assignee: lan.id,
+        due_on,
+        case_id: None,
+    };
+    store.add_task(task, &AuditNote::operator()).await.unwrap();
+    clock.set(
+        chrono_tz::Asia::Ho_Chi_Minh
+            .with_ymd_and_hms(2026, 11, 26, 8, 1, 0)
+            .unwrap()
+            .with_timezone(&Utc),
+    );
+    let scheduler = Scheduler::new(
+        hub.clone(),
+        std::sync::Arc::new(Renderer::builtin()),
+        ScheduleSettings {
+            morning_digest: String::new(),
+            ..ScheduleSettings::default()
+        },
+        "http://127.0.0.1:8080",
+    )
+    .unwrap();
+    assert_eq!(scheduler.tick().await.unwrap(), 1);
+    let token = store
+        .unsubscribe_token(lan.id, Category::Reminder, ChannelKind::Email)
+        .await
+        .unwrap();
+    let rows = store.list_outbox(None, 10).await.unwrap();
+    let row = &rows[0];
+    assert!(row.text.contains(&token), "the stored text carries the link");
+    let dir = tempfile::tempdir().unwrap();
+
+    // Act
+    let show = run(&mut hdnd(dir.path(), &db.url), &["outbox", "show", &row.id.to_string()]);
+    let list = run(&mut hdnd(dir.path(), &db.url), &["outbox", "list"]);
+
+    // Assert
+    let show = text(&show.stdout);
+    assert!(!show.contains(&token), "{show}");
+    assert!(show.contains(&format!("/huy-nhan-tin/{}…", &token[..4])), "{show}");
+    assert!(show.contains("Tổng hợp kiến nghị cử tri"), "{show}");
+    assert!(!text(&list.stdout).contains(&token));
 }

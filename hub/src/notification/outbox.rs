@@ -180,6 +180,52 @@ impl OutboxRow {
             &self.address
         }
     }
+
+    /// The subject as operators may see it: see [`mask_tokens`].
+    pub fn shown_subject(&self) -> String {
+        mask_tokens(&self.subject)
+    }
+
+    /// The text as operators may see it: see [`mask_tokens`].
+    pub fn shown_text(&self) -> String {
+        mask_tokens(&self.text)
+    }
+
+    /// The `List-Unsubscribe` URL as operators may see it: see [`mask_tokens`].
+    pub fn shown_list_unsubscribe(&self) -> Option<String> {
+        self.list_unsubscribe.as_deref().map(mask_tokens)
+    }
+}
+
+/// Tokens hdnd makes (unsubscribe links, private case links) are 64 hex digits; nothing a
+/// person writes is 32 or more in a row.
+const TOKEN_MIN_HEX: usize = 32;
+
+/// `text` with every token cut to its first four digits and `…`: an unsubscribe link in a
+/// listing is a capability an operator (or their terminal's scroll-back) should not hold,
+/// while the first digits still tell two links apart.
+pub fn mask_tokens(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= TOKEN_MIN_HEX {
+            out.push_str(&run[..4]);
+            out.push('…');
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if c.is_ascii_hexdigit() {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 // Written by hand: a sealed address and message bodies stay out of logs.
@@ -244,5 +290,23 @@ impl Outcome {
             Outcome::Failed { .. } => "failed",
             Outcome::Paced { .. } => "paced",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_masked_and_everything_else_is_kept() {
+        let token = "3f9a".repeat(16);
+        let text = format!(
+            "Để ngừng nhận thư nhắc lịch: http://127.0.0.1:8080/huy-nhan-tin/{token}\nHB.20261126.0012, ngày 26/11/2026, mã 1a2b3c4d5e6f7a8b"
+        );
+        let shown = mask_tokens(&text);
+        assert!(!shown.contains(&token));
+        assert!(shown.contains("/huy-nhan-tin/3f9a…\n"), "{shown}");
+        assert!(shown.ends_with("HB.20261126.0012, ngày 26/11/2026, mã 1a2b3c4d5e6f7a8b"));
+        assert_eq!(mask_tokens("cafe 2026"), "cafe 2026");
     }
 }
