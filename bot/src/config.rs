@@ -37,7 +37,7 @@ impl TelegramSettings {
         if !shaped {
             return Err(InvalidSetting::new(
                 "telegram.token",
-                "is not a bot token like 123456:ABC-DEF… from @BotFather",
+                "is not a bot token from @BotFather (digits, a colon, then letters, digits, _ or -)",
             ));
         }
         if let Some(api_url) = &self.api_url {

@@ -13,7 +13,7 @@ use crate::domain::policy::{self, Action, CaseContext};
 use crate::domain::progress::{self, TransitionRequest};
 use crate::domain::{
     AccessToken, Actor, Case, CaseBasics, CaseId, CaseKind, ContactKey, CouncilProfile,
-    DenouncerIdentity, EventKind, IdentityAccess, NewCase, NewEvent, NormalisedContact,
+    DenouncerIdentity, EventKind, IdentityAccess, Language, NewCase, NewEvent, NormalisedContact,
     Publication, StaffId, contact_hash,
 };
 use crate::error::{DomainError, Error};
@@ -95,6 +95,16 @@ impl Hub {
     /// Answers if the database does.
     pub async fn ping(&self) -> Result<(), Error> {
         self.store.ping().await
+    }
+
+    /// What a one-click unsubscribe token would turn off, and the language its owner reads.
+    pub async fn unsubscribe_target(
+        &self,
+        token: &str,
+    ) -> Result<(Language, Category, ChannelKind), Error> {
+        let (staff, category, channel) = self.store.unsubscribe_target(token).await?;
+        let language = self.store.get_staff(staff).await?.language;
+        Ok((language, category, channel))
     }
 
     /// Applies a one-click unsubscribe token: turns its preference off and says which it was.

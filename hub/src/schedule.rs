@@ -328,7 +328,7 @@ impl Scheduler {
                         "staff": { "name": member.display_name },
                         "event": {
                             "title": event.title,
-                            "kind": event.kind.label_vi(),
+                            "kind": event.kind.label(member.language),
                             "starts": self.local_label(event.starts_at),
                             "place": event.place,
                             "lead": lead(before, member.language),
@@ -471,7 +471,7 @@ impl Scheduler {
                             "staff": { "name": member.display_name },
                             "case": {
                                 "code": case.code.as_str(),
-                                "kind": case.kind.label_vi(),
+                                "kind": case.kind.label(member.language),
                                 "title": case.title,
                                 "due_on": state.due.map(vn_date),
                                 "clock": clock.label(member.language),

@@ -9,6 +9,7 @@ mod helpers;
 mod http;
 mod identity_canary;
 mod inbound;
+mod labels;
 mod leases;
 mod notify;
 mod outbox;

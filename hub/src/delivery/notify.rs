@@ -116,7 +116,7 @@ impl Notifier {
         };
         let data = json!({
             "council": { "name": self.profile.name },
-            "case": self.case_data(case, denunciation, note.as_deref()),
+            "case": self.case_data(case, denunciation, note.as_deref(), case.language),
             "denunciation": denunciation,
         });
         if denunciation {
@@ -231,7 +231,7 @@ impl Notifier {
         let data = json!({
             "council": { "name": self.profile.name },
             "staff": { "name": member.display_name },
-            "case": self.case_data(case, false, None),
+            "case": self.case_data(case, false, None, member.language),
         });
         let key = format!("staff:{}:{what}", member.id);
         let to = Target::Contacts(destinations);
@@ -297,7 +297,13 @@ impl Notifier {
         )
     }
 
-    fn case_data(&self, case: &Case, denunciation: bool, note: Option<&str>) -> Value {
+    fn case_data(
+        &self,
+        case: &Case,
+        denunciation: bool,
+        note: Option<&str>,
+        language: Language,
+    ) -> Value {
         let p = &case.progress;
         let area = case
             .area
@@ -306,9 +312,9 @@ impl Notifier {
             .map(|a| a.name.clone());
         json!({
             "code": case.code.as_str(),
-            "kind": case.kind.label_vi(),
+            "kind": case.kind.label(language),
             "title": (!denunciation).then(|| case.title.clone()),
-            "status": p.status.label_vi(),
+            "status": p.status.label(language),
             "note": note.filter(|_| !denunciation),
             "area": area,
             "received_on": vn_date(case.received_on),

@@ -18,8 +18,23 @@ pub const MAX_CONTENT_CHARS: usize = 20_000;
 /// Longest accepted title, in characters.
 pub const MAX_TITLE_CHARS: usize = 300;
 
-/// Declares a string-backed enum with its stored names and Vietnamese labels.
+/// Declares a string-backed enum with its stored names and Vietnamese labels; given an English
+/// label after each Vietnamese one, also `label(Language)`, for enums that people read in
+/// messages (an enum without English labels cannot be put in an English message by mistake).
 macro_rules! named_enum {
+    ($(#[$meta:meta])* $name:ident, $field:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal, $vi:literal, $en:literal;)+ }) => {
+        named_enum!($(#[$meta])* $name, $field { $($(#[$vmeta])* $variant => $text, $vi;)+ });
+
+        impl $name {
+            /// The label a person reads, in their language.
+            pub const fn label(self, language: $crate::domain::Language) -> &'static str {
+                match language {
+                    $crate::domain::Language::Vi => self.label_vi(),
+                    $crate::domain::Language::En => match self { $($name::$variant => $en),+ },
+                }
+            }
+        }
+    };
     ($(#[$meta:meta])* $name:ident, $field:literal { $($(#[$vmeta:meta])* $variant:ident => $text:literal, $vi:literal;)+ }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -64,42 +79,42 @@ pub(crate) use named_enum;
 named_enum!(
     /// What kind of matter a case is; each kind has its own law and deadlines.
     CaseKind, "kind" {
-        YKien => "y_kien", "Ý kiến";
-        KienNghi => "kien_nghi", "Kiến nghị";
-        PhanAnh => "phan_anh", "Phản ánh";
-        KhieuNai => "khieu_nai", "Khiếu nại";
-        ToCao => "to_cao", "Tố cáo";
-        KienNghiCuTri => "kien_nghi_cu_tri", "Kiến nghị cử tri";
+        YKien => "y_kien", "Ý kiến", "Opinion";
+        KienNghi => "kien_nghi", "Kiến nghị", "Petition";
+        PhanAnh => "phan_anh", "Phản ánh", "Report";
+        KhieuNai => "khieu_nai", "Khiếu nại", "Complaint";
+        ToCao => "to_cao", "Tố cáo", "Denunciation";
+        KienNghiCuTri => "kien_nghi_cu_tri", "Kiến nghị cử tri", "Voters' petition";
     }
 );
 
 named_enum!(
     /// Which time a complaint is made (Luật Khiếu nại: lần đầu, lần hai).
     ComplaintRound, "complaint_round" {
-        First => "lan_1", "Khiếu nại lần đầu";
-        Second => "lan_2", "Khiếu nại lần hai";
+        First => "lan_1", "Khiếu nại lần đầu", "First complaint";
+        Second => "lan_2", "Khiếu nại lần hai", "Second complaint";
     }
 );
 
 named_enum!(
     /// Where a case came in.
     SourceChannel, "channel" {
-        Telegram => "telegram", "Telegram";
-        Email => "email", "Thư điện tử";
-        Web => "web", "Cổng thông tin";
-        Open311 => "open311", "Open311";
-        InPerson => "in_person", "Trực tiếp";
-        Post => "post", "Bưu chính";
-        VoterMeeting => "voter_meeting", "Tiếp xúc cử tri";
+        Telegram => "telegram", "Telegram", "Telegram";
+        Email => "email", "Thư điện tử", "Email";
+        Web => "web", "Cổng thông tin", "Web portal";
+        Open311 => "open311", "Open311", "Open311";
+        InPerson => "in_person", "Trực tiếp", "In person";
+        Post => "post", "Bưu chính", "Post";
+        VoterMeeting => "voter_meeting", "Tiếp xúc cử tri", "Voters' meeting";
     }
 );
 
 named_enum!(
     /// A way to reach a person.
     ContactKind, "contact" {
-        Telegram => "telegram", "Telegram";
-        Email => "email", "Thư điện tử";
-        Phone => "phone", "Điện thoại";
+        Telegram => "telegram", "Telegram", "Telegram";
+        Email => "email", "Thư điện tử", "Email";
+        Phone => "phone", "Điện thoại", "Phone";
     }
 );
 

@@ -36,8 +36,8 @@ named_enum!(
 named_enum!(
     /// The language a person reads; Vietnamese first.
     Language, "language" {
-        Vi => "vi", "Tiếng Việt";
-        En => "en", "English";
+        Vi => "vi", "Tiếng Việt", "Vietnamese";
+        En => "en", "English", "English";
     }
 );
 

@@ -13,16 +13,16 @@ use crate::error::DomainError;
 named_enum!(
     /// What happened to a case.
     EventKind, "event" {
-        Created => "created", "Tiếp nhận";
-        StatusChanged => "status_changed", "Chuyển trạng thái";
-        Reopened => "reopened", "Mở lại";
-        DeadlineExtended => "deadline_extended", "Gia hạn";
-        Published => "published", "Công khai";
-        Unpublished => "unpublished", "Thôi công khai";
-        InformationAdded => "information_added", "Bổ sung thông tin";
-        FlagsChanged => "flags_changed", "Xác định tính chất vụ việc";
-        UnitResultRecorded => "unit_result_recorded", "Ghi nhận kết quả của cơ quan giải quyết";
-        PartWithdrawn => "part_withdrawn", "Rút một phần nội dung";
+        Created => "created", "Tiếp nhận", "Received";
+        StatusChanged => "status_changed", "Chuyển trạng thái", "Status changed";
+        Reopened => "reopened", "Mở lại", "Reopened";
+        DeadlineExtended => "deadline_extended", "Gia hạn", "Deadline extended";
+        Published => "published", "Công khai", "Published";
+        Unpublished => "unpublished", "Thôi công khai", "Unpublished";
+        InformationAdded => "information_added", "Bổ sung thông tin", "Information added";
+        FlagsChanged => "flags_changed", "Xác định tính chất vụ việc", "Case flags set";
+        UnitResultRecorded => "unit_result_recorded", "Ghi nhận kết quả của cơ quan giải quyết", "Resolving body's result recorded";
+        PartWithdrawn => "part_withdrawn", "Rút một phần nội dung", "Part withdrawn";
     }
 );
 

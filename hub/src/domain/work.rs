@@ -13,20 +13,20 @@ use crate::error::DomainError;
 named_enum!(
     /// Where a task stands.
     TaskStatus, "task status" {
-        Open => "open", "Đang thực hiện";
-        Done => "done", "Đã xong";
-        Cancelled => "cancelled", "Đã hủy";
+        Open => "open", "Đang thực hiện", "Open";
+        Done => "done", "Đã xong", "Done";
+        Cancelled => "cancelled", "Đã hủy", "Cancelled";
     }
 );
 
 named_enum!(
     /// What a calendar event is.
     CalendarKind, "event kind" {
-        Meeting => "meeting", "Họp";
+        Meeting => "meeting", "Họp", "Meeting";
         /// lịch tiếp công dân
-        Reception => "reception", "Tiếp công dân";
+        Reception => "reception", "Tiếp công dân", "Citizen reception";
         /// tiếp xúc cử tri
-        VoterMeeting => "voter_meeting", "Tiếp xúc cử tri";
+        VoterMeeting => "voter_meeting", "Tiếp xúc cử tri", "Voters' meeting";
     }
 );
 

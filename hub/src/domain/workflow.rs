@@ -95,6 +95,25 @@ impl Status {
         }
     }
 
+    /// The label a person reads, in their language.
+    pub const fn label(self, language: crate::domain::Language) -> &'static str {
+        match language {
+            crate::domain::Language::Vi => self.label_vi(),
+            crate::domain::Language::En => match self {
+                Status::Received => "Received",
+                Status::NeedsInfo => "More information needed",
+                Status::Accepted => "Accepted for handling",
+                Status::Forwarded => "Forwarded to the competent body",
+                Status::InProgress => "Being resolved",
+                Status::Suspended => "Suspended",
+                Status::Answered => "Resolved",
+                Status::Explained => "Explained",
+                Status::Rejected => "Not accepted",
+                Status::Withdrawn => "Withdrawn",
+            },
+        }
+    }
+
     /// Whether the case is still being handled.
     pub const fn is_open(self) -> bool {
         matches!(

@@ -25,8 +25,8 @@ pub fn address_digest(address: &str) -> String {
 named_enum!(
     /// A way hdnd reaches a person.
     ChannelKind, "channel" {
-        Email => "email", "Thư điện tử";
-        Telegram => "telegram", "Telegram";
+        Email => "email", "Thư điện tử", "Email";
+        Telegram => "telegram", "Telegram", "Telegram";
     }
 );
 

@@ -30,10 +30,10 @@ named_enum!(
 named_enum!(
     /// What a notification is about; preferences are kept per category.
     Category, "category" {
-        CaseUpdate => "case_update", "Cập nhật hồ sơ";
-        StaffCase => "staff_case", "Công việc hồ sơ";
-        Reminder => "reminder", "Nhắc việc";
-        Digest => "digest", "Tin tổng hợp";
+        CaseUpdate => "case_update", "Cập nhật hồ sơ", "Case updates";
+        StaffCase => "staff_case", "Công việc hồ sơ", "Case work";
+        Reminder => "reminder", "Nhắc việc", "Reminders";
+        Digest => "digest", "Tin tổng hợp", "Daily agenda";
     }
 );
 

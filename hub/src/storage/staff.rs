@@ -36,6 +36,11 @@ pub trait StaffStore: Send + Sync {
         category: Category,
         channel: ChannelKind,
     ) -> Result<String, Error>;
+    /// What an unsubscribe token would turn off, changing nothing.
+    async fn unsubscribe_target(
+        &self,
+        token: &str,
+    ) -> Result<(StaffId, Category, ChannelKind), Error>;
     /// Applies an unsubscribe token: turns its preference off (audited as its owner's change)
     /// and says which it was.
     async fn unsubscribe(&self, token: &str) -> Result<(StaffId, Category, ChannelKind), Error>;

@@ -230,7 +230,10 @@ impl StaffStore for This {
         Ok(token)
     }
 
-    async fn unsubscribe(&self, token: &str) -> Result<(StaffId, Category, ChannelKind), Error> {
+    async fn unsubscribe_target(
+        &self,
+        token: &str,
+    ) -> Result<(StaffId, Category, ChannelKind), Error> {
         let row = sqlx::query(
             "SELECT staff_id, category, channel FROM unsubscribe_tokens WHERE token = $1",
         )
@@ -238,11 +241,15 @@ impl StaffStore for This {
         .fetch_optional(&self.pool)
         .await?
         .ok_or(Error::NotFound("unsubscribe token"))?;
-        let found = (
+        Ok((
             StaffId(row.try_get("staff_id")?),
             parse(&row, "category")?,
             parse(&row, "channel")?,
-        );
+        ))
+    }
+
+    async fn unsubscribe(&self, token: &str) -> Result<(StaffId, Category, ChannelKind), Error> {
+        let found = self.unsubscribe_target(token).await?;
         self.set_preference(found.0, found.1, found.2, false, &AuditNote::staff(found.0))
             .await?;
         Ok(found)
