@@ -112,6 +112,19 @@ pub(crate) async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
         "Dữ liệu mẫu: thêm {} cán bộ và {} hồ sơ (phần đã có được giữ nguyên).",
         report.staff_added, report.cases_added
     );
+    if report.today_added > 0 {
+        println!(
+            "Thông báo của {} hồ sơ nhận hôm nay đã vào hàng đợi (`hdnd outbox list`); `hdnd serve` gửi chúng: {}.",
+            report.today_added,
+            match &settings.email.smtp {
+                Some(smtp) => format!("thư đi qua máy chủ SMTP {}", smtp.host),
+                None => format!(
+                    "thư được ghi thành tệp .eml trong {}/",
+                    settings.email.file_dir.display()
+                ),
+            }
+        );
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! The demo seeder: adds the staff and the fictional cases of `config/demo.toml` (built into the
 //! binary) through the hub's services, each case with its timeline, so that a fresh portal is
-//! not empty.
+//! not empty; and a few cases received today through the notifying hub, so that a newcomer
+//! sees messages leave (as `.eml` files in `data/mail/` without SMTP).
 //!
 //! Seeding is idempotent, also when two processes seed at once: staff are keyed by login and
 //! cases by their `ref` (stored as the case's `source_ref`, which is unique), so a second run or
@@ -28,6 +29,8 @@ const FIXTURE: &str = include_str!("../config/demo.toml");
 pub(crate) struct SeedReport {
     pub(crate) staff_added: usize,
     pub(crate) cases_added: usize,
+    /// Of which received today, with their notifications enqueued.
+    pub(crate) today_added: usize,
 }
 
 /// `config/demo.toml`, as written; codes are parsed into domain values when a case is built.
@@ -38,6 +41,25 @@ struct Fixture {
     staff: Vec<DemoStaff>,
     cases: Vec<DemoCase>,
     denunciations: Vec<DemoDenunciation>,
+    today: Vec<TodayCase>,
+}
+
+/// A case received today, through the notifying hub: its messages really leave.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TodayCase {
+    #[serde(rename = "ref")]
+    source_ref: String,
+    kind: String,
+    area: String,
+    category: String,
+    channel: String,
+    citizen: String,
+    contact: String,
+    language: String,
+    title: String,
+    content: String,
+    steps: Vec<Step>,
 }
 
 /// The logins in whose name the steps are recorded.
@@ -212,6 +234,31 @@ impl DemoCase {
     }
 }
 
+impl TodayCase {
+    fn new_case(&self) -> anyhow::Result<NewCase> {
+        let at = || format!("demo case {}", self.source_ref);
+        Ok(NewCase {
+            kind: self.kind.parse().with_context(at)?,
+            complaint_round: None,
+            first_case: None,
+            title: self.title.clone(),
+            content: self.content.clone(),
+            area: Some(self.area.clone()),
+            category: Some(self.category.clone()),
+            channel: self.channel.parse().with_context(at)?,
+            citizen_name: Some(self.citizen.clone()),
+            contacts: vec![email(&self.contact)],
+            attachments: vec![],
+            publication_consent: false,
+            complex: false,
+            remote_area: false,
+            denouncer: None,
+            source_ref: Some(self.source_ref.clone()),
+            language: self.language.parse().with_context(at)?,
+        })
+    }
+}
+
 impl DemoDenunciation {
     fn new_case(&self) -> anyhow::Result<NewCase> {
         Ok(NewCase {
@@ -311,8 +358,8 @@ pub(crate) async fn seed(hub: &Hub, database: &DatabaseSettings) -> anyhow::Resu
     }
 
     // The demo's own clock on a store of its own, so that receipts, steps and timelines carry
-    // their autumn dates while `hub` keeps the real time. No notifier: the demo's citizens and
-    // staff are invented, and so are their addresses.
+    // their autumn dates while `hub` keeps the real time. No notifier: months-old receipts
+    // and answers sent today would be news to no one. Today's cases go through `hub`, below.
     let clock = Arc::new(ManualClock::new(Utc::now()));
     let store = hdnd_hub::storage::open_with(database, clock.clone())
         .await
@@ -321,14 +368,56 @@ pub(crate) async fn seed(hub: &Hub, database: &DatabaseSettings) -> anyhow::Resu
     let added = add_cases(&dated, &clock, replays, &by_login).await;
     store.close().await;
     report.cases_added = added?;
+    for case in &fixture.today {
+        let added = add_today(hub, case, secretary, &by_login).await?;
+        report.today_added += usize::from(added);
+    }
+    report.cases_added += report.today_added;
     tracing::info!(
         demo.staff_added = report.staff_added,
         demo.cases_added = report.cases_added,
-        "demo data: {} staff and {} cases added",
+        demo.today_added = report.today_added,
+        "demo data: {} staff and {} cases added, {} of them today with their notifications",
         report.staff_added,
-        report.cases_added
+        report.cases_added,
+        report.today_added
     );
     Ok(report)
+}
+
+/// Submits one of today's cases through `hub`, whose notifier enqueues its messages, and
+/// moves it as the recorder; `false` if it was there.
+async fn add_today(
+    hub: &Hub,
+    case: &TodayCase,
+    recorder: StaffId,
+    by_login: &impl Fn(&str) -> anyhow::Result<StaffId>,
+) -> anyhow::Result<bool> {
+    let source = &case.source_ref;
+    if hub.store().get_case_by_source_ref(source).await.is_ok() {
+        return Ok(false);
+    }
+    let id = match hub.submit_case(case.new_case()?).await {
+        Ok(created) => created.case.id,
+        // Another process seeds at the same time and was first.
+        Err(Error::Conflict(_)) => return Ok(false),
+        Err(e) => return Err(e.into()),
+    };
+    let me = Actor::Staff(recorder);
+    for step in &case.steps {
+        let request = match step {
+            Step::Accept => TransitionRequest::to(Status::Accepted, me),
+            Step::Forward { unit } => TransitionRequest::to(Status::Forwarded, me).with_unit(unit),
+            Step::Assign { to } => {
+                TransitionRequest::to(Status::InProgress, me).with_assignee(by_login(to)?)
+            }
+            other => anyhow::bail!("demo case {source}: `{other:?}` is not a step of today"),
+        };
+        hub.transition(id, request)
+            .await
+            .with_context(|| format!("demo case {source}: {step:?}"))?;
+    }
+    Ok(true)
 }
 
 async fn ensure_staff(
@@ -470,14 +559,69 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_built_in_fixture_holds_five_staff_and_thirty_one_cases_fifteen_of_them_public() {
+    fn the_built_in_fixture_holds_five_staff_and_thirty_three_cases_fifteen_of_them_public() {
         let fixture = Fixture::builtin().unwrap();
         assert_eq!(fixture.staff.len(), 5);
         assert_eq!(fixture.cases.len() + fixture.denunciations.len(), 31);
+        assert_eq!(fixture.today.len(), 2);
+        for case in &fixture.today {
+            case.new_case().unwrap();
+        }
         assert_eq!(
             fixture.cases.iter().filter(|c| c.public.is_some()).count(),
             15
         );
+    }
+
+    #[tokio::test]
+    async fn seeding_an_empty_database_and_running_the_worker_once_writes_mail_files() {
+        use hdnd_hub::delivery::Channel;
+        use hdnd_hub::delivery::email::EmailChannel;
+        use hdnd_hub::delivery::worker::Worker;
+
+        // Arrange: the defaults, everything under a fresh folder.
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = crate::settings::Settings::default();
+        settings.database.url = format!("sqlite://{}/hdnd.db", dir.path().display());
+        settings.files.dir = dir.path().join("files");
+        settings.citizens.contact_key_file = dir.path().join("contact.key");
+        settings.email.file_dir = dir.path().join("mail");
+        let service = crate::commands::open_service(&settings).await.unwrap();
+        let store = service.hub.store().clone();
+
+        // Act
+        let report = seed(&service.hub, &settings.database).await.unwrap();
+        let email: Arc<dyn Channel> = Arc::new(EmailChannel::new(&settings.email).unwrap());
+        let worker = Worker::new(store.clone(), vec![email], settings.delivery.clone());
+        worker.try_execute_batch().await.unwrap();
+        let again = seed(&service.hub, &settings.database).await.unwrap();
+
+        // Assert: each citizen's receipt and status changes are files now; staff messages
+        // may wait out quiet hours, depending on when the test runs.
+        assert_eq!(report.today_added, 2);
+        let mails: Vec<String> = std::fs::read_dir(&settings.email.file_dir)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|e| e == "eml"))
+            .map(|path| std::fs::read_to_string(path).unwrap())
+            .collect();
+        let to = |address: &str| {
+            mails
+                .iter()
+                .filter(|m| m.contains(&format!("To: {address}")))
+                .count()
+        };
+        assert_eq!(to("ha.dang@example.org"), 3, "receipt, accepted, in progress");
+        assert_eq!(to("sarah.nguyen@example.com"), 2, "receipt, forwarded");
+        let sent = store
+            .count_outbox()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|(status, _)| status.as_str() == "sent")
+            .map_or(0, |(_, n)| n);
+        assert_eq!(usize::try_from(sent).unwrap(), mails.len());
+        assert_eq!(again.today_added + again.cases_added + again.staff_added, 0);
     }
 
     #[test]
