@@ -611,7 +611,11 @@ mod tests {
                 .filter(|m| m.contains(&format!("To: {address}")))
                 .count()
         };
-        assert_eq!(to("ha.dang@example.org"), 3, "receipt, accepted, in progress");
+        assert_eq!(
+            to("ha.dang@example.org"),
+            3,
+            "receipt, accepted, in progress"
+        );
         assert_eq!(to("sarah.nguyen@example.com"), 2, "receipt, forwarded");
         let sent = store
             .count_outbox()

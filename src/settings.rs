@@ -598,11 +598,9 @@ mod every_key_tests {
     fn as_variable(value: &toml::Value) -> String {
         match value {
             toml::Value::String(s) => s.clone(),
-            toml::Value::Array(items) => items
-                .iter()
-                .map(as_variable)
-                .collect::<Vec<_>>()
-                .join(","),
+            toml::Value::Array(items) => {
+                items.iter().map(as_variable).collect::<Vec<_>>().join(",")
+            }
             other => other.to_string(),
         }
     }
@@ -712,7 +710,10 @@ mod every_key_tests {
         let s = Settings::load(Some(f.path()), None, &vars).unwrap();
         let smtp = s.email.smtp.unwrap();
         assert_eq!(smtp.host, "smtp.example.org");
-        assert_eq!((smtp.port, smtp.security), (Some(2525), SmtpSecurity::Plain));
+        assert_eq!(
+            (smtp.port, smtp.security),
+            (Some(2525), SmtpSecurity::Plain)
+        );
         assert_eq!(s.delivery.pacing.telegram.overall_per_sec, 10.0);
         assert_eq!(s.delivery.pacing.telegram.per_group_per_min, 12.0);
         assert_eq!(s.schedule.event_reminders_mins, vec![30]);
@@ -721,13 +722,22 @@ mod every_key_tests {
     #[test]
     fn a_bad_nested_variable_is_named() {
         for (vars, named) in [
-            (vec![("HDND_EMAIL__SMTP__PORT", "25x")], "HDND_EMAIL__SMTP__PORT"),
             (
-                vec![("HDND_EMAIL__SMTP__HOST", "h"), ("HDND_EMAIL__SMTP__PROT", "1")],
+                vec![("HDND_EMAIL__SMTP__PORT", "25x")],
+                "HDND_EMAIL__SMTP__PORT",
+            ),
+            (
+                vec![
+                    ("HDND_EMAIL__SMTP__HOST", "h"),
+                    ("HDND_EMAIL__SMTP__PROT", "1"),
+                ],
                 "HDND_EMAIL__SMTP__PROT",
             ),
             // The port alone: the section needs its host.
-            (vec![("HDND_EMAIL__SMTP__PORT", "2525")], "HDND_EMAIL__SMTP__PORT"),
+            (
+                vec![("HDND_EMAIL__SMTP__PORT", "2525")],
+                "HDND_EMAIL__SMTP__PORT",
+            ),
             (
                 vec![("HDND_DELIVERY__PACING__TELEGRAM__OVERALL_PER_SEC", "fast")],
                 "HDND_DELIVERY__PACING__TELEGRAM__OVERALL_PER_SEC",
@@ -760,17 +770,53 @@ mod section_check_tests {
     fn each_unusable_email_telegram_or_delivery_value_is_refused_with_its_key_and_line() {
         for (text, key, line) in [
             ("[email]\nfrom = \"HĐND phường\"\n", "email.from", 2),
-            ("[email]\nmessage_id_domain = \"a b\"\n", "email.message_id_domain", 2),
+            (
+                "[email]\nmessage_id_domain = \"a b\"\n",
+                "email.message_id_domain",
+                2,
+            ),
             ("[email.smtp]\nhost = \"\"\n", "email.smtp.host", 2),
-            ("[email.smtp]\nhost = \"smtp://x.example\"\n", "email.smtp.host", 2),
-            ("[email.smtp]\nhost = \"x.example\"\nport = 0\n", "email.smtp.port", 3),
-            ("[email.smtp]\nhost = \"x.example\"\nport = 70000\n", "email.smtp.port", 3),
-            ("[email.smtp]\nhost = \"x.example\"\nsecurity = \"ssl\"\n", "email.smtp.security", 3),
-            ("[email.smtp]\nhost = \"x.example\"\nusername = \"u\"\n", "email.smtp.username", 3),
-            ("[email.smtp]\nhost = \"x.example\"\npool_size = 0\n", "email.smtp.pool_size", 3),
-            ("[email.smtp]\nhost = \"x.example\"\ntimeout_secs = 0\n", "email.smtp.timeout_secs", 3),
+            (
+                "[email.smtp]\nhost = \"smtp://x.example\"\n",
+                "email.smtp.host",
+                2,
+            ),
+            (
+                "[email.smtp]\nhost = \"x.example\"\nport = 0\n",
+                "email.smtp.port",
+                3,
+            ),
+            (
+                "[email.smtp]\nhost = \"x.example\"\nport = 70000\n",
+                "email.smtp.port",
+                3,
+            ),
+            (
+                "[email.smtp]\nhost = \"x.example\"\nsecurity = \"ssl\"\n",
+                "email.smtp.security",
+                3,
+            ),
+            (
+                "[email.smtp]\nhost = \"x.example\"\nusername = \"u\"\n",
+                "email.smtp.username",
+                3,
+            ),
+            (
+                "[email.smtp]\nhost = \"x.example\"\npool_size = 0\n",
+                "email.smtp.pool_size",
+                3,
+            ),
+            (
+                "[email.smtp]\nhost = \"x.example\"\ntimeout_secs = 0\n",
+                "email.smtp.timeout_secs",
+                3,
+            ),
             ("[telegram]\ntoken = \"not-a-token\"\n", "telegram.token", 2),
-            ("[telegram]\ntoken = \"1:A\"\napi_url = \"api.telegram.org\"\n", "telegram.api_url", 3),
+            (
+                "[telegram]\ntoken = \"1:A\"\napi_url = \"api.telegram.org\"\n",
+                "telegram.api_url",
+                3,
+            ),
             (
                 "[delivery.pacing.telegram]\noverall_per_sec = -1.0\n",
                 "delivery.pacing.telegram.overall_per_sec",
@@ -802,15 +848,15 @@ mod section_check_tests {
             ("HDND_EMAIL__SMTP__PORT", "0"),
             ("HDND_EMAIL__SMTP__SECURITY", "ssl"),
             ("HDND_TELEGRAM__TOKEN", "abc"),
-            ("HDND_DELIVERY__PACING__TELEGRAM__PER_DESTINATION_PER_SEC", "-2"),
+            (
+                "HDND_DELIVERY__PACING__TELEGRAM__PER_DESTINATION_PER_SEC",
+                "-2",
+            ),
         ] {
-            let vars: Vars = [
-                ("HDND_EMAIL__SMTP__HOST", "smtp.example.org"),
-                (var, value),
-            ]
-            .into_iter()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect();
+            let vars: Vars = [("HDND_EMAIL__SMTP__HOST", "smtp.example.org"), (var, value)]
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect();
             let err = Settings::load(None, None, &vars).unwrap_err();
             assert!(err.to_string().starts_with(var), "{var}: {err}");
         }

@@ -23,7 +23,12 @@ impl TelegramSettings {
     /// With Telegram on: a token shaped like BotFather's (`<bot id>:<secret>`), and an API
     /// server that is an http(s) URL. The token itself never appears in the message.
     pub fn check(&self) -> Result<(), InvalidSetting> {
-        let Some(token) = self.token.as_deref().map(str::trim).filter(|t| !t.is_empty()) else {
+        let Some(token) = self
+            .token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        else {
             return Ok(());
         };
         let shaped = token.split_once(':').is_some_and(|(id, secret)| {

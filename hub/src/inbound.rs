@@ -53,7 +53,10 @@ impl InboundSettings {
     /// Counts and durations that would stop inbound processing are refused.
     pub fn check(&self) -> Result<(), crate::config::InvalidSetting> {
         use crate::config::at_least_one;
-        at_least_one("inbound.batch_size", self.batch_size.try_into().unwrap_or(0))?;
+        at_least_one(
+            "inbound.batch_size",
+            self.batch_size.try_into().unwrap_or(0),
+        )?;
         at_least_one("inbound.lease_secs", self.lease_secs)?;
         at_least_one("inbound.max_attempts", u64::from(self.max_attempts))?;
         at_least_one("inbound.poll_interval_ms", self.poll_interval_ms)

@@ -16,7 +16,10 @@ fn hdnd(dir: &Path, database_url: &str) -> Command {
         .env("HDND_DATABASE__URL", database_url)
         .env("HDND_DEMO", "false")
         // A key given, so that no key file is made (which rightly warns).
-        .env("HDND_CITIZENS__CONTACT_KEY", "a fictional contact key of 32+ bytes")
+        .env(
+            "HDND_CITIZENS__CONTACT_KEY",
+            "a fictional contact key of 32+ bytes",
+        )
         .stdin(Stdio::null());
     cmd
 }
@@ -65,13 +68,24 @@ async fn one_shot_commands_print_only_their_answer(db: TestDb) {
     }
 
     // ... and the log is still there when asked for, by RUST_LOG or by [log] filter.
-    let out = run(hdnd(dir.path(), &url).env("RUST_LOG", "info"), &["staff", "list"]);
-    assert!(text(&out.stderr).contains(" INFO "), "{}", text(&out.stderr));
+    let out = run(
+        hdnd(dir.path(), &url).env("RUST_LOG", "info"),
+        &["staff", "list"],
+    );
+    assert!(
+        text(&out.stderr).contains(" INFO "),
+        "{}",
+        text(&out.stderr)
+    );
     let out = run(
         hdnd(dir.path(), &url).env("HDND_LOG__FILTER", "info"),
         &["staff", "list"],
     );
-    assert!(text(&out.stderr).contains(" INFO "), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(" INFO "),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 async fn a_telegram_group_id_is_accepted_by_staff_add(db: TestDb) {
@@ -96,10 +110,12 @@ async fn a_telegram_group_id_is_accepted_by_staff_add(db: TestDb) {
     );
 
     // Assert
-    assert!(text(&out.stdout).contains("nhom.tiep-nhan"), "{}", text(&out.stdout));
-    let store = db
-        .open(std::sync::Arc::new(hdnd_hub::SystemClock))
-        .await;
+    assert!(
+        text(&out.stdout).contains("nhom.tiep-nhan"),
+        "{}",
+        text(&out.stdout)
+    );
+    let store = db.open(std::sync::Arc::new(hdnd_hub::SystemClock)).await;
     let staff = store.get_staff_by_login("nhom.tiep-nhan").await.unwrap();
     assert_eq!(staff.contacts[0].address, "-1001234567890");
 }
@@ -154,17 +170,26 @@ async fn outbox_show_and_list_mask_the_unsubscribe_token(db: TestDb) {
         .unwrap();
     let rows = store.list_outbox(None, 10).await.unwrap();
     let row = &rows[0];
-    assert!(row.text.contains(&token), "the stored text carries the link");
+    assert!(
+        row.text.contains(&token),
+        "the stored text carries the link"
+    );
     let dir = tempfile::tempdir().unwrap();
 
     // Act
-    let show = run(&mut hdnd(dir.path(), &db.url), &["outbox", "show", &row.id.to_string()]);
+    let show = run(
+        &mut hdnd(dir.path(), &db.url),
+        &["outbox", "show", &row.id.to_string()],
+    );
     let list = run(&mut hdnd(dir.path(), &db.url), &["outbox", "list"]);
 
     // Assert
     let show = text(&show.stdout);
     assert!(!show.contains(&token), "{show}");
-    assert!(show.contains(&format!("/huy-nhan-tin/{}…", &token[..4])), "{show}");
+    assert!(
+        show.contains(&format!("/huy-nhan-tin/{}…", &token[..4])),
+        "{show}"
+    );
     assert!(show.contains("Tổng hợp kiến nghị cử tri"), "{show}");
     assert!(!text(&list.stdout).contains(&token));
 }

@@ -86,7 +86,10 @@ async fn an_english_reader_gets_english_kinds_and_statuses_and_a_vietnamese_one_
     // Assert
     let citizen_en = rows_to(&hub, "reader@example.org").await;
     let accepted = &citizen_en[1].text;
-    assert!(accepted.contains("New status: Accepted for handling"), "{accepted}");
+    assert!(
+        accepted.contains("New status: Accepted for handling"),
+        "{accepted}"
+    );
     assert!(accepted.contains("Kind: Petition"), "{accepted}");
     assert!(!accepted.contains("Đã thụ lý") && !accepted.contains("Kiến nghị"));
     let staff_en = rows_to(&hub, "anna.intake@council.example").await;
@@ -96,7 +99,11 @@ async fn an_english_reader_gets_english_kinds_and_statuses_and_a_vietnamese_one_
         staff_en.iter().map(|r| &r.text).collect::<Vec<_>>()
     );
     let citizen_vi = rows_to(&hub, "hoa.pham@example.org").await;
-    assert!(citizen_vi[1].text.contains("Đã thụ lý"), "{}", citizen_vi[1].text);
+    assert!(
+        citizen_vi[1].text.contains("Đã thụ lý"),
+        "{}",
+        citizen_vi[1].text
+    );
     assert!(citizen_vi[1].text.contains("Kiến nghị"));
     let staff_vi = rows_to(&hub, "lan.intake@council.example").await;
     assert!(staff_vi.iter().all(|r| r.text.contains("Kiến nghị")));
@@ -141,7 +148,11 @@ async fn an_english_attendee_reads_the_event_type_in_english(db: TestDb) {
     // Assert
     let to_en = rows_to(&hub, "anna.cv@council.example").await;
     assert_eq!(to_en.len(), 1);
-    assert!(to_en[0].text.contains("Type: Citizen reception"), "{}", to_en[0].text);
+    assert!(
+        to_en[0].text.contains("Type: Citizen reception"),
+        "{}",
+        to_en[0].text
+    );
     let to_vi = rows_to(&hub, "lan.cv@council.example").await;
     assert!(to_vi[0].text.contains("Tiếp công dân"), "{}", to_vi[0].text);
 }
@@ -184,28 +195,33 @@ async fn the_unsubscribe_page_speaks_its_owners_language_unless_asked_for_anothe
     // Act
     let (en_status, en_page) = page(&hub, "GET", &format!("/huy-nhan-tin/{en_token}")).await;
     let (_, vi_page) = page(&hub, "GET", &format!("/huy-nhan-tin/{vi_token}")).await;
-    let (_, vi_asked_en) =
-        page(&hub, "GET", &format!("/huy-nhan-tin/{vi_token}?lang=en")).await;
-    let (done_status, done) =
-        page(&hub, "POST", &format!("/huy-nhan-tin/{en_token}")).await;
-    let (_, done_asked_vi) =
-        page(&hub, "POST", &format!("/huy-nhan-tin/{vi_token}?lang=vi")).await;
+    let (_, vi_asked_en) = page(&hub, "GET", &format!("/huy-nhan-tin/{vi_token}?lang=en")).await;
+    let (done_status, done) = page(&hub, "POST", &format!("/huy-nhan-tin/{en_token}")).await;
+    let (_, done_asked_vi) = page(&hub, "POST", &format!("/huy-nhan-tin/{vi_token}?lang=vi")).await;
     let (unknown, _) = page(&hub, "GET", &format!("/huy-nhan-tin/{}", "0".repeat(64))).await;
 
     // Assert
     assert_eq!(en_status, StatusCode::OK);
     assert!(en_page.contains("<section lang=\"en\">"), "{en_page}");
     assert!(en_page.contains("Stop these notifications"), "{en_page}");
-    assert!(en_page.contains("task and calendar reminders by email"), "{en_page}");
+    assert!(
+        en_page.contains("task and calendar reminders by email"),
+        "{en_page}"
+    );
     assert!(en_page.contains("?lang=vi"), "a link to the other language");
     assert!(vi_page.contains("<section lang=\"vi\">"));
-    assert!(vi_page.contains("nhắc việc và nhắc lịch qua thư điện tử"), "{vi_page}");
+    assert!(
+        vi_page.contains("nhắc việc và nhắc lịch qua thư điện tử"),
+        "{vi_page}"
+    );
     assert!(vi_asked_en.contains("Stop these notifications"));
     assert_eq!(done_status, StatusCode::OK);
     assert!(
         done.contains("You will no longer receive task and calendar reminders by email."),
         "{done}"
     );
-    assert!(done_asked_vi.contains("Bạn sẽ không nhận nhắc việc và nhắc lịch qua thư điện tử nữa."));
+    assert!(
+        done_asked_vi.contains("Bạn sẽ không nhận nhắc việc và nhắc lịch qua thư điện tử nữa.")
+    );
     assert_eq!(unknown, StatusCode::NOT_FOUND);
 }

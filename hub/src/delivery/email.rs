@@ -357,12 +357,9 @@ fn smtp_transport(smtp: &SmtpSettings) -> Result<Transport, EmailSetupError> {
         .port(smtp.port())
         .timeout(Some(Duration::from_secs(smtp.timeout_secs)))
         .pool_config(PoolConfig::new().max_size(smtp.pool_size));
-    match (&smtp.username, &smtp.password) {
-        (Some(username), Some(password)) => {
-            builder = builder.credentials(Credentials::new(username.clone(), password.clone()));
-        }
-        // Refused by `EmailSettings::check`: one without the other.
-        _ => {}
+    // One without the other is refused by `EmailSettings::check`.
+    if let (Some(username), Some(password)) = (&smtp.username, &smtp.password) {
+        builder = builder.credentials(Credentials::new(username.clone(), password.clone()));
     }
     Ok(Transport::Smtp {
         transport: builder.build(),
@@ -476,7 +473,10 @@ mod tests {
         };
         assert!(matches!(
             EmailChannel::new(&settings),
-            Err(EmailSetupError::Invalid(InvalidSetting { key: "email.from", .. }))
+            Err(EmailSetupError::Invalid(InvalidSetting {
+                key: "email.from",
+                ..
+            }))
         ));
     }
 

@@ -73,12 +73,30 @@ impl PacingSettings {
     /// Every rate is a finite number, 0 or more (0 means no limit).
     pub fn check(&self) -> Result<(), crate::config::InvalidSetting> {
         let rules = [
-            ("delivery.pacing.telegram.overall_per_sec", self.telegram.overall_per_sec),
-            ("delivery.pacing.telegram.per_destination_per_sec", self.telegram.per_destination_per_sec),
-            ("delivery.pacing.telegram.per_group_per_min", self.telegram.per_group_per_min),
-            ("delivery.pacing.email.overall_per_sec", self.email.overall_per_sec),
-            ("delivery.pacing.email.per_destination_per_sec", self.email.per_destination_per_sec),
-            ("delivery.pacing.email.per_group_per_min", self.email.per_group_per_min),
+            (
+                "delivery.pacing.telegram.overall_per_sec",
+                self.telegram.overall_per_sec,
+            ),
+            (
+                "delivery.pacing.telegram.per_destination_per_sec",
+                self.telegram.per_destination_per_sec,
+            ),
+            (
+                "delivery.pacing.telegram.per_group_per_min",
+                self.telegram.per_group_per_min,
+            ),
+            (
+                "delivery.pacing.email.overall_per_sec",
+                self.email.overall_per_sec,
+            ),
+            (
+                "delivery.pacing.email.per_destination_per_sec",
+                self.email.per_destination_per_sec,
+            ),
+            (
+                "delivery.pacing.email.per_group_per_min",
+                self.email.per_group_per_min,
+            ),
         ];
         for (key, rate) in rules {
             if !rate.is_finite() || rate < 0.0 {

@@ -61,7 +61,10 @@ impl Default for DeliverySettings {
 impl DeliverySettings {
     /// Counts and durations that would stop delivery are refused, and so are bad rates.
     pub fn check(&self) -> Result<(), InvalidSetting> {
-        at_least_one("delivery.batch_size", self.batch_size.try_into().unwrap_or(0))?;
+        at_least_one(
+            "delivery.batch_size",
+            self.batch_size.try_into().unwrap_or(0),
+        )?;
         at_least_one("delivery.lease_secs", self.lease_secs)?;
         at_least_one("delivery.max_attempts", u64::from(self.max_attempts))?;
         at_least_one("delivery.poll_interval_ms", self.poll_interval_ms)?;
