@@ -484,7 +484,7 @@ impl Scheduler {
                         });
                         out.push(Reminder {
                             to: member,
-                            category: Category::Reminder,
+                            category: Category::Duty,
                             template: "deadline_warning",
                             data,
                             event_key: format!(
@@ -615,14 +615,22 @@ impl Scheduler {
         else {
             return Ok(0);
         };
-        let token = self
-            .hub
-            .store()
-            .unsubscribe_token(member.id, reminder.category, ChannelKind::Email)
-            .await?;
-        let unsubscribe = format!("{}{token}", self.unsubscribe_base);
+        // A duty has no unsubscribe link. Other links turn off the channel the row goes out
+        // on: one in a Telegram message must not stop the email.
+        let unsubscribe = if reminder.category.can_be_turned_off() {
+            let channel = destinations[0].channel;
+            let store = self.hub.store();
+            let token = store
+                .unsubscribe_token(member.id, reminder.category, channel)
+                .await?;
+            Some(format!("{}{token}", self.unsubscribe_base))
+        } else {
+            None
+        };
         let mut data = reminder.data;
-        data["unsubscribe_url"] = json!(unsubscribe);
+        if let Some(url) = &unsubscribe {
+            data["unsubscribe_url"] = json!(url);
+        }
         let email = self
             .renderer
             .email(reminder.template, member.language, &data)
@@ -642,7 +650,7 @@ impl Scheduler {
             message_id: Some(new_message_id(&self.settings.message_id_domain)),
             in_reply_to: None,
             references: vec![],
-            list_unsubscribe: Some(unsubscribe),
+            list_unsubscribe: unsubscribe,
             due_at,
             suppressed,
         };

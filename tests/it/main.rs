@@ -3,6 +3,7 @@ mod citizens;
 mod cli;
 mod clocks;
 mod delivery;
+mod duties;
 mod email;
 mod files;
 mod helpers;

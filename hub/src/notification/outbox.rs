@@ -34,8 +34,18 @@ named_enum!(
         StaffCase => "staff_case", "Công việc hồ sơ", "Case work";
         Reminder => "reminder", "Nhắc việc", "Reminders";
         Digest => "digest", "Tin tổng hợp", "Daily agenda";
+        /// Case deadline warnings and their escalations to the lead: duties the law sets, not
+        /// news; no preference or unsubscribe turns them off.
+        Duty => "duty", "Cảnh báo thời hạn", "Deadline warnings";
     }
 );
+
+impl Category {
+    /// Whether a recipient may turn this category off on a channel (every one but duties).
+    pub const fn can_be_turned_off(self) -> bool {
+        !matches!(self, Category::Duty)
+    }
+}
 
 /// One way to reach a recipient.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -72,7 +82,8 @@ pub fn destination(contact: &ContactPoint) -> Option<Destination> {
 
 /// Where a staff member gets a notification of `category`: their channels that are not turned
 /// off, in order, and `false`; or, with every channel turned off, their first one and `true`
-/// (the row is kept as `suppressed`, for the record). `None` without any channel.
+/// (the row is kept as `suppressed`, for the record). `None` without any channel. A duty goes
+/// to every channel, whatever is turned off.
 pub fn staff_destinations(
     member: &Staff,
     category: Category,
@@ -81,7 +92,9 @@ pub fn staff_destinations(
     let all: Vec<_> = member.contacts.iter().filter_map(destination).collect();
     let enabled: Vec<_> = all
         .iter()
-        .filter(|d| !disabled.contains(&(member.id, category, d.channel)))
+        .filter(|d| {
+            !category.can_be_turned_off() || !disabled.contains(&(member.id, category, d.channel))
+        })
         .cloned()
         .collect();
     match (enabled.is_empty(), all.first()) {

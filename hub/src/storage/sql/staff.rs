@@ -9,7 +9,7 @@ use super::{DbConnection, DbRow, This};
 use crate::domain::audit::{ADD_STAFF, SET_PREFERENCE};
 use crate::domain::staff::{format_roles, parse_roles};
 use crate::domain::{AccessToken, AuditNote, NewStaff, Staff, StaffId};
-use crate::error::Error;
+use crate::error::{DomainError, Error};
 use crate::notification::ChannelKind;
 use crate::notification::outbox::Category;
 use crate::storage::{DbTime, StaffStore, corrupt};
@@ -144,6 +144,14 @@ impl StaffStore for This {
         enabled: bool,
         audit: &AuditNote,
     ) -> Result<(), Error> {
+        // Here, beneath every caller (the API, an unsubscribe link), so that no path can.
+        if !enabled && !category.can_be_turned_off() {
+            return Err(DomainError::invalid(
+                "category",
+                format!("`{category}` is a duty: deadline warnings cannot be turned off"),
+            )
+            .into());
+        }
         let now = DbTime(self.clock.now());
         let mut tx = self.begin_write().await?;
         sqlx::query(
@@ -202,6 +210,13 @@ impl StaffStore for This {
         category: Category,
         channel: ChannelKind,
     ) -> Result<String, Error> {
+        if !category.can_be_turned_off() {
+            return Err(DomainError::invalid(
+                "category",
+                format!("`{category}` is a duty: it has no unsubscribe link"),
+            )
+            .into());
+        }
         let fresh = AccessToken::generate().expose().to_owned();
         let mut tx = self.begin_write().await?;
         sqlx::query(
