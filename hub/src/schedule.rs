@@ -141,6 +141,9 @@ struct Reminder<'a> {
     event_key: String,
     case: Option<CaseId>,
     urgent: bool,
+    /// The start of the event an event reminder is about: quiet hours never defer it past
+    /// that, and its text says the time left when it goes out (`event.lead`).
+    event_start: Option<DateTime<Utc>>,
 }
 
 impl Scheduler {
@@ -314,15 +317,31 @@ impl Scheduler {
         let events = self
             .hub
             .store()
-            .list_calendar_events(now, now + Duration::minutes(furthest + max_age))
+            // A day more: a reminder whose moment falls in quiet hours may go out up to a day
+            // before it, when those quiet hours begin.
+            .list_calendar_events(now, now + Duration::minutes(furthest + max_age + 1440))
             .await?;
         for event in &events {
             for &before in &self.settings.event_reminders_mins {
                 let moment = event.starts_at - Duration::minutes(before);
-                if !Self::due(moment, now, max_age) || event.starts_at <= now {
+                if event.starts_at <= now {
                     continue;
                 }
                 for member in event.attendees.iter().filter_map(|id| staff.get(id)) {
+                    // A moment in the member's quiet hours that would wait until after the
+                    // event began goes out just before the quiet hours start instead.
+                    let send_at = match member.quiet_hours {
+                        Some(quiet) if quiet.defer(moment, member.time_zone) >= event.starts_at => {
+                            quiet
+                                .began(moment, member.time_zone)
+                                .map_or(moment, |began| began - Duration::minutes(1))
+                        }
+                        _ => moment,
+                    };
+                    if !Self::due(send_at, now, max_age) {
+                        continue;
+                    }
+                    // `lead` is set when the row's due time is known (`enqueue`).
                     let data = json!({
                         "council": self.council(),
                         "staff": { "name": member.display_name },
@@ -331,7 +350,6 @@ impl Scheduler {
                             "kind": event.kind.label(member.language),
                             "starts": self.local_label(event.starts_at),
                             "place": event.place,
-                            "lead": lead(before, member.language),
                         },
                     });
                     out.push(Reminder {
@@ -347,6 +365,7 @@ impl Scheduler {
                         ),
                         case: None,
                         urgent: false,
+                        event_start: Some(event.starts_at),
                     });
                 }
             }
@@ -403,6 +422,7 @@ impl Scheduler {
                     case: task.case_id,
                     // A task due today is urgent and ignores quiet hours.
                     urgent: !overdue,
+                    event_start: None,
                 });
             }
         }
@@ -493,6 +513,7 @@ impl Scheduler {
                             ),
                             case: Some(case.id),
                             urgent: stage == "today" || stage == "overdue",
+                            event_start: None,
                         });
                     }
                 }
@@ -595,6 +616,7 @@ impl Scheduler {
                     event_key: format!("digest:{}:{}", member.id, slot.naive_local()),
                     case: None,
                     urgent: false,
+                    event_start: None,
                 });
             }
         }
@@ -627,7 +649,20 @@ impl Scheduler {
         } else {
             None
         };
+        let due_at = match (reminder.urgent, member.quiet_hours) {
+            (false, Some(quiet)) => quiet.defer(now, member.time_zone),
+            _ => now,
+        };
+        // Deferred past its event, a reminder would be no reminder: it goes now.
+        let due_at = match reminder.event_start {
+            Some(start) if due_at >= start => now,
+            _ => due_at,
+        };
         let mut data = reminder.data;
+        if let Some(start) = reminder.event_start {
+            // The time left when it goes out, not the configured lead.
+            data["event"]["lead"] = json!(lead(minutes_until(start, due_at), member.language));
+        }
         if let Some(url) = &unsubscribe {
             data["unsubscribe_url"] = json!(url);
         }
@@ -635,10 +670,6 @@ impl Scheduler {
             .renderer
             .email(reminder.template, member.language, &data)
             .map_err(|e| Error::Template(e.to_string()))?;
-        let due_at = match (reminder.urgent, member.quiet_hours) {
-            (false, Some(quiet)) => quiet.defer(now, member.time_zone),
-            _ => now,
-        };
         let note = NewNotification {
             key: format!("staff:{}", member.id),
             to: Target::Contacts(destinations),
@@ -705,17 +736,33 @@ fn paused(case: &Case, clock: ClockKind) -> bool {
     }
 }
 
-/// "ngày mai", "1 giờ nữa" — how far ahead an event is, in the reader's language.
+/// Whole minutes from `from` until `start`, a started minute counted: a reminder enqueued
+/// a few seconds after its moment still says "1 giờ nữa".
+fn minutes_until(start: DateTime<Utc>, from: DateTime<Utc>) -> i64 {
+    let seconds = (start - from).num_seconds().max(0);
+    (seconds + 59) / 60
+}
+
+/// "ngày mai", "1 giờ nữa", "9 giờ 1 phút nữa" — how far ahead an event is, in the reader's
+/// language.
 fn lead(minutes: i64, language: Language) -> String {
+    let (hours, rest) = (minutes / 60, minutes % 60);
     match (language, minutes) {
         (Language::Vi, 1440) => "ngày mai".to_owned(),
         (Language::En, 1440) => "tomorrow".to_owned(),
         (Language::Vi, m) if m % 1440 == 0 => format!("{} ngày nữa", m / 1440),
         (Language::En, m) if m % 1440 == 0 => format!("in {} days", m / 1440),
-        (Language::Vi, m) if m % 60 == 0 => format!("{} giờ nữa", m / 60),
+        (Language::Vi, m) if m % 60 == 0 => format!("{hours} giờ nữa"),
         (Language::En, 60) => "in 1 hour".to_owned(),
-        (Language::En, m) if m % 60 == 0 => format!("in {} hours", m / 60),
+        (Language::En, m) if m % 60 == 0 => format!("in {hours} hours"),
+        (Language::Vi, m) if m > 60 => format!("{hours} giờ {rest} phút nữa"),
+        (Language::En, m) if m > 60 => format!(
+            "in {hours} {} {rest} {}",
+            if hours == 1 { "hour" } else { "hours" },
+            if rest == 1 { "minute" } else { "minutes" }
+        ),
         (Language::Vi, m) => format!("{m} phút nữa"),
+        (Language::En, 1) => "in 1 minute".to_owned(),
         (Language::En, m) => format!("in {m} minutes"),
     }
 }
@@ -775,6 +822,11 @@ mod tests {
         assert_eq!(lead(60, Language::Vi), "1 giờ nữa");
         assert_eq!(lead(60, Language::En), "in 1 hour");
         assert_eq!(lead(30, Language::Vi), "30 phút nữa");
+        assert_eq!(lead(541, Language::Vi), "9 giờ 1 phút nữa");
+        assert_eq!(lead(541, Language::En), "in 9 hours 1 minute");
+        let start = Utc::now();
+        assert_eq!(minutes_until(start, start - Duration::seconds(3570)), 60);
+        assert_eq!(minutes_until(start, start + Duration::seconds(5)), 0);
         let day = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap();
         assert_eq!(long_date(day, Language::Vi), "Thứ Năm, 26/11/2026");
         assert_eq!(long_date(day, Language::En), "Thursday, 26/11/2026");

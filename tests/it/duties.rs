@@ -84,7 +84,13 @@ async fn a_calendar_reminder_unsubscribe_leaves_deadline_warnings_and_escalation
     hub.unsubscribe(&token).await.unwrap();
     for category in [Category::Reminder, Category::Digest] {
         store
-            .set_preference(hung.id, category, ChannelKind::Email, false, &AuditNote::operator())
+            .set_preference(
+                hung.id,
+                category,
+                ChannelKind::Email,
+                false,
+                &AuditNote::operator(),
+            )
             .await
             .unwrap();
     }
@@ -96,7 +102,13 @@ async fn a_calendar_reminder_unsubscribe_leaves_deadline_warnings_and_escalation
     clock.set(hcm(2026, 11, 27, 8, 0));
     s.tick().await.unwrap();
     let refused = store
-        .set_preference(lan.id, Category::Duty, ChannelKind::Email, false, &AuditNote::operator())
+        .set_preference(
+            lan.id,
+            Category::Duty,
+            ChannelKind::Email,
+            false,
+            &AuditNote::operator(),
+        )
         .await;
     let no_link = store
         .unsubscribe_token(lan.id, Category::Duty, ChannelKind::Email)
@@ -160,7 +172,10 @@ async fn a_telegram_unsubscribe_link_turns_off_telegram_and_not_email(db: TestDb
     s.tick().await.unwrap();
 
     // Assert
-    assert_eq!((category, channel), (Category::Reminder, ChannelKind::Telegram));
+    assert_eq!(
+        (category, channel),
+        (Category::Reminder, ChannelKind::Telegram)
+    );
     let overdue: Vec<_> = rows(&hub)
         .await
         .into_iter()

@@ -18,6 +18,7 @@ mod pacing;
 mod policy;
 mod portal;
 mod processes;
+mod quiet;
 mod schedule;
 mod serve;
 mod smtp;

@@ -140,6 +140,31 @@ impl QuietHours {
         }
         at
     }
+
+    /// When the window holding `at` began, or `None` when `at` is outside it (a
+    /// daylight-saving gap moves the start earlier, an ambiguous hour takes the first).
+    pub fn began(&self, at: DateTime<Utc>, tz: Tz) -> Option<DateTime<Utc>> {
+        let local = at.with_timezone(&tz);
+        let time = local.time();
+        let date = local.date_naive();
+        let start_date = if self.start <= self.end {
+            (time >= self.start && time < self.end).then_some(date)?
+        } else if time >= self.start {
+            date
+        } else if time < self.end {
+            date - Duration::days(1)
+        } else {
+            return None;
+        };
+        let mut wanted = start_date.and_time(self.start);
+        for _ in 0..4 {
+            if let Some(resolved) = tz.from_local_datetime(&wanted).earliest() {
+                return Some(resolved.with_timezone(&Utc));
+            }
+            wanted -= Duration::minutes(30);
+        }
+        None
+    }
 }
 
 impl FromStr for QuietHours {
@@ -180,6 +205,24 @@ mod tests {
         tz.with_ymd_and_hms(y, m, d, h, min, 0)
             .unwrap()
             .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn the_start_of_the_window_holding_an_instant_is_found_across_midnight() {
+        let quiet: QuietHours = "21:00-06:30".parse().unwrap();
+        let evening = utc(Ho_Chi_Minh, 2026, 11, 26, 21, 0);
+        assert_eq!(quiet.began(evening, Ho_Chi_Minh), Some(evening));
+        let dawn = utc(Ho_Chi_Minh, 2026, 11, 27, 5, 0);
+        assert_eq!(quiet.began(dawn, Ho_Chi_Minh), Some(evening));
+        let day = utc(Ho_Chi_Minh, 2026, 11, 27, 6, 30);
+        assert_eq!(quiet.began(day, Ho_Chi_Minh), None);
+        let lunch: QuietHours = "12:00-13:30".parse().unwrap();
+        let nap = utc(Ho_Chi_Minh, 2026, 11, 27, 13, 0);
+        assert_eq!(
+            lunch.began(nap, Ho_Chi_Minh),
+            Some(utc(Ho_Chi_Minh, 2026, 11, 27, 12, 0))
+        );
+        assert_eq!(lunch.began(day, Ho_Chi_Minh), None);
     }
 
     #[test]
