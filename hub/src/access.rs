@@ -10,6 +10,7 @@ use crate::delivery::ChannelKind;
 use crate::delivery::outbox::{Category, OutboxRow};
 use crate::domain::policy::{self, Action, CaseContext};
 use crate::domain::progress::TransitionRequest;
+use crate::domain::workflow::Status;
 use crate::domain::{
     AccessToken, Actor, AuditNote, CalendarEvent, Case, CaseCode, CaseId, CaseKind, ContactKind,
     ContactState, NewCalendarEvent, NewStaff, NewTask, NormalisedContact, Staff, StaffId, Task,
@@ -119,6 +120,29 @@ impl Hub {
             return Err(refused("a capability moves a case only as its citizen"));
         }
         let case = self.store().get_case(capability.case).await?;
+        self.apply_transition(case, request).await
+    }
+
+    /// The citizen answers the council's question: the answer goes on the timeline and the case
+    /// returns to the state it was asked from, in one write; no date changes.
+    pub async fn answer_question_as_citizen(
+        &self,
+        capability: &CitizenCapability,
+        answer: &str,
+    ) -> Result<Case, Error> {
+        let case = self.store().get_case(capability.case).await?;
+        if case.progress.status != Status::NeedsInfo {
+            return Err(DomainError::invalid(
+                "status",
+                format!("the council asked no question on case {}", case.code),
+            )
+            .into());
+        }
+        if answer.trim().is_empty() {
+            return Err(DomainError::invalid("answer", "must not be empty").into());
+        }
+        let back = case.progress.resume_status.unwrap_or(Status::Received);
+        let request = TransitionRequest::to(back, Actor::Citizen).with_text(answer);
         self.apply_transition(case, request).await
     }
 

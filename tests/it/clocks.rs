@@ -99,13 +99,15 @@ async fn a_question_after_acceptance_changes_no_date_and_returns_to_accepted(db:
         TransitionRequest::to(Status::Received, Actor::Citizen),
     )
     .await;
-    let answered = as_citizen(
-        &hub,
-        &created.access_token,
-        TransitionRequest::to(Status::Accepted, Actor::Citizen),
-    )
-    .await
-    .unwrap();
+    let capability = hub
+        .capability_by_token(&created.access_token)
+        .await
+        .unwrap();
+    let answered = hub
+        .answer_question_as_citizen(&capability, "Số nhà 12, ngõ 34.")
+        .await
+        .unwrap();
+    let again = hub.answer_question_as_citizen(&capability, "Lần nữa").await;
 
     // Assert
     assert!(matches!(
@@ -115,7 +117,14 @@ async fn a_question_after_acceptance_changes_no_date_and_returns_to_accepted(db:
             ..
         }))
     ));
+    assert!(again.is_err(), "no question is open any more");
     assert_eq!(asked.progress.resume_status, Some(Status::Accepted));
+    let timeline = hub.store().get_timeline(created.case.id).await.unwrap();
+    assert_eq!(
+        timeline.last().unwrap().note.as_deref(),
+        Some("Số nhà 12, ngõ 34."),
+        "the answer is on the timeline"
+    );
     assert_eq!(answered.progress.status, Status::Accepted);
     assert_eq!(answered.progress.accepted_on, Some(d("2026-11-27")));
     assert_eq!(answered.progress.clocks, accepted.progress.clocks);
