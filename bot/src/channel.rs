@@ -1,14 +1,18 @@
-//! The Telegram channel: sends outbox messages with the Bot API (`sendMessage`), as plain
-//! text split at Telegram's length limit, and classifies failures for the worker.
+//! The Telegram channel: sends one part of an outbox message at a time with the Bot API
+//! (`sendMessage` in HTML parse mode, with the inline keyboard under the last part), returns
+//! Telegram's `message_id` so that the message can be edited later, and classifies failures
+//! for the worker. The hub rendered and split the text at enqueue.
 
 use async_trait::async_trait;
-use hdnd_hub::delivery::{Channel, ChannelKind, DeliveryError, Outgoing};
+use hdnd_hub::delivery::{
+    ButtonAction, Channel, ChannelKind, Content, DeliveryError, Keyboard, Outgoing, ProviderId,
+};
+use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::Requester;
-use teloxide::types::ChatId;
+use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, ParseMode};
 use teloxide::{ApiError, Bot, RequestError};
 
 use crate::config::TelegramSettings;
-use crate::text::{MESSAGE_LIMIT, split_message};
 
 /// A channel that cannot be set up.
 #[derive(Debug, thiserror::Error)]
@@ -49,23 +53,50 @@ impl Channel for TelegramChannel {
         ChannelKind::Telegram
     }
 
-    async fn send(&self, message: &Outgoing) -> Result<(), DeliveryError> {
+    async fn send(&self, message: &Outgoing) -> Result<ProviderId, DeliveryError> {
         let chat: i64 = message.address.trim().parse().map_err(|_| {
             DeliveryError::Permanent("the address is not a Telegram chat id".to_owned())
         })?;
-        let text = if message.subject.is_empty() {
-            message.text.clone()
-        } else {
-            format!("{}\n\n{}", message.subject, message.text)
+        let Content::Telegram(part) = &message.content else {
+            return Err(DeliveryError::Permanent(
+                "the Telegram channel was handed an email".to_owned(),
+            ));
         };
-        for part in split_message(text.trim(), MESSAGE_LIMIT) {
-            self.bot
-                .send_message(ChatId(chat), part)
-                .await
-                .map_err(classify)?;
+        let mut request = self
+            .bot
+            .send_message(ChatId(chat), part.text.as_str())
+            .parse_mode(ParseMode::Html);
+        if !part.keyboard.is_empty() {
+            request = request.reply_markup(markup(&part.keyboard)?);
         }
-        Ok(())
+        let sent = request.await.map_err(classify)?;
+        Ok(ProviderId(sent.id.0.to_string()))
     }
+}
+
+/// The Bot API's form of an inline keyboard.
+fn markup(keyboard: &Keyboard) -> Result<InlineKeyboardMarkup, DeliveryError> {
+    let rows = keyboard
+        .rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|button| match &button.action {
+                    ButtonAction::CallbackData(data) => Ok(InlineKeyboardButton::callback(
+                        button.text.clone(),
+                        data.clone(),
+                    )),
+                    ButtonAction::Url(url) => url
+                        .parse()
+                        .map(|url| InlineKeyboardButton::url(button.text.clone(), url))
+                        .map_err(|_| {
+                            DeliveryError::Permanent("a button's URL is not valid".to_owned())
+                        }),
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(InlineKeyboardMarkup::new(rows))
 }
 
 /// Blocked, kicked, unknown chats and other refusals are permanent (the next channel is

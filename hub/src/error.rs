@@ -63,6 +63,10 @@ pub enum Error {
     /// or English.
     #[error(transparent)]
     File(#[from] FileError),
+    /// Recording delivery outcomes failed; the writer that ran the transaction has the cause
+    /// (the outcomes it carried for other sends share the message).
+    #[error("cannot record delivery outcomes: {0}")]
+    Recording(String),
 }
 
 impl From<sqlx::Error> for Error {

@@ -666,22 +666,26 @@ impl Scheduler {
         if let Some(url) = &unsubscribe {
             data["unsubscribe_url"] = json!(url);
         }
-        let email = self
+        let to = Target::Contacts(destinations);
+        let (email, telegram) = self
             .renderer
-            .email(reminder.template, member.language, &data)
+            .for_channels(reminder.template, member.language, &data, &to.channels())
             .map_err(|e| Error::Template(e.to_string()))?;
         let note = NewNotification {
             key: format!("staff:{}", member.id),
-            to: Target::Contacts(destinations),
+            to,
             category: reminder.category,
             urgent: reminder.urgent,
-            subject: email.subject,
-            text: email.text,
-            html: Some(email.html),
-            message_id: Some(new_message_id(&self.settings.message_id_domain)),
-            in_reply_to: None,
-            references: vec![],
-            list_unsubscribe: unsubscribe,
+            email: email.map(|email| crate::notification::EmailMessage {
+                subject: email.subject,
+                text: email.text,
+                html: Some(email.html),
+                message_id: Some(new_message_id(&self.settings.message_id_domain)),
+                in_reply_to: None,
+                references: vec![],
+                list_unsubscribe: unsubscribe,
+            }),
+            telegram,
             due_at,
             suppressed,
         };

@@ -20,7 +20,7 @@ use lettre::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::{Channel, ChannelKind, DeliveryError, Outgoing};
+use super::{Channel, ChannelKind, Content, DeliveryError, EmailMessage, Outgoing, ProviderId};
 use crate::config::{InvalidSetting, at_least_one};
 
 /// `[email]`: who the mail is from, and where it goes.
@@ -118,7 +118,8 @@ pub struct SmtpSettings {
     /// A secret: never printed.
     #[serde(default)]
     pub password: Option<String>,
-    /// How many connections the pool keeps open at most.
+    /// How many SMTP sessions may be open at once, whatever the batch size: sends beyond it
+    /// wait for a session to be free.
     #[serde(default = "default_pool_size")]
     pub pool_size: u32,
     /// How long one SMTP command may take, in seconds.
@@ -219,6 +220,9 @@ pub struct EmailChannel {
 enum Transport {
     Smtp {
         transport: AsyncSmtpTransport<Tokio1Executor>,
+        // lettre's `max_size` bounds the idle connections it keeps, not those it opens: a
+        // batch of 32 sends opened 32. Only a send holding a permit may ask for a connection.
+        sessions: tokio::sync::Semaphore,
         target: String,
     },
     File {
@@ -273,7 +277,16 @@ impl EmailChannel {
 
     /// The message as it goes on the wire, minus the transport's envelope.
     fn build(&self, outgoing: &Outgoing) -> Result<Message, DeliveryError> {
-        let to = outgoing.address.parse::<Address>().map_err(|e| {
+        let Content::Email(email) = &outgoing.content else {
+            return Err(DeliveryError::Permanent(
+                "the email channel was handed a Telegram message".to_owned(),
+            ));
+        };
+        self.build_email(&outgoing.address, email)
+    }
+
+    fn build_email(&self, address: &str, outgoing: &EmailMessage) -> Result<Message, DeliveryError> {
+        let to = address.parse::<Address>().map_err(|e| {
             // The address itself stays out of the message: it may end up in a log line.
             DeliveryError::Permanent(format!("the recipient's email address is not valid: {e}"))
         })?;
@@ -324,23 +337,34 @@ impl Channel for EmailChannel {
         ChannelKind::Email
     }
 
-    async fn send(&self, message: &Outgoing) -> Result<(), DeliveryError> {
+    async fn send(&self, message: &Outgoing) -> Result<ProviderId, DeliveryError> {
         let email = self.build(message)?;
         match &self.transport {
-            Transport::Smtp { transport, .. } => {
-                transport.send(email).await.map(drop).map_err(classify_smtp)
+            Transport::Smtp {
+                transport,
+                sessions,
+                ..
+            } => {
+                let _session = sessions.acquire().await.map_err(|_| DeliveryError::Transient {
+                    reason: "the SMTP channel is shutting down".to_owned(),
+                    retry_after: None,
+                })?;
+                let response = transport.send(email).await.map_err(classify_smtp)?;
+                let answer = std::iter::once(response.code().to_string())
+                    .chain(response.message().map(str::to_owned))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                Ok(ProviderId(without_addresses(&answer)))
             }
             // A full disk or a missing folder may be mended by an operator: retry.
-            Transport::File { transport, .. } => {
-                transport
-                    .send(email)
-                    .await
-                    .map(drop)
-                    .map_err(|e| DeliveryError::Transient {
-                        reason: format!("cannot write the message file: {e}"),
-                        retry_after: None,
-                    })
-            }
+            Transport::File { transport, .. } => transport
+                .send(email)
+                .await
+                .map(|id| ProviderId(id.to_string()))
+                .map_err(|e| DeliveryError::Transient {
+                    reason: format!("cannot write the message file: {e}"),
+                    retry_after: None,
+                }),
         }
     }
 }
@@ -363,6 +387,7 @@ fn smtp_transport(smtp: &SmtpSettings) -> Result<Transport, EmailSetupError> {
     }
     Ok(Transport::Smtp {
         transport: builder.build(),
+        sessions: tokio::sync::Semaphore::new(smtp.pool_size as usize),
         target: format!("{}:{} ({:?})", smtp.host, smtp.port(), smtp.security),
     })
 }

@@ -1,8 +1,10 @@
 //! Delivery: the outbound channels and what they carry.
 //!
-//! A notification is rendered when it is enqueued and stored whole in the outbox, so that a
-//! retry sends the same bytes (and the same email Message-ID). A [`Channel`] only sends an
-//! [`Outgoing`] message and says whether a failure is worth retrying.
+//! A notification is rendered when it is enqueued, for each channel it may go out on, and
+//! stored whole in the outbox, so that a retry sends the same bytes (and the same email
+//! Message-ID). A [`Channel`] only sends an [`Outgoing`] message (an email, or one part of a
+//! Telegram message), says what the provider called it, and whether a failure is worth
+//! retrying.
 
 use std::fmt;
 use std::time::Duration;
@@ -17,7 +19,10 @@ pub mod worker;
 
 // The values the outbox stores live beside the store, which must not import delivery; they
 // are re-exported here under their old paths.
-pub use crate::notification::{ChannelKind, Outgoing, outbox};
+pub use crate::notification::{
+    Button, ButtonAction, ChannelKind, Content, EmailMessage, Keyboard, Outgoing, ProviderId,
+    TelegramMessage, TelegramPart, outbox, telegram,
+};
 
 /// Why a message was not delivered.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,7 +45,8 @@ pub enum DeliveryError {
 pub trait Channel: Send + Sync + fmt::Debug {
     fn kind(&self) -> ChannelKind;
 
-    /// Sends one message. Called at most once at a time per message; may be called again for
-    /// the same message after a crash, so it must not depend on state kept between calls.
-    async fn send(&self, message: &Outgoing) -> Result<(), DeliveryError>;
+    /// Sends one message (one part of a split Telegram message) and returns what the provider
+    /// calls it. Called at most once at a time per message; may be called again for the same
+    /// message after a crash, so it must not depend on state kept between calls.
+    async fn send(&self, message: &Outgoing) -> Result<ProviderId, DeliveryError>;
 }

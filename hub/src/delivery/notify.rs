@@ -6,8 +6,15 @@
 //!   added information to the assignee; information added to an open case
 //!   ([`CaseEvent::InformationAdded`]) to the assignee alone, unless they added it themselves.
 //!
-//! Every email about a case to one address threads under one root Message-ID, derived from the
-//! case code and the address, which the first mail carries and later mails refer to.
+//! Each row is rendered for its own channel: an email (subject, text, HTML, threading headers)
+//! or a Telegram message (HTML parse mode, split into parts that fit). A row with fallback
+//! destinations carries a rendering for each channel it may go out on, so that the fallback row
+//! is sent as rendered for its channel; a denouncer's row carries both, as only the sealed
+//! identity knows which channel they chose.
+//!
+//! Every email about a case to one recipient threads under one root Message-ID, derived from
+//! the case code and the recipient's contact id (never the address), which the first mail
+//! carries and later mails refer to.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -17,6 +24,7 @@ use serde_json::{Value, json};
 
 use super::ChannelKind;
 use super::email::new_message_id;
+use crate::notification::EmailMessage;
 use super::outbox::{Category, NewNotification, Target, destination, staff_destinations};
 use super::render::Renderer;
 use crate::domain::calendar::vn_date;
@@ -24,7 +32,6 @@ use crate::domain::{
     Actor, ActorKind, Case, CaseKind, CouncilProfile, Language, Role, Staff, StaffId, Status,
 };
 use crate::error::Error;
-use crate::notification::address_digest;
 
 /// The staff who may be notified, and the channels each turned off.
 #[derive(Debug, Clone, Default)]
@@ -134,14 +141,12 @@ impl Notifier {
             )?;
             out.push(n);
         } else {
-            for contact in case.contacts.iter().filter_map(destination) {
-                // The key names the address by a digest: personal data stays out of keys.
-                let key = format!(
-                    "citizen:{}:{}",
-                    contact.channel,
-                    address_digest(&contact.address)
-                );
-                let root = self.thread_root(case, &contact.address);
+            let contacts = case.contacts.iter().enumerate();
+            for (position, contact) in contacts.filter_map(|(i, c)| Some((i, destination(c)?))) {
+                // The key names the contact by its place among the case's contacts: personal
+                // data stays out of keys.
+                let key = format!("citizen:{}:{position}", contact.channel);
+                let root = self.thread_root(case, &format!("c{position}"));
                 let target = Target::Contacts(vec![contact]);
                 out.push(self.render(
                     citizen_template,
@@ -226,8 +231,7 @@ impl Notifier {
         else {
             return Ok(None);
         };
-        let first = &destinations[0];
-        let root = self.thread_root(case, &first.address);
+        let root = self.thread_root(case, &format!("s{}", member.id));
         let data = json!({
             "council": { "name": self.profile.name },
             "staff": { "name": member.display_name },
@@ -259,42 +263,53 @@ impl Notifier {
         to: Target,
         now: DateTime<Utc>,
     ) -> Result<NewNotification, Error> {
-        let email = self
-            .renderer
-            .email(template, language, data)
-            .map_err(|e| Error::Template(e.to_string()))?;
-        let (message_id, in_reply_to) = match event {
-            CaseEvent::Received => (root, None),
-            CaseEvent::StatusChanged { .. } | CaseEvent::InformationAdded { .. } => {
-                (new_message_id(&self.message_id_domain), Some(root))
+        let channels = to.channels();
+        let email = match channels.contains(&ChannelKind::Email) {
+            false => None,
+            true => {
+                let email = self
+                    .renderer
+                    .email(template, language, data)
+                    .map_err(|e| Error::Template(e.to_string()))?;
+                let (message_id, in_reply_to) = match event {
+                    CaseEvent::Received => (root, None),
+                    CaseEvent::StatusChanged { .. } | CaseEvent::InformationAdded { .. } => {
+                        (new_message_id(&self.message_id_domain), Some(root))
+                    }
+                };
+                Some(EmailMessage {
+                    subject: email.subject,
+                    text: email.text,
+                    html: Some(email.html),
+                    references: in_reply_to.iter().cloned().collect(),
+                    in_reply_to,
+                    message_id: Some(message_id),
+                    list_unsubscribe: None,
+                })
             }
         };
+        let telegram = channels
+            .contains(&ChannelKind::Telegram)
+            .then(|| self.renderer.telegram(template, language, data))
+            .transpose()
+            .map_err(|e| Error::Template(e.to_string()))?;
         Ok(NewNotification {
             key: key.to_owned(),
             to,
             category: Category::CaseUpdate,
             urgent: false,
-            subject: email.subject,
-            text: email.text,
-            html: Some(email.html),
-            references: in_reply_to.iter().cloned().collect(),
-            in_reply_to,
-            message_id: Some(message_id),
-            list_unsubscribe: None,
+            email,
+            telegram,
             due_at: now,
             suppressed: false,
         })
     }
 
-    /// `<HB.20261126.0012.1a2b3c4d5e6f7a8b@domain>`: the same for every mail about the case to
-    /// the same address, so the first mail can carry it and later ones refer to it.
-    fn thread_root(&self, case: &Case, address: &str) -> String {
-        format!(
-            "<{}.{}@{}>",
-            case.code,
-            address_digest(address),
-            self.message_id_domain
-        )
+    /// `<HB.20261126.0012.c0@domain>`: the same for every mail about the case to the same
+    /// recipient (`c<contact>`, `s<staff id>`, `denouncer`), so the first mail can carry it and
+    /// later ones refer to it.
+    fn thread_root(&self, case: &Case, recipient: &str) -> String {
+        format!("<{}.{recipient}@{}>", case.code, self.message_id_domain)
     }
 
     fn case_data(

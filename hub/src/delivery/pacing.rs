@@ -141,8 +141,9 @@ impl PacingSettings {
             });
         }
         if let Some(every) = per_destination {
+            // The table is shared and long-lived: it names a chat by a digest, not its id.
             slots.push(PacingSlot {
-                key: format!("{channel}:{address}"),
+                key: format!("{channel}:{}", crate::notification::address_digest(address)),
                 every,
                 destination: true,
             });
@@ -168,8 +169,16 @@ mod tests {
         assert!(overall > Duration::from_millis(34) && overall < Duration::from_millis(38));
         assert_eq!(
             (chat[1].key.as_str(), chat[1].destination),
-            ("telegram:100200300", true)
+            (
+                format!(
+                    "telegram:{}",
+                    crate::notification::address_digest("100200300")
+                )
+                .as_str(),
+                true
+            )
         );
+        assert!(!chat[1].key.contains("100200300"));
         assert!(chat[1].every >= Duration::from_secs(1));
         let group = pacing.slots(ChannelKind::Telegram, "-100123");
         assert!(

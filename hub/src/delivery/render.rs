@@ -1,14 +1,18 @@
-//! Rendering notifications from the handlebars templates under `templates/email/`.
+//! Rendering notifications from the handlebars templates under `templates/email/` and
+//! `templates/telegram/`, each for its own channel.
 //!
 //! Every email has three parts, `subject`, `text` and `html`, one file per part and locale:
-//! `templates/email/<name>/<part>.<locale>.hbs`. The built-in copies are compiled into the
-//! binary; a file of the same name under the operator's template folder replaces one, so a text
-//! can change without a rebuild. An email is rendered in the recipient's language, or in
+//! `templates/email/<name>/<part>.<locale>.hbs`. A Telegram message is one file,
+//! `templates/telegram/<name>.<locale>.hbs`, in Telegram's HTML parse mode, split after
+//! rendering into messages of at most 4096 UTF-16 units. The built-in copies are compiled into
+//! the binary; a file of the same name under the operator's template folder replaces one, so a
+//! text can change without a rebuild. A message is rendered in the recipient's language, or in
 //! Vietnamese when that language has no template.
 //!
-//! Two registries, both in strict mode (every key a template reads must be present, in
-//! `{{#if}}` and `{{#unless}}` too; `null` is allowed and counts as false): the HTML part
-//! escapes HTML, while subjects and plain text are not HTML and show `&` and `<` as they are.
+//! Three registries, all in strict mode (every key a template reads must be present, in
+//! `{{#if}}` and `{{#unless}}` too; `null` is allowed and counts as false): the email HTML part
+//! escapes HTML; subjects and plain text are not HTML and show `&` and `<` as they are; Telegram
+//! text escapes only `&`, `<` and `>`, which is what its parse mode asks for.
 //! Templates tell string values apart with handlebars' built-in `eq`, as in
 //! `{{#if (eq stage "overdue")}}`; it fails on a missing key in strict mode as well.
 
@@ -21,12 +25,17 @@ use handlebars::{
 use serde_json::Value;
 
 use crate::domain::Language;
+use crate::notification::telegram::{MESSAGE_LIMIT, escape_html, split_html};
+use crate::notification::{ChannelKind, Keyboard, TelegramMessage};
 
 /// The locale every email exists in, and the one used when the recipient's is missing.
 const FALLBACK: Language = Language::Vi;
 
 /// The three parts of an email template.
 const PARTS: [&str; 3] = ["subject", "text", "html"];
+
+/// The registry name's part of a Telegram template: `case_status/telegram.vi`.
+const TELEGRAM_PART: &str = "telegram";
 
 /// Lists each built-in template as `(name, part, locale, text)`.
 macro_rules! builtin_templates {
@@ -65,6 +74,29 @@ const BUILTIN: &[(&str, &str, &str, &str)] = builtin_templates!(
     "morning_digest",
 );
 
+/// Lists each built-in Telegram template as `(name, locale, text)`.
+macro_rules! builtin_telegram {
+    ($($name:literal),+ $(,)?) => {
+        &[$(
+            ($name, "vi", include_str!(concat!("../../../templates/telegram/", $name, ".vi.hbs"))),
+            ($name, "en", include_str!(concat!("../../../templates/telegram/", $name, ".en.hbs"))),
+        )+]
+    };
+}
+
+/// Every built-in Telegram template, as `(name, locale, text)`.
+const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
+    "case_received",
+    "case_status",
+    "staff_new_case",
+    "staff_assigned",
+    "staff_info_added",
+    "reminder_event",
+    "reminder_task",
+    "deadline_warning",
+    "morning_digest",
+);
+
 /// Why an email template could not be loaded or rendered.
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
@@ -91,8 +123,8 @@ pub enum RenderError {
         source: Box<handlebars::RenderError>,
     },
     /// No template of that name exists, not even in Vietnamese.
-    #[error("no email template named `{name}`")]
-    Unknown { name: String },
+    #[error("no {channel} template named `{name}`")]
+    Unknown { channel: &'static str, name: String },
 }
 
 /// One email, rendered for one recipient.
@@ -106,27 +138,35 @@ pub struct RenderedEmail {
     pub html: String,
 }
 
-/// The compiled email templates.
+/// The compiled email and Telegram templates.
 #[derive(Debug)]
 pub struct Renderer {
     /// The `html` parts, with handlebars' HTML escaping.
     html: Handlebars<'static>,
     /// The `subject` and `text` parts, without escaping.
     text: Handlebars<'static>,
+    /// Telegram messages, with Telegram's HTML escaping.
+    telegram: Handlebars<'static>,
 }
 
 impl Renderer {
     /// Compiles the built-in templates, each replaced by
-    /// `<dir>/email/<name>/<part>.<locale>.hbs` when that file exists.
+    /// `<dir>/email/<name>/<part>.<locale>.hbs` or `<dir>/telegram/<name>.<locale>.hbs` when
+    /// that file exists.
     pub fn load(dir: Option<&Path>) -> Result<Renderer, RenderError> {
-        Self::from_sources(BUILTIN.iter().map(|&(name, part, locale, builtin)| {
+        let email = BUILTIN.iter().map(|&(name, part, locale, builtin)| {
             let file = dir.map(|d| {
                 d.join("email")
                     .join(name)
                     .join(format!("{part}.{locale}.hbs"))
             });
             (name, part, locale, builtin, file)
-        }))
+        });
+        let telegram = BUILTIN_TELEGRAM.iter().map(|&(name, locale, builtin)| {
+            let file = dir.map(|d| d.join("telegram").join(format!("{name}.{locale}.hbs")));
+            (name, TELEGRAM_PART, locale, builtin, file)
+        });
+        Self::from_sources(email.chain(telegram))
     }
 
     /// The built-in templates only.
@@ -141,6 +181,8 @@ impl Renderer {
         let mut html = strict_registry();
         let mut text = strict_registry();
         text.register_escape_fn(handlebars::no_escape);
+        let mut telegram = strict_registry();
+        telegram.register_escape_fn(escape_html);
 
         for (name, part, locale, builtin, file) in sources {
             let template = key(name, part, locale);
@@ -157,7 +199,11 @@ impl Renderer {
                 },
                 None => builtin.to_owned(),
             };
-            let registry = if part == "html" { &mut html } else { &mut text };
+            let registry = match part {
+                "html" => &mut html,
+                TELEGRAM_PART => &mut telegram,
+                _ => &mut text,
+            };
             registry
                 .register_template_string(&template, source)
                 .map_err(|source| RenderError::Compile {
@@ -165,7 +211,11 @@ impl Renderer {
                     source: Box::new(source),
                 })?;
         }
-        Ok(Renderer { html, text })
+        Ok(Renderer {
+            html,
+            text,
+            telegram,
+        })
     }
 
     /// Renders the email `name` in `language`, or in Vietnamese when `language` has no
@@ -181,6 +231,7 @@ impl Renderer {
             .map(Language::as_str)
             .find(|locale| self.has_email(name, locale))
             .ok_or_else(|| RenderError::Unknown {
+                channel: "email",
                 name: name.to_owned(),
             })?;
         let subject = render(&self.text, &key(name, "subject", locale), data)?;
@@ -191,6 +242,50 @@ impl Renderer {
             text: tidy_text(&text),
             html,
         })
+    }
+
+    /// Renders the Telegram message `name` in `language`, or in Vietnamese when `language` has
+    /// no template of that name, split into parts that each fit one message. The keyboard is
+    /// empty; a caller that offers buttons sets it.
+    pub fn telegram(
+        &self,
+        name: &str,
+        language: Language,
+        data: &Value,
+    ) -> Result<TelegramMessage, RenderError> {
+        let locale = [language, FALLBACK]
+            .into_iter()
+            .map(Language::as_str)
+            .find(|locale| self.telegram.has_template(&key(name, TELEGRAM_PART, locale)))
+            .ok_or_else(|| RenderError::Unknown {
+                channel: "Telegram",
+                name: name.to_owned(),
+            })?;
+        let text = render(&self.telegram, &key(name, TELEGRAM_PART, locale), data)?;
+        Ok(TelegramMessage {
+            parts: split_html(tidy_text(&text).trim_end(), MESSAGE_LIMIT),
+            keyboard: Keyboard::default(),
+        })
+    }
+
+    /// Renders `name` for each of `channels`: the email and the Telegram message, each `None`
+    /// when its channel is not among them.
+    pub fn for_channels(
+        &self,
+        name: &str,
+        language: Language,
+        data: &Value,
+        channels: &[ChannelKind],
+    ) -> Result<(Option<RenderedEmail>, Option<TelegramMessage>), RenderError> {
+        let email = channels
+            .contains(&ChannelKind::Email)
+            .then(|| self.email(name, language, data))
+            .transpose()?;
+        let telegram = channels
+            .contains(&ChannelKind::Telegram)
+            .then(|| self.telegram(name, language, data))
+            .transpose()?;
+        Ok((email, telegram))
     }
 
     /// Whether all three parts of `name` exist in `locale`. A locale is taken whole or not at
@@ -1158,5 +1253,98 @@ mod tests {
                 assert!(without_link.text.ends_with(".\n"), "{name}");
             }
         }
+    }
+
+    /// Every built-in template with data that exercises it, as `(name, data)`.
+    fn every_template() -> Vec<(&'static str, Value)> {
+        let staff = json!({ "name": "Nguyễn Thị Lan" });
+        let on_case = |name| (name, json!({ "council": council(), "staff": staff, "case": staff_case() }));
+        vec![
+            ("case_received", received_data()),
+            ("case_status", status_data(false)),
+            on_case("staff_new_case"),
+            on_case("staff_assigned"),
+            on_case("staff_info_added"),
+            ("reminder_event", event_data(Some(UNSUBSCRIBE))),
+            ("reminder_task", task_data(true, Some("HB.20261126.0012"))),
+            ("deadline_warning", warning_data("soon", true, Some("Trần Văn Minh"))),
+            ("morning_digest", digest_data(true)),
+        ]
+    }
+
+    #[test]
+    fn every_builtin_telegram_message_renders_in_both_languages_as_telegram_html() {
+        // Arrange
+        let renderer = Renderer::builtin();
+
+        for (name, data) in every_template() {
+            // Act
+            let vi = renderer.telegram(name, Language::Vi, &data).unwrap();
+            let en = renderer.telegram(name, Language::En, &data).unwrap();
+
+            // Assert: one part each, in its own language, tags as tags, data escaped.
+            for (language, message) in [("vi", &vi), ("en", &en)] {
+                assert_eq!(message.parts.len(), 1, "{name}.{language}");
+                let text = &message.parts[0];
+                assert!(!text.contains("<html") && !text.contains("<p>"), "{name}: {text}");
+                assert!(!text.contains("Kính gửi"), "{name}: an email body");
+                assert!(!text.contains("\n\n\n") && !text.ends_with('\n'), "{name}: {text:?}");
+                assert!(!text.contains("&quot;"), "{name}");
+                assert!(!text.contains(UNSUBSCRIBE), "{name}: an email's unsubscribe link");
+                assert!(message.keyboard.is_empty());
+            }
+            assert_ne!(vi.parts, en.parts, "{name}: English is not Vietnamese");
+        }
+        let status = renderer
+            .telegram("case_status", Language::Vi, &status_data(false))
+            .unwrap();
+        assert!(
+            status.parts[0].contains("Trích yếu: Đèn &amp; &lt;cột&gt; ngõ 12 bị hỏng"),
+            "{}",
+            status.parts[0]
+        );
+        assert!(status.parts[0].contains("<code>HB.20261126.0012</code>"));
+        assert!(status.parts[0].contains("Tình trạng mới: <b>Đã thụ lý</b>"));
+    }
+
+    #[test]
+    fn telegram_falls_back_to_vietnamese_when_the_english_file_is_missing() {
+        // Arrange: the English Telegram case_status is missing.
+        let renderer = Renderer::from_sources(
+            BUILTIN_TELEGRAM
+                .iter()
+                .filter(|(name, locale, _)| !(*name == "case_status" && *locale == "en"))
+                .map(|&(name, locale, text)| (name, TELEGRAM_PART, locale, text, None)),
+        )
+        .unwrap();
+
+        // Act
+        let en = renderer
+            .telegram("case_status", Language::En, &status_data(false))
+            .unwrap();
+        let unknown = renderer.telegram("no_such", Language::Vi, &status_data(false));
+
+        // Assert
+        assert!(en.parts[0].contains("đã được cập nhật tình trạng"), "{:?}", en.parts);
+        assert!(matches!(unknown, Err(RenderError::Unknown { .. })));
+    }
+
+    #[test]
+    fn a_long_telegram_message_is_split_into_parts_that_fit() {
+        // Arrange: an answer note of about 9,000 UTF-16 units, with emoji.
+        let renderer = Renderer::builtin();
+        let mut data = status_data(false);
+        data["case"]["note"] = json!("Ủy ban nhân dân phường đã chỉ đạo sửa chữa 🔧 đèn.\n".repeat(180));
+
+        // Act
+        let message = renderer.telegram("case_status", Language::Vi, &data).unwrap();
+
+        // Assert
+        assert!(message.parts.len() >= 3, "{}", message.parts.len());
+        for part in &message.parts {
+            assert!(crate::notification::telegram::utf16_len(part) <= MESSAGE_LIMIT);
+        }
+        assert!(message.parts[0].starts_with("Hồ sơ <code>HB.20261126.0012</code>"));
+        assert!(message.parts.last().unwrap().ends_with("HĐND phường Hồng Bàng"));
     }
 }

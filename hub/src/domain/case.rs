@@ -443,7 +443,7 @@ impl Publication {
 }
 
 /// A stored case.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Case {
     pub id: CaseId,
     pub code: CaseCode,
@@ -473,6 +473,26 @@ pub struct Case {
     /// Bumped by every change; a change names the version it read.
     pub version: i64,
     pub updated_at: DateTime<Utc>,
+}
+
+// Written by hand: the citizen's name, contacts, title and content are personal data and must
+// not reach a log line through a `?case`.
+impl fmt::Debug for Case {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Case")
+            .field("id", &self.id)
+            .field("code", &self.code)
+            .field("kind", &self.kind)
+            .field("channel", &self.channel)
+            .field("contacts", &self.contacts.len())
+            .field("attachments", &self.attachments.len())
+            .field("citizen", &self.citizen)
+            .field("language", &self.language)
+            .field("received_on", &self.received_on)
+            .field("progress", &self.progress)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
 }
 
 #[cfg(test)]

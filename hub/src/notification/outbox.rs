@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Utc};
 
-use super::{ChannelKind, Outgoing};
+use super::{ChannelKind, Content, EmailMessage, Outgoing, TelegramMessage, TelegramPart};
 use std::collections::HashSet;
 
 use crate::domain::case::named_enum;
@@ -109,9 +109,29 @@ pub fn staff_destinations(
 pub enum Target {
     /// The first destination, then the others in order after a permanent failure.
     Contacts(Vec<Destination>),
-    /// The denouncer of the case, on the one channel they chose. The address is read from the
-    /// sealed identity inside the storage transaction and is masked in operators' listings.
+    /// The denouncer of the case, on the one channel they chose. The channel is read from the
+    /// sealed identity at enqueue; the address only when the row is claimed for sending, so the
+    /// outbox never holds it.
     Denouncer,
+}
+
+impl Target {
+    /// The channels a notification to this target may be sent on: its destinations', or both
+    /// for a denouncer, whose channel only the sealed identity knows.
+    pub fn channels(&self) -> Vec<ChannelKind> {
+        match self {
+            Target::Contacts(list) => {
+                let mut channels = Vec::new();
+                for destination in list {
+                    if !channels.contains(&destination.channel) {
+                        channels.push(destination.channel);
+                    }
+                }
+                channels
+            }
+            Target::Denouncer => vec![ChannelKind::Email, ChannelKind::Telegram],
+        }
+    }
 }
 
 /// A rendered notification to enqueue.
@@ -124,13 +144,10 @@ pub struct NewNotification {
     pub category: Category,
     /// Bypasses quiet hours (a deadline today).
     pub urgent: bool,
-    pub subject: String,
-    pub text: String,
-    pub html: Option<String>,
-    pub message_id: Option<String>,
-    pub in_reply_to: Option<String>,
-    pub references: Vec<String>,
-    pub list_unsubscribe: Option<String>,
+    /// The email rendering, for a row (or fallback) on the email channel.
+    pub email: Option<EmailMessage>,
+    /// The Telegram rendering, for a row (or fallback) on Telegram.
+    pub telegram: Option<TelegramMessage>,
     /// Not to be sent before.
     pub due_at: DateTime<Utc>,
     /// Turned off by the recipient's preferences: stored as `suppressed` for the record, and
@@ -149,6 +166,8 @@ pub struct OutboxRow {
     pub category: Category,
     pub urgent: bool,
     pub case_id: Option<CaseId>,
+    /// Whether the row carries an email rendering (the next fields).
+    pub has_email: bool,
     pub subject: String,
     pub text: String,
     pub html: Option<String>,
@@ -156,6 +175,13 @@ pub struct OutboxRow {
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
     pub list_unsubscribe: Option<String>,
+    /// The Telegram rendering, when the row or a fallback may go to Telegram.
+    pub telegram: Option<TelegramMessage>,
+    /// How many parts of the message have gone out (a Telegram message split in several;
+    /// an email is one part): a retry resumes at the next.
+    pub parts_sent: u32,
+    /// What the provider called each part it accepted, in order.
+    pub provider_ids: Vec<String>,
     pub fallback: Vec<Destination>,
     pub status: OutboxStatus,
     pub attempts: u32,
@@ -169,12 +195,9 @@ pub struct OutboxRow {
 }
 
 impl OutboxRow {
-    /// The message a channel sends.
-    pub fn outgoing(&self) -> Outgoing {
-        Outgoing {
-            outbox_id: self.id,
-            channel: self.channel,
-            address: self.address.clone(),
+    /// The email rendering, if the row has one.
+    pub fn email(&self) -> Option<EmailMessage> {
+        self.has_email.then(|| EmailMessage {
             subject: self.subject.clone(),
             text: self.text.clone(),
             html: self.html.clone(),
@@ -182,7 +205,45 @@ impl OutboxRow {
             in_reply_to: self.in_reply_to.clone(),
             references: self.references.clone(),
             list_unsubscribe: self.list_unsubscribe.clone(),
+        })
+    }
+
+    /// How many parts sending the row takes on its channel: the Telegram message's parts, or
+    /// one email.
+    pub fn part_count(&self) -> usize {
+        match (self.channel, &self.telegram) {
+            (ChannelKind::Telegram, Some(telegram)) => telegram.parts.len().max(1),
+            _ => 1,
         }
+    }
+
+    /// What a channel sends for part `index` (from 0), rendered for the row's own channel;
+    /// `None` when the row has no rendering for it.
+    pub fn outgoing(&self, index: usize) -> Option<Outgoing> {
+        let content = match self.channel {
+            ChannelKind::Email => Content::Email(self.email()?),
+            ChannelKind::Telegram => {
+                let telegram = self.telegram.as_ref()?;
+                let count = telegram.parts.len();
+                Content::Telegram(TelegramPart {
+                    text: telegram.parts.get(index)?.clone(),
+                    index,
+                    count,
+                    // The buttons go under the whole message, so on its last part.
+                    keyboard: if index + 1 == count {
+                        telegram.keyboard.clone()
+                    } else {
+                        super::Keyboard::default()
+                    },
+                })
+            }
+        };
+        Some(Outgoing {
+            outbox_id: self.id,
+            channel: self.channel,
+            address: self.address.clone(),
+            content,
+        })
     }
 
     /// The address as operators may see it: masked for a sealed identity.
@@ -241,16 +302,18 @@ pub fn mask_tokens(text: &str) -> String {
     out
 }
 
-// Written by hand: a sealed address and message bodies stay out of logs.
+// Written by hand: addresses (every one, not only a sealed one), fallbacks and message bodies
+// are personal data and stay out of logs.
 impl fmt::Debug for OutboxRow {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("OutboxRow")
             .field("id", &self.id)
             .field("dedupe_key", &self.dedupe_key)
             .field("channel", &self.channel)
-            .field("address", &self.shown_address())
+            .field("sealed", &self.sealed)
             .field("status", &self.status)
             .field("attempts", &self.attempts)
+            .field("parts_sent", &self.parts_sent)
             .field("due_at", &self.due_at)
             .finish_non_exhaustive()
     }
@@ -272,6 +335,7 @@ pub fn instance_name() -> &'static str {
 /// What a worker's send came to, as the store records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
+    /// Every part went out.
     Sent,
     /// Try again at `due_at`.
     Retry {

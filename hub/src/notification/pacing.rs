@@ -16,8 +16,9 @@ pub struct PacingSlot {
 /// What a reservation came to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Reservation {
-    /// Send at this moment (now, or a little later).
-    At(chrono::DateTime<chrono::Utc>),
-    /// The destination is busy until then; nothing was reserved.
+    /// Send after this wait (none, or a little), counted from the reservation.
+    After(Duration),
+    /// A key is busy until then (by this host's clock): the destination beyond a moment from
+    /// now, or a shared key beyond the horizon. Nothing was reserved.
     NotBefore(chrono::DateTime<chrono::Utc>),
 }

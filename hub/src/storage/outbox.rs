@@ -29,14 +29,22 @@ pub trait OutboxStore: Send + Sync {
         wake: Arc<tokio::sync::Notify>,
     ) -> Result<Option<tokio::task::JoinHandle<()>>, Error>;
 
-    /// Claims up to `limit` due rows for sending, under a fresh lease token, for `lease`. A row
-    /// whose lease expired (its worker died) is due again.
+    /// Claims up to `limit` due rows for sending, urgent first, then by due time, under a fresh
+    /// lease token, for `lease`. A row whose lease expired (its worker died) is due again. A
+    /// denouncer's row gets the address from the sealed identity, in memory only.
     async fn claim_outbox(&self, limit: i64, lease: Duration) -> Result<Vec<OutboxRow>, Error>;
 
-    /// Records what sending claimed rows came to, in one transaction, each fenced by its lease
-    /// token; returns how many were recorded (a row whose lease was lost meanwhile, because
+    /// Records the parts of a claimed row sent so far (`parts_sent`, `provider_ids`), fenced by
+    /// its lease token, so that a retry after a crash or a failure resumes at the next part.
+    /// `false` when the lease was lost.
+    async fn record_progress(&self, row: &OutboxRow) -> Result<bool, Error>;
+
+    /// Records what sending claimed rows came to (with each row's `parts_sent` and
+    /// `provider_ids`), in one transaction, each fenced by its lease
+    /// token; says of each whether it was recorded (a row whose lease was lost meanwhile, because
     /// another worker took it over, is not).
-    async fn record_outcomes(&self, outcomes: &[(OutboxRow, Outcome)]) -> Result<usize, Error>;
+    async fn record_outcomes(&self, outcomes: &[(OutboxRow, Outcome)])
+    -> Result<Vec<bool>, Error>;
 
     /// The newest rows first, optionally of one status.
     async fn list_outbox(

@@ -10,6 +10,15 @@ use crate::notification::pacing::{PacingSlot, Reservation};
 pub trait PacingStore: Send + Sync {
     /// Reserves one moment under every pacing key: the earliest at which each key's last send
     /// is far enough back, moving each key's `next_at` on by its interval. If a destination key
-    /// is busy beyond a moment from now, nothing is reserved and its free moment is returned.
-    async fn reserve_pacing(&self, slots: &[PacingSlot]) -> Result<Reservation, Error>;
+    /// is busy beyond a moment from now, or a shared key (the channel overall) beyond
+    /// `horizon`, nothing is reserved and the moment it is free is returned.
+    ///
+    /// On PostgreSQL the moments are the database server's (`clock_timestamp()`), one clock for
+    /// every instance: the one exception to the injected clock. SQLite serves one host, whose
+    /// clock is the store's.
+    async fn reserve_pacing(
+        &self,
+        slots: &[PacingSlot],
+        horizon: std::time::Duration,
+    ) -> Result<Reservation, Error>;
 }

@@ -88,6 +88,8 @@ const BACKEND: Backend = Backend::Postgres;
 const SKIP_LOCKED: &str = "FOR UPDATE SKIP LOCKED";
 /// What a read adds to lock the row it reads until commit.
 const FOR_UPDATE: &str = "FOR UPDATE";
+/// The database's own clock, for what several hosts must count alike (pacing).
+const DB_NOW_SQL: Option<&str> = Some("SELECT clock_timestamp() AS now");
 
 // The same files are compiled again in the other backend's module, with its own types: the SQL
 // is written once, and rustfmt formats it as ordinary code.

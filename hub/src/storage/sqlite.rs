@@ -92,6 +92,9 @@ const BACKEND: Backend = Backend::Sqlite;
 const SKIP_LOCKED: &str = "";
 /// What a read adds to lock the row it reads until commit.
 const FOR_UPDATE: &str = "";
+/// The database's own clock, for what several hosts must count alike (pacing); SQLite serves
+/// one host, whose clock the store has.
+const DB_NOW_SQL: Option<&str> = None;
 /// No notifications on SQLite.
 const NOTIFY_SQL: Option<&str> = None;
 

@@ -15,28 +15,31 @@ use crate::error::Error;
 use crate::notification::outbox::{
     Destination, NewNotification, OutboxRow, OutboxStatus, Outcome, Target,
 };
+use crate::notification::telegram::{MESSAGE_LIMIT, escape_html, split_html};
+use crate::notification::{ChannelKind, Keyboard, TelegramMessage};
 use crate::storage::{DbTime, OutboxStore, corrupt};
 
 /// The columns `outbox_from_row` reads.
 macro_rules! outbox_columns {
     () => {
         r#"
-        id, dedupe_key, channel, address, sealed, category, urgent, case_id, subject, body_text,
-        body_html, message_id, in_reply_to, reference_ids, list_unsubscribe, fallback, status,
-        attempts, due_at, lease_token, claimed_by, last_error, sent_at, created_at
+        id, dedupe_key, channel, address, sealed, category, urgent, case_id, has_email, subject,
+        body_text, body_html, message_id, in_reply_to, reference_ids, list_unsubscribe,
+        telegram_parts, telegram_keyboard, parts_sent, provider_ids, fallback, status, attempts,
+        due_at, lease_token, claimed_by, last_error, sent_at, created_at
         "#
     };
 }
 
-/// The columns an enqueued row is inserted with, `$1`–`$16` in this order; status, attempts and
-/// the timestamps follow in the statements.
+/// The columns an enqueued row is inserted with, in this order.
 macro_rules! outbox_insert {
     () => {
         r#"
         INSERT INTO outbox (
             dedupe_key, channel, address, sealed, category, urgent, case_id, subject, body_text,
             body_html, message_id, in_reply_to, reference_ids, list_unsubscribe, fallback, due_at,
-            status, attempts, created_at, updated_at)
+            status, attempts, created_at, updated_at, has_email, telegram_parts,
+            telegram_keyboard)
         "#
     };
 }
@@ -53,6 +56,7 @@ static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
             FROM outbox
             WHERE status IN ('queued', 'sending')
               AND due_at <= $3
+            ORDER BY urgent DESC, due_at, id
             LIMIT $4
             {SKIP_LOCKED}
         )
@@ -65,15 +69,43 @@ static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
 fn outbox_from_row(row: &DbRow) -> Result<OutboxRow, Error> {
     let references: String = row.try_get("reference_ids")?;
     let fallback: String = row.try_get("fallback")?;
+    let channel: ChannelKind = parse(row, "channel")?;
+    let has_email: bool = row.try_get("has_email")?;
+    let parts: Option<String> = row.try_get("telegram_parts")?;
+    let keyboard: Option<String> = row.try_get("telegram_keyboard")?;
+    let mut telegram = parts
+        .map(|parts| {
+            Ok::<_, Error>(TelegramMessage {
+                parts: json(&parts, "telegram_parts")?,
+                keyboard: keyboard
+                    .as_deref()
+                    .map(|k| json(k, "telegram_keyboard"))
+                    .transpose()?
+                    .unwrap_or_default(),
+            })
+        })
+        .transpose()?;
+    if telegram.is_none() && channel == ChannelKind::Telegram && has_email {
+        // A row queued before Telegram had templates of its own: its text is all there is.
+        let subject: String = row.try_get("subject")?;
+        let text: String = row.try_get("body_text")?;
+        let plain = [subject.trim(), text.trim()].join("\n\n");
+        telegram = Some(TelegramMessage {
+            parts: split_html(&escape_html(plain.trim()), MESSAGE_LIMIT),
+            keyboard: Keyboard::default(),
+        });
+    }
+    let provider_ids: String = row.try_get("provider_ids")?;
     Ok(OutboxRow {
         id: row.try_get("id")?,
         dedupe_key: row.try_get("dedupe_key")?,
-        channel: parse(row, "channel")?,
+        channel,
         address: row.try_get("address")?,
         sealed: row.try_get("sealed")?,
         category: parse(row, "category")?,
         urgent: row.try_get("urgent")?,
         case_id: row.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
+        has_email,
         subject: row.try_get("subject")?,
         text: row.try_get("body_text")?,
         html: row.try_get("body_html")?,
@@ -81,8 +113,10 @@ fn outbox_from_row(row: &DbRow) -> Result<OutboxRow, Error> {
         in_reply_to: row.try_get("in_reply_to")?,
         references: references.split_whitespace().map(str::to_owned).collect(),
         list_unsubscribe: row.try_get("list_unsubscribe")?,
-        fallback: serde_json::from_str(&fallback)
-            .map_err(|e| corrupt(format!("outbox.fallback: {e}")))?,
+        telegram,
+        parts_sent: count(row, "parts_sent")?,
+        provider_ids: json(&provider_ids, "provider_ids")?,
+        fallback: json(&fallback, "fallback")?,
         status: parse(row, "status")?,
         attempts: count(row, "attempts")?,
         due_at: row.try_get::<DbTime, _>("due_at")?.0,
@@ -92,6 +126,10 @@ fn outbox_from_row(row: &DbRow) -> Result<OutboxRow, Error> {
         sent_at: row.try_get::<Option<DbTime>, _>("sent_at")?.map(|t| t.0),
         created_at: row.try_get::<DbTime, _>("created_at")?.0,
     })
+}
+
+fn json<T: serde::de::DeserializeOwned>(text: &str, column: &str) -> Result<T, Error> {
+    serde_json::from_str(text).map_err(|e| corrupt(format!("outbox.{column}: {e}")))
 }
 
 /// Inserts notifications with dedupe keys `<event_key>:<key>`, skipping keys already
@@ -106,7 +144,6 @@ pub(super) async fn insert_notifications(
     let mut added = 0;
     for n in notifications {
         let dedupe_key = format!("{event_key}:{}", n.key);
-        let references = n.references.join(" ");
         let (first, rest): (Option<&Destination>, &[Destination]) = match &n.to {
             Target::Contacts(list) => (list.first(), list.get(1..).unwrap_or_default()),
             Target::Denouncer => (None, &[]),
@@ -118,21 +155,23 @@ pub(super) async fn insert_notifications(
                 outbox_insert!(),
                 r#"
                 VALUES ($1, $2, $3, FALSE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
-                        CASE WHEN $17 THEN 'suppressed' ELSE 'queued' END, 0, $16, $16)
+                        CASE WHEN $17 THEN 'suppressed' ELSE 'queued' END, 0, $16, $16,
+                        $18, $19, $20)
                 ON CONFLICT (dedupe_key) DO NOTHING
                 "#
             ))
             .bind(dedupe_key)
             .bind(dest.channel.as_str())
             .bind(dest.address.as_str()),
-            // The sealed address is copied by the database itself: it never passes
-            // through the hub's memory on its way into the outbox.
+            // Only the channel is read from the sealed identity; the address stays there and
+            // is joined in when the row is claimed for sending.
             (Target::Denouncer, _) => sqlx::query(concat!(
                 outbox_insert!(),
                 r#"
-                SELECT $1, contact_kind, contact_address, TRUE, $4, $5, $6, $7, $8, $9, $10,
+                SELECT $1, contact_kind, '', TRUE, $4, $5, $6, $7, $8, $9, $10,
                        $11, $12, $13, $14, $15,
-                       CASE WHEN $17 THEN 'suppressed' ELSE 'queued' END, 0, $16, $16
+                       CASE WHEN $17 THEN 'suppressed' ELSE 'queued' END, 0, $16, $16,
+                       $18, $19, $20
                 FROM denouncer_identities
                 WHERE case_id = $6
                   AND contact_kind IN ('email', 'telegram')
@@ -145,21 +184,39 @@ pub(super) async fn insert_notifications(
             .bind("")
             .bind(""),
         };
+        let email = n.email.clone().unwrap_or_default();
+        let references = email.references.join(" ");
+        let telegram_parts = n
+            .telegram
+            .as_ref()
+            .map(|t| serde_json::to_string(&t.parts))
+            .transpose()
+            .map_err(corrupt)?;
+        let telegram_keyboard = n
+            .telegram
+            .as_ref()
+            .filter(|t| !t.keyboard.is_empty())
+            .map(|t| serde_json::to_string(&t.keyboard))
+            .transpose()
+            .map_err(corrupt)?;
         added += query
             .bind(n.category.as_str())
             .bind(n.urgent)
             .bind(case.map(|c| c.0))
-            .bind(n.subject.as_str())
-            .bind(n.text.as_str())
-            .bind(n.html.as_deref())
-            .bind(n.message_id.as_deref())
-            .bind(n.in_reply_to.as_deref())
+            .bind(email.subject)
+            .bind(email.text)
+            .bind(email.html)
+            .bind(email.message_id)
+            .bind(email.in_reply_to)
             .bind(references)
-            .bind(n.list_unsubscribe.as_deref())
+            .bind(email.list_unsubscribe)
             .bind(fallback)
             .bind(DbTime(n.due_at))
             .bind(now)
             .bind(n.suppressed)
+            .bind(n.email.is_some())
+            .bind(telegram_parts)
+            .bind(telegram_keyboard)
             .execute(&mut *conn)
             .await?
             .rows_affected();
@@ -201,7 +258,7 @@ async fn record_one(
         UPDATE outbox
         SET status = $1, due_at = COALESCE($2, due_at), last_error = $3,
             sent_at = CASE WHEN $1 = 'sent' THEN $4 ELSE sent_at END,
-            attempts = attempts - $7,
+            attempts = attempts - $7, parts_sent = $8, provider_ids = $9,
             lease_token = NULL, lease_until = NULL, updated_at = $4
         WHERE id = $5
           AND lease_token = $6
@@ -214,6 +271,8 @@ async fn record_one(
     .bind(row.id)
     .bind(token)
     .bind(uncount)
+    .bind(i64::from(row.parts_sent))
+    .bind(serde_json::to_string(&row.provider_ids).map_err(corrupt)?)
     .execute(&mut *conn)
     .await?
     .rows_affected();
@@ -231,17 +290,16 @@ async fn record_one(
             r#"
             SELECT dedupe_key || $1, $2, $3, sealed, category, urgent, case_id, subject,
                    body_text, body_html, message_id, in_reply_to, reference_ids,
-                   list_unsubscribe, $4, $5, 'queued', 0, $5, $5
+                   list_unsubscribe, $4, $5, 'queued', 0, $5, $5, has_email, telegram_parts,
+                   telegram_keyboard
             FROM outbox
             WHERE id = $6
             ON CONFLICT (dedupe_key) DO NOTHING
             "#
         ))
-        .bind(format!(
-            "|fallback:{}:{}",
-            next.channel,
-            crate::notification::address_digest(&next.address)
-        ))
+        // Each step of the chain appends to its parent's key, so the channel alone makes it
+        // unique, and no address enters the key.
+        .bind(format!("|fallback:{}", next.channel))
         .bind(next.channel.as_str())
         .bind(next.address.as_str())
         .bind(serde_json::to_string(rest).map_err(corrupt)?)
@@ -282,19 +340,62 @@ impl OutboxStore for This {
     ) -> Result<Vec<OutboxRow>, Error> {
         // A claimed row is due again when its lease ends: a worker that dies leaves it
         // to the next claim, and one index (status, due_at) serves both cases.
-        claim(self, CLAIM_SQL.as_str(), limit, lease)
+        let mut rows = claim(self, CLAIM_SQL.as_str(), limit, lease)
             .await?
             .iter()
             .map(outbox_from_row)
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        for row in rows.iter_mut().filter(|r| r.sealed) {
+            // The denouncer's address is read here, for this send only, and never written back:
+            // a row whose identity is gone keeps an empty address and fails for good.
+            row.address = sqlx::query(
+                r#"
+                SELECT contact_address
+                FROM denouncer_identities
+                WHERE case_id = $1
+                  AND contact_kind = $2
+                "#,
+            )
+            .bind(row.case_id.map(|c| c.0))
+            .bind(row.channel.as_str())
+            .fetch_optional(&self.pool)
+            .await?
+            .map(|r| r.try_get::<Option<String>, _>("contact_address"))
+            .transpose()?
+            .flatten()
+            .unwrap_or_default();
+        }
+        Ok(rows)
     }
 
-    async fn record_outcomes(&self, outcomes: &[(OutboxRow, Outcome)]) -> Result<usize, Error> {
+    async fn record_progress(&self, row: &OutboxRow) -> Result<bool, Error> {
+        let mut tx = self.begin_write().await?;
+        let updated = sqlx::query(
+            r#"
+            UPDATE outbox
+            SET parts_sent = $1, provider_ids = $2, updated_at = $3
+            WHERE id = $4
+              AND lease_token = $5
+            "#,
+        )
+        .bind(i64::from(row.parts_sent))
+        .bind(serde_json::to_string(&row.provider_ids).map_err(corrupt)?)
+        .bind(DbTime(self.clock.now()))
+        .bind(row.id)
+        .bind(row.lease_token.as_deref().unwrap_or_default())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(updated == 1)
+    }
+
+    async fn record_outcomes(&self, outcomes: &[(OutboxRow, Outcome)]) -> Result<Vec<bool>, Error> {
         let now = DbTime(self.clock.now());
         let mut tx = self.begin_write().await?;
-        let mut recorded = 0;
+        let mut recorded = Vec::with_capacity(outcomes.len());
         for (row, outcome) in outcomes {
-            recorded += usize::from(record_one(&mut tx, now, row, outcome).await?);
+            recorded.push(record_one(&mut tx, now, row, outcome).await?);
         }
         tx.commit().await?;
         Ok(recorded)
