@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use hdnd_hub::delivery::ChannelKind;
 use hdnd_hub::delivery::email::{EmailChannel, EmailSettings, SmtpSecurity, SmtpSettings};
+use hdnd_hub::delivery::EmailMessage;
 use hdnd_hub::delivery::outbox::{Category, Destination, NewNotification, OutboxStatus, Target};
 use hdnd_hub::delivery::worker::{DeliverySettings, ExecutionOutcome, Worker};
 use hdnd_hub::{Clock, SystemClock};
@@ -33,17 +34,18 @@ async fn main() {
             }]),
             category: Category::CaseUpdate,
             urgent: false,
-            subject: format!("[HB.20261126.{i:04}] Hồ sơ của bạn đã được tiếp nhận"),
-            text: "Kính gửi ông/bà,\n\nHội đồng nhân dân phường đã tiếp nhận hồ sơ của ông/bà.\n"
+            email: Some(EmailMessage {
+                subject: format!("[HB.20261126.{i:04}] Hồ sơ của bạn đã được tiếp nhận"),
+                text: "Kính gửi ông/bà,\n\nHội đồng nhân dân phường đã tiếp nhận hồ sơ của ông/bà.\n"
                 .repeat(3),
-            html: Some(
+                html: Some(
                 "<p>Kính gửi ông/bà,</p><p>Hội đồng nhân dân phường đã tiếp nhận hồ sơ.</p>"
                     .to_owned(),
             ),
-            message_id: Some(format!("<bench-{i}@hongbang.example>")),
-            in_reply_to: None,
-            references: vec![],
-            list_unsubscribe: None,
+                message_id: Some(format!("<bench-{i}@hongbang.example>")),
+                ..EmailMessage::default()
+            }),
+            telegram: None,
             due_at: SystemClock.now(),
             suppressed: false,
         })

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use async_trait::async_trait;
+use hdnd_hub::delivery::EmailMessage;
 use hdnd_hub::delivery::outbox::{Category, Destination, NewNotification, OutboxStatus, Target};
 use hdnd_hub::delivery::worker::{DeliverySettings, ExecutionOutcome, Worker};
 use hdnd_hub::delivery::{Channel, ChannelKind, DeliveryError, Outgoing};

@@ -158,13 +158,11 @@ async fn a_permanent_failure_marks_the_contact_point_unreachable(db: TestDb) {
         }]),
         category: Category::CaseUpdate,
         urgent: false,
-        subject: String::new(),
-        text: "Hồ sơ đã được tiếp nhận.".to_owned(),
-        html: None,
-        message_id: None,
-        in_reply_to: None,
-        references: vec![],
-        list_unsubscribe: None,
+        email: None,
+        telegram: Some(hdnd_hub::delivery::TelegramMessage {
+            parts: vec!["Hồ sơ đã được tiếp nhận.".to_owned()],
+            ..Default::default()
+        }),
         due_at: clock.now(),
         suppressed: false,
     };

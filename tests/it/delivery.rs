@@ -22,7 +22,7 @@ async fn enqueue(store: &Arc<dyn Store>, n: usize) {
     let notes: Vec<_> = (0..n)
         .map(|i| {
             let mut n = note(&format!("n{i}"), email(&format!("cu-tri-{i}@example.org")));
-            n.message_id = Some(format!("<load-{i}@hongbang.example>"));
+            n.email.as_mut().unwrap().message_id = Some(format!("<load-{i}@hongbang.example>"));
             n.due_at = SystemClock.now();
             n
         })

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use hdnd_hub::delivery::email::{
     EmailChannel, EmailSettings, SmtpSecurity, SmtpSettings, new_message_id,
 };
-use hdnd_hub::delivery::{Channel, ChannelKind, DeliveryError, Outgoing};
+use hdnd_hub::delivery::{Channel, ChannelKind, Content, DeliveryError, EmailMessage, Outgoing};
 
 use crate::smtp::{Reply, SmtpSink, header_in};
 
@@ -21,11 +21,8 @@ const HTML: &str = "<!DOCTYPE html>\n<html lang=\"vi\">\n<body>\n<p>Hồ sơ <st
 const CITIZEN: &str = "cu-tri@example.vn";
 
 /// A status mail to a citizen, with its own Message-ID and no threading.
-fn outgoing() -> Outgoing {
-    Outgoing {
-        outbox_id: 1,
-        channel: ChannelKind::Email,
-        address: CITIZEN.to_owned(),
+fn email() -> EmailMessage {
+    EmailMessage {
         subject: SUBJECT.to_owned(),
         text: TEXT.to_owned(),
         html: Some(HTML.to_owned()),
@@ -33,6 +30,28 @@ fn outgoing() -> Outgoing {
         in_reply_to: None,
         references: Vec::new(),
         list_unsubscribe: None,
+    }
+}
+
+/// `email` to the citizen.
+fn outgoing_with(email: EmailMessage) -> Outgoing {
+    Outgoing {
+        outbox_id: 1,
+        channel: ChannelKind::Email,
+        address: CITIZEN.to_owned(),
+        content: Content::Email(email),
+    }
+}
+
+fn outgoing() -> Outgoing {
+    outgoing_with(email())
+}
+
+/// The Message-ID an outgoing email carries.
+fn message_id(message: &Outgoing) -> Option<String> {
+    match &message.content {
+        Content::Email(email) => email.message_id.clone(),
+        Content::Telegram(_) => None,
     }
 }
 
@@ -55,10 +74,10 @@ async fn email_channel_sends_every_header_and_both_parts_when_the_server_accepts
     // Arrange
     let sink = SmtpSink::start().await;
     let channel = smtp_channel(sink.addr, 4);
-    let message = Outgoing {
-        list_unsubscribe: Some("https://hongbang.example/huy-nhan-tin/abc123".to_owned()),
-        ..outgoing()
-    };
+    let message = outgoing_with(EmailMessage {
+    list_unsubscribe: Some("https://hongbang.example/huy-nhan-tin/abc123".to_owned()),
+        ..email()
+    });
 
     // Act
     channel.send(&message).await.expect("delivered");
@@ -73,7 +92,7 @@ async fn email_channel_sends_every_header_and_both_parts_when_the_server_accepts
     );
     assert_eq!(mail.header("To").unwrap(), CITIZEN);
     assert_eq!(decode_words(&mail.header("Subject").unwrap()), SUBJECT);
-    assert_eq!(mail.message_id(), message.message_id);
+    assert_eq!(mail.message_id(), message_id(&message));
     assert_eq!(mail.header("Auto-Submitted").unwrap(), "auto-generated");
     assert_eq!(
         mail.header("List-Unsubscribe").unwrap(),
@@ -121,13 +140,13 @@ async fn email_channel_threads_a_follow_up_under_the_first_mail_when_it_names_it
     let sink = SmtpSink::start().await;
     let channel = smtp_channel(sink.addr, 4);
     let first = outgoing();
-    let first_id = first.message_id.clone().unwrap();
+    let first_id = message_id(&first).unwrap();
     let earlier_id = new_message_id("hongbang.example");
-    let follow_up = Outgoing {
-        in_reply_to: Some(first_id.clone()),
-        references: vec![earlier_id.clone(), first_id.clone()],
-        ..outgoing()
-    };
+    let follow_up = outgoing_with(EmailMessage {
+    in_reply_to: Some(first_id.clone()),
+            references: vec![earlier_id.clone(), first_id.clone()],
+        ..email()
+    });
 
     // Act
     channel.send(&first).await.expect("first delivered");
@@ -136,7 +155,7 @@ async fn email_channel_threads_a_follow_up_under_the_first_mail_when_it_names_it
     // Assert
     let mails = sink.wait_for(2, WAIT).await;
     assert_eq!(mails[0].message_id().as_ref(), Some(&first_id));
-    assert_eq!(mails[1].message_id(), follow_up.message_id);
+    assert_eq!(mails[1].message_id(), message_id(&follow_up));
     assert_eq!(mails[1].header("In-Reply-To").unwrap(), first_id);
     assert_eq!(
         mails[1].header("References").unwrap(),
@@ -150,10 +169,10 @@ async fn email_channel_sends_a_single_text_part_when_there_is_no_html() {
     // Arrange
     let sink = SmtpSink::start().await;
     let channel = smtp_channel(sink.addr, 4);
-    let message = Outgoing {
-        html: None,
-        ..outgoing()
-    };
+    let message = outgoing_with(EmailMessage {
+    html: None,
+        ..email()
+    });
 
     // Act
     channel.send(&message).await.expect("delivered");
@@ -237,7 +256,7 @@ async fn email_channel_reports_a_transient_failure_when_smtp_is_down_and_deliver
     delivered.expect("delivered after the restart");
     let mails = restarted.wait_for(1, WAIT).await;
     assert_eq!(mails.len(), 1);
-    assert_eq!(mails[0].message_id(), after.message_id);
+    assert_eq!(mails[0].message_id(), message_id(&after));
     assert_eq!(sink.messages().len(), 1);
 }
 
@@ -305,12 +324,12 @@ async fn file_transport_writes_an_eml_with_the_same_headers_when_no_smtp_is_set(
     })
     .expect("a file channel");
     let first_id = new_message_id("hongbang.example");
-    let message = Outgoing {
-        in_reply_to: Some(first_id.clone()),
-        references: vec![first_id.clone()],
-        list_unsubscribe: Some("https://hongbang.example/huy-nhan-tin/abc123".to_owned()),
-        ..outgoing()
-    };
+    let message = outgoing_with(EmailMessage {
+    in_reply_to: Some(first_id.clone()),
+            references: vec![first_id.clone()],
+            list_unsubscribe: Some("https://hongbang.example/huy-nhan-tin/abc123".to_owned()),
+        ..email()
+    });
 
     // Act
     channel.send(&message).await.expect("written");
@@ -321,7 +340,7 @@ async fn file_transport_writes_an_eml_with_the_same_headers_when_no_smtp_is_set(
     let raw = std::fs::read_to_string(&files[0]).unwrap();
     let header = |name| header_in(&raw, name);
     assert_eq!(decode_words(&header("Subject").unwrap()), SUBJECT);
-    assert_eq!(header("Message-ID"), message.message_id);
+    assert_eq!(header("Message-ID"), message_id(&message));
     assert_eq!(header("In-Reply-To").unwrap(), first_id);
     assert_eq!(header("References").unwrap(), first_id);
     assert_eq!(header("Auto-Submitted").unwrap(), "auto-generated");
@@ -351,12 +370,12 @@ async fn aiosmtpd_stores_the_threaded_vietnamese_message_when_sent_over_plain_sm
         .unwrap_or_else(|e| panic!("{PEER_SMTP}={addr}: {e}"));
     let channel = smtp_channel(addr, 1);
     let first_id = new_message_id("hongbang.example");
-    let message = Outgoing {
-        in_reply_to: Some(first_id.clone()),
-        references: vec![first_id.clone()],
-        ..outgoing()
-    };
-    let message_id = message.message_id.clone().unwrap();
+    let message = outgoing_with(EmailMessage {
+    in_reply_to: Some(first_id.clone()),
+            references: vec![first_id.clone()],
+        ..email()
+    });
+    let message_id = message_id(&message).unwrap();
 
     // Act
     channel.send(&message).await.expect("aiosmtpd accepts it");

@@ -10,7 +10,10 @@ use hdnd_hub::delivery::outbox::{
     Category, Destination, NewNotification, OutboxStatus, Outcome, Target,
 };
 use hdnd_hub::delivery::worker::{DeliverySettings, ExecutionOutcome, Worker};
-use hdnd_hub::delivery::{Channel, ChannelKind, DeliveryError, Outgoing};
+use hdnd_hub::delivery::{
+    Channel, ChannelKind, Content, DeliveryError, EmailMessage, Outgoing, ProviderId,
+    TelegramMessage,
+};
 use hdnd_hub::{Clock, Error};
 
 use crate::helpers::{TestDb, contract_tests, hub_on, morning};
@@ -36,28 +39,51 @@ impl Channel for FakeChannel {
         ChannelKind::Email
     }
 
-    async fn send(&self, message: &Outgoing) -> Result<(), DeliveryError> {
+    async fn send(&self, message: &Outgoing) -> Result<ProviderId, DeliveryError> {
         if let Some(error) = self.failures.lock().unwrap().get(&message.address) {
             return Err(error.clone());
         }
-        self.sent.lock().unwrap().push(message.clone());
-        Ok(())
+        let mut sent = self.sent.lock().unwrap();
+        sent.push(message.clone());
+        Ok(ProviderId(format!("fake-{}", sent.len())))
     }
 }
 
+impl FakeChannel {
+    /// The subject of every email sent, in order.
+    pub(crate) fn subjects(&self) -> Vec<String> {
+        self.sent
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|m| match &m.content {
+                Content::Email(email) => Some(email.subject.clone()),
+                Content::Telegram(_) => None,
+            })
+            .collect()
+    }
+}
+
+/// A notification rendered for every channel of `to`: an email, a one-part Telegram message.
 pub(crate) fn note(key: &str, to: Target) -> NewNotification {
+    let channels = to.channels();
     NewNotification {
         key: key.to_owned(),
         to,
         category: Category::CaseUpdate,
         urgent: false,
-        subject: format!("[HB.20261126.0001] Thông báo {key}"),
-        text: "Hồ sơ của bạn đã được tiếp nhận.".to_owned(),
-        html: None,
-        message_id: Some(format!("<{key}@hongbang.example>")),
-        in_reply_to: None,
-        references: vec![],
-        list_unsubscribe: None,
+        email: channels.contains(&ChannelKind::Email).then(|| EmailMessage {
+            subject: format!("[HB.20261126.0001] Thông báo {key}"),
+            text: "Hồ sơ của bạn đã được tiếp nhận.".to_owned(),
+            message_id: Some(format!("<{key}@hongbang.example>")),
+            ..EmailMessage::default()
+        }),
+        telegram: channels
+            .contains(&ChannelKind::Telegram)
+            .then(|| TelegramMessage {
+                parts: vec![format!("Hồ sơ <b>HB.20261126.0001</b>: thông báo {key}.")],
+                ..TelegramMessage::default()
+            }),
         due_at: morning(),
         suppressed: false,
     }
@@ -132,12 +158,12 @@ async fn a_claim_is_fenced_by_its_token_and_an_expired_lease_is_claimed_again(db
         .record_outcomes(&[(dead_workers[0].clone(), Outcome::Sent)])
         .await
         .unwrap()
-        == 1;
+        == [true];
     let current = store
         .record_outcomes(&[(after_lease[0].clone(), Outcome::Sent)])
         .await
         .unwrap()
-        == 1;
+        == [true];
 
     // Assert
     assert_eq!(dead_workers.len(), 1);
@@ -283,9 +309,10 @@ async fn a_permanent_failure_falls_back_to_the_next_destination(db: TestDb) {
         rows[1].last_error.as_deref(),
         Some("no telegram channel is configured")
     );
-    let sent = channel.sent.lock().unwrap().clone();
-    assert_eq!(sent.len(), 1);
-    assert_eq!(sent[0].subject, "[HB.20261126.0001] Thông báo staff:1");
+    assert_eq!(
+        channel.subjects(),
+        ["[HB.20261126.0001] Thông báo staff:1"]
+    );
 }
 
 async fn a_denouncer_is_notified_at_the_sealed_address_which_listings_mask(db: TestDb) {
@@ -316,10 +343,14 @@ async fn a_denouncer_is_notified_at_the_sealed_address_which_listings_mask(db: T
     assert_eq!(listed.len(), 1);
     assert!(listed[0].sealed);
     assert_eq!(listed[0].shown_address(), "<sealed>");
+    assert_eq!(listed[0].address, "", "the outbox holds no copy of the address");
     assert!(!format!("{listed:?}").contains(crate::identity_canary::EMAIL));
     let sent = channel.sent.lock().unwrap().clone();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].address, crate::identity_canary::EMAIL);
+    let after = store.get_outbox(listed[0].id).await.unwrap();
+    assert_eq!(after.status, OutboxStatus::Sent);
+    assert_eq!(after.address, "", "the address resolved for the send is not written back");
 }
 
 /// A worker polling once a minute still sends at once what another instance enqueues:

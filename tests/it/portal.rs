@@ -166,3 +166,29 @@ async fn readiness_fails_when_the_database_is_gone() {
         "liveness does not need the database"
     );
 }
+
+#[tokio::test]
+async fn request_logs_name_the_route_template_and_never_a_token_in_the_path() {
+    // Arrange
+    let logs = crate::helpers::captured_logs();
+    let db = TestDb::sqlite().await;
+    let (hub, _clock) = hub_on(&db).await;
+    let state = AppState {
+        hub,
+        views: Arc::new(Views::builtin()),
+    };
+    let token = "tokenCanaryQ7v3xYz0123456789abcdef";
+
+    // Act: an unsubscribe link and a path no route knows, both carrying the token.
+    page(&state, &format!("/huy-nhan-tin/{token}")).await;
+    page(&state, &format!("/khong-co/{token}")).await;
+
+    // Assert
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert!(
+        logged.contains("route=/huy-nhan-tin/{token}"),
+        "the route template is logged"
+    );
+    assert!(logged.contains("route=fallback"));
+    assert!(!logged.contains(token), "a request log carries the token");
+}

@@ -9,7 +9,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::response::IntoResponse;
 use hdnd_bot::{TelegramChannel, TelegramSettings};
-use hdnd_hub::delivery::{Channel, ChannelKind, DeliveryError, Outgoing};
+use hdnd_hub::delivery::{
+    Button, ButtonAction, Channel, ChannelKind, Content, DeliveryError, Keyboard, Outgoing,
+    TelegramPart,
+};
 use serde_json::{Value, json};
 
 /// A fake Bot API that answers every call with the next canned reply and keeps the requests.
@@ -47,37 +50,62 @@ fn channel(url: &str) -> TelegramChannel {
         .expect("a token turns Telegram on")
 }
 
-fn message(text: &str) -> Outgoing {
+/// One part of a Telegram message to chat 4242.
+fn part(text: &str, keyboard: Keyboard) -> Outgoing {
     Outgoing {
         outbox_id: 1,
         channel: ChannelKind::Telegram,
         address: "4242".to_owned(),
-        subject: "[HB.20261126.0001] Hồ sơ đã được tiếp nhận".to_owned(),
-        text: text.to_owned(),
-        html: None,
-        message_id: None,
-        in_reply_to: None,
-        references: vec![],
-        list_unsubscribe: None,
+        content: Content::Telegram(TelegramPart {
+            text: text.to_owned(),
+            index: 0,
+            count: 1,
+            keyboard,
+        }),
     }
 }
 
+fn message(text: &str) -> Outgoing {
+    part(text, Keyboard::default())
+}
+
 #[tokio::test]
-async fn telegram_sends_subject_and_text_and_splits_long_messages() {
+async fn telegram_sends_html_with_its_keyboard_and_returns_the_message_id() {
     // Arrange
     let (url, seen) = fake(vec![ok(), ok()]).await;
+    let keyboard = Keyboard {
+        rows: vec![vec![
+            Button {
+                text: "Xem hồ sơ".to_owned(),
+                action: ButtonAction::CallbackData("case:HB.20261126.0001".to_owned()),
+            },
+            Button {
+                text: "Cổng thông tin".to_owned(),
+                action: ButtonAction::Url("https://hongbang.example/ho-so".to_owned()),
+            },
+        ]],
+    };
 
-    // Act: 5,000 characters do not fit in one message of 4,096.
-    let long = "Nội dung trả lời. ".repeat(280);
-    channel(&url).send(&message(&long)).await.unwrap();
+    // Act
+    let plain = channel(&url)
+        .send(&message("Hồ sơ <b>HB.20261126.0001</b> đã được tiếp nhận."))
+        .await
+        .unwrap();
+    let with_buttons = channel(&url).send(&part("Chọn:", keyboard)).await.unwrap();
 
     // Assert
+    assert_eq!((plain.0.as_str(), with_buttons.0.as_str()), ("7", "7"));
     let seen = seen.lock().unwrap().clone();
-    assert_eq!(seen.len(), 2);
     assert_eq!(seen[0]["chat_id"], json!(4242));
-    let first = seen[0]["text"].as_str().unwrap();
-    assert!(first.starts_with("[HB.20261126.0001] Hồ sơ đã được tiếp nhận\n\nNội dung"));
-    assert!(first.encode_utf16().count() <= 4096);
+    assert_eq!(seen[0]["parse_mode"], json!("HTML"));
+    assert_eq!(
+        seen[0]["text"],
+        json!("Hồ sơ <b>HB.20261126.0001</b> đã được tiếp nhận.")
+    );
+    assert!(seen[0].get("reply_markup").is_none(), "{}", seen[0]);
+    let buttons = &seen[1]["reply_markup"]["inline_keyboard"][0];
+    assert_eq!(buttons[0]["callback_data"], json!("case:HB.20261126.0001"));
+    assert_eq!(buttons[1]["url"], json!("https://hongbang.example/ho-so"));
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! The routes of the portal.
 
 use axum::Router;
+use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::response::Response;
@@ -28,8 +29,19 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { WebError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), error_pages))
         .layer(middleware::map_response(security_headers))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
+}
+
+/// The span of one request: the method and the route template (`/huy-nhan-tin/{token}`), never
+/// the path, which may carry an access or unsubscribe token; a request that matched no route
+/// is `fallback`.
+fn request_span(request: &Request) -> tracing::Span {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("fallback", MatchedPath::as_str);
+    tracing::debug_span!("request", method = %request.method(), route = %route)
 }
 
 /// Headers that cost nothing and close common holes: no sniffing, no framing, no inline script.
