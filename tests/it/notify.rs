@@ -17,6 +17,8 @@ contract_tests!(
     a_denouncer_hears_only_the_code_and_the_status_on_the_chosen_channel,
     an_illegal_transition_enqueues_nothing,
     staff_notifications_wait_out_quiet_hours_and_skip_channels_turned_off,
+    a_citizen_on_telegram_and_email_gets_each_rendered_for_its_channel_in_their_language,
+    a_fallback_row_is_sent_as_rendered_for_its_own_channel,
 );
 
 async fn notifying_hub(db: &TestDb) -> (Hub, Arc<hdnd_hub::ManualClock>) {
@@ -239,4 +241,111 @@ async fn staff_notifications_wait_out_quiet_hours_and_skip_channels_turned_off(d
         "kept for the record, never sent"
     );
     assert_eq!(resting.quiet_hours.unwrap().to_string(), "09:00-10:00");
+}
+
+async fn a_citizen_on_telegram_and_email_gets_each_rendered_for_its_channel_in_their_language(
+    db: TestDb,
+) {
+    // Arrange: an English-speaking citizen with a Telegram chat and an email address.
+    let (hub, _clock) = notifying_hub(&db).await;
+    let mut case = petition();
+    case.language = hdnd_hub::domain::Language::En;
+    case.contacts.insert(
+        0,
+        hdnd_hub::domain::ContactPoint {
+            kind: hdnd_hub::domain::ContactKind::Telegram,
+            address: "100200300".to_owned(),
+        },
+    );
+
+    // Act
+    let code = hub.submit_case(case).await.unwrap().case.code;
+
+    // Assert: one row per channel, each with its own rendering only.
+    let rows = oldest_first(hub.store().list_outbox(None, 50).await.unwrap());
+    let telegram: Vec<_> = rows.iter().filter(|r| r.address == "100200300").collect();
+    let email: Vec<_> = rows
+        .iter()
+        .filter(|r| r.address == "hoa.pham@example.org")
+        .collect();
+    assert_eq!((telegram.len(), email.len()), (1, 1), "{rows:?}");
+    let telegram = telegram[0];
+    assert_eq!(telegram.channel, hdnd_hub::delivery::ChannelKind::Telegram);
+    assert!(!telegram.has_email, "no email body on a Telegram row");
+    let parts = &telegram.telegram.as_ref().unwrap().parts;
+    assert_eq!(parts.len(), 1);
+    assert!(parts[0].contains("has received your case"), "{}", parts[0]);
+    assert!(parts[0].contains(&format!("<code>{code}</code>")));
+    assert!(!parts[0].contains("Kính gửi") && !parts[0].contains("<html"));
+    let email = email[0];
+    assert!(email.has_email && email.telegram.is_none());
+    assert!(email.subject.contains(&format!("[{code}]")), "{}", email.subject);
+    assert!(email.text.starts_with("Dear"), "{}", email.text);
+    assert!(!telegram.dedupe_key.contains("100200300"));
+    assert!(!email.dedupe_key.contains("hoa.pham"));
+}
+
+/// Telegram that refuses every message for good (the bot was blocked).
+#[derive(Debug)]
+struct BlockedTelegram;
+
+#[async_trait::async_trait]
+impl hdnd_hub::delivery::Channel for BlockedTelegram {
+    fn kind(&self) -> hdnd_hub::delivery::ChannelKind {
+        hdnd_hub::delivery::ChannelKind::Telegram
+    }
+
+    async fn send(
+        &self,
+        _: &hdnd_hub::delivery::Outgoing,
+    ) -> Result<hdnd_hub::delivery::ProviderId, hdnd_hub::delivery::DeliveryError> {
+        Err(hdnd_hub::delivery::DeliveryError::Permanent(
+            "Forbidden: bot was blocked by the user".to_owned(),
+        ))
+    }
+}
+
+async fn a_fallback_row_is_sent_as_rendered_for_its_own_channel(db: TestDb) {
+    // Arrange: intake staff reached on Telegram first, email second.
+    let (hub, _clock) = notifying_hub(&db).await;
+    let mut member = staff("tam.cao", &[Role::Intake]);
+    member.contacts.insert(
+        0,
+        hdnd_hub::domain::ContactPoint {
+            kind: hdnd_hub::domain::ContactKind::Telegram,
+            address: "555000111".to_owned(),
+        },
+    );
+    hub.store()
+        .add_staff(member, &AuditNote::operator())
+        .await
+        .unwrap();
+    let email = Arc::new(crate::outbox::FakeChannel::default());
+    let worker = hdnd_hub::delivery::worker::Worker::new(
+        hub.store().clone(),
+        vec![email.clone(), Arc::new(BlockedTelegram)],
+        hdnd_hub::delivery::worker::DeliverySettings::default(),
+    );
+
+    // Act: the case, Telegram refusing, then the fallback.
+    let code = hub.submit_case(petition()).await.unwrap().case.code;
+    worker.try_execute_batch().await.unwrap();
+    worker.try_execute_batch().await.unwrap();
+
+    // Assert
+    let rows = oldest_first(hub.store().list_outbox(None, 50).await.unwrap());
+    let to_staff: Vec<_> = rows
+        .iter()
+        .filter(|r| r.category == Category::StaffCase)
+        .collect();
+    assert_eq!(to_staff.len(), 2, "{rows:?}");
+    assert_eq!(to_staff[0].status, OutboxStatus::Failed);
+    assert!(to_staff[0].telegram.is_some() && to_staff[0].has_email);
+    assert_eq!(to_staff[1].address, "tam.cao@council.example");
+    assert_eq!(to_staff[1].status, OutboxStatus::Sent);
+    assert!(to_staff[1].dedupe_key.ends_with("|fallback:email"));
+    let subjects = email.subjects();
+    let to_member: Vec<_> = subjects.iter().filter(|s| s.contains("Hồ sơ mới")).collect();
+    assert_eq!(to_member.len(), 1, "{subjects:?}");
+    assert!(to_member[0].contains(&format!("[{code}]")));
 }

@@ -144,3 +144,105 @@ async fn telegram_is_off_without_a_token() {
             .is_none()
     );
 }
+
+crate::helpers::contract_tests!(
+    a_split_message_refused_on_part_two_resumes_there_and_each_part_arrives_once
+);
+
+/// A fake Bot API that numbers its messages, refuses the `refuse`-th call once with 429
+/// (retry after 1 s), and keeps every accepted request.
+async fn flaky(refuse: usize) -> (String, Arc<Mutex<Vec<Value>>>) {
+    type Shared = (Arc<Mutex<usize>>, Arc<Mutex<Vec<Value>>>, usize);
+    async fn any(State((calls, kept, refuse)): State<Shared>, body: Bytes) -> impl IntoResponse {
+        let request: Value = serde_json::from_slice(&body).unwrap();
+        let call = {
+            let mut calls = calls.lock().unwrap();
+            *calls += 1;
+            *calls
+        };
+        if call == refuse {
+            return axum::Json(json!({ "ok": false, "error_code": 429,
+                "description": "Too Many Requests: retry after 1",
+                "parameters": { "retry_after": 1 } }));
+        }
+        kept.lock().unwrap().push(request.clone());
+        axum::Json(json!({ "ok": true, "result": { "message_id": 1000 + call,
+            "date": 1_790_000_000, "chat": { "id": 4242, "type": "private", "first_name": "Cử tri" },
+            "text": request["text"] } }))
+    }
+    let kept: Arc<Mutex<Vec<Value>>> = Arc::default();
+    let app = Router::new()
+        .fallback(any)
+        .with_state((Arc::default(), kept.clone(), refuse));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+    (format!("http://{addr}"), kept)
+}
+
+async fn a_split_message_refused_on_part_two_resumes_there_and_each_part_arrives_once(
+    db: crate::helpers::TestDb,
+) {
+    use hdnd_hub::delivery::outbox::{Destination, OutboxStatus, Target};
+    use hdnd_hub::delivery::worker::{DeliverySettings, Worker};
+    use hdnd_hub::{Clock, SystemClock};
+
+    // Arrange: a message of three parts with a button under the last; the real clock, as
+    // the pacing waits are real.
+    let store = db.open(Arc::new(SystemClock)).await;
+    let (url, kept) = flaky(2).await;
+    let mut note = crate::outbox::note(
+        "long",
+        Target::Contacts(vec![Destination {
+            channel: ChannelKind::Telegram,
+            address: "4242".to_owned(),
+        }]),
+    );
+    note.due_at = SystemClock.now();
+    let telegram = note.telegram.as_mut().unwrap();
+    telegram.parts = vec![
+        "Phần <b>1</b>".to_owned(),
+        "Phần <b>2</b>".to_owned(),
+        "Phần <b>3</b>".to_owned(),
+    ];
+    telegram.keyboard = Keyboard {
+        rows: vec![vec![Button {
+            text: "Đã đọc".to_owned(),
+            action: ButtonAction::CallbackData("seen:1".to_owned()),
+        }]],
+    };
+    store.enqueue("split", None, &[note]).await.unwrap();
+    let worker = Worker::new(
+        store.clone(),
+        vec![Arc::new(channel(&url))],
+        DeliverySettings {
+            backoff_base_ms: 100,
+            ..DeliverySettings::default()
+        },
+    );
+
+    // Act: work until the row is sent (the 429 asks for a second claim a second later).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let row = loop {
+        worker.try_execute_batch().await.unwrap();
+        let row = store.list_outbox(None, 1).await.unwrap().remove(0);
+        if row.status == OutboxStatus::Sent {
+            break row;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{row:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+
+    // Assert: each part once, in order, the button under the last only.
+    let kept = kept.lock().unwrap().clone();
+    let texts: Vec<_> = kept.iter().map(|r| r["text"].as_str().unwrap()).collect();
+    assert_eq!(texts, ["Phần <b>1</b>", "Phần <b>2</b>", "Phần <b>3</b>"]);
+    assert!(kept[..2].iter().all(|r| r.get("reply_markup").is_none()));
+    assert_eq!(
+        kept[2]["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+        json!("seen:1")
+    );
+    assert_eq!(row.parts_sent, 3);
+    assert_eq!(row.provider_ids, ["1001", "1003", "1004"]);
+    assert_eq!(row.attempts, 2, "the 429 cost one attempt");
+}

@@ -366,33 +366,29 @@ impl Worker {
     }
 
     /// Waits for the row's pacing slot. A destination that is busy puts the row back in the
-    /// queue for when it is free, without counting an attempt against it; `in_hand` waits for
-    /// it instead, when that is at most [`MAX_PACING_WAIT`].
+    /// queue for when it is free, without counting an attempt against it; `in_hand` (the next
+    /// part of a message, whose chat is busy with the part just sent) reserves the
+    /// destination's next slot too and waits for it, when that is within [`MAX_PACING_WAIT`].
     async fn pace(&self, row: &OutboxRow, in_hand: bool) -> Result<(), Outcome> {
-        let slots = self.settings.pacing.slots(row.channel, &row.address);
+        let mut slots = self.settings.pacing.slots(row.channel, &row.address);
         if slots.is_empty() {
             return Ok(());
         }
-        loop {
-            match self.store.reserve_pacing(&slots, MAX_PACING_WAIT).await {
-                Ok(Reservation::After(wait)) => {
-                    tokio::time::sleep(wait).await;
-                    return Ok(());
-                }
-                Ok(Reservation::NotBefore(at)) => {
-                    let wait = (at - self.clock.now()).to_std().unwrap_or_default();
-                    if !in_hand || wait > MAX_PACING_WAIT {
-                        return Err(Outcome::Paced { due_at: at });
-                    }
-                    tokio::time::sleep(wait).await;
-                }
-                Err(e) => {
-                    return Err(Outcome::Retry {
-                        due_at: self.clock.now() + chrono::Duration::seconds(1),
-                        error: format!("cannot reserve a pacing slot: {e}"),
-                    });
-                }
+        if in_hand {
+            for slot in &mut slots {
+                slot.destination = false;
             }
+        }
+        match self.store.reserve_pacing(&slots, MAX_PACING_WAIT).await {
+            Ok(Reservation::After(wait)) => {
+                tokio::time::sleep(wait).await;
+                Ok(())
+            }
+            Ok(Reservation::NotBefore(at)) => Err(Outcome::Paced { due_at: at }),
+            Err(e) => Err(Outcome::Retry {
+                due_at: self.clock.now() + chrono::Duration::seconds(1),
+                error: format!("cannot reserve a pacing slot: {e}"),
+            }),
         }
     }
 
