@@ -584,3 +584,36 @@ fn decoders_read_what_rfc_2047_and_base64_examples_say() {
     assert_eq!(base64("aGRuZA=="), b"hdnd");
     assert_eq!(quoted_printable("a=3Db_c", true), b"a=b c");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_pool_size_caps_the_smtp_sessions_open_at_once_whatever_the_batch() {
+    // Arrange: a pool of 4 and 32 messages sent at once, as a batch of 32 does.
+    let sink = SmtpSink::start().await;
+    let channel = Arc::new(smtp_channel(sink.addr, 4));
+
+    // Act
+    let mut sends = tokio::task::JoinSet::new();
+    for n in 0..32 {
+        let channel = channel.clone();
+        sends.spawn(async move {
+            let message = Outgoing {
+                outbox_id: n,
+                address: format!("cu-tri-{n}@example.vn"),
+                ..outgoing()
+            };
+            channel.send(&message).await
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(sent) = sends.join_next().await {
+        answers.push(sent.unwrap().expect("delivered"));
+    }
+
+    // Assert: all delivered, never more than 4 sessions, each answered with the server's line.
+    assert_eq!(sink.wait_for(32, WAIT).await.len(), 32);
+    assert!(sink.peak_sessions() <= 4, "{} sessions at once", sink.peak_sessions());
+    assert!(sink.peak_sessions() >= 1);
+    for answer in &answers {
+        assert_eq!(answer.0, "250 Receiving 2.0.0 Ok: queued", "{answer:?}");
+    }
+}

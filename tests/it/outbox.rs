@@ -24,13 +24,20 @@ contract_tests!(
     transient_failures_back_off_then_go_to_the_dead_letters,
     a_permanent_failure_falls_back_to_the_next_destination,
     a_denouncer_is_notified_at_the_sealed_address_which_listings_mask,
+    a_send_that_hangs_past_the_lease_holds_back_no_other_row_and_is_retried_once,
+    claims_take_urgent_rows_first_then_the_earliest_due,
+    failures_leave_a_warn_or_error_line_with_the_row_and_channel_but_no_address,
 );
 
-/// A channel that records what it sends and fails as told, per address.
+/// A channel that records what it sends and fails as told, per address; a send to an address
+/// in `hang` never finishes.
 #[derive(Debug, Default)]
 pub(crate) struct FakeChannel {
     pub(crate) sent: Mutex<Vec<Outgoing>>,
     pub(crate) failures: Mutex<HashMap<String, DeliveryError>>,
+    pub(crate) hang: Mutex<Vec<String>>,
+    /// Every address a send was started for, hung ones included.
+    pub(crate) calls: Mutex<Vec<String>>,
 }
 
 #[async_trait]
@@ -40,6 +47,10 @@ impl Channel for FakeChannel {
     }
 
     async fn send(&self, message: &Outgoing) -> Result<ProviderId, DeliveryError> {
+        self.calls.lock().unwrap().push(message.address.clone());
+        if self.hang.lock().unwrap().contains(&message.address) {
+            std::future::pending::<()>().await;
+        }
         if let Some(error) = self.failures.lock().unwrap().get(&message.address) {
             return Err(error.clone());
         }
@@ -391,4 +402,190 @@ async fn a_notification_from_another_instance_wakes_an_idle_postgres_worker() {
     }
     stop.send(true).unwrap();
     running.await.unwrap();
+}
+
+async fn a_send_that_hangs_past_the_lease_holds_back_no_other_row_and_is_retried_once(
+    db: TestDb,
+) {
+    // Arrange: five rows, one to an address whose send never returns; a lease of 2 s gives
+    // each send 1.6 s.
+    let (hub, clock) = hub_on(&db).await;
+    let store = hub.store().clone();
+    let notes: Vec<_> = ["a", "b", "c", "d", "hang"]
+        .iter()
+        .map(|k| note(k, email(&format!("{k}@example.org"))))
+        .collect();
+    store.enqueue("e", None, &notes).await.unwrap();
+    let channel = Arc::new(FakeChannel::default());
+    channel.hang.lock().unwrap().push("hang@example.org".to_owned());
+    let worker = Worker::new(
+        store.clone(),
+        vec![channel.clone()],
+        DeliverySettings {
+            lease_secs: 2,
+            ..settings()
+        },
+    );
+
+    // Act: while the batch still waits for the hung send, look at the others.
+    let started = std::time::Instant::now();
+    let batch = tokio::spawn({
+        let worker = worker.clone();
+        async move { worker.try_execute_batch().await }
+    });
+    let deadline = started + std::time::Duration::from_secs(1);
+    let sent_meanwhile = loop {
+        let rows = store.list_outbox(Some(OutboxStatus::Sent), 10).await.unwrap();
+        if rows.len() == 4 || std::time::Instant::now() > deadline {
+            break rows.len();
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    let batch_was_running = !batch.is_finished();
+    batch.await.unwrap().unwrap();
+    let took = started.elapsed();
+    let hung = store.list_outbox(None, 10).await.unwrap().remove(0);
+    // The lease has ended by the store's clock: only the hung row may be claimed again.
+    clock.advance(Duration::seconds(60));
+    channel.hang.lock().unwrap().clear();
+    let retry = worker.try_execute_batch().await.unwrap();
+
+    // Assert
+    assert_eq!(sent_meanwhile, 4, "the other rows were recorded as their sends ended");
+    assert!(batch_was_running);
+    assert!(
+        took >= std::time::Duration::from_millis(1_500) && took < std::time::Duration::from_secs(2),
+        "the hung send was cut at its deadline: {took:?}"
+    );
+    assert_eq!(hung.address, "hang@example.org");
+    assert_eq!(hung.status, OutboxStatus::Queued);
+    assert!(
+        hung.last_error.as_deref().unwrap_or_default().contains("did not finish"),
+        "{:?}",
+        hung.last_error
+    );
+    assert_eq!(retry, ExecutionOutcome::Worked(1));
+    let mut calls = channel.calls.lock().unwrap().clone();
+    calls.sort();
+    assert_eq!(
+        calls,
+        [
+            "a@example.org",
+            "b@example.org",
+            "c@example.org",
+            "d@example.org",
+            "hang@example.org",
+            "hang@example.org"
+        ]
+    );
+    assert!(store
+        .list_outbox(None, 10)
+        .await
+        .unwrap()
+        .iter()
+        .all(|r| r.status == OutboxStatus::Sent));
+}
+
+async fn claims_take_urgent_rows_first_then_the_earliest_due(db: TestDb) {
+    // Arrange: enqueued in the wrong order.
+    let (hub, _clock) = hub_on(&db).await;
+    let store = hub.store().clone();
+    let mut late = note("late", email("late@example.org"));
+    late.due_at = morning() - Duration::minutes(1);
+    let mut early = note("early", email("early@example.org"));
+    early.due_at = morning() - Duration::minutes(30);
+    let mut urgent = note("urgent", email("urgent@example.org"));
+    urgent.urgent = true;
+    store.enqueue("e", None, &[late, early, urgent]).await.unwrap();
+
+    // Act
+    let lease = std::time::Duration::from_secs(30);
+    let first = store.claim_outbox(1, lease).await.unwrap();
+    let second = store.claim_outbox(1, lease).await.unwrap();
+    let third = store.claim_outbox(1, lease).await.unwrap();
+
+    // Assert
+    let order: Vec<_> = [first, second, third]
+        .iter()
+        .map(|rows| rows[0].address.clone())
+        .collect();
+    assert_eq!(order, ["urgent@example.org", "early@example.org", "late@example.org"]);
+}
+
+async fn failures_leave_a_warn_or_error_line_with_the_row_and_channel_but_no_address(db: TestDb) {
+    // Arrange: three transient failures, one permanent, and one that is dead at once.
+    let logs = crate::helpers::captured_logs();
+    let (hub, _clock) = hub_on(&db).await;
+    let store = hub.store().clone();
+    let marker = format!("{:016x}", rand::random::<u64>());
+    let channel = Arc::new(FakeChannel::default());
+    for k in ["t1", "t2", "t3"] {
+        channel.failures.lock().unwrap().insert(
+            format!("{k}.{marker}@example.org"),
+            DeliveryError::Transient {
+                reason: format!("451 try later {marker}-T"),
+                retry_after: None,
+            },
+        );
+    }
+    channel.failures.lock().unwrap().insert(
+        format!("p.{marker}@example.org"),
+        DeliveryError::Permanent(format!("550 no such mailbox {marker}-P")),
+    );
+    let notes: Vec<_> = ["t1", "t2", "t3", "p"]
+        .iter()
+        .map(|k| note(k, email(&format!("{k}.{marker}@example.org"))))
+        .collect();
+    store.enqueue("e", None, &notes).await.unwrap();
+    let worker = Worker::new(store.clone(), vec![channel.clone()], settings());
+
+    // Act
+    worker.try_execute_batch().await.unwrap();
+    channel.failures.lock().unwrap().insert(
+        format!("d.{marker}@example.org"),
+        DeliveryError::Transient {
+            reason: format!("451 try later {marker}-D"),
+            retry_after: None,
+        },
+    );
+    store
+        .enqueue("d", None, &[note("d", email(&format!("d.{marker}@example.org")))])
+        .await
+        .unwrap();
+    let impatient = Worker::new(
+        store.clone(),
+        vec![channel.clone()],
+        DeliverySettings {
+            max_attempts: 1,
+            ..settings()
+        },
+    );
+    impatient.try_execute_batch().await.unwrap();
+
+    // Assert
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    let lines = |tag: &str| -> Vec<String> {
+        logged
+            .lines()
+            .filter(|l| l.contains(&format!("{marker}-{tag}")))
+            .map(str::to_owned)
+            .collect()
+    };
+    let transient = lines("T");
+    assert_eq!(transient.len(), 1, "rate-limited to one line: {transient:?}");
+    assert!(transient[0].contains(" WARN "), "{}", transient[0]);
+    assert!(transient[0].contains("on email: transient failure"));
+    let permanent = lines("P");
+    assert_eq!(permanent.len(), 1, "{permanent:?}");
+    assert!(permanent[0].contains("ERROR") && permanent[0].contains("permanent failure"));
+    let row = store
+        .list_outbox(Some(OutboxStatus::Failed), 10)
+        .await
+        .unwrap()
+        .remove(0);
+    assert!(permanent[0].contains(&format!("outbox row {} on email", row.id)));
+    let dead = lines("D");
+    assert_eq!(dead.len(), 1, "{dead:?}");
+    assert!(dead[0].contains("ERROR") && dead[0].contains("is dead"));
+    assert!(!logged.contains(&format!(".{marker}@example.org")), "an address was logged");
 }

@@ -88,6 +88,9 @@ pub(crate) struct SmtpSink {
 
 #[derive(Debug)]
 struct Shared {
+    /// SMTP sessions open now, and the most ever open at once.
+    open: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
     reply: Mutex<Reply>,
     messages: Mutex<Vec<ReceivedMail>>,
     arrived: Notify,
@@ -107,6 +110,8 @@ impl SmtpSink {
             .unwrap_or_else(|e| panic!("SMTP sink cannot listen on {addr}: {e}"));
         let addr = listener.local_addr().expect("the sink's address");
         let shared = Arc::new(Shared {
+            open: Default::default(),
+            peak: Default::default(),
             reply: Mutex::new(Reply::Accept),
             messages: Mutex::new(Vec::new()),
             arrived: Notify::new(),
@@ -118,6 +123,11 @@ impl SmtpSink {
             shared,
             acceptor: Mutex::new(Some(acceptor)),
         }
+    }
+
+    /// The most SMTP sessions that were open at once.
+    pub(crate) fn peak_sessions(&self) -> usize {
+        self.shared.peak.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// How `RCPT TO` is answered from now on.
@@ -199,7 +209,11 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>) {
 
 /// One SMTP session. Any I/O error ends it quietly: the client went away.
 async fn serve(stream: TcpStream, shared: Arc<Shared>) {
+    use std::sync::atomic::Ordering;
+    let open = shared.open.fetch_add(1, Ordering::SeqCst) + 1;
+    shared.peak.fetch_max(open, Ordering::SeqCst);
     let _ = session(stream, &shared).await;
+    shared.open.fetch_sub(1, Ordering::SeqCst);
 }
 
 async fn session(stream: TcpStream, shared: &Shared) -> std::io::Result<()> {

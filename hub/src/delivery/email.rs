@@ -13,11 +13,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
-use lettre::transport::smtp::PoolConfig;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::{
-    Address, AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor,
-};
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
+use lettre::transport::smtp::response::Response;
+use lettre::{Address, AsyncFileTransport, AsyncTransport, Message, Tokio1Executor};
 use serde::{Deserialize, Serialize};
 
 use super::{Channel, ChannelKind, Content, DeliveryError, EmailMessage, Outgoing, ProviderId};
@@ -219,10 +219,7 @@ pub struct EmailChannel {
 
 enum Transport {
     Smtp {
-        transport: AsyncSmtpTransport<Tokio1Executor>,
-        // lettre's `max_size` bounds the idle connections it keeps, not those it opens: a
-        // batch of 32 sends opened 32. Only a send holding a permit may ask for a connection.
-        sessions: tokio::sync::Semaphore,
+        pool: SmtpPool,
         target: String,
     },
     File {
@@ -340,16 +337,8 @@ impl Channel for EmailChannel {
     async fn send(&self, message: &Outgoing) -> Result<ProviderId, DeliveryError> {
         let email = self.build(message)?;
         match &self.transport {
-            Transport::Smtp {
-                transport,
-                sessions,
-                ..
-            } => {
-                let _session = sessions.acquire().await.map_err(|_| DeliveryError::Transient {
-                    reason: "the SMTP channel is shutting down".to_owned(),
-                    retry_after: None,
-                })?;
-                let response = transport.send(email).await.map_err(classify_smtp)?;
+            Transport::Smtp { pool, .. } => {
+                let response = pool.send(&email).await.map_err(classify_smtp)?;
                 let answer = std::iter::once(response.code().to_string())
                     .chain(response.message().map(str::to_owned))
                     .collect::<Vec<_>>()
@@ -370,26 +359,104 @@ impl Channel for EmailChannel {
 }
 
 fn smtp_transport(smtp: &SmtpSettings) -> Result<Transport, EmailSetupError> {
-    let builder = match smtp.security {
-        SmtpSecurity::Plain => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&smtp.host),
-        SmtpSecurity::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&smtp.host)
-            .map_err(|e| EmailSetupError::Smtp(e.to_string()))?,
-        SmtpSecurity::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&smtp.host)
-            .map_err(|e| EmailSetupError::Smtp(e.to_string()))?,
+    let tls = match smtp.security {
+        SmtpSecurity::Plain => None,
+        SmtpSecurity::Starttls | SmtpSecurity::Tls => Some(
+            TlsParameters::new(smtp.host.clone())
+                .map_err(|e| EmailSetupError::Smtp(e.to_string()))?,
+        ),
     };
-    let mut builder = builder
-        .port(smtp.port())
-        .timeout(Some(Duration::from_secs(smtp.timeout_secs)))
-        .pool_config(PoolConfig::new().max_size(smtp.pool_size));
     // One without the other is refused by `EmailSettings::check`.
-    if let (Some(username), Some(password)) = (&smtp.username, &smtp.password) {
-        builder = builder.credentials(Credentials::new(username.clone(), password.clone()));
-    }
+    let credentials = match (&smtp.username, &smtp.password) {
+        (Some(username), Some(password)) => {
+            Some(Credentials::new(username.clone(), password.clone()))
+        }
+        _ => None,
+    };
     Ok(Transport::Smtp {
-        transport: builder.build(),
-        sessions: tokio::sync::Semaphore::new(smtp.pool_size as usize),
+        pool: SmtpPool {
+            host: smtp.host.clone(),
+            port: smtp.port(),
+            security: smtp.security,
+            tls,
+            credentials,
+            timeout: Duration::from_secs(smtp.timeout_secs),
+            hello: ClientId::default(),
+            // `EmailSettings::check` refuses 0, which would never send.
+            sessions: tokio::sync::Semaphore::new(smtp.pool_size.max(1) as usize),
+            idle: std::sync::Mutex::new(Vec::new()),
+        },
         target: format!("{}:{} ({:?})", smtp.host, smtp.port(), smtp.security),
     })
+}
+
+/// SMTP sessions, at most `pool_size` open at once, each reused while it works.
+// Not lettre's pool: its `max_size` bounds the idle connections it keeps, not those it opens,
+// and it hands a used connection back from a task of its own, after the send returned; a
+// batch of 32 opened 32 sessions. Here a session exists only in the hands of a send holding a
+// permit, or idle in `idle`, and a send opens one only when none is idle, so the sessions
+// never outnumber the permits.
+struct SmtpPool {
+    host: String,
+    port: u16,
+    security: SmtpSecurity,
+    tls: Option<TlsParameters>,
+    credentials: Option<Credentials>,
+    timeout: Duration,
+    hello: ClientId,
+    sessions: tokio::sync::Semaphore,
+    idle: std::sync::Mutex<Vec<AsyncSmtpConnection>>,
+}
+
+impl SmtpPool {
+    async fn send(&self, email: &Message) -> Result<Response, lettre::transport::smtp::Error> {
+        // The semaphore is never closed.
+        let _permit = self.sessions.acquire().await;
+        let mut session = loop {
+            let parked = self.lock_idle().pop();
+            let Some(mut session) = parked else {
+                break self.connect().await?;
+            };
+            if session.test_connected().await {
+                break session;
+            }
+            session.abort().await;
+        };
+        let result = session.send(email.envelope(), &email.formatted()).await;
+        // lettre aborts a session on any error reply, so a broken one is simply dropped.
+        if session.has_broken() {
+            session.abort().await;
+        } else {
+            self.lock_idle().push(session);
+        }
+        result
+    }
+
+    async fn connect(&self) -> Result<AsyncSmtpConnection, lettre::transport::smtp::Error> {
+        let wrapper = match self.security {
+            SmtpSecurity::Tls => self.tls.clone(),
+            SmtpSecurity::Plain | SmtpSecurity::Starttls => None,
+        };
+        let mut session = AsyncSmtpConnection::connect_tokio1(
+            (self.host.as_str(), self.port),
+            Some(self.timeout),
+            &self.hello,
+            wrapper,
+            None,
+        )
+        .await?;
+        if let (SmtpSecurity::Starttls, Some(tls)) = (self.security, &self.tls) {
+            session.starttls(tls.clone(), &self.hello).await?;
+        }
+        if let Some(credentials) = &self.credentials {
+            session.auth(DEFAULT_MECHANISMS, credentials).await?;
+        }
+        Ok(session)
+    }
+
+    fn lock_idle(&self) -> std::sync::MutexGuard<'_, Vec<AsyncSmtpConnection>> {
+        self.idle.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// A header lettre has no type for; the value is folded and, if need be, encoded by lettre.
