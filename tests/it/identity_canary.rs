@@ -16,7 +16,13 @@ const NAME: &str = "Đoàn Thị Canary";
 const PHONE: &str = "0999111222";
 pub(crate) const EMAIL: &str = "canary.doan@example.net";
 
-contract_tests!(denouncer_identity_never_leaks_and_every_read_is_audited);
+contract_tests!(
+    denouncer_identity_never_leaks_and_every_read_is_audited,
+    with_the_notifier_on_no_outbox_column_listing_debug_or_log_line_holds_the_denouncer,
+);
+
+/// The chat id of a denouncer who chose Telegram.
+const CHAT: &str = "777000111222";
 
 /// A denunciation by the canary denouncer.
 pub(crate) fn denunciation() -> NewCase {
@@ -155,4 +161,139 @@ async fn denouncer_identity_never_leaks_and_every_read_is_audited(db: TestDb) {
     );
     assert!(logged.contains("denouncer identity of case"));
     assert_no_secret("the tracing output", &logged);
+}
+
+/// Records what it sends, on Telegram, and answers with a message id.
+#[derive(Debug, Default)]
+struct RecordingTelegram {
+    sent: std::sync::Mutex<Vec<hdnd_hub::delivery::Outgoing>>,
+}
+
+#[async_trait::async_trait]
+impl hdnd_hub::delivery::Channel for RecordingTelegram {
+    fn kind(&self) -> hdnd_hub::delivery::ChannelKind {
+        hdnd_hub::delivery::ChannelKind::Telegram
+    }
+
+    async fn send(
+        &self,
+        message: &hdnd_hub::delivery::Outgoing,
+    ) -> Result<hdnd_hub::delivery::ProviderId, hdnd_hub::delivery::DeliveryError> {
+        self.sent.lock().unwrap().push(message.clone());
+        Ok(hdnd_hub::delivery::ProviderId("4711".to_owned()))
+    }
+}
+
+/// Every column of every outbox row, as text.
+fn every_column(rows: &[hdnd_hub::delivery::outbox::OutboxRow]) -> String {
+    rows.iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {} {} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?} {:?}",
+                r.dedupe_key,
+                r.channel,
+                r.address,
+                r.subject,
+                r.text,
+                r.html,
+                r.message_id,
+                r.in_reply_to,
+                r.references,
+                r.list_unsubscribe,
+                r.telegram,
+                r.provider_ids,
+                r.fallback,
+                r.last_error,
+                r.claimed_by,
+                r.status,
+            )
+        })
+        .collect()
+}
+
+async fn with_the_notifier_on_no_outbox_column_listing_debug_or_log_line_holds_the_denouncer(
+    db: TestDb,
+) {
+    // Arrange: two denunciations, one by a denouncer who chose email, one by one who chose
+    // Telegram; a petition whose citizen's name must not show in a case's Debug either.
+    let logs = captured_logs();
+    let (hub, clock) = hub_on(&db).await;
+    let notifier = hdnd_hub::delivery::notify::Notifier::new(
+        std::sync::Arc::new(hdnd_hub::delivery::render::Renderer::builtin()),
+        hub.profile().clone(),
+        "hongbang.example",
+    );
+    let hub = hub.with_notifier(std::sync::Arc::new(notifier));
+    let officer = hub
+        .store()
+        .add_staff(
+            staff("giang.mai", &[Role::DenunciationOfficer]),
+            &AuditNote::operator(),
+        )
+        .await
+        .unwrap();
+    let mut on_telegram = denunciation();
+    if let Some(identity) = on_telegram.denouncer.as_mut() {
+        identity.chosen_contact = Some(ContactPoint {
+            kind: ContactKind::Telegram,
+            address: CHAT.to_owned(),
+        });
+    }
+    let email = std::sync::Arc::new(crate::outbox::FakeChannel::default());
+    let telegram = std::sync::Arc::new(RecordingTelegram::default());
+    let worker = hdnd_hub::delivery::worker::Worker::new(
+        hub.store().clone(),
+        vec![email.clone(), telegram.clone()],
+        hdnd_hub::delivery::worker::DeliverySettings::default(),
+    );
+
+    // Act: file both, move one, send everything.
+    let by_email = hub.submit_case(denunciation()).await.unwrap();
+    let by_chat = hub.submit_case(on_telegram).await.unwrap();
+    hub.transition(
+        by_chat.case.id,
+        TransitionRequest::to(Status::Accepted, Actor::Staff(officer.id)),
+    )
+    .await
+    .unwrap();
+    let queued = hub.store().list_outbox(None, 100).await.unwrap();
+    // The second message to the chat waits for its pacing slot, a second later.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while telegram.sent.lock().unwrap().len() < 2 && std::time::Instant::now() < deadline {
+        while worker.try_execute_batch().await.unwrap()
+            != hdnd_hub::delivery::worker::ExecutionOutcome::Idle
+        {}
+        clock.advance(chrono::Duration::seconds(2));
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let sent = hub.store().list_outbox(None, 100).await.unwrap();
+    let petition = hub.submit_case(crate::helpers::petition()).await.unwrap();
+
+    // Assert: the notifications went to the sealed addresses...
+    let to_chat = telegram.sent.lock().unwrap().clone();
+    assert_eq!(to_chat.len(), 2, "receipt and acceptance");
+    assert!(to_chat.iter().all(|m| m.address == CHAT));
+    let mailed = email.sent.lock().unwrap().clone();
+    assert!(mailed.iter().any(|m| m.address == EMAIL));
+    assert!(sent.iter().filter(|r| r.sealed).all(|r| r.status
+        == hdnd_hub::delivery::outbox::OutboxStatus::Sent
+        && !r.provider_ids.is_empty()));
+    // ...and no trace of the denouncer stayed behind.
+    for (what, text) in [
+        ("an outbox column before sending", every_column(&queued)),
+        ("an outbox column after sending", every_column(&sent)),
+        ("the listing's Debug", format!("{sent:?}")),
+        ("a sent message's Debug", format!("{to_chat:?} {mailed:?}")),
+        ("a case's Debug", format!("{by_email:?} {by_chat:?}")),
+    ] {
+        assert_no_secret(what, &text);
+        assert!(!text.contains(CHAT), "{what} leaks the chat id");
+    }
+    let petition_debug = format!("{petition:?}");
+    for personal in ["Phạm Thị Hoa", "hoa.pham@example.org", "hỏng đã hai tuần"] {
+        assert!(!petition_debug.contains(personal), "a case's Debug shows `{personal}`");
+    }
+    let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    assert_no_secret("the tracing output", &logged);
+    assert!(!logged.contains(CHAT), "the tracing output leaks the chat id");
 }

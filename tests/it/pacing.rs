@@ -18,7 +18,10 @@ use serde_json::{Value, json};
 use crate::helpers::{TestDb, contract_tests, start_serving, wait_all_sent};
 use crate::outbox::note;
 
-contract_tests!(two_processes_together_keep_to_telegrams_limits);
+contract_tests!(
+    two_processes_together_keep_to_telegrams_limits,
+    a_shared_key_booked_beyond_the_horizon_reserves_nothing,
+);
 
 /// What the fake Bot API received: (chat, when).
 type Log = Arc<Mutex<Vec<(i64, Instant)>>>;
@@ -134,4 +137,73 @@ async fn two_processes_together_keep_to_telegrams_limits(db: TestDb) {
         .unwrap()
         .duration_since(start);
     eprintln!("pacing: {total} messages in {span:?}, busiest second {busiest}");
+}
+
+async fn a_shared_key_booked_beyond_the_horizon_reserves_nothing(db: TestDb) {
+    use hdnd_hub::delivery::pacing::{PacingSlot, Reservation};
+    // Arrange: the channel's overall key, one send a second, with a horizon of 3 s.
+    let store = db.open(Arc::new(SystemClock)).await;
+    let overall = [PacingSlot {
+        key: "telegram".to_owned(),
+        every: Duration::from_secs(1),
+        destination: false,
+    }];
+    let horizon = Duration::from_secs(3);
+
+    // Act: book the key ahead until the horizon is reached, then twice more.
+    let mut booked = Vec::new();
+    for _ in 0..4 {
+        booked.push(store.reserve_pacing(&overall, horizon).await.unwrap());
+    }
+    let beyond = store.reserve_pacing(&overall, horizon).await.unwrap();
+    let again = store.reserve_pacing(&overall, horizon).await.unwrap();
+
+    // Assert: the first four wait 0, 1, 2 and 3 s; the next is refused without moving the key.
+    for (n, reservation) in booked.iter().enumerate() {
+        let Reservation::After(wait) = reservation else {
+            panic!("send {n} got {reservation:?}");
+        };
+        let expected = Duration::from_secs(n as u64);
+        assert!(
+            *wait <= expected && *wait + Duration::from_millis(300) >= expected,
+            "send {n} waits {wait:?}"
+        );
+    }
+    let (Reservation::NotBefore(first), Reservation::NotBefore(second)) = (beyond, again) else {
+        panic!("{beyond:?} {again:?}");
+    };
+    let moved = (second - first).num_milliseconds().abs();
+    assert!(moved < 300, "a refused reservation moved the key by {moved} ms");
+}
+
+/// Two instances whose host clocks disagree by an hour still keep one pace on PostgreSQL: the
+/// database's clock counts for both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_with_clocks_an_hour_apart_keep_one_pace_on_postgres() {
+    use hdnd_hub::delivery::pacing::{PacingSlot, Reservation};
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    // Arrange: instance A's clock is an hour slow.
+    let slow = Arc::new(hdnd_hub::ManualClock::new(
+        SystemClock.now() - chrono::Duration::hours(1),
+    ));
+    let a = db.open(slow).await;
+    let b = db.open(Arc::new(SystemClock)).await;
+    let chat = [PacingSlot {
+        key: "telegram:chat".to_owned(),
+        every: Duration::from_secs(2),
+        destination: false,
+    }];
+
+    // Act: A sends, then B at once.
+    let first = a.reserve_pacing(&chat, Duration::from_secs(10)).await.unwrap();
+    let second = b.reserve_pacing(&chat, Duration::from_secs(10)).await.unwrap();
+
+    // Assert: by host clocks B would see A's slot an hour in the past and send at once.
+    assert_eq!(first, Reservation::After(Duration::ZERO));
+    let Reservation::After(wait) = second else {
+        panic!("{second:?}");
+    };
+    assert!(wait >= Duration::from_millis(1_500), "B waits only {wait:?}");
 }
