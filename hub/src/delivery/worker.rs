@@ -428,6 +428,9 @@ impl Recorder {
         self.lock_pending().push((row, outcome, done));
         {
             let _writer = self.writer.lock().await;
+            // Sends that finish together (a batch to a fast server) are all ready to run now:
+            // one turn of the scheduler lets them add their outcomes to this transaction.
+            tokio::task::yield_now().await;
             let batch = std::mem::take(&mut *self.lock_pending());
             if !batch.is_empty() {
                 let (outcomes, senders): (Vec<_>, Vec<_>) = batch

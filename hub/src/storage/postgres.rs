@@ -90,6 +90,8 @@ const SKIP_LOCKED: &str = "FOR UPDATE SKIP LOCKED";
 const FOR_UPDATE: &str = "FOR UPDATE";
 /// The database's own clock, for what several hosts must count alike (pacing).
 const DB_NOW_SQL: Option<&str> = Some("SELECT clock_timestamp() AS now");
+/// How the outbox claim names its index: PostgreSQL's planner finds `outbox_claim` itself.
+const CLAIM_INDEX: &str = "";
 
 // The same files are compiled again in the other backend's module, with its own types: the SQL
 // is written once, and rustfmt formats it as ordinary code.

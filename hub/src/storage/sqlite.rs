@@ -95,6 +95,9 @@ const FOR_UPDATE: &str = "";
 /// The database's own clock, for what several hosts must count alike (pacing); SQLite serves
 /// one host, whose clock the store has.
 const DB_NOW_SQL: Option<&str> = None;
+/// How the outbox claim names its index: SQLite's planner otherwise takes `outbox_due` and
+/// sorts every due row on each claim, a cost that grows with the queue.
+const CLAIM_INDEX: &str = "INDEXED BY outbox_claim";
 /// No notifications on SQLite.
 const NOTIFY_SQL: Option<&str> = None;
 

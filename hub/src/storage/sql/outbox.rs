@@ -8,7 +8,7 @@ use sqlx::Row;
 use super::audit::write_audit;
 use super::citizens::mark_unreachable;
 use super::common::{claim, count, parse};
-use super::{DbConnection, DbRow, NOTIFY_SQL, SKIP_LOCKED, This};
+use super::{CLAIM_INDEX, DbConnection, DbRow, NOTIFY_SQL, SKIP_LOCKED, This};
 use crate::domain::audit::RETRY_OUTBOX;
 use crate::domain::{AuditNote, CaseId};
 use crate::error::Error;
@@ -53,7 +53,7 @@ static CLAIM_SQL: LazyLock<String> = LazyLock::new(|| {
             attempts = attempts + 1, updated_at = $3, claimed_by = $5
         WHERE id IN (
             SELECT id
-            FROM outbox
+            FROM outbox {CLAIM_INDEX}
             WHERE status IN ('queued', 'sending')
               AND due_at <= $3
             ORDER BY urgent DESC, due_at, id
