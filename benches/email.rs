@@ -10,8 +10,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use hdnd_hub::delivery::ChannelKind;
-use hdnd_hub::delivery::email::{EmailChannel, EmailSettings, SmtpSecurity, SmtpSettings};
 use hdnd_hub::delivery::EmailMessage;
+use hdnd_hub::delivery::email::{EmailChannel, EmailSettings, SmtpSecurity, SmtpSettings};
 use hdnd_hub::delivery::outbox::{Category, Destination, NewNotification, OutboxStatus, Target};
 use hdnd_hub::delivery::worker::{DeliverySettings, ExecutionOutcome, Worker};
 use hdnd_hub::{Clock, SystemClock};
@@ -36,12 +36,13 @@ async fn main() {
             urgent: false,
             email: Some(EmailMessage {
                 subject: format!("[HB.20261126.{i:04}] Hồ sơ của bạn đã được tiếp nhận"),
-                text: "Kính gửi ông/bà,\n\nHội đồng nhân dân phường đã tiếp nhận hồ sơ của ông/bà.\n"
-                .repeat(3),
+                text:
+                    "Kính gửi ông/bà,\n\nHội đồng nhân dân phường đã tiếp nhận hồ sơ của ông/bà.\n"
+                        .repeat(3),
                 html: Some(
-                "<p>Kính gửi ông/bà,</p><p>Hội đồng nhân dân phường đã tiếp nhận hồ sơ.</p>"
-                    .to_owned(),
-            ),
+                    "<p>Kính gửi ông/bà,</p><p>Hội đồng nhân dân phường đã tiếp nhận hồ sơ.</p>"
+                        .to_owned(),
+                ),
                 message_id: Some(format!("<bench-{i}@hongbang.example>")),
                 ..EmailMessage::default()
             }),

@@ -13,9 +13,9 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use hdnd_hub::delivery::EmailMessage;
+use hdnd_hub::delivery::outbox::Outcome;
 use hdnd_hub::delivery::outbox::{Category, Destination, NewNotification, OutboxStatus, Target};
 use hdnd_hub::delivery::worker::{DeliverySettings, ExecutionOutcome, Worker};
-use hdnd_hub::delivery::outbox::Outcome;
 use hdnd_hub::delivery::{Channel, ChannelKind, DeliveryError, Outgoing, ProviderId};
 use hdnd_hub::{Clock, Store, SystemClock};
 use sqlx::Connection;

@@ -75,7 +75,7 @@ async fn email_channel_sends_every_header_and_both_parts_when_the_server_accepts
     let sink = SmtpSink::start().await;
     let channel = smtp_channel(sink.addr, 4);
     let message = outgoing_with(EmailMessage {
-    list_unsubscribe: Some("https://hongbang.example/huy-nhan-tin/abc123".to_owned()),
+        list_unsubscribe: Some("https://hongbang.example/huy-nhan-tin/abc123".to_owned()),
         ..email()
     });
 
@@ -143,8 +143,8 @@ async fn email_channel_threads_a_follow_up_under_the_first_mail_when_it_names_it
     let first_id = message_id(&first).unwrap();
     let earlier_id = new_message_id("hongbang.example");
     let follow_up = outgoing_with(EmailMessage {
-    in_reply_to: Some(first_id.clone()),
-            references: vec![earlier_id.clone(), first_id.clone()],
+        in_reply_to: Some(first_id.clone()),
+        references: vec![earlier_id.clone(), first_id.clone()],
         ..email()
     });
 
@@ -170,7 +170,7 @@ async fn email_channel_sends_a_single_text_part_when_there_is_no_html() {
     let sink = SmtpSink::start().await;
     let channel = smtp_channel(sink.addr, 4);
     let message = outgoing_with(EmailMessage {
-    html: None,
+        html: None,
         ..email()
     });
 
@@ -325,9 +325,9 @@ async fn file_transport_writes_an_eml_with_the_same_headers_when_no_smtp_is_set(
     .expect("a file channel");
     let first_id = new_message_id("hongbang.example");
     let message = outgoing_with(EmailMessage {
-    in_reply_to: Some(first_id.clone()),
-            references: vec![first_id.clone()],
-            list_unsubscribe: Some("https://hongbang.example/huy-nhan-tin/abc123".to_owned()),
+        in_reply_to: Some(first_id.clone()),
+        references: vec![first_id.clone()],
+        list_unsubscribe: Some("https://hongbang.example/huy-nhan-tin/abc123".to_owned()),
         ..email()
     });
 
@@ -371,8 +371,8 @@ async fn aiosmtpd_stores_the_threaded_vietnamese_message_when_sent_over_plain_sm
     let channel = smtp_channel(addr, 1);
     let first_id = new_message_id("hongbang.example");
     let message = outgoing_with(EmailMessage {
-    in_reply_to: Some(first_id.clone()),
-            references: vec![first_id.clone()],
+        in_reply_to: Some(first_id.clone()),
+        references: vec![first_id.clone()],
         ..email()
     });
     let message_id = message_id(&message).unwrap();
@@ -611,7 +611,11 @@ async fn the_pool_size_caps_the_smtp_sessions_open_at_once_whatever_the_batch() 
 
     // Assert: all delivered, never more than 4 sessions, each answered with the server's line.
     assert_eq!(sink.wait_for(32, WAIT).await.len(), 32);
-    assert!(sink.peak_sessions() <= 4, "{} sessions at once", sink.peak_sessions());
+    assert!(
+        sink.peak_sessions() <= 4,
+        "{} sessions at once",
+        sink.peak_sessions()
+    );
     assert!(sink.peak_sessions() >= 1);
     for answer in &answers {
         assert_eq!(answer.0, "250 Receiving 2.0.0 Ok: queued", "{answer:?}");

@@ -291,9 +291,15 @@ async fn with_the_notifier_on_no_outbox_column_listing_debug_or_log_line_holds_t
     }
     let petition_debug = format!("{petition:?}");
     for personal in ["Phạm Thị Hoa", "hoa.pham@example.org", "hỏng đã hai tuần"] {
-        assert!(!petition_debug.contains(personal), "a case's Debug shows `{personal}`");
+        assert!(
+            !petition_debug.contains(personal),
+            "a case's Debug shows `{personal}`"
+        );
     }
     let logged = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
     assert_no_secret("the tracing output", &logged);
-    assert!(!logged.contains(CHAT), "the tracing output leaks the chat id");
+    assert!(
+        !logged.contains(CHAT),
+        "the tracing output leaks the chat id"
+    );
 }

@@ -161,7 +161,10 @@ async fn a_denouncer_hears_only_the_code_and_the_status_on_the_chosen_channel(db
         assert!(row.sealed);
         assert_eq!(row.address, "", "resolved when sent, never copied");
         assert_eq!(row.channel, hdnd_hub::delivery::ChannelKind::Email);
-        assert!(row.telegram.is_some(), "rendered for either channel the denouncer chose");
+        assert!(
+            row.telegram.is_some(),
+            "rendered for either channel the denouncer chose"
+        );
         assert!(row.subject.contains(case.code.as_str()));
         for text in [&row.subject, &row.text, row.html.as_ref().unwrap()] {
             assert!(!text.contains(&case.title), "the title leaks: {text}");
@@ -279,7 +282,11 @@ async fn a_citizen_on_telegram_and_email_gets_each_rendered_for_its_channel_in_t
     assert!(!parts[0].contains("Kính gửi") && !parts[0].contains("<html"));
     let email = email[0];
     assert!(email.has_email && email.telegram.is_none());
-    assert!(email.subject.contains(&format!("[{code}]")), "{}", email.subject);
+    assert!(
+        email.subject.contains(&format!("[{code}]")),
+        "{}",
+        email.subject
+    );
     assert!(email.text.starts_with("Dear"), "{}", email.text);
     assert!(!telegram.dedupe_key.contains("100200300"));
     assert!(!email.dedupe_key.contains("hoa.pham"));
@@ -345,7 +352,10 @@ async fn a_fallback_row_is_sent_as_rendered_for_its_own_channel(db: TestDb) {
     assert_eq!(to_staff[1].status, OutboxStatus::Sent);
     assert!(to_staff[1].dedupe_key.ends_with("|fallback:email"));
     let subjects = email.subjects();
-    let to_member: Vec<_> = subjects.iter().filter(|s| s.contains("Hồ sơ mới")).collect();
+    let to_member: Vec<_> = subjects
+        .iter()
+        .filter(|s| s.contains("Hồ sơ mới"))
+        .collect();
     assert_eq!(to_member.len(), 1, "{subjects:?}");
     assert!(to_member[0].contains(&format!("[{code}]")));
 }

@@ -83,12 +83,14 @@ pub(crate) fn note(key: &str, to: Target) -> NewNotification {
         to,
         category: Category::CaseUpdate,
         urgent: false,
-        email: channels.contains(&ChannelKind::Email).then(|| EmailMessage {
-            subject: format!("[HB.20261126.0001] Thông báo {key}"),
-            text: "Hồ sơ của bạn đã được tiếp nhận.".to_owned(),
-            message_id: Some(format!("<{key}@hongbang.example>")),
-            ..EmailMessage::default()
-        }),
+        email: channels
+            .contains(&ChannelKind::Email)
+            .then(|| EmailMessage {
+                subject: format!("[HB.20261126.0001] Thông báo {key}"),
+                text: "Hồ sơ của bạn đã được tiếp nhận.".to_owned(),
+                message_id: Some(format!("<{key}@hongbang.example>")),
+                ..EmailMessage::default()
+            }),
         telegram: channels
             .contains(&ChannelKind::Telegram)
             .then(|| TelegramMessage {
@@ -320,10 +322,7 @@ async fn a_permanent_failure_falls_back_to_the_next_destination(db: TestDb) {
         rows[1].last_error.as_deref(),
         Some("no telegram channel is configured")
     );
-    assert_eq!(
-        channel.subjects(),
-        ["[HB.20261126.0001] Thông báo staff:1"]
-    );
+    assert_eq!(channel.subjects(), ["[HB.20261126.0001] Thông báo staff:1"]);
 }
 
 async fn a_denouncer_is_notified_at_the_sealed_address_which_listings_mask(db: TestDb) {
@@ -354,14 +353,20 @@ async fn a_denouncer_is_notified_at_the_sealed_address_which_listings_mask(db: T
     assert_eq!(listed.len(), 1);
     assert!(listed[0].sealed);
     assert_eq!(listed[0].shown_address(), "<sealed>");
-    assert_eq!(listed[0].address, "", "the outbox holds no copy of the address");
+    assert_eq!(
+        listed[0].address, "",
+        "the outbox holds no copy of the address"
+    );
     assert!(!format!("{listed:?}").contains(crate::identity_canary::EMAIL));
     let sent = channel.sent.lock().unwrap().clone();
     assert_eq!(sent.len(), 1);
     assert_eq!(sent[0].address, crate::identity_canary::EMAIL);
     let after = store.get_outbox(listed[0].id).await.unwrap();
     assert_eq!(after.status, OutboxStatus::Sent);
-    assert_eq!(after.address, "", "the address resolved for the send is not written back");
+    assert_eq!(
+        after.address, "",
+        "the address resolved for the send is not written back"
+    );
 }
 
 /// A worker polling once a minute still sends at once what another instance enqueues:
@@ -404,9 +409,7 @@ async fn a_notification_from_another_instance_wakes_an_idle_postgres_worker() {
     running.await.unwrap();
 }
 
-async fn a_send_that_hangs_past_the_lease_holds_back_no_other_row_and_is_retried_once(
-    db: TestDb,
-) {
+async fn a_send_that_hangs_past_the_lease_holds_back_no_other_row_and_is_retried_once(db: TestDb) {
     // Arrange: five rows, one to an address whose send never returns; a lease of 2 s gives
     // each send 1.6 s.
     let (hub, clock) = hub_on(&db).await;
@@ -417,7 +420,11 @@ async fn a_send_that_hangs_past_the_lease_holds_back_no_other_row_and_is_retried
         .collect();
     store.enqueue("e", None, &notes).await.unwrap();
     let channel = Arc::new(FakeChannel::default());
-    channel.hang.lock().unwrap().push("hang@example.org".to_owned());
+    channel
+        .hang
+        .lock()
+        .unwrap()
+        .push("hang@example.org".to_owned());
     let worker = Worker::new(
         store.clone(),
         vec![channel.clone()],
@@ -435,7 +442,10 @@ async fn a_send_that_hangs_past_the_lease_holds_back_no_other_row_and_is_retried
     });
     let deadline = started + std::time::Duration::from_secs(1);
     let sent_meanwhile = loop {
-        let rows = store.list_outbox(Some(OutboxStatus::Sent), 10).await.unwrap();
+        let rows = store
+            .list_outbox(Some(OutboxStatus::Sent), 10)
+            .await
+            .unwrap();
         if rows.len() == 4 || std::time::Instant::now() > deadline {
             break rows.len();
         }
@@ -451,7 +461,10 @@ async fn a_send_that_hangs_past_the_lease_holds_back_no_other_row_and_is_retried
     let retry = worker.try_execute_batch().await.unwrap();
 
     // Assert
-    assert_eq!(sent_meanwhile, 4, "the other rows were recorded as their sends ended");
+    assert_eq!(
+        sent_meanwhile, 4,
+        "the other rows were recorded as their sends ended"
+    );
     assert!(batch_was_running);
     assert!(
         took >= std::time::Duration::from_millis(1_500) && took < std::time::Duration::from_secs(2),
@@ -460,7 +473,10 @@ async fn a_send_that_hangs_past_the_lease_holds_back_no_other_row_and_is_retried
     assert_eq!(hung.address, "hang@example.org");
     assert_eq!(hung.status, OutboxStatus::Queued);
     assert!(
-        hung.last_error.as_deref().unwrap_or_default().contains("did not finish"),
+        hung.last_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("did not finish"),
         "{:?}",
         hung.last_error
     );
@@ -478,12 +494,14 @@ async fn a_send_that_hangs_past_the_lease_holds_back_no_other_row_and_is_retried
             "hang@example.org"
         ]
     );
-    assert!(store
-        .list_outbox(None, 10)
-        .await
-        .unwrap()
-        .iter()
-        .all(|r| r.status == OutboxStatus::Sent));
+    assert!(
+        store
+            .list_outbox(None, 10)
+            .await
+            .unwrap()
+            .iter()
+            .all(|r| r.status == OutboxStatus::Sent)
+    );
 }
 
 async fn claims_take_urgent_rows_first_then_the_earliest_due(db: TestDb) {
@@ -496,7 +514,10 @@ async fn claims_take_urgent_rows_first_then_the_earliest_due(db: TestDb) {
     early.due_at = morning() - Duration::minutes(30);
     let mut urgent = note("urgent", email("urgent@example.org"));
     urgent.urgent = true;
-    store.enqueue("e", None, &[late, early, urgent]).await.unwrap();
+    store
+        .enqueue("e", None, &[late, early, urgent])
+        .await
+        .unwrap();
 
     // Act
     let lease = std::time::Duration::from_secs(30);
@@ -509,7 +530,14 @@ async fn claims_take_urgent_rows_first_then_the_earliest_due(db: TestDb) {
         .iter()
         .map(|rows| rows[0].address.clone())
         .collect();
-    assert_eq!(order, ["urgent@example.org", "early@example.org", "late@example.org"]);
+    assert_eq!(
+        order,
+        [
+            "urgent@example.org",
+            "early@example.org",
+            "late@example.org"
+        ]
+    );
 }
 
 async fn failures_leave_a_warn_or_error_line_with_the_row_and_channel_but_no_address(db: TestDb) {
@@ -549,7 +577,11 @@ async fn failures_leave_a_warn_or_error_line_with_the_row_and_channel_but_no_add
         },
     );
     store
-        .enqueue("d", None, &[note("d", email(&format!("d.{marker}@example.org")))])
+        .enqueue(
+            "d",
+            None,
+            &[note("d", email(&format!("d.{marker}@example.org")))],
+        )
         .await
         .unwrap();
     let impatient = Worker::new(
@@ -572,7 +604,11 @@ async fn failures_leave_a_warn_or_error_line_with_the_row_and_channel_but_no_add
             .collect()
     };
     let transient = lines("T");
-    assert_eq!(transient.len(), 1, "rate-limited to one line: {transient:?}");
+    assert_eq!(
+        transient.len(),
+        1,
+        "rate-limited to one line: {transient:?}"
+    );
     assert!(transient[0].contains(" WARN "), "{}", transient[0]);
     assert!(transient[0].contains("on email: transient failure"));
     let permanent = lines("P");
@@ -587,5 +623,8 @@ async fn failures_leave_a_warn_or_error_line_with_the_row_and_channel_but_no_add
     let dead = lines("D");
     assert_eq!(dead.len(), 1, "{dead:?}");
     assert!(dead[0].contains("ERROR") && dead[0].contains("is dead"));
-    assert!(!logged.contains(&format!(".{marker}@example.org")), "an address was logged");
+    assert!(
+        !logged.contains(&format!(".{marker}@example.org")),
+        "an address was logged"
+    );
 }

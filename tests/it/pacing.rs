@@ -173,7 +173,10 @@ async fn a_shared_key_booked_beyond_the_horizon_reserves_nothing(db: TestDb) {
         panic!("{beyond:?} {again:?}");
     };
     let moved = (second - first).num_milliseconds().abs();
-    assert!(moved < 300, "a refused reservation moved the key by {moved} ms");
+    assert!(
+        moved < 300,
+        "a refused reservation moved the key by {moved} ms"
+    );
 }
 
 /// Two instances whose host clocks disagree by an hour still keep one pace on PostgreSQL: the
@@ -197,13 +200,22 @@ async fn instances_with_clocks_an_hour_apart_keep_one_pace_on_postgres() {
     }];
 
     // Act: A sends, then B at once.
-    let first = a.reserve_pacing(&chat, Duration::from_secs(10)).await.unwrap();
-    let second = b.reserve_pacing(&chat, Duration::from_secs(10)).await.unwrap();
+    let first = a
+        .reserve_pacing(&chat, Duration::from_secs(10))
+        .await
+        .unwrap();
+    let second = b
+        .reserve_pacing(&chat, Duration::from_secs(10))
+        .await
+        .unwrap();
 
     // Assert: by host clocks B would see A's slot an hour in the past and send at once.
     assert_eq!(first, Reservation::After(Duration::ZERO));
     let Reservation::After(wait) = second else {
         panic!("{second:?}");
     };
-    assert!(wait >= Duration::from_millis(1_500), "B waits only {wait:?}");
+    assert!(
+        wait >= Duration::from_millis(1_500),
+        "B waits only {wait:?}"
+    );
 }

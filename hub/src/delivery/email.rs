@@ -282,7 +282,11 @@ impl EmailChannel {
         self.build_email(&outgoing.address, email)
     }
 
-    fn build_email(&self, address: &str, outgoing: &EmailMessage) -> Result<Message, DeliveryError> {
+    fn build_email(
+        &self,
+        address: &str,
+        outgoing: &EmailMessage,
+    ) -> Result<Message, DeliveryError> {
         let to = address.parse::<Address>().map_err(|e| {
             // The address itself stays out of the message: it may end up in a log line.
             DeliveryError::Permanent(format!("the recipient's email address is not valid: {e}"))

@@ -24,7 +24,6 @@ use serde_json::{Value, json};
 
 use super::ChannelKind;
 use super::email::new_message_id;
-use crate::notification::EmailMessage;
 use super::outbox::{Category, NewNotification, Target, destination, staff_destinations};
 use super::render::Renderer;
 use crate::domain::calendar::vn_date;
@@ -32,6 +31,7 @@ use crate::domain::{
     Actor, ActorKind, Case, CaseKind, CouncilProfile, Language, Role, Staff, StaffId, Status,
 };
 use crate::error::Error;
+use crate::notification::EmailMessage;
 
 /// The staff who may be notified, and the channels each turned off.
 #[derive(Debug, Clone, Default)]

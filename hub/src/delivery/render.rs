@@ -256,7 +256,10 @@ impl Renderer {
         let locale = [language, FALLBACK]
             .into_iter()
             .map(Language::as_str)
-            .find(|locale| self.telegram.has_template(&key(name, TELEGRAM_PART, locale)))
+            .find(|locale| {
+                self.telegram
+                    .has_template(&key(name, TELEGRAM_PART, locale))
+            })
             .ok_or_else(|| RenderError::Unknown {
                 channel: "Telegram",
                 name: name.to_owned(),
@@ -1258,7 +1261,12 @@ mod tests {
     /// Every built-in template with data that exercises it, as `(name, data)`.
     fn every_template() -> Vec<(&'static str, Value)> {
         let staff = json!({ "name": "Nguyễn Thị Lan" });
-        let on_case = |name| (name, json!({ "council": council(), "staff": staff, "case": staff_case() }));
+        let on_case = |name| {
+            (
+                name,
+                json!({ "council": council(), "staff": staff, "case": staff_case() }),
+            )
+        };
         vec![
             ("case_received", received_data()),
             ("case_status", status_data(false)),
@@ -1267,7 +1275,10 @@ mod tests {
             on_case("staff_info_added"),
             ("reminder_event", event_data(Some(UNSUBSCRIBE))),
             ("reminder_task", task_data(true, Some("HB.20261126.0012"))),
-            ("deadline_warning", warning_data("soon", true, Some("Trần Văn Minh"))),
+            (
+                "deadline_warning",
+                warning_data("soon", true, Some("Trần Văn Minh")),
+            ),
             ("morning_digest", digest_data(true)),
         ]
     }
@@ -1286,11 +1297,20 @@ mod tests {
             for (language, message) in [("vi", &vi), ("en", &en)] {
                 assert_eq!(message.parts.len(), 1, "{name}.{language}");
                 let text = &message.parts[0];
-                assert!(!text.contains("<html") && !text.contains("<p>"), "{name}: {text}");
+                assert!(
+                    !text.contains("<html") && !text.contains("<p>"),
+                    "{name}: {text}"
+                );
                 assert!(!text.contains("Kính gửi"), "{name}: an email body");
-                assert!(!text.contains("\n\n\n") && !text.ends_with('\n'), "{name}: {text:?}");
+                assert!(
+                    !text.contains("\n\n\n") && !text.ends_with('\n'),
+                    "{name}: {text:?}"
+                );
                 assert!(!text.contains("&quot;"), "{name}");
-                assert!(!text.contains(UNSUBSCRIBE), "{name}: an email's unsubscribe link");
+                assert!(
+                    !text.contains(UNSUBSCRIBE),
+                    "{name}: an email's unsubscribe link"
+                );
                 assert!(message.keyboard.is_empty());
             }
             assert_ne!(vi.parts, en.parts, "{name}: English is not Vietnamese");
@@ -1325,7 +1345,11 @@ mod tests {
         let unknown = renderer.telegram("no_such", Language::Vi, &status_data(false));
 
         // Assert
-        assert!(en.parts[0].contains("đã được cập nhật tình trạng"), "{:?}", en.parts);
+        assert!(
+            en.parts[0].contains("đã được cập nhật tình trạng"),
+            "{:?}",
+            en.parts
+        );
         assert!(matches!(unknown, Err(RenderError::Unknown { .. })));
     }
 
@@ -1334,10 +1358,13 @@ mod tests {
         // Arrange: an answer note of about 9,000 UTF-16 units, with emoji.
         let renderer = Renderer::builtin();
         let mut data = status_data(false);
-        data["case"]["note"] = json!("Ủy ban nhân dân phường đã chỉ đạo sửa chữa 🔧 đèn.\n".repeat(180));
+        data["case"]["note"] =
+            json!("Ủy ban nhân dân phường đã chỉ đạo sửa chữa 🔧 đèn.\n".repeat(180));
 
         // Act
-        let message = renderer.telegram("case_status", Language::Vi, &data).unwrap();
+        let message = renderer
+            .telegram("case_status", Language::Vi, &data)
+            .unwrap();
 
         // Assert
         assert!(message.parts.len() >= 3, "{}", message.parts.len());
@@ -1345,6 +1372,12 @@ mod tests {
             assert!(crate::notification::telegram::utf16_len(part) <= MESSAGE_LIMIT);
         }
         assert!(message.parts[0].starts_with("Hồ sơ <code>HB.20261126.0012</code>"));
-        assert!(message.parts.last().unwrap().ends_with("HĐND phường Hồng Bàng"));
+        assert!(
+            message
+                .parts
+                .last()
+                .unwrap()
+                .ends_with("HĐND phường Hồng Bàng")
+        );
     }
 }

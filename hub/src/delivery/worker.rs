@@ -191,7 +191,10 @@ impl Worker {
                 None,
             ),
         };
-        let recorded = self.recorder.record(&*self.store, row.clone(), outcome.clone()).await?;
+        let recorded = self
+            .recorder
+            .record(&*self.store, row.clone(), outcome.clone())
+            .await?;
         if recorded {
             self.log(&row, &outcome, started.elapsed());
         }
@@ -259,7 +262,10 @@ impl Worker {
             suppressed: 0,
         });
         let now = Instant::now();
-        if state.last.is_some_and(|last| now.duration_since(last) < WARN_EVERY) {
+        if state
+            .last
+            .is_some_and(|last| now.duration_since(last) < WARN_EVERY)
+        {
             state.suppressed += 1;
             return None;
         }
@@ -423,7 +429,12 @@ struct Recorder {
 impl Recorder {
     /// Records one outcome, together with any that arrive while an earlier write runs; returns
     /// whether it was recorded (`false`: the lease was lost).
-    async fn record(&self, store: &dyn Store, row: OutboxRow, outcome: Outcome) -> Result<bool, Error> {
+    async fn record(
+        &self,
+        store: &dyn Store,
+        row: OutboxRow,
+        outcome: Outcome,
+    ) -> Result<bool, Error> {
         let (done, result) = oneshot::channel();
         self.lock_pending().push((row, outcome, done));
         {

@@ -343,18 +343,12 @@ pub enum Outcome {
         error: String,
     },
     /// No more tries.
-    Dead {
-        error: String,
-    },
+    Dead { error: String },
     /// Permanent failure; the first fallback destination, if any, gets a new row.
-    Failed {
-        error: String,
-    },
+    Failed { error: String },
     /// Not sent yet because of the channel's rate limit: queued again for `due_at`, and the
     /// claim does not count as an attempt.
-    Paced {
-        due_at: DateTime<Utc>,
-    },
+    Paced { due_at: DateTime<Utc> },
 }
 
 impl Outcome {

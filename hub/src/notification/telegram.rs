@@ -180,10 +180,9 @@ fn apply<'a>(stack: &mut Vec<Atom<'a>>, atom: Atom<'a>) {
     match atom {
         Atom::Open { .. } => stack.push(atom),
         Atom::Close { name, .. } => {
-            if let Some(i) = stack
-                .iter()
-                .rposition(|a| matches!(a, Atom::Open { name: n, .. } if n.eq_ignore_ascii_case(name)))
-            {
+            if let Some(i) = stack.iter().rposition(
+                |a| matches!(a, Atom::Open { name: n, .. } if n.eq_ignore_ascii_case(name)),
+            ) {
                 stack.truncate(i);
             }
         }
@@ -255,7 +254,10 @@ mod tests {
 
     #[test]
     fn a_short_message_is_one_part() {
-        assert_eq!(split_html("Xin <b>chào</b>", MESSAGE_LIMIT), vec!["Xin <b>chào</b>"]);
+        assert_eq!(
+            split_html("Xin <b>chào</b>", MESSAGE_LIMIT),
+            vec!["Xin <b>chào</b>"]
+        );
         assert_eq!(split_html("", MESSAGE_LIMIT), vec![""]);
     }
 
@@ -264,7 +266,10 @@ mod tests {
         let para = "Kiến nghị về đèn đường. ".repeat(10);
         let text = format!("{para}\n\n{para}");
         let parts = split_html(&text, utf16_len(&para) + 5);
-        assert_eq!(parts, vec![para.trim_end().to_owned(), para.trim_end().to_owned()]);
+        assert_eq!(
+            parts,
+            vec![para.trim_end().to_owned(), para.trim_end().to_owned()]
+        );
         // A blank line near the start is no reason for a tiny first part.
         let text = format!("Tiêu đề\n\n{}", "chữ ".repeat(30));
         let parts = split_html(&text, 60);
@@ -325,7 +330,10 @@ mod tests {
             // Assert
             for part in &parts {
                 assert!(balanced(part), "{limit}: {part}");
-                assert!(!part.contains("&am ") && !part.ends_with("&am"), "{limit}: {part}");
+                assert!(
+                    !part.contains("&am ") && !part.ends_with("&am"),
+                    "{limit}: {part}"
+                );
                 let opens = part.matches('<').count();
                 assert_eq!(opens, part.matches('>').count(), "{limit}: {part}");
             }

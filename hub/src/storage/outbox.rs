@@ -43,8 +43,7 @@ pub trait OutboxStore: Send + Sync {
     /// `provider_ids`), in one transaction, each fenced by its lease
     /// token; says of each whether it was recorded (a row whose lease was lost meanwhile, because
     /// another worker took it over, is not).
-    async fn record_outcomes(&self, outcomes: &[(OutboxRow, Outcome)])
-    -> Result<Vec<bool>, Error>;
+    async fn record_outcomes(&self, outcomes: &[(OutboxRow, Outcome)]) -> Result<Vec<bool>, Error>;
 
     /// The newest rows first, optionally of one status.
     async fn list_outbox(
