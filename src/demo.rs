@@ -147,16 +147,45 @@ struct DemoStep {
 #[serde(tag = "step", rename_all = "snake_case")]
 enum Step {
     Accept,
-    Forward { unit: String },
-    Assign { to: String },
+    Forward {
+        unit: String,
+    },
+    Assign {
+        to: String,
+    },
     UnitAccepted,
-    Answer { text: String },
-    Explain { text: String },
-    Reject { text: String },
-    Ask { text: String },
+    Answer {
+        text: String,
+    },
+    Explain {
+        text: String,
+    },
+    Reject {
+        text: String,
+    },
+    Ask {
+        text: String,
+    },
     InfoArrived,
     Withdraw,
-    Extend { text: String },
+    Extend {
+        text: String,
+    },
+    /// The competent unit's result arrived: the relay clock starts.
+    UnitResult {
+        text: String,
+    },
+    /// tạm đình chỉ, with its decision; `resume` lets it go on.
+    Suspend {
+        text: String,
+    },
+    Resume {
+        text: String,
+    },
+    /// The citizen withdraws part of the case.
+    WithdrawPart {
+        text: String,
+    },
 }
 
 /// A case ready to replay: what is submitted, when, and what happens to it afterwards.
@@ -490,6 +519,30 @@ async fn add_case(
                 dated.extend_deadline(id, actor, text).await?;
                 continue;
             }
+            Step::UnitResult { text } => {
+                dated.record_unit_result(id, actor, text).await?;
+                continue;
+            }
+            Step::WithdrawPart { text } => {
+                let capability = dated.capability_by_token(&token).await?;
+                dated.withdraw_part_as_citizen(&capability, text).await?;
+                continue;
+            }
+            Step::InfoArrived => {
+                let capability = dated.capability_by_token(&token).await?;
+                dated
+                    .answer_question_as_citizen(
+                        &capability,
+                        "Tôi xin bổ sung thông tin như đề nghị.",
+                    )
+                    .await?;
+                continue;
+            }
+            Step::Suspend { text } => TransitionRequest::to(Status::Suspended, me).with_text(text),
+            Step::Resume { text } => {
+                let back = dated.store().get_case(id).await?.progress.resume_status;
+                TransitionRequest::to(back.unwrap_or(Status::InProgress), me).with_text(text)
+            }
             Step::Accept => TransitionRequest::to(Status::Accepted, me),
             Step::Forward { unit } => TransitionRequest::to(Status::Forwarded, me).with_unit(unit),
             Step::Assign { to } => {
@@ -504,7 +557,6 @@ async fn add_case(
             Step::Explain { text } => TransitionRequest::to(Status::Explained, me).with_text(text),
             Step::Reject { text } => TransitionRequest::to(Status::Rejected, me).with_text(text),
             Step::Ask { text } => TransitionRequest::to(Status::NeedsInfo, me).with_text(text),
-            Step::InfoArrived => TransitionRequest::to(Status::Received, Actor::Citizen),
             Step::Withdraw => TransitionRequest::to(Status::Withdrawn, Actor::Citizen),
         };
         let moved = if request.actor == Actor::Citizen {
@@ -559,10 +611,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_built_in_fixture_holds_five_staff_and_thirty_three_cases_fifteen_of_them_public() {
+    fn the_built_in_fixture_holds_five_staff_and_thirty_five_cases_fifteen_of_them_public() {
         let fixture = Fixture::builtin().unwrap();
         assert_eq!(fixture.staff.len(), 5);
-        assert_eq!(fixture.cases.len() + fixture.denunciations.len(), 31);
+        assert_eq!(fixture.cases.len() + fixture.denunciations.len(), 33);
         assert_eq!(fixture.today.len(), 2);
         for case in &fixture.today {
             case.new_case().unwrap();
