@@ -637,18 +637,6 @@ impl Scheduler {
         else {
             return Ok(0);
         };
-        // A duty has no unsubscribe link. Other links turn off the channel the row goes out
-        // on: one in a Telegram message must not stop the email.
-        let unsubscribe = if reminder.category.can_be_turned_off() {
-            let channel = destinations[0].channel;
-            let store = self.hub.store();
-            let token = store
-                .unsubscribe_token(member.id, reminder.category, channel)
-                .await?;
-            Some(format!("{}{token}", self.unsubscribe_base))
-        } else {
-            None
-        };
         let due_at = match (reminder.urgent, member.quiet_hours) {
             (false, Some(quiet)) => quiet.defer(now, member.time_zone),
             _ => now,
@@ -663,14 +651,34 @@ impl Scheduler {
             // The time left when it goes out, not the configured lead.
             data["event"]["lead"] = json!(lead(minutes_until(start, due_at), member.language));
         }
-        if let Some(url) = &unsubscribe {
-            data["unsubscribe_url"] = json!(url);
-        }
         let to = Target::Contacts(destinations);
-        let (email, telegram) = self
-            .renderer
-            .for_channels(reminder.template, member.language, &data, &to.channels())
-            .map_err(|e| Error::Template(e.to_string()))?;
+        // Each channel's rendering carries its own link, which turns off that channel only:
+        // one in a Telegram message must not stop the email, nor the email's the Telegram. A
+        // duty has no link at all.
+        let mut rendered = (None, None);
+        let mut list_unsubscribe = None;
+        for channel in to.channels() {
+            let mut data = data.clone();
+            if reminder.category.can_be_turned_off() {
+                let token = self
+                    .hub
+                    .store()
+                    .unsubscribe_token(member.id, reminder.category, channel)
+                    .await?;
+                let url = format!("{}{token}", self.unsubscribe_base);
+                data["unsubscribe_url"] = json!(url);
+                if channel == ChannelKind::Email {
+                    list_unsubscribe = Some(url);
+                }
+            }
+            let (email, telegram) = self
+                .renderer
+                .for_channels(reminder.template, member.language, &data, &[channel])
+                .map_err(|e| Error::Template(e.to_string()))?;
+            rendered.0 = rendered.0.or(email);
+            rendered.1 = rendered.1.or(telegram);
+        }
+        let (email, telegram) = rendered;
         let note = NewNotification {
             key: format!("staff:{}", member.id),
             to,
@@ -683,7 +691,7 @@ impl Scheduler {
                 message_id: Some(new_message_id(&self.settings.message_id_domain)),
                 in_reply_to: None,
                 references: vec![],
-                list_unsubscribe: unsubscribe,
+                list_unsubscribe,
             }),
             telegram,
             due_at,

@@ -163,8 +163,20 @@ async fn a_telegram_unsubscribe_link_turns_off_telegram_and_not_email(db: TestDb
     let due = rows(&hub).await;
     assert_eq!(due.len(), 1);
     assert_eq!(due[0].channel, ChannelKind::Telegram);
-    let url = due[0].list_unsubscribe.clone().unwrap();
+    // The link in the Telegram message itself (the row's List-Unsubscribe header is its
+    // email rendering's, for the fallback).
+    let text = due[0].telegram.as_ref().unwrap().parts.join("\n");
+    let href = text
+        .split("<a href=\"")
+        .nth(1)
+        .expect("a link in the message");
+    let url = href.split('"').next().unwrap();
     let token = url.rsplit('/').next().unwrap();
+    let email_link = due[0].list_unsubscribe.clone().unwrap();
+    assert_ne!(
+        email_link, url,
+        "the email fallback carries its own channel's link"
+    );
 
     // Act: the link in the Telegram message, then the next day's overdue reminder.
     let (_, category, channel) = hub.unsubscribe(token).await.unwrap();
