@@ -3,12 +3,9 @@
 //! that stop working, and every message in the citizen's language. Both databases.
 
 use hdnd_hub::domain::AuditNote;
-use std::sync::Arc;
 
 use hdnd_hub::delivery::ChannelKind;
-use hdnd_hub::delivery::notify::Notifier;
 use hdnd_hub::delivery::outbox::{Category, Destination, NewNotification, Outcome, Target};
-use hdnd_hub::delivery::render::Renderer;
 use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{
     Actor, CaseKind, ContactKind, ContactPoint, ContactState, DenouncerIdentity, Language,
@@ -16,7 +13,7 @@ use hdnd_hub::domain::{
 };
 use hdnd_hub::{Clock, Hub};
 
-use crate::helpers::{TestDb, contract_tests, hub_on, petition, staff};
+use crate::helpers::{TestDb, contract_tests, hub_on, petition, staff, with_notifier};
 
 contract_tests!(
     a_citizen_is_made_once_per_contact_point_and_each_case_links_to_it,
@@ -239,15 +236,6 @@ async fn every_message_to_a_citizen_is_in_their_language(db: TestDb) {
         "{on_receipt:?}"
     );
     assert!(after[1].contains("Cập nhật tình trạng hồ sơ"), "{after:?}");
-}
-
-fn with_notifier(hub: Hub) -> Hub {
-    let notifier = Notifier::new(
-        Arc::new(Renderer::builtin()),
-        hub.profile().clone(),
-        "hongbang.example",
-    );
-    hub.with_notifier(Arc::new(notifier))
 }
 
 /// The subjects of the mails to the citizen's address, oldest first.

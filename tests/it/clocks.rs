@@ -7,7 +7,6 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use hdnd_hub::delivery::notify::Notifier;
 use hdnd_hub::delivery::render::Renderer;
 use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{
@@ -18,7 +17,7 @@ use hdnd_hub::schedule::{ScheduleSettings, Scheduler};
 use hdnd_hub::{DomainError, Error, Hub};
 
 use crate::helpers::{
-    TestDb, as_citizen, captured_logs, contract_tests, due, hub_on, petition, staff,
+    TestDb, as_citizen, captured_logs, contract_tests, due, hub_on, notifying_hub, petition, staff,
 };
 
 contract_tests!(
@@ -383,13 +382,7 @@ async fn intake_past_the_configured_years_stores_the_case_with_an_unknown_deadli
     // Arrange: the demo profile configures 2026 and 2027; 31 December 2027 is a Friday, and
     // 10 working days later is in 2028.
     captured_logs();
-    let (hub, clock) = hub_on(&db).await;
-    let notifier = Notifier::new(
-        Arc::new(Renderer::builtin()),
-        hub.profile().clone(),
-        "hongbang.example",
-    );
-    let hub = hub.with_notifier(Arc::new(notifier));
+    let (hub, clock) = notifying_hub(&db).await;
     desk(&hub).await;
     clock.set(at("2027-12-31", 9));
 

@@ -6,7 +6,6 @@ use hdnd_hub::domain::AuditNote;
 use std::sync::Arc;
 
 use chrono::Duration;
-use hdnd_hub::delivery::notify::Notifier;
 use hdnd_hub::delivery::render::Renderer;
 use hdnd_hub::domain::audit::READ_SEALED_FILE;
 use hdnd_hub::domain::progress::TransitionRequest;
@@ -44,14 +43,7 @@ async fn world(db: &TestDb, limits: FileLimits) -> World {
     let (hub, clock) = hub_on(db).await;
     let dir = tempfile::tempdir().expect("temp dir");
     let blobs = Arc::new(FsBlobStore::open(dir.path()).await.expect("file store"));
-    let notifier = Notifier::new(
-        Arc::new(Renderer::builtin()),
-        hub.profile().clone(),
-        "hongbang.example",
-    );
-    let hub = hub
-        .with_notifier(Arc::new(notifier))
-        .with_files(blobs.clone(), FilePolicy::new(limits));
+    let hub = crate::helpers::with_notifier(hub).with_files(blobs.clone(), FilePolicy::new(limits));
     World {
         hub,
         clock,

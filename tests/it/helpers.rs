@@ -141,6 +141,22 @@ pub(crate) async fn hub_on(db: &TestDb) -> (Hub, Arc<ManualClock>) {
     (Hub::new(store, Arc::new(CouncilProfile::demo())), clock)
 }
 
+/// `hub` with the notifier of the built-in templates: every case change enqueues its messages.
+pub(crate) fn with_notifier(hub: Hub) -> Hub {
+    let notifier = hdnd_hub::delivery::notify::Notifier::new(
+        Arc::new(hdnd_hub::delivery::render::Renderer::builtin()),
+        hub.profile().clone(),
+        "hongbang.example",
+    );
+    hub.with_notifier(Arc::new(notifier))
+}
+
+/// [`hub_on`] with the notifier on.
+pub(crate) async fn notifying_hub(db: &TestDb) -> (Hub, Arc<ManualClock>) {
+    let (hub, clock) = hub_on(db).await;
+    (with_notifier(hub), clock)
+}
+
 /// A fictional citizen's petition about street lights.
 pub(crate) fn petition() -> NewCase {
     NewCase {

@@ -217,13 +217,7 @@ async fn with_the_notifier_on_no_outbox_column_listing_debug_or_log_line_holds_t
     // Arrange: two denunciations, one by a denouncer who chose email, one by one who chose
     // Telegram; a petition whose citizen's name must not show in a case's Debug either.
     let logs = captured_logs();
-    let (hub, clock) = hub_on(&db).await;
-    let notifier = hdnd_hub::delivery::notify::Notifier::new(
-        std::sync::Arc::new(hdnd_hub::delivery::render::Renderer::builtin()),
-        hub.profile().clone(),
-        "hongbang.example",
-    );
-    let hub = hub.with_notifier(std::sync::Arc::new(notifier));
+    let (hub, clock) = crate::helpers::notifying_hub(&db).await;
     let officer = hub
         .store()
         .add_staff(

@@ -8,7 +8,6 @@ use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use hdnd_hub::Hub;
 use hdnd_hub::delivery::ChannelKind;
-use hdnd_hub::delivery::notify::Notifier;
 use hdnd_hub::delivery::outbox::{Category, OutboxRow};
 use hdnd_hub::delivery::render::Renderer;
 use hdnd_hub::domain::progress::TransitionRequest;
@@ -18,7 +17,7 @@ use hdnd_hub::domain::{
 use hdnd_hub::schedule::{ScheduleSettings, Scheduler};
 use tower::ServiceExt;
 
-use crate::helpers::{TestDb, contract_tests, hub_on, petition, staff};
+use crate::helpers::{TestDb, contract_tests, hub_on, notifying_hub, petition, staff};
 
 contract_tests!(
     an_english_reader_gets_english_kinds_and_statuses_and_a_vietnamese_one_vietnamese,
@@ -31,16 +30,6 @@ fn hcm(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
         .with_ymd_and_hms(y, m, d, h, min, 0)
         .unwrap()
         .with_timezone(&Utc)
-}
-
-async fn notifying_hub(db: &TestDb) -> (Hub, Arc<hdnd_hub::ManualClock>) {
-    let (hub, clock) = hub_on(db).await;
-    let notifier = Notifier::new(
-        Arc::new(Renderer::builtin()),
-        hub.profile().clone(),
-        "hongbang.example",
-    );
-    (hub.with_notifier(Arc::new(notifier)), clock)
 }
 
 async fn add_staff(hub: &Hub, login: &str, roles: &[Role], language: Language) -> Staff {

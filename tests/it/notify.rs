@@ -3,14 +3,11 @@
 use hdnd_hub::domain::AuditNote;
 use std::sync::Arc;
 
-use hdnd_hub::Hub;
-use hdnd_hub::delivery::notify::Notifier;
 use hdnd_hub::delivery::outbox::{Category, OutboxRow, OutboxStatus};
-use hdnd_hub::delivery::render::Renderer;
 use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{Actor, Role, Status};
 
-use crate::helpers::{TestDb, contract_tests, hub_on, petition, staff};
+use crate::helpers::{TestDb, contract_tests, notifying_hub, petition, staff};
 
 contract_tests!(
     a_case_notifies_its_citizen_and_intake_and_threads_every_mail,
@@ -20,16 +17,6 @@ contract_tests!(
     a_citizen_on_telegram_and_email_gets_each_rendered_for_its_channel_in_their_language,
     a_fallback_row_is_sent_as_rendered_for_its_own_channel,
 );
-
-async fn notifying_hub(db: &TestDb) -> (Hub, Arc<hdnd_hub::ManualClock>) {
-    let (hub, clock) = hub_on(db).await;
-    let notifier = Notifier::new(
-        Arc::new(Renderer::builtin()),
-        hub.profile().clone(),
-        "hongbang.example",
-    );
-    (hub.with_notifier(Arc::new(notifier)), clock)
-}
 
 fn oldest_first(mut rows: Vec<OutboxRow>) -> Vec<OutboxRow> {
     rows.reverse();
