@@ -5,6 +5,7 @@
 pub mod access;
 pub mod attachments;
 pub mod catalog;
+pub mod chats;
 pub mod clock;
 pub mod config;
 pub mod delivery;

@@ -48,6 +48,7 @@ impl InboundHandler for TextHandler {
                     effect: InboundEffect::Case(Box::new(record)),
                     replies: Vec::new(),
                     seal: false,
+                    chat: None,
                 })
             }
             Some(("to_cao", content)) => {
@@ -68,6 +69,7 @@ impl InboundHandler for TextHandler {
                     effect: InboundEffect::Case(Box::new(record)),
                     replies: Vec::new(),
                     seal: false,
+                    chat: None,
                 })
             }
             _ => Err(HandleError::Permanent(

@@ -1,3 +1,4 @@
+mod bot;
 mod catalog;
 mod citizens;
 mod cli;

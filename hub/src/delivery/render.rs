@@ -95,6 +95,10 @@ const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
     "reminder_task",
     "deadline_warning",
     "morning_digest",
+    "bot_start",
+    "bot_help",
+    "bot_language",
+    "bot_fallback",
 );
 
 /// Why an email template could not be loaded or rendered.
@@ -1280,6 +1284,13 @@ mod tests {
                 warning_data("soon", true, Some("Trần Văn Minh")),
             ),
             ("morning_digest", digest_data(true)),
+            ("bot_start", json!({ "council": council() })),
+            (
+                "bot_help",
+                json!({ "commands": [{ "name": "start", "description": "Giới thiệu <bot>" }] }),
+            ),
+            ("bot_language", json!({})),
+            ("bot_fallback", json!({ "unknown_command": false })),
         ]
     }
 

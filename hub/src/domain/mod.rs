@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod calendar;
 pub mod case;
+pub mod chat;
 pub mod citizen;
 pub mod deadline;
 pub mod identity;
@@ -23,6 +24,7 @@ pub use case::{
     Attachment, Case, CaseCode, CaseFlags, CaseId, CaseKind, CaseProgress, ComplaintRound,
     ContactKind, ContactPoint, FileId, NewCase, Publication, SourceChannel,
 };
+pub use chat::{ChatChange, ChatState};
 pub use citizen::{
     Citizen, CitizenContact, CitizenId, ContactKey, ContactState, NewCitizen, NormalisedContact,
     contact_hash,

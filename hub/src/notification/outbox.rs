@@ -37,13 +37,17 @@ named_enum!(
         /// Case deadline warnings and their escalations to the lead: duties the law sets, not
         /// news; no preference or unsubscribe turns them off.
         Duty => "duty", "Cảnh báo thời hạn", "Deadline warnings";
+        /// The bot's answers to what a person just wrote: part of the conversation, never
+        /// news to turn off.
+        Conversation => "conversation", "Trả lời tin nhắn", "Replies";
     }
 );
 
 impl Category {
-    /// Whether a recipient may turn this category off on a channel (every one but duties).
+    /// Whether a recipient may turn this category off on a channel (every one but duties and
+    /// the bot's replies).
     pub const fn can_be_turned_off(self) -> bool {
-        !matches!(self, Category::Duty)
+        !matches!(self, Category::Duty | Category::Conversation)
     }
 }
 

@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::cases::{CaseRecord, CreatedCase};
-use crate::domain::{InboundFailure, InboundRow, InboundStatus, NewInbound, Received};
+use crate::domain::{ChatChange, InboundFailure, InboundRow, InboundStatus, NewInbound, Received};
 use crate::error::Error;
 use crate::notification::outbox::NewNotification;
 
@@ -30,6 +30,8 @@ pub struct InboundCompletion {
     /// Each reply's dedupe key is `inbound:<row id>:<key>`.
     pub replies: Vec<NewNotification>,
     pub seal: bool,
+    /// What the bot keeps of the chat changes with the message (a language, a dialogue step).
+    pub chat: Option<ChatChange>,
 }
 
 impl InboundCompletion {
@@ -39,6 +41,7 @@ impl InboundCompletion {
             effect: InboundEffect::Nothing,
             replies: Vec::new(),
             seal: false,
+            chat: None,
         }
     }
 }

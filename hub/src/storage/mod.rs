@@ -11,6 +11,7 @@
 mod audit;
 mod cases;
 mod catalog;
+mod chats;
 mod citizens;
 mod files;
 mod inbound;
@@ -40,6 +41,7 @@ pub use cases::{
 pub use catalog::{
     BucketCounts, PublicCaseRow, PublicCatalogStore, PublicFilter, PublicOrder, PublicStepRow,
 };
+pub use chats::ChatStore;
 pub use citizens::CitizenStore;
 pub use files::{FileRecord, FileStore, NewFile};
 pub use inbound::{Completed, InboundCompletion, InboundEffect, InboundStore};
@@ -55,8 +57,8 @@ pub use work::WorkStore;
 /// Every store trait, for `use hdnd_hub::storage::prelude::*`.
 pub mod prelude {
     pub use super::{
-        AuditStore, CaseStore, CitizenStore, FileStore, InboundStore, LeaseStore, OutboxStore,
-        PacingStore, PublicCatalogStore, StaffStore, Store, StoreBase, WorkStore,
+        AuditStore, CaseStore, ChatStore, CitizenStore, FileStore, InboundStore, LeaseStore,
+        OutboxStore, PacingStore, PublicCatalogStore, StaffStore, Store, StoreBase, WorkStore,
     };
 }
 
@@ -94,6 +96,7 @@ pub trait Store:
     + InboundStore
     + LeaseStore
     + CitizenStore
+    + ChatStore
     + PublicCatalogStore
     + FileStore
 {
@@ -110,6 +113,7 @@ impl<T> Store for T where
         + InboundStore
         + LeaseStore
         + CitizenStore
+        + ChatStore
         + PublicCatalogStore
         + FileStore
 {

@@ -103,6 +103,8 @@ mod base;
 mod cases;
 #[path = "sql/catalog.rs"]
 mod catalog;
+#[path = "sql/chats.rs"]
+mod chats;
 #[path = "sql/citizens.rs"]
 mod citizens;
 #[path = "sql/common.rs"]

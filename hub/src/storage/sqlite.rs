@@ -111,6 +111,8 @@ mod base;
 mod cases;
 #[path = "sql/catalog.rs"]
 mod catalog;
+#[path = "sql/chats.rs"]
+mod chats;
 #[path = "sql/citizens.rs"]
 mod citizens;
 #[path = "sql/common.rs"]

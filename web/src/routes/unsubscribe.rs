@@ -40,12 +40,14 @@ fn what(category: Category, channel: ChannelKind, language: Language) -> String 
         (Language::Vi, Category::Digest) => "lịch làm việc buổi sáng",
         (Language::Vi, Category::Reminder) => "nhắc việc và nhắc lịch",
         (Language::Vi, Category::CaseUpdate | Category::StaffCase) => "thông báo về hồ sơ",
-        // No link is made for a duty; a name in case one is presented all the same.
+        // No link is made for a duty or a reply; a name in case one is presented all the same.
         (Language::Vi, Category::Duty) => "cảnh báo thời hạn",
+        (Language::Vi, Category::Conversation) => "tin trả lời của bot",
         (Language::En, Category::Digest) => "the morning agenda",
         (Language::En, Category::Reminder) => "task and calendar reminders",
         (Language::En, Category::CaseUpdate | Category::StaffCase) => "case notifications",
         (Language::En, Category::Duty) => "deadline warnings",
+        (Language::En, Category::Conversation) => "the bot's replies",
     };
     let by = match (language, channel) {
         (Language::Vi, ChannelKind::Email) => "qua thư điện tử",

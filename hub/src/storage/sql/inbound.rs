@@ -7,6 +7,7 @@ use sqlx::Row;
 
 use super::SKIP_LOCKED;
 use super::cases::insert_case;
+use super::chats::apply_chat_change;
 use super::common::{claim, count, parse};
 use super::outbox::insert_notifications;
 use super::{DbConnection, DbRow, This};
@@ -171,6 +172,9 @@ impl InboundStore for This {
                 Some(Box::new(insert_case(&mut tx, now, *record).await?))
             }
         };
+        if let Some(change) = &completion.chat {
+            apply_chat_change(&mut tx, change, now).await?;
+        }
         let event_key = format!("inbound:{}", row.id);
         let case_id = case.as_ref().map(|c| c.case.id);
         insert_notifications(&mut tx, &event_key, case_id, &completion.replies, now).await?;

@@ -1,0 +1,106 @@
+//! The bot's commands. `/help` and the menus Telegram shows (`setMyCommands`) are generated
+//! from this one table: each command's two doc lines are its description, Vietnamese first and
+//! English second.
+
+use hdnd_hub::domain::Language;
+
+macro_rules! commands {
+    ($(#[doc = $vi:literal] #[doc = $en:literal] $variant:ident => $name:literal,)+) => {
+        /// A command a citizen may send.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum Command {
+            $(#[doc = $vi] $variant,)+
+        }
+
+        impl Command {
+            /// Every command, in the order `/help` lists them.
+            pub const ALL: &'static [Command] = &[$(Command::$variant,)+];
+
+            /// The command as typed, without the slash.
+            pub const fn name(self) -> &'static str {
+                match self { $(Command::$variant => $name,)+ }
+            }
+
+            /// What it does, in the reader's language.
+            pub fn description(self, language: Language) -> &'static str {
+                let (vi, en) = match self { $(Command::$variant => ($vi, $en),)+ };
+                match language {
+                    Language::Vi => vi.trim(),
+                    Language::En => en.trim(),
+                }
+            }
+        }
+    };
+}
+
+commands! {
+    /// Giới thiệu kênh tiếp nhận
+    /// What this bot is for
+    Start => "start",
+    /// Danh sách các lệnh
+    /// The list of commands
+    Help => "help",
+    /// Chuyển tiếng Việt / tiếng Anh
+    /// Switch between Vietnamese and English
+    Lang => "lang",
+}
+
+/// A message parsed as a command: the command and what follows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Parsed<'a> {
+    Command(Command, &'a str),
+    /// Starts with a slash but names no command of this bot.
+    Unknown,
+    /// Not a command: text to keep.
+    Text,
+}
+
+/// Parses `/name`, `/name@bot` and `/name argument`; command names are not case-sensitive, as
+/// Telegram clients send them.
+pub fn parse(text: &str) -> Parsed<'_> {
+    let text = text.trim_start();
+    let Some(rest) = text.strip_prefix('/') else {
+        return Parsed::Text;
+    };
+    let (word, argument) = rest
+        .split_once(char::is_whitespace)
+        .map_or((rest, ""), |(w, a)| (w, a.trim()));
+    let name = word.split('@').next().unwrap_or_default();
+    Command::ALL
+        .iter()
+        .find(|c| c.name().eq_ignore_ascii_case(name))
+        .map_or(Parsed::Unknown, |&c| Parsed::Command(c, argument))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_parse_with_a_bot_name_an_argument_and_any_case() {
+        assert_eq!(parse("/start"), Parsed::Command(Command::Start, ""));
+        assert_eq!(
+            parse("/start@hdnd_bot abc123"),
+            Parsed::Command(Command::Start, "abc123")
+        );
+        assert_eq!(parse("  /HELP  "), Parsed::Command(Command::Help, ""));
+        assert_eq!(parse("/lang en"), Parsed::Command(Command::Lang, "en"));
+        assert_eq!(parse("/xoa"), Parsed::Unknown);
+        assert_eq!(parse("/"), Parsed::Unknown);
+        assert_eq!(parse("Đèn đường hỏng"), Parsed::Text);
+    }
+
+    #[test]
+    fn every_command_is_described_in_both_languages_from_its_docs() {
+        for &command in Command::ALL {
+            let vi = command.description(Language::Vi);
+            let en = command.description(Language::En);
+            assert!(!vi.is_empty() && !en.is_empty(), "{command:?}");
+            assert_ne!(vi, en, "{command:?}");
+        }
+        assert_eq!(
+            Command::Start.description(Language::Vi),
+            "Giới thiệu kênh tiếp nhận"
+        );
+    }
+}

@@ -1,0 +1,77 @@
+//! The SQL of [`ChatStore`], compiled once per backend.
+
+use async_trait::async_trait;
+use sqlx::Row;
+
+use super::common::parse;
+use super::{DbConnection, This};
+use crate::domain::{ChatChange, ChatState, ContactKind, Language};
+use crate::error::Error;
+use crate::storage::{ChatStore, DbTime};
+
+#[async_trait]
+impl ChatStore for This {
+    async fn get_chat(&self, chat: &str) -> Result<Option<ChatState>, Error> {
+        let row =
+            sqlx::query("SELECT chat_id, language, dialogue FROM bot_chats WHERE chat_id = $1")
+                .bind(chat)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(|row| {
+            Ok(ChatState {
+                chat: row.try_get("chat_id")?,
+                language: parse(&row, "language")?,
+                dialogue: row.try_get("dialogue")?,
+            })
+        })
+        .transpose()
+    }
+}
+
+/// Applies a chat change inside the caller's transaction. A new language becomes the linked
+/// citizen's too, so that every later message to them is in it, on every channel.
+pub(super) async fn apply_chat_change(
+    conn: &mut DbConnection,
+    change: &ChatChange,
+    now: DbTime,
+) -> Result<(), Error> {
+    // The row starts in Vietnamese unless the change says otherwise.
+    let language = change.language.unwrap_or(Language::Vi);
+    let (set_dialogue, dialogue) = match &change.dialogue {
+        Some(dialogue) => (true, dialogue.as_deref()),
+        None => (false, None),
+    };
+    sqlx::query(
+        r#"
+        INSERT INTO bot_chats (chat_id, language, dialogue, updated_at)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT (chat_id) DO UPDATE
+        SET language = CASE WHEN $5 THEN $2 ELSE bot_chats.language END,
+            dialogue = CASE WHEN $6 THEN $3 ELSE bot_chats.dialogue END,
+            updated_at = $4
+        "#,
+    )
+    .bind(change.chat.as_str())
+    .bind(language.as_str())
+    .bind(dialogue)
+    .bind(now)
+    .bind(change.language.is_some())
+    .bind(set_dialogue)
+    .execute(&mut *conn)
+    .await?;
+    if let Some(language) = change.language {
+        sqlx::query(
+            r#"
+            UPDATE citizens
+            SET language = $1
+            WHERE id IN (SELECT citizen_id FROM citizen_contacts WHERE kind = $2 AND value = $3)
+            "#,
+        )
+        .bind(language.as_str())
+        .bind(ContactKind::Telegram.as_str())
+        .bind(change.chat.as_str())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}

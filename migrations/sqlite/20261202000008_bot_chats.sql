@@ -1,0 +1,9 @@
+-- A messenger chat as the bot knows it: the language its reader chose and the dialogue in
+-- progress (JSON, NULL outside a dialogue), so that a restart or another instance goes on with
+-- the same conversation. The chat id is personal data, as in citizen_contacts.
+CREATE TABLE bot_chats (
+    chat_id    TEXT PRIMARY KEY,
+    language   TEXT NOT NULL,
+    dialogue   TEXT,
+    updated_at INTEGER NOT NULL
+);
