@@ -1,7 +1,10 @@
-//! `hdnd serve`: migrations, demo data, then the web server until SIGINT or SIGTERM.
+//! `hdnd serve`: migrations, demo data, then the web server, the delivery worker, the
+//! scheduler and, with Telegram on, the Telegram poller (under its leader lease) and the
+//! inbound worker, until SIGINT or SIGTERM.
 //!
 //! On a signal the server stops accepting connections and lets requests in flight finish
-//! (for at most `web.shutdown_grace_secs`), then the process exits 0.
+//! (for at most `web.shutdown_grace_secs`), the workers finish what they hold, the poller
+//! releases its lease for a standby, then the process exits 0.
 
 use std::future::IntoFuture;
 use std::net::SocketAddr;
@@ -12,12 +15,17 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
-use hdnd_bot::TelegramChannel;
+use hdnd_bot::poller::{self, Poller};
+use hdnd_bot::{TelegramChannel, TelegramSettings};
+use hdnd_hub::Store;
 use hdnd_hub::delivery::Channel;
 use hdnd_hub::delivery::email::EmailChannel;
 use hdnd_hub::delivery::worker::Worker;
-
+use hdnd_hub::domain::InboundSource;
+use hdnd_hub::inbound::{InboundHandler, InboundSettings, InboundWorker};
+use hdnd_hub::leader::Leader;
 use hdnd_hub::schedule::Scheduler;
+use tokio::task::JoinHandle;
 
 use crate::commands::{Service, open_service};
 use crate::settings::Settings;
@@ -61,7 +69,20 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     let scheduler = Scheduler::new(hub.clone(), renderer, schedule, &settings.web.public_url)?
         .with_inbound_retention(settings.inbound.retention_days)
         .with_files(blobs, settings.files.orphan_grace());
-    let scheduling = tokio::spawn(scheduler.run_until_stopped(workers_stopped));
+    let scheduling = tokio::spawn(scheduler.run_until_stopped(workers_stopped.clone()));
+    let mut tasks = vec![(delivery, "delivery worker"), (scheduling, "scheduler")];
+    // The bot's handler of stored updates is written beside this transport; until it lands
+    // the poller stores updates and nothing processes them yet.
+    let telegram_handler: Option<Arc<dyn InboundHandler>> = None;
+    if settings.telegram.enabled() {
+        tasks.extend(start_telegram(
+            &settings.telegram,
+            &settings.inbound,
+            store.clone(),
+            telegram_handler,
+            &workers_stopped,
+        )?);
+    }
     let app = hdnd_web::router(hdnd_web::AppState { hub, views });
 
     // The line tests and people look for.
@@ -86,7 +107,7 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     // The worker finishes the batch in hand; what it does not finish, its lease returns to
     // the queue.
     let _ = stop_workers.send(true);
-    for (task, name) in [(delivery, "delivery worker"), (scheduling, "scheduler")] {
+    for (task, name) in tasks {
         if let Err(e) = task.await {
             tracing::error!(error.message = %e, "the {name} panicked");
         }
@@ -95,6 +116,49 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("hdnd stopped cleanly");
     Ok(())
+}
+
+/// Starts the Telegram poller, polling only while this instance holds the lease
+/// [`poller::LEASE_NAME`], and the inbound worker that hands the stored updates to `handler`.
+fn start_telegram(
+    telegram: &TelegramSettings,
+    inbound: &InboundSettings,
+    store: Arc<dyn Store>,
+    handler: Option<Arc<dyn InboundHandler>>,
+    stop: &watch::Receiver<bool>,
+) -> anyhow::Result<Vec<(JoinHandle<()>, &'static str)>> {
+    // One worker value: the poller's `receive` wakes the very worker that processes the row.
+    let mut worker = InboundWorker::new(store.clone(), inbound.clone());
+    if let Some(handler) = &handler {
+        worker = worker.with_handler(InboundSource::Telegram, handler.clone());
+    }
+    let Some(poller) = Poller::new(telegram, worker.clone())
+        .context("cannot set up the Telegram poller")?
+    else {
+        return Ok(Vec::new());
+    };
+    let leader = Leader::new(
+        store,
+        poller::LEASE_NAME,
+        Duration::from_millis(telegram.leader_renew_ms),
+    );
+    let polling = tokio::spawn(leader.run_until_stopped(stop.clone(), move |leadership| {
+        poller.clone().run_until_lost(leadership)
+    }));
+    tracing::info!(
+        "Telegram updates come by long polling, from the one instance that holds the lease {}",
+        poller::LEASE_NAME
+    );
+    let mut tasks = vec![(polling, "Telegram poller")];
+    // Without a handler the stored updates wait for a version that has one: a worker would
+    // only fail them until they are dead.
+    if handler.is_some() {
+        tasks.push((
+            tokio::spawn(worker.run_until_stopped(stop.clone())),
+            "inbound worker",
+        ));
+    }
+    Ok(tasks)
 }
 
 async fn shutdown_signal() {

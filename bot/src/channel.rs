@@ -19,6 +19,8 @@ use crate::config::TelegramSettings;
 pub enum TelegramSetupError {
     #[error("telegram.api_url `{0}` is not a URL")]
     ApiUrl(String),
+    #[error("cannot set up an HTTP client for Telegram: {0}")]
+    Client(String),
     #[error(transparent)]
     Invalid(#[from] hdnd_hub::config::InvalidSetting),
 }

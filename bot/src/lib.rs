@@ -1,17 +1,20 @@
 //! hdnd-bot: the Telegram side of hdnd.
 //!
 //! So far: the outbound [`channel::TelegramChannel`] (the hub's `Channel` over the Bot API),
-//! the [`handler::TelegramHandler`] that answers stored updates (`/start`, `/help`, `/lang`,
-//! from the [`commands`] table), what every Telegram message must respect (message and
-//! callback-data limits, Telegram-HTML escaping: [`text`]), and the `[telegram]` settings
-//! section. The case dialogues come next.
+//! the long-polling transport that stores every update before acknowledging it
+//! ([`poller::Poller`]), the [`handler::TelegramHandler`] that answers stored updates
+//! (`/start`, `/help`, `/lang`, from the [`commands`] table), what every Telegram message must
+//! respect (message and callback-data limits, Telegram-HTML escaping: [`text`]), and the
+//! `[telegram]` settings section. The case dialogues come next.
 
 pub mod channel;
 pub mod commands;
 pub mod config;
 pub mod handler;
+pub mod poller;
 pub mod text;
 
 pub use channel::TelegramChannel;
 pub use config::TelegramSettings;
 pub use handler::TelegramHandler;
+pub use poller::Poller;

@@ -18,7 +18,7 @@ pub mod inbound;
 pub mod leader;
 pub mod lookups;
 pub mod notification;
-pub(crate) mod retry;
+pub mod retry;
 pub mod schedule;
 pub mod storage;
 pub mod toml_file;

@@ -1,4 +1,4 @@
-//! The retry delay shared by the delivery and inbound workers.
+//! The retry delay shared by the delivery and inbound workers and the Telegram poller.
 
 use std::time::Duration;
 
@@ -7,7 +7,7 @@ use rand::Rng;
 /// Exponential backoff with jitter: `base` doubled for each attempt after the first, at most
 /// `max`, then a random half to all of it (so that rows failed together do not retry together),
 /// never before `floor` (a channel's `retry_after`).
-pub(crate) fn backoff(
+pub fn backoff(
     base: Duration,
     max: Duration,
     attempts: u32,

@@ -44,6 +44,7 @@ fn channel(url: &str) -> TelegramChannel {
     let settings = TelegramSettings {
         token: Some("123456:TEST".to_owned()),
         api_url: Some(url.to_owned()),
+        ..TelegramSettings::default()
     };
     TelegramChannel::new(&settings)
         .unwrap()
