@@ -69,7 +69,8 @@ impl Leader {
 
     /// Stands by until the lease is free, then runs `job` while holding it, renewing it; when
     /// the lease is lost the job is told and awaited, and the instance stands by again. On
-    /// `stop` the job is told, awaited, and the lease released for a standby to take at once.
+    /// `stop` the job is told, awaited, and then the lease released for a standby to take at
+    /// once.
     pub async fn run_until_stopped<F, Fut>(self, mut stop: watch::Receiver<bool>, mut job: F)
     where
         F: FnMut(Leadership) -> Fut + Send,
@@ -111,12 +112,18 @@ impl Leader {
                 lost: watch_lost,
                 generation: lease.generation,
             }));
-            let stopped = self.hold(lease, &mut stop, &running).await;
+            let mut lease = lease;
+            let stopped = self.hold(&mut lease, &mut stop, &running).await;
             let _ = lost.send(true);
             if let Err(e) = running.await {
                 tracing::error!(lease.name = %self.name, error.message = %e, "the job of lease {} panicked", self.name);
             }
             if stopped {
+                // Released only once the job has ended, so that a standby taking the lease at
+                // once never runs beside it (a second Telegram poller would get 409).
+                if let Err(e) = self.store.release_lease(&lease).await {
+                    tracing::warn!(lease.name = %self.name, error.message = %e, "cannot release the lease {}; it expires by itself", self.name);
+                }
                 break;
             }
             if sleep_or_stop(&mut stop, standby).await {
@@ -125,29 +132,25 @@ impl Leader {
         }
     }
 
-    /// Renews the lease until it is lost, the job ends or `stop`; says whether it was `stop`.
+    /// Renews the lease until it is lost, the job ends or `stop`; says whether it was `stop`
+    /// (the caller then releases `lease` once the job has ended).
     async fn hold(
         &self,
-        mut lease: Lease,
+        lease: &mut Lease,
         stop: &mut watch::Receiver<bool>,
         running: &tokio::task::JoinHandle<()>,
     ) -> bool {
         loop {
             tokio::select! {
-                _ = stop.changed() => {
-                    if let Err(e) = self.store.release_lease(&lease).await {
-                        tracing::warn!(lease.name = %self.name, error.message = %e, "cannot release the lease {}; it expires by itself", self.name);
-                    }
-                    return true;
-                }
+                _ = stop.changed() => return true,
                 () = tokio::time::sleep(self.renew_every) => {}
             }
             if running.is_finished() {
-                let _ = self.store.release_lease(&lease).await;
+                let _ = self.store.release_lease(lease).await;
                 return false;
             }
-            match self.store.renew_lease(&lease, self.ttl()).await {
-                Ok(Some(renewed)) => lease = renewed,
+            match self.store.renew_lease(lease, self.ttl()).await {
+                Ok(Some(renewed)) => *lease = renewed,
                 Ok(None) => {
                     tracing::warn!(lease.name = %self.name, "the lease {} was taken over; standing by", self.name);
                     return false;

@@ -1,4 +1,5 @@
 mod bot;
+mod bot_transport;
 mod catalog;
 mod citizens;
 mod cli;
