@@ -16,7 +16,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use hdnd_bot::poller::{self, Poller};
-use hdnd_bot::{TelegramChannel, TelegramSettings};
+use hdnd_bot::{TelegramChannel, TelegramHandler, TelegramSettings};
 use hdnd_hub::Store;
 use hdnd_hub::delivery::Channel;
 use hdnd_hub::delivery::email::EmailChannel;
@@ -66,15 +66,18 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     let delivery = tokio::spawn(worker.run_until_stopped(workers_stopped.clone()));
     let mut schedule = settings.schedule.clone();
     schedule.message_id_domain = settings.email.message_id_domain.clone();
-    let scheduler = Scheduler::new(hub.clone(), renderer, schedule, &settings.web.public_url)?
-        .with_inbound_retention(settings.inbound.retention_days)
-        .with_files(blobs, settings.files.orphan_grace());
+    let scheduler = Scheduler::new(
+        hub.clone(),
+        renderer.clone(),
+        schedule,
+        &settings.web.public_url,
+    )?
+    .with_inbound_retention(settings.inbound.retention_days)
+    .with_files(blobs, settings.files.orphan_grace());
     let scheduling = tokio::spawn(scheduler.run_until_stopped(workers_stopped.clone()));
     let mut tasks = vec![(delivery, "delivery worker"), (scheduling, "scheduler")];
-    // The bot's handler of stored updates is written beside this transport; until it lands
-    // the poller stores updates and nothing processes them yet.
-    let telegram_handler: Option<Arc<dyn InboundHandler>> = None;
     if settings.telegram.enabled() {
+        let telegram_handler = Arc::new(TelegramHandler::new(hub.clone(), renderer.clone()));
         tasks.extend(start_telegram(
             &settings.telegram,
             &settings.inbound,
@@ -124,16 +127,14 @@ fn start_telegram(
     telegram: &TelegramSettings,
     inbound: &InboundSettings,
     store: Arc<dyn Store>,
-    handler: Option<Arc<dyn InboundHandler>>,
+    handler: Arc<dyn InboundHandler>,
     stop: &watch::Receiver<bool>,
 ) -> anyhow::Result<Vec<(JoinHandle<()>, &'static str)>> {
     // One worker value: the poller's `receive` wakes the very worker that processes the row.
-    let mut worker = InboundWorker::new(store.clone(), inbound.clone());
-    if let Some(handler) = &handler {
-        worker = worker.with_handler(InboundSource::Telegram, handler.clone());
-    }
-    let Some(poller) = Poller::new(telegram, worker.clone())
-        .context("cannot set up the Telegram poller")?
+    let worker = InboundWorker::new(store.clone(), inbound.clone())
+        .with_handler(InboundSource::Telegram, handler);
+    let Some(poller) =
+        Poller::new(telegram, worker.clone()).context("cannot set up the Telegram poller")?
     else {
         return Ok(Vec::new());
     };
@@ -149,16 +150,11 @@ fn start_telegram(
         "Telegram updates come by long polling, from the one instance that holds the lease {}",
         poller::LEASE_NAME
     );
-    let mut tasks = vec![(polling, "Telegram poller")];
-    // Without a handler the stored updates wait for a version that has one: a worker would
-    // only fail them until they are dead.
-    if handler.is_some() {
-        tasks.push((
-            tokio::spawn(worker.run_until_stopped(stop.clone())),
-            "inbound worker",
-        ));
-    }
-    Ok(tasks)
+    let processing = tokio::spawn(worker.run_until_stopped(stop.clone()));
+    Ok(vec![
+        (polling, "Telegram poller"),
+        (processing, "inbound worker"),
+    ])
 }
 
 async fn shutdown_signal() {

@@ -42,7 +42,10 @@ impl TelegramSettings {
 
     /// The configured token, trimmed; `None` when Telegram is off.
     pub(crate) fn token(&self) -> Option<&str> {
-        self.token.as_deref().map(str::trim).filter(|t| !t.is_empty())
+        self.token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
     }
 
     /// The bot's own id: the digits before the colon of its token (`None` when Telegram is

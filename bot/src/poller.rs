@@ -464,8 +464,9 @@ mod tests {
             [
                 RawUpdate {
                     update_id: 41,
-                    json: br#"{"update_id":41, "message":{"text":"Xin ch\u00e0o","future_field":1}}"#
-                        .to_vec(),
+                    json:
+                        br#"{"update_id":41, "message":{"text":"Xin ch\u00e0o","future_field":1}}"#
+                            .to_vec(),
                 },
                 RawUpdate {
                     update_id: 42,
@@ -476,8 +477,11 @@ mod tests {
         );
         let empty = read_reply(200, br#"{"ok":true,"result":[]}"#).unwrap();
         assert!(empty.updates.is_empty());
-        let odd = read_reply(200, br#"{"ok":true,"result":[{"message":{}},{"update_id":-1}]}"#)
-            .unwrap();
+        let odd = read_reply(
+            200,
+            br#"{"ok":true,"result":[{"message":{}},{"update_id":-1}]}"#,
+        )
+        .unwrap();
         assert_eq!((odd.updates.len(), odd.skipped), (0, 2));
     }
 
@@ -498,8 +502,11 @@ mod tests {
             PollError::TokenRefused(401)
         );
         assert_eq!(
-            read_reply(404, br#"{"ok":false,"error_code":404,"description":"Not Found"}"#)
-                .unwrap_err(),
+            read_reply(
+                404,
+                br#"{"ok":false,"error_code":404,"description":"Not Found"}"#
+            )
+            .unwrap_err(),
             PollError::TokenRefused(404)
         );
         let conflict = br#"{"ok":false,"error_code":409,"description":"Conflict: terminated by other getUpdates request"}"#;

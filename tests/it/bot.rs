@@ -129,6 +129,7 @@ async fn start_help_and_lang_answer_in_the_chats_language_which_is_remembered(db
     let settings = TelegramSettings {
         token: Some("123456:TEST".to_owned()),
         api_url: Some(url),
+        ..TelegramSettings::default()
     };
     let channel = TelegramChannel::new(&settings).unwrap().unwrap();
     let delivery = Worker::new(

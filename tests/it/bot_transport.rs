@@ -158,6 +158,12 @@ async fn serve(State(fake): State<FakeBotApi>, uri: Uri, body: Bytes) -> Respons
     let Some((token, method)) = rest.split_once('/') else {
         return StatusCode::NOT_FOUND.into_response();
     };
+    // teloxide writes `SendMessage`; the Bot API takes method names in any case.
+    let mut method = method.to_owned();
+    if let Some(first) = method.get_mut(..1) {
+        first.make_ascii_lowercase();
+    }
+    let method = method.as_str();
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     let polling = method == "getUpdates";
     let call = {
@@ -380,17 +386,27 @@ impl Instance {
         let log = self.log();
         let secret = TOKEN.split_once(':').unwrap().1;
         assert!(!log.contains(secret), "the log shows the token:\n{log}");
-        assert!(!log.contains(TEXT), "the log shows a message's text:\n{log}");
+        assert!(
+            !log.contains(TEXT),
+            "the log shows a message's text:\n{log}"
+        );
     }
 }
 
 /// Waits (at most 30 s) until `done`, showing `what` and the instances' logs if it never is.
-pub(crate) async fn wait_for(what: &str, instances: &[&Instance], mut done: impl AsyncFnMut() -> bool) {
+pub(crate) async fn wait_for(
+    what: &str,
+    instances: &[&Instance],
+    mut done: impl AsyncFnMut() -> bool,
+) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !done().await {
         if Instant::now() > deadline {
             let logs: Vec<String> = instances.iter().map(|i| i.log()).collect();
-            panic!("gave up waiting for {what}; logs:\n{}", logs.join("\n----\n"));
+            panic!(
+                "gave up waiting for {what}; logs:\n{}",
+                logs.join("\n----\n")
+            );
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
@@ -399,11 +415,41 @@ pub(crate) async fn wait_for(what: &str, instances: &[&Instance], mut done: impl
 contract_tests!(
     each_update_is_stored_before_its_offset_is_sent_and_a_duplicate_makes_one_row,
     a_crash_after_storing_and_before_acknowledging_stores_nothing_twice,
+    a_start_message_polled_from_telegram_is_answered_in_that_chat,
 );
 
-async fn each_update_is_stored_before_its_offset_is_sent_and_a_duplicate_makes_one_row(
-    db: TestDb,
-) {
+async fn a_start_message_polled_from_telegram_is_answered_in_that_chat(db: TestDb) {
+    // Arrange
+    let fake = FakeBotApi::start(None).await;
+    let app = Instance::start(&db.url, &format!("{}/e2e", fake.url));
+    wait_for("the first poll", &[&app], async || !fake.polls().is_empty()).await;
+
+    // Act: the update arrives by getUpdates, the inbound worker answers into the outbox and
+    // the delivery worker sends the answer.
+    fake.push(31, message_update(31, 4242, "/start"));
+    wait_for("the answer", &[&app], async || {
+        fake.calls().iter().any(|c| c.method == "sendMessage")
+    })
+    .await;
+
+    // Assert: one answer, to that chat, in Vietnamese first, through the same Bot API.
+    let sent: Vec<Call> = fake
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "sendMessage")
+        .collect();
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    assert_eq!(sent[0].prefix, "/e2e");
+    assert_eq!(sent[0].body["chat_id"], json!(4242));
+    let text = sent[0].body["text"].as_str().unwrap();
+    assert!(
+        text.starts_with("Xin chào!") && text.contains("Hội đồng nhân dân"),
+        "{text}"
+    );
+    app.assert_log_is_clean();
+}
+
+async fn each_update_is_stored_before_its_offset_is_sent_and_a_duplicate_makes_one_row(db: TestDb) {
     // Arrange: update 1 is queued twice in one batch, as a flaky Bot API might send it.
     let fake = FakeBotApi::start(Some(&db.url)).await;
     let app = Instance::start(&db.url, &format!("{}/a", fake.url));
@@ -415,7 +461,10 @@ async fn each_update_is_stored_before_its_offset_is_sent_and_a_duplicate_makes_o
     fake.push(2, second.clone());
 
     // Act
-    wait_for("both updates acknowledged", &[&app], async || fake.pending() == 0).await;
+    wait_for("both updates acknowledged", &[&app], async || {
+        fake.pending() == 0
+    })
+    .await;
     let rows = stored_keys(&db.url).await;
 
     // Assert: one row per update, each the bytes Telegram sent; each stored before the offset
@@ -441,7 +490,11 @@ async fn each_update_is_stored_before_its_offset_is_sent_and_a_duplicate_makes_o
         ]
     );
     let polls = fake.polls();
-    assert_eq!(polls[0].body.get("offset"), None, "the first poll asks for all");
+    assert_eq!(
+        polls[0].body.get("offset"),
+        None,
+        "the first poll asks for all"
+    );
     let after = polls
         .iter()
         .find(|c| c.delivered.contains(&2))
@@ -466,7 +519,9 @@ async fn a_crash_after_storing_and_before_acknowledging_stores_nothing_twice(db:
     fake.push(7, message_update(7, 4242, TEXT));
     let mut first = Instance::start(&db.url, &format!("{}/first", fake.url));
     wait_for("update 7 stored", &[&first], async || {
-        try_stored_keys(&db.url).await.is_ok_and(|rows| rows.len() == 1)
+        try_stored_keys(&db.url)
+            .await
+            .is_ok_and(|rows| rows.len() == 1)
     })
     .await;
     wait_for("the acknowledgement in flight", &[&first], async || {
@@ -480,7 +535,10 @@ async fn a_crash_after_storing_and_before_acknowledging_stores_nothing_twice(db:
 
     // Act: a new process is handed update 7 again.
     let second = Instance::start(&db.url, &format!("{}/second", fake.url));
-    wait_for("update 7 acknowledged", &[&second], async || fake.pending() == 0).await;
+    wait_for("update 7 acknowledged", &[&second], async || {
+        fake.pending() == 0
+    })
+    .await;
 
     // Assert
     let deliveries = fake
@@ -573,4 +631,73 @@ async fn of_two_instances_on_postgres_one_polls_and_the_other_takes_over_after_s
     assert_eq!(keys, [format!("{BOT_ID}:1"), format!("{BOT_ID}:2")]);
     holder.assert_log_is_clean();
     standby.assert_log_is_clean();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_poller_waits_out_a_refused_token_a_5xx_and_flood_control_then_stores_the_update() {
+    use hdnd_bot::TelegramSettings;
+    use hdnd_bot::poller::{LEASE_NAME, Pauses, Poller};
+    use hdnd_hub::inbound::{InboundSettings, InboundWorker};
+    use hdnd_hub::leader::Leader;
+
+    // Arrange: three refusals of the token, a 502, a 429 asking for one second, then updates.
+    let logs = crate::helpers::captured_logs();
+    let db = TestDb::sqlite().await;
+    let store = db.open(Arc::new(hdnd_hub::SystemClock)).await;
+    let fake = FakeBotApi::start(None).await;
+    let unauthorized = r#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#;
+    for _ in 0..3 {
+        fake.fault(401, unauthorized);
+    }
+    fake.fault(502, "<html>Bad Gateway</html>");
+    fake.fault(
+        429,
+        r#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 1","parameters":{"retry_after":1}}"#,
+    );
+    fake.push(5, message_update(5, 4242, TEXT));
+    let settings = TelegramSettings {
+        token: Some(TOKEN.to_owned()),
+        api_url: Some(format!("{}/faults", fake.url)),
+        poll_timeout_secs: 1,
+        ..TelegramSettings::default()
+    };
+    let inbound = InboundWorker::new(store.clone(), InboundSettings::default());
+    let poller = Poller::new(&settings, inbound)
+        .unwrap()
+        .unwrap()
+        .with_pauses(Pauses {
+            backoff_base: Duration::from_millis(50),
+            backoff_max: Duration::from_millis(200),
+            refused_token: Duration::from_millis(100),
+            flood: Duration::from_secs(5),
+        });
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let leader = Leader::new(store.clone(), LEASE_NAME, Duration::from_millis(300));
+    let running = tokio::spawn(leader.run_until_stopped(stopped, move |leadership| {
+        poller.clone().run_until_lost(leadership)
+    }));
+
+    // Act
+    wait_for("update 5 stored", &[], async || {
+        stored_keys(&db.url).await.len() == 1
+    })
+    .await;
+    stop.send(true).unwrap();
+    running.await.unwrap();
+
+    // Assert: every refusal was asked about once more, the flood wait was kept, the refused
+    // token was logged once as an error, and no line shows the token or the text.
+    let polls = polls_from(&fake, "/faults");
+    assert!(polls.len() >= 6, "{polls:?}");
+    let flood_answered = polls[4].ended.unwrap();
+    assert!(polls[5].started - flood_answered >= Duration::from_millis(950));
+    let logs = String::from_utf8_lossy(&logs.lock().unwrap()).into_owned();
+    let refusals = logs
+        .lines()
+        .filter(|l| l.contains("ERROR") && l.contains("refuses the token of bot 123456"))
+        .count();
+    assert_eq!(refusals, 1, "{logs}");
+    assert!(logs.contains("HTTP 502"), "the 5xx is logged");
+    assert!(!logs.contains(TOKEN.split_once(':').unwrap().1));
+    assert!(!logs.contains(TEXT));
 }
