@@ -37,6 +37,12 @@ commands! {
     /// Giới thiệu kênh tiếp nhận
     /// What this bot is for
     Start => "start",
+    /// Gửi ý kiến, kiến nghị, phản ánh, khiếu nại, tố cáo
+    /// Send an opinion, a petition, a report, a complaint or a denunciation
+    New => "new",
+    /// Hủy việc đang làm dở
+    /// Cancel what you are doing
+    Cancel => "cancel",
     /// Danh sách các lệnh
     /// The list of commands
     Help => "help",

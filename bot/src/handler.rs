@@ -3,24 +3,30 @@
 //! chat's new state, the replies into the outbox) in one transaction with the row's `done`, so a
 //! replayed or retried update answers once.
 //!
-//! So far a citizen's private chat gets `/start`, `/help` and `/lang`, and anything else a
-//! polite pointer to `/help`; groups, edits and other update kinds are ignored, as Telegram
-//! users expect of a bot that was not asked.
+//! A citizen's private chat gets `/start`, `/help`, `/lang`, and the guided dialogue that files
+//! a case (`/new`, the button under the welcome, or any text sent outside a dialogue, which
+//! becomes the case's content: nothing typed is dropped). Groups, edits and other update kinds
+//! are ignored, as Telegram users expect of a bot that was not asked.
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use hdnd_hub::delivery::outbox::{Category, Destination, NewNotification, Target};
 use hdnd_hub::delivery::render::Renderer;
-use hdnd_hub::delivery::{ChannelKind, TelegramMessage};
-use hdnd_hub::domain::{ChatChange, InboundRow, Language};
+use hdnd_hub::delivery::{Button, ButtonAction, ChannelKind, Keyboard, TelegramMessage};
+use hdnd_hub::domain::{
+    CaseKind, ChatChange, ComplaintRound, ContactKind, ContactPoint, DenouncerIdentity, InboundRow,
+    Language, NewCase, SourceChannel,
+};
 use hdnd_hub::inbound::{HandleError, InboundHandler};
-use hdnd_hub::storage::InboundCompletion;
-use hdnd_hub::{Error, Hub};
+use hdnd_hub::storage::{InboundCompletion, InboundEffect};
+use hdnd_hub::{DomainError, Error, Hub};
 use serde_json::{Value, json};
-use teloxide::types::{Message, Update, UpdateKind};
+use teloxide::types::{CallbackQuery, Message, Update, UpdateKind};
 
 use crate::commands::{Command, Parsed, parse};
+use crate::dialogue::{Dialogue, Draft, Input, Outcome, Refusal, Step, advance, callback};
+use crate::prompts;
 
 /// Turns stored Telegram updates into replies.
 #[derive(Debug, Clone)]
@@ -41,39 +47,188 @@ impl TelegramHandler {
         }
         let chat = message.chat.id.0.to_string();
         let state = self.hub.chat_state(&chat).await?;
-        let mut language = state.language;
-        let mut change = None;
+        let language = state.language;
+        let dialogue = state
+            .dialogue
+            .as_deref()
+            .and_then(|d| serde_json::from_str::<Dialogue>(d).ok());
         let council = json!({ "name": self.hub.profile().name });
-        let (template, data) = match message.text().map(parse) {
+        match message.text().map(parse) {
             Some(Parsed::Command(Command::Start, _)) => {
-                ("bot_start", json!({ "council": council }))
+                let mut reply =
+                    self.reply(&chat, "bot_start", language, &json!({ "council": council }))?;
+                if let Some(telegram) = &mut reply.telegram {
+                    telegram.keyboard = new_case_button(language);
+                }
+                Ok(answer(reply, None))
             }
-            Some(Parsed::Command(Command::Help, _)) => ("bot_help", help(language)),
+            Some(Parsed::Command(Command::Help, _)) => Ok(answer(
+                self.reply(&chat, "bot_help", language, &help(language))?,
+                None,
+            )),
             Some(Parsed::Command(Command::Lang, argument)) => {
-                language = match argument.to_ascii_lowercase().as_str() {
+                let language = match argument.to_ascii_lowercase().as_str() {
                     "vi" => Language::Vi,
                     "en" => Language::En,
                     _ if language == Language::Vi => Language::En,
                     _ => Language::Vi,
                 };
-                change = Some(ChatChange {
+                let change = ChatChange {
                     chat: chat.clone(),
                     language: Some(language),
                     dialogue: None,
-                });
-                ("bot_language", json!({}))
+                };
+                let reply = self.reply(&chat, "bot_language", language, &json!({}))?;
+                Ok(answer(reply, Some(change)))
             }
-            Some(Parsed::Unknown) => ("bot_fallback", json!({ "unknown_command": true })),
-            // Free text, a photo, a sticker, a location: kept in the inbound store; the case
-            // dialogue will offer to file it.
-            Some(Parsed::Text) | None => ("bot_fallback", json!({ "unknown_command": false })),
+            Some(Parsed::Command(Command::New, _)) => {
+                self.ask(&chat, language, Dialogue::start(), None)
+            }
+            Some(Parsed::Command(Command::Cancel, _)) => {
+                self.cancel(&chat, language, dialogue.as_ref())
+            }
+            Some(Parsed::Unknown) => {
+                let data = json!({ "unknown_command": true });
+                Ok(answer(
+                    self.reply(&chat, "bot_fallback", language, &data)?,
+                    None,
+                ))
+            }
+            Some(Parsed::Text) => {
+                let text = message.text().unwrap_or_default();
+                match dialogue {
+                    Some(dialogue) => {
+                        self.step(&chat, language, dialogue, Input::Text(text))
+                            .await
+                    }
+                    // Never dropped: the message becomes the content of a case, if the person
+                    // goes on.
+                    None => self.ask(&chat, language, Dialogue::with_content(text), None),
+                }
+            }
+            // A photo, a sticker, a location: files come with the attachments step.
+            None => match dialogue {
+                Some(dialogue) => self.step(&chat, language, dialogue, Input::Other).await,
+                None => {
+                    let data = json!({ "unknown_command": false });
+                    Ok(answer(
+                        self.reply(&chat, "bot_fallback", language, &data)?,
+                        None,
+                    ))
+                }
+            },
+        }
+    }
+
+    async fn callback(&self, query: &CallbackQuery) -> Result<InboundCompletion, HandleError> {
+        // Buttons are the bot's own only in a private chat, where the chat is the user.
+        let chat = query.from.id.0.to_string();
+        let state = self.hub.chat_state(&chat).await?;
+        let language = state.language;
+        let dialogue = state
+            .dialogue
+            .as_deref()
+            .and_then(|d| serde_json::from_str::<Dialogue>(d).ok());
+        let Some(data) = query.data.as_deref() else {
+            return Ok(InboundCompletion::nothing());
         };
-        let reply = self.reply(&chat, template, language, &data)?;
+        if data == "n:new" {
+            return self.ask(&chat, language, Dialogue::start(), None);
+        }
+        match (callback(data), dialogue) {
+            (Some(Input::Cancel), dialogue) => self.cancel(&chat, language, dialogue.as_ref()),
+            (Some(input), Some(dialogue)) => self.step(&chat, language, dialogue, input).await,
+            // A button of a dialogue that ended, or data that is not ours: say how to start.
+            _ => {
+                let data = json!({ "unknown_command": false });
+                Ok(answer(
+                    self.reply(&chat, "bot_fallback", language, &data)?,
+                    None,
+                ))
+            }
+        }
+    }
+
+    /// One input to a dialogue in progress.
+    async fn step(
+        &self,
+        chat: &str,
+        language: Language,
+        dialogue: Dialogue,
+        input: Input<'_>,
+    ) -> Result<InboundCompletion, HandleError> {
+        match advance(self.hub.profile(), dialogue, input) {
+            Outcome::Ask(next) => self.ask(chat, language, next, None),
+            Outcome::Again(same, why) => self.ask(chat, language, same, Some(why)),
+            Outcome::Cancelled => self.cancel(chat, language, None),
+            Outcome::Submit(draft) => self.submit(chat, language, draft).await,
+        }
+    }
+
+    /// Shows a step's prompt and keeps the dialogue where it now is.
+    fn ask(
+        &self,
+        chat: &str,
+        language: Language,
+        dialogue: Dialogue,
+        refusal: Option<Refusal>,
+    ) -> Result<InboundCompletion, HandleError> {
+        let profile = self.hub.profile();
+        let data = prompts::data(profile, &dialogue, refusal, language);
+        let mut reply = self.reply(chat, "bot_step", language, &data)?;
+        if let Some(telegram) = &mut reply.telegram {
+            telegram.keyboard = prompts::keyboard(profile, &dialogue, language);
+        }
+        let seal = dialogue.draft.is_denunciation();
+        let state = serde_json::to_string(&dialogue)
+            .map_err(|e| HandleError::Permanent(format!("dialogue state: {e}")))?;
         Ok(InboundCompletion {
-            replies: vec![reply],
-            chat: change,
-            ..InboundCompletion::nothing()
+            // A denunciation's every message is as secret as the case it becomes.
+            seal,
+            ..answer(reply, Some(dialogue_change(chat, Some(state))))
         })
+    }
+
+    fn cancel(
+        &self,
+        chat: &str,
+        language: Language,
+        dialogue: Option<&Dialogue>,
+    ) -> Result<InboundCompletion, HandleError> {
+        let reply = self.reply(chat, "bot_cancelled", language, &json!({}))?;
+        Ok(InboundCompletion {
+            seal: dialogue.is_some_and(|d| d.draft.is_denunciation()),
+            ..answer(reply, Some(dialogue_change(chat, None)))
+        })
+    }
+
+    /// Files the case; the hub's notifier tells the person its code on this chat.
+    async fn submit(
+        &self,
+        chat: &str,
+        language: Language,
+        draft: Draft,
+    ) -> Result<InboundCompletion, HandleError> {
+        let seal = draft.is_denunciation();
+        let new = new_case(chat, language, &draft);
+        match self.hub.prepare_case(new).await {
+            Ok(record) => Ok(InboundCompletion {
+                effect: InboundEffect::Case(Box::new(record)),
+                replies: Vec::new(),
+                seal,
+                chat: Some(dialogue_change(chat, None)),
+            }),
+            // What the hub refuses is told at the step that can fix it.
+            Err(Error::Domain(DomainError::Invalid { field, .. })) => {
+                let (step, why) = match field {
+                    "phone" => (Step::Phone, Refusal::NotAPhone),
+                    "content" => (Step::Content, Refusal::TooShort),
+                    _ => (Step::Name, Refusal::Required),
+                };
+                self.ask(chat, language, Dialogue { step, draft }, Some(why))
+            }
+            Err(other) => Err(other.into()),
+        }
     }
 
     fn reply(
@@ -105,6 +260,83 @@ impl TelegramHandler {
     }
 }
 
+fn answer(reply: NewNotification, chat: Option<ChatChange>) -> InboundCompletion {
+    InboundCompletion {
+        replies: vec![reply],
+        chat,
+        ..InboundCompletion::nothing()
+    }
+}
+
+fn dialogue_change(chat: &str, dialogue: Option<String>) -> ChatChange {
+    ChatChange {
+        chat: chat.to_owned(),
+        language: None,
+        dialogue: Some(dialogue),
+    }
+}
+
+/// The button under the welcome that starts a case.
+fn new_case_button(language: Language) -> Keyboard {
+    let text = match language {
+        Language::Vi => "📝 Gửi hồ sơ",
+        Language::En => "📝 Send a case",
+    };
+    Keyboard {
+        rows: vec![vec![Button {
+            text: text.to_owned(),
+            action: ButtonAction::CallbackData("n:new".to_owned()),
+        }]],
+    }
+}
+
+/// The case a finished draft files. A denouncer's name, address, phone and chat go into the
+/// sealed identity and nowhere else.
+fn new_case(chat: &str, language: Language, draft: &Draft) -> NewCase {
+    let kind = draft.kind().unwrap_or(CaseKind::YKien);
+    let content = draft.content.clone().unwrap_or_default();
+    let chat_contact = ContactPoint {
+        kind: ContactKind::Telegram,
+        address: chat.to_owned(),
+    };
+    let (citizen_name, contacts, denouncer) = if kind == CaseKind::ToCao {
+        let identity = DenouncerIdentity {
+            full_name: draft.name.clone().unwrap_or_default(),
+            phone: draft.phone.clone(),
+            email: None,
+            address: draft.address.clone(),
+            chosen_contact: Some(chat_contact),
+        };
+        (None, Vec::new(), Some(identity))
+    } else {
+        let mut contacts = vec![chat_contact];
+        contacts.extend(draft.phone.clone().map(|phone| ContactPoint {
+            kind: ContactKind::Phone,
+            address: phone,
+        }));
+        (draft.name.clone(), contacts, None)
+    };
+    NewCase {
+        kind,
+        complaint_round: (kind == CaseKind::KhieuNai).then_some(ComplaintRound::First),
+        first_case: None,
+        title: String::new(),
+        content,
+        area: draft.area.clone(),
+        category: draft.category.clone(),
+        channel: SourceChannel::Telegram,
+        citizen_name,
+        contacts,
+        attachments: Vec::new(),
+        publication_consent: draft.consent.unwrap_or(false),
+        complex: false,
+        remote_area: false,
+        denouncer,
+        source_ref: None,
+        language,
+    }
+}
+
 /// `/help`, from the command table.
 fn help(language: Language) -> Value {
     let commands: Vec<_> = Command::ALL
@@ -131,7 +363,8 @@ impl InboundHandler for TelegramHandler {
         })?;
         match &update.kind {
             UpdateKind::Message(message) => self.message(message).await,
-            // Edits, callbacks and the rest: nothing to answer yet.
+            UpdateKind::CallbackQuery(query) => self.callback(query).await,
+            // Edits and the rest: Telegram users expect no answer to them.
             _ => Ok(InboundCompletion::nothing()),
         }
     }

@@ -10,8 +10,10 @@
 pub mod channel;
 pub mod commands;
 pub mod config;
+pub mod dialogue;
 pub mod handler;
 pub mod poller;
+pub mod prompts;
 pub mod text;
 
 pub use channel::TelegramChannel;

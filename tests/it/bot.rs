@@ -19,9 +19,12 @@ use hdnd_hub::inbound::{InboundSettings, InboundStep, InboundWorker};
 use hdnd_hub::{Hub, Store};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestDb, contract_tests, hub_on, petition};
+use crate::helpers::{TestDb, contract_tests, hub_on, notifying_hub, petition, with_notifier};
 
 contract_tests!(
+    a_citizen_files_a_petition_through_the_dialogue_and_hears_its_code,
+    a_dialogue_goes_on_after_a_restart_on_another_instance,
+    a_denunciation_by_telegram_is_sealed_from_the_kind_on,
     start_help_and_lang_answer_in_the_chats_language_which_is_remembered,
     a_duplicated_update_is_answered_once,
     lang_becomes_the_linked_citizens_language,
@@ -61,6 +64,18 @@ fn text(update_id: u32, text: &str) -> NewInbound {
     raw(
         update_id,
         json!({ "update_id": update_id, "message": message(private(), json!({ "text": text })) }),
+    )
+}
+
+fn press(update_id: u32, data: &str) -> NewInbound {
+    raw(
+        update_id,
+        json!({ "update_id": update_id, "callback_query": {
+            "id": format!("cb{update_id}"),
+            "from": { "id": CHAT, "is_bot": false, "first_name": "Cử tri" },
+            "chat_instance": "ci-1",
+            "data": data,
+        } }),
     )
 }
 
@@ -260,14 +275,19 @@ async fn groups_edits_stickers_long_hostile_text_and_garbage_break_nothing(db: T
     // Act
     let ids = deliver(&inbound, updates).await;
 
-    // Assert: the group and the edit are ignored; the sticker, the long text and the unknown
-    // command get the pointer to /help, which quotes nothing back; the garbage is kept as
+    // Assert: the group and the edit are ignored; the sticker gets the pointer to /new; the
+    // long text becomes the content of a case the person may go on with (the kind question),
+    // quoting nothing back; the unknown command is named as such; the garbage is kept as
     // failed, with a reason that quotes nothing either.
     let replies = replies(hub.store()).await;
     let texts: Vec<_> = replies.iter().map(|(_, t)| t.as_str()).collect();
     assert_eq!(texts.len(), 3, "{texts:?}");
-    assert!(texts[0].contains("chưa hiểu yêu cầu"), "{}", texts[0]);
-    assert!(texts[1].contains("chưa hiểu yêu cầu"));
+    assert!(
+        texts[0].contains("chỉ đọc được tin nhắn chữ"),
+        "{}",
+        texts[0]
+    );
+    assert!(texts[1].contains("muốn gửi loại nào"), "{}", texts[1]);
     assert!(texts[2].contains("chưa có lệnh này"), "{}", texts[2]);
     assert!(
         texts
@@ -282,4 +302,168 @@ async fn groups_edits_stickers_long_hostile_text_and_garbage_break_nothing(db: T
         let row = hub.store().get_inbound(*id).await.unwrap();
         assert_eq!(row.status, InboundStatus::Done, "{row:?}");
     }
+}
+
+async fn a_citizen_files_a_petition_through_the_dialogue_and_hears_its_code(db: TestDb) {
+    // Arrange
+    let (hub, _clock) = notifying_hub(&db).await;
+    let inbound = worker(&hub);
+
+    // Act: the whole dialogue, with a stale button and a bad phone on the way.
+    deliver(
+        &inbound,
+        vec![
+            text(1, "/new"),
+            press(2, "n:kind:kien_nghi"),
+            press(3, "n:kind:to_cao"),
+            press(4, "n:area:minh-khai"),
+            press(5, "n:skip"),
+            text(6, "Đèn chiếu sáng ngõ 12 hỏng đã hai tuần, đề nghị sửa."),
+            press(7, "n:skip"),
+            text(8, "gọi tôi"),
+            text(9, "0912 345 678"),
+            press(10, "n:consent:yes"),
+            press(11, "n:confirm"),
+        ],
+    )
+    .await;
+
+    // Assert: one case, filed from this chat, as the person said it.
+    let cases = hub.store().list_cases(&Default::default()).await.unwrap();
+    assert_eq!(cases.len(), 1);
+    let case = &cases[0];
+    assert_eq!(case.kind, hdnd_hub::domain::CaseKind::KienNghi);
+    assert_eq!(case.area.as_deref(), Some("minh-khai"));
+    assert_eq!(case.category, None);
+    assert!(case.content.starts_with("Đèn chiếu sáng ngõ 12"));
+    assert!(case.publication_consent);
+    assert_eq!(case.channel, hdnd_hub::domain::SourceChannel::Telegram);
+    assert!(
+        case.contacts
+            .iter()
+            .any(|c| c.kind == ContactKind::Telegram && c.address == CHAT.to_string())
+    );
+    assert!(case.contacts.iter().any(|c| c.kind == ContactKind::Phone));
+    // The stale kind button and the bad phone were refused politely, nothing moved.
+    let replies = replies(hub.store()).await;
+    assert!(
+        replies[2].1.contains("Xin chọn một nút"),
+        "{}",
+        replies[2].1
+    );
+    assert!(
+        replies[7].1.contains("Số điện thoại chưa đúng"),
+        "{}",
+        replies[7].1
+    );
+    // The code reaches the chat, in Telegram's own rendering.
+    let rows = hub.store().list_outbox(None, 100).await.unwrap();
+    let receipt = rows
+        .iter()
+        .find(|r| r.category == Category::CaseUpdate && r.address == CHAT.to_string())
+        .expect("the citizen is told the code");
+    let receipt_text = receipt.telegram.as_ref().unwrap().parts.join("");
+    assert!(receipt_text.contains(case.code.as_str()), "{receipt_text}");
+    assert_eq!(
+        hub.chat_state(&CHAT.to_string()).await.unwrap().dialogue,
+        None
+    );
+}
+
+async fn a_dialogue_goes_on_after_a_restart_on_another_instance(db: TestDb) {
+    // Arrange: the dialogue starts on one instance.
+    let (hub, clock) = hub_on(&db).await;
+    deliver(
+        &worker(&hub),
+        vec![text(1, "/new"), press(2, "n:kind:y_kien")],
+    )
+    .await;
+
+    // Act: another process, its own connections, goes on.
+    let other = with_notifier(Hub::new(
+        db.open(clock.clone()).await,
+        hub.profile().clone(),
+    ));
+    deliver(
+        &worker(&other),
+        vec![
+            press(3, "n:skip"),
+            press(4, "n:skip"),
+            text(
+                5,
+                "Đề nghị công khai lịch tiếp công dân trên bảng tin tổ dân phố.",
+            ),
+            press(6, "n:skip"),
+            press(7, "n:skip"),
+            press(8, "n:consent:no"),
+            press(9, "n:confirm"),
+        ],
+    )
+    .await;
+
+    // Assert
+    let cases = other.store().list_cases(&Default::default()).await.unwrap();
+    assert_eq!(cases.len(), 1);
+    assert_eq!(cases[0].kind, hdnd_hub::domain::CaseKind::YKien);
+    assert!(!cases[0].publication_consent);
+}
+
+async fn a_denunciation_by_telegram_is_sealed_from_the_kind_on(db: TestDb) {
+    // Arrange
+    let (hub, _clock) = notifying_hub(&db).await;
+    let inbound = worker(&hub);
+
+    // Act
+    let ids = deliver(
+        &inbound,
+        vec![
+            text(1, "/new"),
+            press(2, "n:kind:to_cao"),
+            press(3, "n:skip"),
+            press(4, "n:skip"),
+            text(
+                5,
+                "Cán bộ địa chính phường nhận tiền khi làm thủ tục cho dân.",
+            ),
+            text(6, "Trần Thị Bình"),
+            text(7, "Số 5 ngõ 7, phường Hồng Bàng"),
+            press(8, "n:skip"),
+            press(9, "n:confirm"),
+        ],
+    )
+    .await;
+
+    // Assert: the case holds no name or contact outside the sealed identity.
+    let cases = hub.store().list_cases(&Default::default()).await.unwrap();
+    assert_eq!(cases.len(), 1);
+    let case = &cases[0];
+    assert_eq!(case.kind, hdnd_hub::domain::CaseKind::ToCao);
+    assert!(case.citizen_name.is_none() && case.contacts.is_empty() && case.citizen.is_none());
+    // Every message from the kind on is purged once processed; the first is not secret.
+    assert!(
+        hub.store()
+            .get_inbound(ids[0])
+            .await
+            .unwrap()
+            .payload
+            .is_some()
+    );
+    for id in &ids[1..] {
+        let row = hub.store().get_inbound(*id).await.unwrap();
+        assert!(
+            row.payload.is_none(),
+            "row {id} kept what the denouncer typed"
+        );
+    }
+    // The denouncer hears of it on this chat, whose id is nowhere in the outbox.
+    let rows = hub.store().list_outbox(None, 100).await.unwrap();
+    let to_denouncer: Vec<_> = rows.iter().filter(|r| r.sealed).collect();
+    assert_eq!(to_denouncer.len(), 1, "{rows:?}");
+    assert!(
+        rows.iter()
+            .filter(|r| r.category != Category::Conversation)
+            .all(|r| !r.address.contains(&CHAT.to_string()))
+    );
+    let state = hub.chat_state(&CHAT.to_string()).await.unwrap();
+    assert_eq!(state.dialogue, None, "the draft with the name is gone");
 }

@@ -99,6 +99,8 @@ const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
     "bot_help",
     "bot_language",
     "bot_fallback",
+    "bot_step",
+    "bot_cancelled",
 );
 
 /// Why an email template could not be loaded or rendered.
@@ -1291,6 +1293,13 @@ mod tests {
             ),
             ("bot_language", json!({})),
             ("bot_fallback", json!({ "unknown_command": false })),
+            (
+                "bot_step",
+                json!({ "step": "kind", "refusal": null, "optional": false, "denunciation": false,
+                    "identity": false, "kinds": [{ "label": "Kiến nghị", "explain": "<đề nghị>" }],
+                    "draft": {} }),
+            ),
+            ("bot_cancelled", json!({})),
         ]
     }
 

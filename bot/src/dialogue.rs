@@ -1,0 +1,405 @@
+//! The guided dialogue that files a case: kind, area, category, content, the sender's name
+//! (and address, for a complaint or a denunciation, which the law needs to identify them),
+//! phone, publication consent, a summary, confirm. Every step can go back or cancel.
+//!
+//! The state is plain data, serialised into the chat's row (`bot_chats.dialogue`), so that a
+//! restart or another instance goes on with the same dialogue. [`advance`] is a pure function
+//! of the state and what the person sent; the handler renders the next prompt.
+
+use hdnd_hub::domain::{CaseKind, CouncilProfile};
+use serde::{Deserialize, Serialize};
+
+/// The kinds a citizen may file here; voters' petitions come from voters' meetings.
+pub const KINDS: [CaseKind; 5] = [
+    CaseKind::YKien,
+    CaseKind::KienNghi,
+    CaseKind::PhanAnh,
+    CaseKind::KhieuNai,
+    CaseKind::ToCao,
+];
+
+/// Shortest content accepted, in characters: enough to say what happened.
+pub const MIN_CONTENT_CHARS: usize = 10;
+
+/// Where the dialogue stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    Kind,
+    Area,
+    Category,
+    Content,
+    Name,
+    Address,
+    Phone,
+    Consent,
+    Confirm,
+}
+
+impl Step {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Step::Kind => "kind",
+            Step::Area => "area",
+            Step::Category => "category",
+            Step::Content => "content",
+            Step::Name => "name",
+            Step::Address => "address",
+            Step::Phone => "phone",
+            Step::Consent => "consent",
+            Step::Confirm => "confirm",
+        }
+    }
+}
+
+/// What the person has said so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Draft {
+    pub kind: Option<String>,
+    pub area: Option<String>,
+    pub category: Option<String>,
+    pub content: Option<String>,
+    pub name: Option<String>,
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub consent: Option<bool>,
+}
+
+impl Draft {
+    pub fn kind(&self) -> Option<CaseKind> {
+        self.kind.as_deref().and_then(|k| k.parse().ok())
+    }
+
+    /// A complaint or a denunciation: the law needs the sender's name and address.
+    pub fn needs_identity(&self) -> bool {
+        matches!(self.kind(), Some(CaseKind::KhieuNai | CaseKind::ToCao))
+    }
+
+    pub fn is_denunciation(&self) -> bool {
+        self.kind() == Some(CaseKind::ToCao)
+    }
+}
+
+/// A dialogue in progress.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dialogue {
+    pub step: Step,
+    pub draft: Draft,
+}
+
+impl Dialogue {
+    pub fn start() -> Self {
+        Self {
+            step: Step::Kind,
+            draft: Draft::default(),
+        }
+    }
+
+    /// The steps this draft goes through, in order.
+    fn steps(&self) -> Vec<Step> {
+        let mut steps = vec![
+            Step::Kind,
+            Step::Area,
+            Step::Category,
+            Step::Content,
+            Step::Name,
+        ];
+        if self.draft.needs_identity() {
+            steps.push(Step::Address);
+        }
+        steps.push(Step::Phone);
+        // A denunciation is never published: nothing to consent to.
+        if !self.draft.is_denunciation() {
+            steps.push(Step::Consent);
+        }
+        steps.push(Step::Confirm);
+        steps
+    }
+
+    /// A dialogue started from a message sent outside one: that message is the content.
+    pub fn with_content(content: &str) -> Self {
+        let mut dialogue = Self::start();
+        dialogue.draft.content = Some(content.trim().to_owned());
+        dialogue
+    }
+
+    fn next(mut self) -> Self {
+        let steps = self.steps();
+        let at = steps.iter().position(|s| *s == self.step).unwrap_or(0);
+        self.step = steps.get(at + 1).copied().unwrap_or(Step::Confirm);
+        // Content given before (the message that started the dialogue) is not asked again;
+        // "back" still reaches it to change it.
+        if self.step == Step::Content && self.draft.content.is_some() {
+            return self.next();
+        }
+        self
+    }
+
+    fn back(mut self) -> Self {
+        let steps = self.steps();
+        let at = steps.iter().position(|s| *s == self.step).unwrap_or(0);
+        self.step = steps[at.saturating_sub(1)];
+        self
+    }
+
+    /// Whether the person may skip this step.
+    pub fn optional(&self) -> bool {
+        match self.step {
+            Step::Area | Step::Category | Step::Phone => true,
+            Step::Name => !self.draft.needs_identity(),
+            _ => false,
+        }
+    }
+}
+
+/// What the person sent, as the dialogue reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input<'a> {
+    Text(&'a str),
+    /// A button of the step named, with its value.
+    Choice {
+        step: &'a str,
+        value: &'a str,
+    },
+    Skip,
+    Back,
+    Cancel,
+    Confirm,
+    /// A photo, a sticker, a location…: not what any step asks for.
+    Other,
+}
+
+/// Reads a button's callback data (`n:<step>:<value>`, `n:skip`, `n:back`, `n:cancel`,
+/// `n:confirm`); `None` for data that is not the dialogue's.
+pub fn callback(data: &str) -> Option<Input<'_>> {
+    let rest = data.strip_prefix("n:")?;
+    Some(match rest {
+        "skip" => Input::Skip,
+        "back" => Input::Back,
+        "cancel" => Input::Cancel,
+        "confirm" => Input::Confirm,
+        _ => {
+            let (step, value) = rest.split_once(':')?;
+            Input::Choice { step, value }
+        }
+    })
+}
+
+/// Why an input did not move the dialogue: the prompt is shown again with this note.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// A button of another step (an old message), or free text where a button is expected.
+    UseTheButtons,
+    TooShort,
+    /// Name and address are needed for a complaint or a denunciation.
+    Required,
+    NotAPhone,
+}
+
+impl Refusal {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Refusal::UseTheButtons => "use_the_buttons",
+            Refusal::TooShort => "too_short",
+            Refusal::Required => "required",
+            Refusal::NotAPhone => "not_a_phone",
+        }
+    }
+}
+
+/// Where an input leads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Show this step's prompt.
+    Ask(Dialogue),
+    /// Show the same step again, saying why.
+    Again(Dialogue, Refusal),
+    Cancelled,
+    /// Everything is there and the person confirmed.
+    Submit(Draft),
+}
+
+/// Moves the dialogue by one input.
+pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -> Outcome {
+    let refuse = |d: Dialogue, why| Outcome::Again(d, why);
+    match input {
+        Input::Cancel => return Outcome::Cancelled,
+        Input::Back => return Outcome::Ask(dialogue.back()),
+        Input::Skip if dialogue.optional() => return Outcome::Ask(dialogue.next()),
+        Input::Skip => return refuse(dialogue, Refusal::Required),
+        Input::Other => return refuse(dialogue, Refusal::UseTheButtons),
+        _ => {}
+    }
+    let mut d = dialogue;
+    match (d.step, input) {
+        (
+            Step::Kind,
+            Input::Choice {
+                step: "kind",
+                value,
+            },
+        ) if KINDS.iter().any(|k| k.as_str() == value) => {
+            d.draft.kind = Some(value.to_owned());
+        }
+        (
+            Step::Area,
+            Input::Choice {
+                step: "area",
+                value,
+            },
+        ) if profile.area(value).is_some() => {
+            d.draft.area = Some(value.to_owned());
+        }
+        (
+            Step::Category,
+            Input::Choice {
+                step: "category",
+                value,
+            },
+        ) if profile.category(value).is_some() => {
+            d.draft.category = Some(value.to_owned());
+        }
+        (
+            Step::Consent,
+            Input::Choice {
+                step: "consent",
+                value,
+            },
+        ) => {
+            d.draft.consent = Some(value == "yes");
+        }
+        (Step::Content, Input::Text(text)) => {
+            if text.trim().chars().count() < MIN_CONTENT_CHARS {
+                return refuse(d, Refusal::TooShort);
+            }
+            d.draft.content = Some(text.trim().to_owned());
+        }
+        (Step::Name, Input::Text(text)) if !text.trim().is_empty() => {
+            d.draft.name = Some(text.trim().to_owned());
+        }
+        (Step::Address, Input::Text(text)) if !text.trim().is_empty() => {
+            d.draft.address = Some(text.trim().to_owned());
+        }
+        (Step::Phone, Input::Text(text)) => {
+            let digits = text.chars().filter(char::is_ascii_digit).count();
+            let shaped = text
+                .trim()
+                .chars()
+                .all(|c| c.is_ascii_digit() || " +.-()".contains(c));
+            if !shaped || !(9..=12).contains(&digits) {
+                return refuse(d, Refusal::NotAPhone);
+            }
+            d.draft.phone = Some(text.trim().to_owned());
+        }
+        (Step::Confirm, Input::Confirm) => return Outcome::Submit(d.draft),
+        (Step::Name | Step::Address, Input::Text(_)) => return refuse(d, Refusal::Required),
+        _ => return refuse(d, Refusal::UseTheButtons),
+    }
+    Outcome::Ask(d.next())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile() -> CouncilProfile {
+        CouncilProfile::demo()
+    }
+
+    fn go(d: Dialogue, input: Input<'_>) -> Dialogue {
+        match advance(&profile(), d, input) {
+            Outcome::Ask(d) => d,
+            other => panic!("expected the next prompt, got {other:?}"),
+        }
+    }
+
+    fn choice<'a>(step: &'a str, value: &'a str) -> Input<'a> {
+        Input::Choice { step, value }
+    }
+
+    #[test]
+    fn a_petition_walks_every_step_and_can_skip_the_optional_ones() {
+        let d = go(Dialogue::start(), choice("kind", "kien_nghi"));
+        assert_eq!(d.step, Step::Area);
+        let d = go(d, choice("area", "minh-khai"));
+        let d = go(d, Input::Skip);
+        assert_eq!(d.step, Step::Content);
+        let d = go(d, Input::Text("Đèn đường ngõ 12 hỏng đã hai tuần."));
+        let d = go(d, Input::Skip);
+        assert_eq!(d.step, Step::Phone, "a petition's sender may stay unnamed");
+        let d = go(d, Input::Text("0912 345 678"));
+        let d = go(d, choice("consent", "yes"));
+        assert_eq!(d.step, Step::Confirm);
+        let Outcome::Submit(draft) = advance(&profile(), d, Input::Confirm) else {
+            panic!("confirm submits");
+        };
+        assert_eq!(draft.area.as_deref(), Some("minh-khai"));
+        assert_eq!(draft.category, None);
+        assert_eq!(draft.consent, Some(true));
+    }
+
+    #[test]
+    fn a_denunciation_needs_name_and_address_and_asks_no_consent() {
+        let d = go(Dialogue::start(), choice("kind", "to_cao"));
+        let d = go(go(d, Input::Skip), Input::Skip);
+        let d = go(d, Input::Text("Cán bộ X nhận tiền khi làm thủ tục."));
+        assert_eq!(d.step, Step::Name);
+        assert_eq!(
+            advance(&profile(), d.clone(), Input::Skip),
+            Outcome::Again(d.clone(), Refusal::Required)
+        );
+        let d = go(d, Input::Text("Trần Thị Bình"));
+        assert_eq!(d.step, Step::Address);
+        let d = go(d, Input::Text("Số 5 ngõ 7, phường Hồng Bàng"));
+        let d = go(d, Input::Skip);
+        assert_eq!(d.step, Step::Confirm, "no consent step for a tố cáo");
+    }
+
+    #[test]
+    fn back_returns_one_step_and_cancel_ends_it() {
+        let d = go(Dialogue::start(), choice("kind", "phan_anh"));
+        let d = go(d, Input::Back);
+        assert_eq!(d.step, Step::Kind);
+        assert_eq!(go(d.clone(), Input::Back).step, Step::Kind);
+        assert_eq!(advance(&profile(), d, Input::Cancel), Outcome::Cancelled);
+    }
+
+    #[test]
+    fn old_buttons_unknown_codes_and_bad_text_are_refused_without_moving() {
+        let d = go(Dialogue::start(), choice("kind", "kien_nghi"));
+        // A kind button pressed again from an old message, at the area step.
+        let stale = advance(&profile(), d.clone(), choice("kind", "to_cao"));
+        assert_eq!(stale, Outcome::Again(d.clone(), Refusal::UseTheButtons));
+        let forged = advance(&profile(), d.clone(), choice("area", "../../etc"));
+        assert_eq!(forged, Outcome::Again(d.clone(), Refusal::UseTheButtons));
+        let d = go(go(d, Input::Skip), Input::Skip);
+        let short = advance(&profile(), d.clone(), Input::Text("hỏng"));
+        assert_eq!(short, Outcome::Again(d.clone(), Refusal::TooShort));
+        let d = go(go(d, Input::Text("Đèn đường ngõ 12 hỏng.")), Input::Skip);
+        let bad = advance(&profile(), d.clone(), Input::Text("gọi tôi nhé"));
+        assert_eq!(bad, Outcome::Again(d, Refusal::NotAPhone));
+        assert_eq!(callback("case:1:accept"), None);
+        assert_eq!(
+            callback("n:area:minh-khai"),
+            Some(choice("area", "minh-khai"))
+        );
+    }
+
+    #[test]
+    fn a_message_sent_outside_a_dialogue_becomes_its_content() {
+        let d = Dialogue::with_content("  Cống thoát nước tắc ở ngõ 5.  ");
+        let d = go(
+            go(go(d, choice("kind", "phan_anh")), Input::Skip),
+            Input::Skip,
+        );
+        assert_eq!(d.step, Step::Name, "the content is not asked again");
+        assert_eq!(go(d, Input::Back).step, Step::Content, "but can be changed");
+    }
+
+    #[test]
+    fn the_state_round_trips_through_json() {
+        let d = go(Dialogue::start(), choice("kind", "khieu_nai"));
+        let json = serde_json::to_string(&d).unwrap();
+        assert_eq!(serde_json::from_str::<Dialogue>(&json).unwrap(), d);
+    }
+}

@@ -1,0 +1,154 @@
+//! Each dialogue step as the person sees it: the template's data and the buttons under it, in
+//! the reader's language. The words of the prompts live in `templates/telegram/bot_step.*.hbs`;
+//! the button labels and the plain-words explanation of each kind live here, beside the
+//! callback data they go with.
+
+use hdnd_hub::delivery::{Button, ButtonAction, Keyboard};
+use hdnd_hub::domain::{CaseKind, CouncilProfile, Language};
+use serde_json::{Value, json};
+
+use crate::dialogue::{Dialogue, KINDS, Refusal, Step};
+use crate::text::CallbackData;
+
+/// What each kind means, in plain words, and what the law needs for the two that need more.
+fn explain(kind: CaseKind, language: Language) -> &'static str {
+    match (kind, language) {
+        (CaseKind::YKien, Language::Vi) => "góp ý về hoạt động của Hội đồng, của chính quyền",
+        (CaseKind::YKien, Language::En) => {
+            "a comment on the work of the council or the authorities"
+        }
+        (CaseKind::KienNghi, Language::Vi) => "đề nghị cơ quan xem xét, giải quyết một việc chung",
+        (CaseKind::KienNghi, Language::En) => {
+            "asking a body to look into and settle a public matter"
+        }
+        (CaseKind::PhanAnh, Language::Vi) => "báo cho Hội đồng biết một sự việc, hiện tượng",
+        (CaseKind::PhanAnh, Language::En) => "telling the council about something that happens",
+        (CaseKind::KhieuNai, Language::Vi) => {
+            "đề nghị xem xét lại một quyết định, hành vi hành chính xâm phạm quyền lợi của ông/bà; \
+             cần họ tên và địa chỉ của người khiếu nại"
+        }
+        (CaseKind::KhieuNai, Language::En) => {
+            "asking for an administrative decision or act that harms you to be reviewed; your full \
+             name and address are needed"
+        }
+        (CaseKind::ToCao, Language::Vi) => {
+            "báo hành vi vi phạm pháp luật của cán bộ, cơ quan; cần họ tên và địa chỉ của người tố \
+             cáo, được giữ bí mật theo Luật Tố cáo; Hội đồng chỉ liên hệ qua cuộc trò chuyện này"
+        }
+        (CaseKind::ToCao, Language::En) => {
+            "reporting an official's or a body's breach of the law; your full name and address are \
+             needed and kept secret under the Law on Denunciations; the council contacts you only in \
+             this chat"
+        }
+        (CaseKind::KienNghiCuTri, Language::Vi) => "kiến nghị của cử tri tại buổi tiếp xúc",
+        (CaseKind::KienNghiCuTri, Language::En) => "a voters' petition from a voters' meeting",
+    }
+}
+
+fn label(vi: &'static str, en: &'static str, language: Language) -> &'static str {
+    match language {
+        Language::Vi => vi,
+        Language::En => en,
+    }
+}
+
+fn button(text: &str, data: String) -> Option<Button> {
+    // A code too long for Telegram's 64 bytes gets no button rather than a broken one.
+    CallbackData::new(data).ok().map(|data| Button {
+        text: text.to_owned(),
+        action: ButtonAction::CallbackData(data.as_str().to_owned()),
+    })
+}
+
+/// Two buttons a row, so that long Vietnamese names stay readable on a phone.
+fn pairs(buttons: Vec<Button>) -> Vec<Vec<Button>> {
+    buttons.chunks(2).map(<[Button]>::to_vec).collect()
+}
+
+/// The buttons under a step's prompt.
+pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Language) -> Keyboard {
+    let l = |vi, en| label(vi, en, language);
+    let mut rows = match dialogue.step {
+        Step::Kind => KINDS
+            .iter()
+            .filter_map(|k| button(k.label(language), format!("n:kind:{}", k.as_str())))
+            .map(|b| vec![b])
+            .collect(),
+        Step::Area => pairs(
+            profile
+                .areas
+                .iter()
+                .filter_map(|a| button(&a.name, format!("n:area:{}", a.code)))
+                .collect(),
+        ),
+        Step::Category => pairs(
+            profile
+                .categories
+                .iter()
+                .filter_map(|c| button(&c.name, format!("n:category:{}", c.code)))
+                .collect(),
+        ),
+        Step::Consent => vec![
+            button(
+                l("Đồng ý công khai", "Yes, it may be published"),
+                "n:consent:yes".into(),
+            )
+            .into_iter()
+            .chain(button(l("Không công khai", "No"), "n:consent:no".into()))
+            .collect(),
+        ],
+        Step::Confirm => vec![
+            button(l("✅ Gửi hồ sơ", "✅ Send"), "n:confirm".into())
+                .into_iter()
+                .collect(),
+        ],
+        Step::Content | Step::Name | Step::Address | Step::Phone => Vec::new(),
+    };
+    if dialogue.optional() {
+        rows.extend(button(l("Bỏ qua", "Skip"), "n:skip".into()).map(|b| vec![b]));
+    }
+    let mut last = Vec::new();
+    if dialogue.step != Step::Kind {
+        last.extend(button(l("◀ Quay lại", "◀ Back"), "n:back".into()));
+    }
+    last.extend(button(l("Hủy", "Cancel"), "n:cancel".into()));
+    rows.push(last);
+    Keyboard { rows }
+}
+
+/// The template data of a step's prompt.
+pub fn data(
+    profile: &CouncilProfile,
+    dialogue: &Dialogue,
+    refusal: Option<Refusal>,
+    language: Language,
+) -> Value {
+    let draft = &dialogue.draft;
+    let kinds: Vec<_> = KINDS
+        .iter()
+        .map(|k| json!({ "label": k.label(language), "explain": explain(*k, language) }))
+        .collect();
+    let name_of = |code: &Option<String>, list: &[hdnd_hub::domain::profile::NamedCode]| {
+        code.as_deref()
+            .and_then(|c| list.iter().find(|n| n.code == c))
+            .map(|n| n.name.clone())
+    };
+    json!({
+        "step": dialogue.step.as_str(),
+        "refusal": refusal.map(Refusal::as_str),
+        "optional": dialogue.optional(),
+        "kinds": kinds,
+        "denunciation": draft.is_denunciation(),
+        "identity": draft.needs_identity(),
+        "draft": {
+            "kind": draft.kind().map(|k| k.label(language)),
+            "area": name_of(&draft.area, &profile.areas),
+            "category": name_of(&draft.category, &profile.categories),
+            "content": draft.content,
+            "name": draft.name,
+            "address": draft.address,
+            "phone": draft.phone,
+            "consent": draft.consent,
+        },
+    })
+}
