@@ -3,9 +3,10 @@
 //! So far: the outbound [`channel::TelegramChannel`] (the hub's `Channel` over the Bot API),
 //! the long-polling transport that stores every update before acknowledging it
 //! ([`poller::Poller`]), the [`handler::TelegramHandler`] that answers stored updates
-//! (`/start`, `/help`, `/lang`, from the [`commands`] table), what every Telegram message must
-//! respect (message and callback-data limits, Telegram-HTML escaping: [`text`]), and the
-//! `[telegram]` settings section. The case dialogues come next.
+//! (`/start`, `/help`, `/lang` from the [`commands`] table, and the [`dialogue`] that files a
+//! case, shown by [`prompts`]), what every Telegram message must respect (message and
+//! callback-data limits, Telegram-HTML escaping: [`text`]), and the `[telegram]` settings
+//! section. Staff commands, buttons on new cases and internal messages come next.
 
 pub mod channel;
 pub mod commands;

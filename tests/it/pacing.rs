@@ -28,7 +28,12 @@ type Log = Arc<Mutex<Vec<(i64, Instant)>>>;
 
 async fn fake_bot_api() -> (String, Log) {
     let log: Log = Arc::default();
-    async fn any(State(log): State<Log>, uri: Uri, body: Bytes) -> impl IntoResponse {
+    async fn any(State(log): State<Log>, uri: Uri, body: Bytes) -> axum::response::Response {
+        // The processes poll for updates too, since a token is set: there are none.
+        if uri.path().to_lowercase().ends_with("/getupdates") {
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            return axum::Json(json!({ "ok": true, "result": [] })).into_response();
+        }
         assert!(
             uri.path().to_lowercase().ends_with("/sendmessage"),
             "unexpected call {uri}"
@@ -49,6 +54,7 @@ async fn fake_bot_api() -> (String, Log) {
             "ok": true,
             "result": { "message_id": 1, "date": 1_790_000_000, "chat": chat_json, "text": request["text"] }
         }))
+        .into_response()
     }
     let app = Router::new().fallback(any).with_state(log.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
