@@ -251,6 +251,7 @@ impl DemoCase {
             category: Some(self.category.clone()),
             channel: self.channel.parse().with_context(at)?,
             citizen_name: Some(self.citizen.clone()),
+            citizen_address: None,
             contacts: self.contact.as_deref().map(email).into_iter().collect(),
             attachments: vec![],
             publication_consent: self.publication_consent,
@@ -276,6 +277,7 @@ impl TodayCase {
             category: Some(self.category.clone()),
             channel: self.channel.parse().with_context(at)?,
             citizen_name: Some(self.citizen.clone()),
+            citizen_address: None,
             contacts: vec![email(&self.contact)],
             attachments: vec![],
             publication_consent: false,
@@ -303,6 +305,7 @@ impl DemoDenunciation {
                 .parse()
                 .with_context(|| format!("demo case {}", self.source_ref))?,
             citizen_name: None,
+            citizen_address: None,
             contacts: vec![],
             attachments: vec![],
             publication_consent: false,

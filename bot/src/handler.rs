@@ -299,7 +299,7 @@ fn new_case(chat: &str, language: Language, draft: &Draft) -> NewCase {
         kind: ContactKind::Telegram,
         address: chat.to_owned(),
     };
-    let (citizen_name, contacts, denouncer) = if kind == CaseKind::ToCao {
+    let (citizen_name, citizen_address, contacts, denouncer) = if kind == CaseKind::ToCao {
         let identity = DenouncerIdentity {
             full_name: draft.name.clone().unwrap_or_default(),
             phone: draft.phone.clone(),
@@ -307,14 +307,14 @@ fn new_case(chat: &str, language: Language, draft: &Draft) -> NewCase {
             address: draft.address.clone(),
             chosen_contact: Some(chat_contact),
         };
-        (None, Vec::new(), Some(identity))
+        (None, None, Vec::new(), Some(identity))
     } else {
         let mut contacts = vec![chat_contact];
         contacts.extend(draft.phone.clone().map(|phone| ContactPoint {
             kind: ContactKind::Phone,
             address: phone,
         }));
-        (draft.name.clone(), contacts, None)
+        (draft.name.clone(), draft.address.clone(), contacts, None)
     };
     NewCase {
         kind,
@@ -326,6 +326,7 @@ fn new_case(chat: &str, language: Language, draft: &Draft) -> NewCase {
         category: draft.category.clone(),
         channel: SourceChannel::Telegram,
         citizen_name,
+        citizen_address,
         contacts,
         attachments: Vec::new(),
         publication_consent: draft.consent.unwrap_or(false),

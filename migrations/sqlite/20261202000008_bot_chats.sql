@@ -7,3 +7,7 @@ CREATE TABLE bot_chats (
     dialogue   TEXT,
     updated_at INTEGER NOT NULL
 );
+
+-- The complainant's address, which the law needs to identify them (Luật Khiếu nại art. 8):
+-- personal data, never public. A denouncer's lives in the sealed identity instead.
+ALTER TABLE cases ADD COLUMN citizen_address TEXT;

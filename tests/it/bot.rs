@@ -25,6 +25,7 @@ contract_tests!(
     a_citizen_files_a_petition_through_the_dialogue_and_hears_its_code,
     a_dialogue_goes_on_after_a_restart_on_another_instance,
     a_denunciation_by_telegram_is_sealed_from_the_kind_on,
+    a_complaint_keeps_the_name_and_address_the_law_needs,
     start_help_and_lang_answer_in_the_chats_language_which_is_remembered,
     a_duplicated_update_is_answered_once,
     lang_becomes_the_linked_citizens_language,
@@ -466,4 +467,59 @@ async fn a_denunciation_by_telegram_is_sealed_from_the_kind_on(db: TestDb) {
     );
     let state = hub.chat_state(&CHAT.to_string()).await.unwrap();
     assert_eq!(state.dialogue, None, "the draft with the name is gone");
+}
+
+async fn a_complaint_keeps_the_name_and_address_the_law_needs(db: TestDb) {
+    // Arrange
+    let (hub, _clock) = hub_on(&db).await;
+
+    // Act: a complaint started by a message sent outside any dialogue.
+    deliver(
+        &worker(&hub),
+        vec![
+            text(
+                1,
+                "Tôi khiếu nại quyết định thu hồi 40 m² đất vườn của UBND phường.",
+            ),
+            press(2, "n:kind:khieu_nai"),
+            press(3, "n:skip"),
+            press(4, "n:skip"),
+            press(5, "n:skip"),
+            text(6, "Vũ Văn Khánh"),
+            press(7, "n:skip"),
+            text(8, "Số 9 ngõ 3, phường Hồng Bàng"),
+            press(9, "n:skip"),
+            press(10, "n:consent:no"),
+            press(11, "n:confirm"),
+        ],
+    )
+    .await;
+
+    // Assert: the first message is the content; name and address are required and kept.
+    let replies = replies(hub.store()).await;
+    assert!(replies[3].1.contains("Họ và tên"), "{}", replies[3].1);
+    assert!(
+        replies[4].1.contains("Thông tin này bắt buộc"),
+        "{}",
+        replies[4].1
+    );
+    assert!(
+        replies[6].1.contains("Thông tin này bắt buộc"),
+        "{}",
+        replies[6].1
+    );
+    let cases = hub.store().list_cases(&Default::default()).await.unwrap();
+    assert_eq!(cases.len(), 1);
+    let case = &cases[0];
+    assert_eq!(case.kind, hdnd_hub::domain::CaseKind::KhieuNai);
+    assert!(case.content.contains("40 m²"));
+    assert_eq!(case.citizen_name.as_deref(), Some("Vũ Văn Khánh"));
+    assert_eq!(
+        case.citizen_address.as_deref(),
+        Some("Số 9 ngõ 3, phường Hồng Bàng")
+    );
+    assert!(
+        !format!("{case:?}").contains("ngõ 3"),
+        "the address stays out of Debug"
+    );
 }

@@ -170,6 +170,7 @@ pub(crate) fn petition() -> NewCase {
         category: Some("giao-thong".to_owned()),
         channel: SourceChannel::Telegram,
         citizen_name: Some("Phạm Thị Hoa".to_owned()),
+        citizen_address: None,
         contacts: vec![ContactPoint {
             kind: ContactKind::Email,
             address: "hoa.pham@example.org".to_owned(),

@@ -36,6 +36,7 @@ pub(crate) fn denunciation() -> NewCase {
         category: Some("can-bo".to_owned()),
         channel: SourceChannel::Email,
         citizen_name: None,
+        citizen_address: None,
         contacts: vec![],
         attachments: vec![],
         publication_consent: false,

@@ -236,6 +236,8 @@ pub struct NewCase {
     pub channel: SourceChannel,
     /// The citizen's name; for `to_cao` it goes in `denouncer` instead.
     pub citizen_name: Option<String>,
+    /// The citizen's postal address, where the law needs it (a complaint); personal data.
+    pub citizen_address: Option<String>,
     pub contacts: Vec<ContactPoint>,
     pub attachments: Vec<Attachment>,
     pub publication_consent: bool,
@@ -299,6 +301,9 @@ impl NewCase {
         if let Some(name) = &self.citizen_name {
             self.citizen_name = Some(clean_text("citizen_name", name, 200, true)?);
         }
+        if let Some(address) = &self.citizen_address {
+            self.citizen_address = Some(clean_text("citizen_address", address, 500, true)?);
+        }
         // One normal form per kind (E.164 phones, lower-case email domains), so the same
         // person typing the same address twice is recognised as one citizen.
         for contact in &mut self.contacts {
@@ -340,7 +345,10 @@ impl NewCase {
                 ));
             }
             (CaseKind::ToCao, Some(identity)) => {
-                if self.citizen_name.is_some() || !self.contacts.is_empty() {
+                if self.citizen_name.is_some()
+                    || self.citizen_address.is_some()
+                    || !self.contacts.is_empty()
+                {
                     return Err(DomainError::invalid(
                         "denouncer",
                         "a denouncer's name and contacts belong in the sealed identity only",
@@ -456,6 +464,7 @@ pub struct Case {
     pub category: Option<String>,
     pub channel: SourceChannel,
     pub citizen_name: Option<String>,
+    pub citizen_address: Option<String>,
     pub contacts: Vec<ContactPoint>,
     pub attachments: Vec<Attachment>,
     pub publication_consent: bool,
@@ -510,6 +519,7 @@ mod tests {
             category: None,
             channel: SourceChannel::Web,
             citizen_name: Some("Nguyễn Văn An".to_owned()),
+            citizen_address: None,
             contacts: vec![],
             attachments: vec![],
             publication_consent: true,

@@ -616,6 +616,7 @@ mod tests {
             category: None,
             channel: SourceChannel::Web,
             citizen_name: None,
+            citizen_address: None,
             contacts: vec![],
             attachments: vec![],
             publication_consent: false,

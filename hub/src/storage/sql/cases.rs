@@ -25,7 +25,8 @@ macro_rules! case_select {
     () => {
         r#"
         SELECT id, code, kind, complaint_round, first_case_id, title, content, area, category,
-               channel, citizen_name, publication_consent, published, complex, remote_area,
+               channel, citizen_name, citizen_address, publication_consent, published, complex,
+               remote_area,
                received_at, received_on, status, accepted_on, forwarded_on, forwarded_unit,
                unit_accepted_on, result_on, assignee_id, answer, closed_on, competent,
                especially_complex, regulation, flags_reason, resume_status, council_paused_on,
@@ -71,6 +72,7 @@ fn case_from_row(
         category: row.try_get("category")?,
         channel: parse(row, "channel")?,
         citizen_name: row.try_get("citizen_name")?,
+        citizen_address: row.try_get("citizen_address")?,
         contacts,
         attachments,
         publication_consent: row.try_get("publication_consent")?,
@@ -419,9 +421,10 @@ pub(super) async fn insert_case(
             code, access_token_hash, kind, complaint_round, first_case_id, title, content,
             area, category, channel, citizen_name, publication_consent, published,
             complex, remote_area, received_at, received_on, status,
-            extensions, version, created_at, updated_at, source_ref, citizen_id, language)
+            extensions, version, created_at, updated_at, source_ref, citizen_id, language,
+            citizen_address)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, FALSE,
-                FALSE, FALSE, $13, $14, $15, 0, 1, $16, $16, $17, $18, $19)
+                FALSE, FALSE, $13, $14, $15, 0, 1, $16, $16, $17, $18, $19, $20)
         RETURNING id
         "#,
     )
@@ -444,6 +447,7 @@ pub(super) async fn insert_case(
     .bind(case.source_ref.as_deref())
     .bind(citizen)
     .bind(case.language.as_str())
+    .bind(case.citizen_address.as_deref())
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| match (Error::from(e), &case.source_ref) {
