@@ -43,6 +43,12 @@ commands! {
     /// Hủy việc đang làm dở
     /// Cancel what you are doing
     Cancel => "cancel",
+    /// Các hồ sơ của ông/bà và tình trạng
+    /// Your cases and where they stand
+    MyCases => "mycases",
+    /// Tra cứu một hồ sơ theo mã, ví dụ /status HB.20261126.0012
+    /// Look up a case by its code, e.g. /status HB.20261126.0012
+    Status => "status",
     /// Danh sách các lệnh
     /// The list of commands
     Help => "help",

@@ -14,9 +14,10 @@ use async_trait::async_trait;
 use hdnd_hub::delivery::outbox::{Category, Destination, NewNotification, Target};
 use hdnd_hub::delivery::render::Renderer;
 use hdnd_hub::delivery::{Button, ButtonAction, ChannelKind, Keyboard, TelegramMessage};
+use hdnd_hub::domain::calendar::vn_date;
 use hdnd_hub::domain::{
-    CaseKind, ChatChange, ComplaintRound, ContactKind, ContactPoint, DenouncerIdentity, InboundRow,
-    Language, NewCase, SourceChannel,
+    CaseCode, CaseKind, ChatChange, ComplaintRound, ContactKind, ContactPoint, DenouncerIdentity,
+    InboundRow, Language, NewCase, NormalisedContact, SourceChannel, Status,
 };
 use hdnd_hub::inbound::{HandleError, InboundHandler};
 use hdnd_hub::storage::{InboundCompletion, InboundEffect};
@@ -87,6 +88,20 @@ impl TelegramHandler {
             Some(Parsed::Command(Command::Cancel, _)) => {
                 self.cancel(&chat, language, dialogue.as_ref())
             }
+            Some(Parsed::Command(Command::MyCases, _)) => {
+                let data = self.my_cases(&chat, language).await?;
+                Ok(answer(
+                    self.reply(&chat, "bot_mycases", language, &data)?,
+                    None,
+                ))
+            }
+            Some(Parsed::Command(Command::Status, argument)) => {
+                let data = self.status(&chat, language, argument).await?;
+                Ok(answer(
+                    self.reply(&chat, "bot_status", language, &data)?,
+                    None,
+                ))
+            }
             Some(Parsed::Unknown) => {
                 let data = json!({ "unknown_command": true });
                 Ok(answer(
@@ -147,6 +162,90 @@ impl TelegramHandler {
                 ))
             }
         }
+    }
+
+    /// `/mycases`: the cases filed from this chat, and the denunciations whose sealed identity
+    /// holds it, newest first. A denunciation shows its code and status only.
+    async fn my_cases(&self, chat: &str, language: Language) -> Result<Value, HandleError> {
+        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
+        let cases: Vec<_> = self
+            .hub
+            .my_cases(&contact)
+            .await?
+            .iter()
+            .take(MY_CASES_SHOWN)
+            .map(|case| {
+                let secret = case.kind == CaseKind::ToCao;
+                json!({
+                    "code": case.code.as_str(),
+                    "kind": (!secret).then(|| case.kind.label(language)),
+                    "status": case.progress.status.label(language),
+                    "expected_by": case.progress.clocks.expected_by().filter(|_| !secret).map(vn_date),
+                })
+            })
+            .collect();
+        Ok(json!({ "cases": cases }))
+    }
+
+    /// `/status CODE`: the citizen's own case in full, any other published case as the public
+    /// sees it, and for anything else the same "not found", so that no code is confirmed.
+    async fn status(
+        &self,
+        chat: &str,
+        language: Language,
+        code: &str,
+    ) -> Result<Value, HandleError> {
+        let Ok(code) = CaseCode::parse(code) else {
+            return Ok(json!({ "found": false, "bad_code": true, "case": null }));
+        };
+        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
+        let own = self
+            .hub
+            .my_cases(&contact)
+            .await?
+            .into_iter()
+            .find(|c| c.code == code);
+        let case = match own {
+            Some(case) if case.kind == CaseKind::ToCao => json!({
+                "code": case.code.as_str(), "kind": null, "title": null, "content": null,
+                "status": case.progress.status.label(language), "received_on": null,
+                "expected_by": null, "source": null, "answer": null,
+            }),
+            Some(case) => {
+                let p = &case.progress;
+                let clock = [&p.clocks.relay, &p.clocks.resolver, &p.clocks.council]
+                    .into_iter()
+                    .flatten()
+                    .find(|c| c.due.is_some());
+                let settled = matches!(p.status, Status::Answered | Status::Explained);
+                json!({
+                    "code": case.code.as_str(),
+                    "kind": case.kind.label(language),
+                    "title": Some(case.title.clone()).filter(|t| !t.is_empty()),
+                    "content": excerpt(&case.content),
+                    "status": p.status.label(language),
+                    "received_on": vn_date(case.received_on),
+                    "expected_by": clock.and_then(|c| c.due).filter(|_| p.status.is_open()).map(vn_date),
+                    "source": clock.map(|c| c.source.clone()),
+                    "answer": p.answer.clone().filter(|_| settled),
+                })
+            }
+            None => match self.hub.catalog().get(&code).await? {
+                Some(public) => json!({
+                    "code": public.item.code.as_str(),
+                    "kind": public.item.kind.label(language),
+                    "title": public.item.title,
+                    "content": null,
+                    "status": public.item.status.label(language),
+                    "received_on": vn_date(public.item.received_on),
+                    "expected_by": public.expected_by.map(vn_date),
+                    "source": public.expected_by_source,
+                    "answer": public.answer,
+                }),
+                None => return Ok(json!({ "found": false, "bad_code": false, "case": null })),
+            },
+        };
+        Ok(json!({ "found": true, "bad_code": false, "case": case }))
     }
 
     /// One input to a dialogue in progress.
@@ -336,6 +435,20 @@ fn new_case(chat: &str, language: Language, draft: &Draft) -> NewCase {
         source_ref: None,
         language,
     }
+}
+
+/// At most this many cases in `/mycases`, newest first: a list, not an archive.
+const MY_CASES_SHOWN: usize = 20;
+
+/// The start of a long text, cut at a word.
+fn excerpt(text: &str) -> String {
+    const CHARS: usize = 300;
+    if text.chars().count() <= CHARS {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(CHARS).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut}…")
 }
 
 /// `/help`, from the command table.

@@ -26,6 +26,7 @@ contract_tests!(
     a_dialogue_goes_on_after_a_restart_on_another_instance,
     a_denunciation_by_telegram_is_sealed_from_the_kind_on,
     a_complaint_keeps_the_name_and_address_the_law_needs,
+    mycases_and_status_show_own_cases_in_full_published_ones_publicly_and_nothing_else,
     start_help_and_lang_answer_in_the_chats_language_which_is_remembered,
     a_duplicated_update_is_answered_once,
     lang_becomes_the_linked_citizens_language,
@@ -522,4 +523,95 @@ async fn a_complaint_keeps_the_name_and_address_the_law_needs(db: TestDb) {
         !format!("{case:?}").contains("ngõ 3"),
         "the address stays out of Debug"
     );
+}
+
+async fn mycases_and_status_show_own_cases_in_full_published_ones_publicly_and_nothing_else(
+    db: TestDb,
+) {
+    // Arrange: a petition and a denunciation from this chat; a neighbour's published case and
+    // a neighbour's unpublished one.
+    let (hub, _clock) = hub_on(&db).await;
+    let on_chat = ContactPoint {
+        kind: ContactKind::Telegram,
+        address: CHAT.to_string(),
+    };
+    let mut mine = petition();
+    mine.contacts = vec![on_chat.clone()];
+    let mine = hub.submit_case(mine).await.unwrap().case;
+    let mut secret = crate::identity_canary::denunciation();
+    secret.denouncer.as_mut().unwrap().chosen_contact = Some(on_chat);
+    let secret = hub.submit_case(secret).await.unwrap().case;
+    let published = hub.submit_case(petition()).await.unwrap().case;
+    let hidden = hub.submit_case(petition()).await.unwrap().case;
+    let secretary = hub
+        .store()
+        .add_staff(
+            crate::helpers::staff("lan.tk", &[hdnd_hub::domain::Role::Secretary]),
+            &hdnd_hub::domain::AuditNote::operator(),
+        )
+        .await
+        .unwrap();
+    hub.publish_case(
+        published.id,
+        secretary.id,
+        "Sửa đèn chiếu sáng ngõ 12",
+        "Kiến nghị sửa đèn chiếu sáng đã hỏng.",
+    )
+    .await
+    .unwrap();
+    let inbound = worker(&hub);
+
+    // Act
+    deliver(
+        &inbound,
+        vec![
+            text(1, "/mycases"),
+            text(2, &format!("/status {}", mine.code)),
+            text(3, &format!("/status {}", published.code)),
+            text(4, &format!("/status {}", hidden.code)),
+            text(5, &format!("/status {}", secret.code)),
+            text(6, "/status ../etc"),
+        ],
+    )
+    .await;
+
+    // Assert
+    let replies = replies(hub.store()).await;
+    let t: Vec<_> = replies.iter().map(|(_, t)| t.clone()).collect();
+    assert!(
+        t[0].contains(mine.code.as_str()) && t[0].contains(secret.code.as_str()),
+        "{}",
+        t[0]
+    );
+    assert!(
+        !t[0].contains(published.code.as_str()),
+        "only the chat's own cases"
+    );
+    let secret_line = t[0]
+        .lines()
+        .find(|l| l.contains(secret.code.as_str()))
+        .unwrap();
+    assert!(
+        !secret_line.contains("Tố cáo"),
+        "a denunciation shows code and status only"
+    );
+    assert!(
+        t[1].contains("Đèn chiếu sáng ngõ 12 phố Hoàng Văn Thụ hỏng"),
+        "{}",
+        t[1]
+    );
+    assert!(
+        t[1].contains("Dự kiến trả lời trước: 10/12/2026"),
+        "{}",
+        t[1]
+    );
+    assert!(t[2].contains("Sửa đèn chiếu sáng ngõ 12"), "{}", t[2]);
+    assert!(!t[2].contains("Phạm Thị Hoa") && !t[2].contains("phố Hoàng Văn Thụ hỏng"));
+    assert!(t[3].contains("Không tìm thấy"), "{}", t[3]);
+    assert!(
+        t[4].contains(secret.code.as_str()) && !t[4].contains("thu tiền"),
+        "{}",
+        t[4]
+    );
+    assert!(t[5].contains("Mã hồ sơ có dạng"), "{}", t[5]);
 }

@@ -101,6 +101,8 @@ const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
     "bot_fallback",
     "bot_step",
     "bot_cancelled",
+    "bot_mycases",
+    "bot_status",
 );
 
 /// Why an email template could not be loaded or rendered.
@@ -1300,6 +1302,18 @@ mod tests {
                     "draft": {} }),
             ),
             ("bot_cancelled", json!({})),
+            (
+                "bot_mycases",
+                json!({ "cases": [{ "code": "HB.20261126.0012", "kind": "Kiến nghị",
+                    "status": "Đã tiếp nhận", "expected_by": "10/12/2026" }] }),
+            ),
+            (
+                "bot_status",
+                json!({ "found": true, "bad_code": false, "case": { "code": "HB.20261126.0012",
+                    "kind": null, "title": "Đèn <ngõ> 12", "content": null, "status": "Đã giải quyết",
+                    "received_on": "26/11/2026", "expected_by": null, "source": null,
+                    "answer": "Đã sửa." } }),
+            ),
         ]
     }
 
