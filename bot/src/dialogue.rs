@@ -25,6 +25,9 @@ pub const MIN_CONTENT_CHARS: usize = 10;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Step {
+    /// A message came while the council waits for this person's answer: is it the answer, or
+    /// a new case?
+    Choose,
     Kind,
     Area,
     Category,
@@ -39,6 +42,7 @@ pub enum Step {
 impl Step {
     pub const fn as_str(self) -> &'static str {
         match self {
+            Step::Choose => "choose",
             Step::Kind => "kind",
             Step::Area => "area",
             Step::Category => "category",
@@ -63,6 +67,8 @@ pub struct Draft {
     pub address: Option<String>,
     pub phone: Option<String>,
     pub consent: Option<bool>,
+    /// The case whose question this message may answer (at the `choose` step).
+    pub answer_to: Option<String>,
 }
 
 impl Draft {
@@ -97,13 +103,17 @@ impl Dialogue {
 
     /// The steps this draft goes through, in order.
     fn steps(&self) -> Vec<Step> {
-        let mut steps = vec![
+        let mut steps = Vec::new();
+        if self.draft.answer_to.is_some() {
+            steps.push(Step::Choose);
+        }
+        steps.extend([
             Step::Kind,
             Step::Area,
             Step::Category,
             Step::Content,
             Step::Name,
-        ];
+        ]);
         if self.draft.needs_identity() {
             steps.push(Step::Address);
         }
@@ -114,6 +124,14 @@ impl Dialogue {
         }
         steps.push(Step::Confirm);
         steps
+    }
+
+    /// A message sent outside a dialogue while case `code` waits for the person's answer.
+    pub fn choose(content: &str, code: &str) -> Self {
+        let mut dialogue = Self::with_content(content);
+        dialogue.step = Step::Choose;
+        dialogue.draft.answer_to = Some(code.to_owned());
+        dialogue
     }
 
     /// A dialogue started from a message sent outside one: that message is the content.
@@ -217,6 +235,8 @@ pub enum Outcome {
     Cancelled,
     /// Everything is there and the person confirmed.
     Submit(Draft),
+    /// The message is the answer to the council's question on `draft.answer_to`.
+    Answer(Draft),
 }
 
 /// Moves the dialogue by one input.
@@ -232,6 +252,26 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
     }
     let mut d = dialogue;
     match (d.step, input) {
+        (
+            Step::Choose,
+            Input::Choice {
+                step: "choose",
+                value: "answer",
+            },
+        ) => {
+            return Outcome::Answer(d.draft);
+        }
+        (
+            Step::Choose,
+            Input::Choice {
+                step: "choose",
+                value: "new",
+            },
+        ) => {
+            d.draft.answer_to = None;
+            d.step = Step::Kind;
+            return Outcome::Ask(d);
+        }
         (
             Step::Kind,
             Input::Choice {
@@ -394,6 +434,20 @@ mod tests {
         );
         assert_eq!(d.step, Step::Name, "the content is not asked again");
         assert_eq!(go(d, Input::Back).step, Step::Content, "but can be changed");
+    }
+
+    #[test]
+    fn a_message_while_a_question_waits_is_the_answer_or_a_new_case() {
+        let d = Dialogue::choose("Số nhà 12, ngõ 34.", "HB.20261126.0001");
+        let Outcome::Answer(draft) = advance(&profile(), d.clone(), choice("choose", "answer"))
+        else {
+            panic!("the answer");
+        };
+        assert_eq!(draft.content.as_deref(), Some("Số nhà 12, ngõ 34."));
+        let d = go(d, choice("choose", "new"));
+        assert_eq!(d.step, Step::Kind);
+        assert_eq!(d.draft.answer_to, None);
+        assert_eq!(go(d, Input::Back).step, Step::Kind);
     }
 
     #[test]

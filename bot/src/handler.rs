@@ -118,7 +118,13 @@ impl TelegramHandler {
                     }
                     // Never dropped: the message becomes the content of a case, if the person
                     // goes on.
-                    None => self.ask(&chat, language, Dialogue::with_content(text), None),
+                    None => {
+                        let dialogue = match self.awaiting_answer(&chat).await? {
+                            Some(code) => Dialogue::choose(text, &code),
+                            None => Dialogue::with_content(text),
+                        };
+                        self.ask(&chat, language, dialogue, None)
+                    }
                 }
             }
             // A photo, a sticker, a location: files come with the attachments step.
@@ -248,6 +254,58 @@ impl TelegramHandler {
         Ok(json!({ "found": true, "bad_code": false, "case": case }))
     }
 
+    /// The newest of this chat's cases on which the council waits for an answer.
+    async fn awaiting_answer(&self, chat: &str) -> Result<Option<String>, HandleError> {
+        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
+        Ok(self
+            .hub
+            .my_cases(&contact)
+            .await?
+            .into_iter()
+            .find(|c| c.progress.status == Status::NeedsInfo)
+            .map(|c| c.code.as_str().to_owned()))
+    }
+
+    /// The message is the answer to the council's question: the case goes back to where it
+    /// was asked from, in the same transaction as the message's `done`.
+    async fn answer_question(
+        &self,
+        chat: &str,
+        language: Language,
+        draft: Draft,
+    ) -> Result<InboundCompletion, HandleError> {
+        let (Some(code), Some(text)) = (draft.answer_to.as_deref(), draft.content.as_deref())
+        else {
+            return self.cancel(chat, language, None);
+        };
+        let code = CaseCode::parse(code).map_err(Error::from)?;
+        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
+        let planned = match self.hub.capability_by_contact(&code, &contact).await {
+            Ok(capability) => self.hub.plan_answer_as_citizen(&capability, text).await,
+            Err(e) => Err(e),
+        };
+        let change = match planned {
+            Ok(change) => change,
+            // Answered meanwhile (on another channel), or no longer this chat's: say so.
+            Err(Error::Domain(_)) => {
+                let data = json!({ "unknown_command": false });
+                let reply = self.reply(chat, "bot_fallback", language, &data)?;
+                return Ok(answer(reply, Some(dialogue_change(chat, None))));
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let reply = self.reply(
+            chat,
+            "bot_answered",
+            language,
+            &json!({ "code": code.as_str() }),
+        )?;
+        Ok(InboundCompletion {
+            effect: InboundEffect::Progress(Box::new(change)),
+            ..answer(reply, Some(dialogue_change(chat, None)))
+        })
+    }
+
     /// One input to a dialogue in progress.
     async fn step(
         &self,
@@ -261,6 +319,7 @@ impl TelegramHandler {
             Outcome::Again(same, why) => self.ask(chat, language, same, Some(why)),
             Outcome::Cancelled => self.cancel(chat, language, None),
             Outcome::Submit(draft) => self.submit(chat, language, draft).await,
+            Outcome::Answer(draft) => self.answer_question(chat, language, draft).await,
         }
     }
 

@@ -69,6 +69,20 @@ fn pairs(buttons: Vec<Button>) -> Vec<Vec<Button>> {
 pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Language) -> Keyboard {
     let l = |vi, en| label(vi, en, language);
     let mut rows = match dialogue.step {
+        Step::Choose => vec![
+            button(
+                l("Đây là câu trả lời", "This is my answer"),
+                "n:choose:answer".into(),
+            )
+            .into_iter()
+            .collect(),
+            button(
+                l("Gửi thành hồ sơ mới", "Send it as a new case"),
+                "n:choose:new".into(),
+            )
+            .into_iter()
+            .collect(),
+        ],
         Step::Kind => KINDS
             .iter()
             .filter_map(|k| button(k.label(language), format!("n:kind:{}", k.as_str())))
@@ -108,7 +122,7 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
         rows.extend(button(l("Bỏ qua", "Skip"), "n:skip".into()).map(|b| vec![b]));
     }
     let mut last = Vec::new();
-    if dialogue.step != Step::Kind {
+    if !matches!(dialogue.step, Step::Kind | Step::Choose) {
         last.extend(button(l("◀ Quay lại", "◀ Back"), "n:back".into()));
     }
     last.extend(button(l("Hủy", "Cancel"), "n:cancel".into()));
@@ -140,6 +154,7 @@ pub fn data(
         "kinds": kinds,
         "denunciation": draft.is_denunciation(),
         "identity": draft.needs_identity(),
+        "answer_to": draft.answer_to,
         "draft": {
             "kind": draft.kind().map(|k| k.label(language)),
             "area": name_of(&draft.area, &profile.areas),

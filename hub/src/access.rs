@@ -18,7 +18,7 @@ use crate::domain::{
 };
 use crate::error::{DomainError, Error};
 use crate::hub::Hub;
-use crate::storage::CaseFilter;
+use crate::storage::{CaseFilter, ProgressChange};
 
 /// Who calls a staff-facing service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -130,6 +130,17 @@ impl Hub {
         capability: &CitizenCapability,
         answer: &str,
     ) -> Result<Case, Error> {
+        let change = self.plan_answer_as_citizen(capability, answer).await?;
+        self.store().update_case_progress(change).await
+    }
+
+    /// What [`Hub::answer_question_as_citizen`] writes, for a transport that stores it with the
+    /// inbound message it came in (so that a replayed message answers nothing twice).
+    pub async fn plan_answer_as_citizen(
+        &self,
+        capability: &CitizenCapability,
+        answer: &str,
+    ) -> Result<ProgressChange, Error> {
         let case = self.store().get_case(capability.case).await?;
         if case.progress.status != Status::NeedsInfo {
             return Err(DomainError::invalid(
@@ -143,7 +154,7 @@ impl Hub {
         }
         let back = case.progress.resume_status.unwrap_or(Status::Received);
         let request = TransitionRequest::to(back, Actor::Citizen).with_text(answer);
-        self.apply_transition(case, request).await
+        self.plan_change(&case, &request).await
     }
 
     /// Loads the caller's account if it is staff, refusing an inactive one.

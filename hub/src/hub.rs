@@ -252,31 +252,10 @@ impl Hub {
         case: Case,
         request: TransitionRequest,
     ) -> Result<Case, Error> {
-        if let Some(assignee) = request.assignee {
-            self.active_staff(assignee).await?;
-        }
-        let id = case.id;
-        let today = self.profile.local_date(self.clock.now());
-        let (progress, event) = progress::plan_transition(&self.profile, &case, &request, today)?;
-        let change = CaseEvent::StatusChanged {
-            from: case.progress.status,
-            by: request.actor.kind(),
-            note: event.note.clone(),
-        };
-        let notify = self.notify(change, case.progress.assignee).await?;
-        let updated = self
-            .store
-            .update_case_progress(ProgressChange {
-                case_id: id,
-                expected_status: case.progress.status,
-                expected_version: case.version,
-                progress,
-                event,
-                notify,
-            })
-            .await?;
+        let change = self.plan_change(&case, &request).await?;
+        let updated = self.store.update_case_progress(change).await?;
         tracing::info!(
-            case.id = id.0,
+            case.id = case.id.0,
             case.code = %updated.code,
             case.from = %case.progress.status,
             case.to = %updated.progress.status,
@@ -286,6 +265,34 @@ impl Hub {
             updated.progress.status
         );
         Ok(updated)
+    }
+
+    /// Everything a transition writes, planned against `case` as the caller read it, for the
+    /// store to apply now or with an inbound message's `done`.
+    pub(crate) async fn plan_change(
+        &self,
+        case: &Case,
+        request: &TransitionRequest,
+    ) -> Result<ProgressChange, Error> {
+        if let Some(assignee) = request.assignee {
+            self.active_staff(assignee).await?;
+        }
+        let today = self.profile.local_date(self.clock.now());
+        let (progress, event) = progress::plan_transition(&self.profile, case, request, today)?;
+        let change = CaseEvent::StatusChanged {
+            from: case.progress.status,
+            by: request.actor.kind(),
+            note: event.note.clone(),
+        };
+        let notify = self.notify(change, case.progress.assignee).await?;
+        Ok(ProgressChange {
+            case_id: case.id,
+            expected_status: case.progress.status,
+            expected_version: case.version,
+            progress,
+            event,
+            notify,
+        })
     }
 
     /// Records an extension of the statutory clock (gia hạn) with its reason.

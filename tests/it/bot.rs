@@ -27,6 +27,7 @@ contract_tests!(
     a_denunciation_by_telegram_is_sealed_from_the_kind_on,
     a_complaint_keeps_the_name_and_address_the_law_needs,
     mycases_and_status_show_own_cases_in_full_published_ones_publicly_and_nothing_else,
+    a_citizen_answers_the_councils_question_from_the_chat_once,
     start_help_and_lang_answer_in_the_chats_language_which_is_remembered,
     a_duplicated_update_is_answered_once,
     lang_becomes_the_linked_citizens_language,
@@ -614,4 +615,77 @@ async fn mycases_and_status_show_own_cases_in_full_published_ones_publicly_and_n
         t[4]
     );
     assert!(t[5].contains("Mã hồ sơ có dạng"), "{}", t[5]);
+}
+
+async fn a_citizen_answers_the_councils_question_from_the_chat_once(db: TestDb) {
+    // Arrange: the council accepted the citizen's petition and asked a question.
+    let (hub, _clock) = notifying_hub(&db).await;
+    let mut case = petition();
+    case.contacts = vec![ContactPoint {
+        kind: ContactKind::Telegram,
+        address: CHAT.to_string(),
+    }];
+    let case = hub.submit_case(case).await.unwrap().case;
+    let intake = hub
+        .store()
+        .add_staff(
+            crate::helpers::staff("ha.tn", &[hdnd_hub::domain::Role::Intake]),
+            &hdnd_hub::domain::AuditNote::operator(),
+        )
+        .await
+        .unwrap();
+    let me = hdnd_hub::domain::Actor::Staff(intake.id);
+    use hdnd_hub::domain::Status;
+    use hdnd_hub::domain::progress::TransitionRequest;
+    hub.transition(case.id, TransitionRequest::to(Status::Accepted, me))
+        .await
+        .unwrap();
+    let asked = hub
+        .transition(
+            case.id,
+            TransitionRequest::to(Status::NeedsInfo, me).with_text("Xin cho biết số nhà."),
+        )
+        .await
+        .unwrap();
+    let inbound = worker(&hub);
+
+    // Act: a message in the chat, then "this is my answer", pressed twice (Telegram
+    // redelivers the same update).
+    deliver(
+        &inbound,
+        vec![
+            text(1, "Số nhà 12, ngõ 34 phố Hoàng Văn Thụ."),
+            press(2, "n:choose:answer"),
+            press(2, "n:choose:answer"),
+        ],
+    )
+    .await;
+
+    // Assert: back to accepted, the answer on the timeline, once; no date moved.
+    let now = hub.store().get_case(case.id).await.unwrap();
+    assert_eq!(now.progress.status, Status::Accepted);
+    assert_eq!(now.progress.accepted_on, asked.progress.accepted_on);
+    assert_eq!(now.progress.clocks, asked.progress.clocks);
+    let timeline = hub.store().get_timeline(case.id).await.unwrap();
+    let answers: Vec<_> = timeline
+        .iter()
+        .filter(|e| e.note.as_deref() == Some("Số nhà 12, ngõ 34 phố Hoàng Văn Thụ."))
+        .collect();
+    assert_eq!(answers.len(), 1);
+    let replies = replies(hub.store()).await;
+    assert!(
+        replies[0].1.contains("đang chờ ông/bà trả lời"),
+        "{}",
+        replies[0].1
+    );
+    assert!(
+        replies[1].1.contains(case.code.as_str()),
+        "{}",
+        replies[1].1
+    );
+    assert_eq!(replies.len(), 2);
+    assert_eq!(
+        hub.chat_state(&CHAT.to_string()).await.unwrap().dialogue,
+        None
+    );
 }

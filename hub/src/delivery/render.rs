@@ -103,6 +103,7 @@ const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
     "bot_cancelled",
     "bot_mycases",
     "bot_status",
+    "bot_answered",
 );
 
 /// Why an email template could not be loaded or rendered.
@@ -1298,10 +1299,11 @@ mod tests {
             (
                 "bot_step",
                 json!({ "step": "kind", "refusal": null, "optional": false, "denunciation": false,
-                    "identity": false, "kinds": [{ "label": "Kiến nghị", "explain": "<đề nghị>" }],
+                    "identity": false, "answer_to": null, "kinds": [{ "label": "Kiến nghị", "explain": "<đề nghị>" }],
                     "draft": {} }),
             ),
             ("bot_cancelled", json!({})),
+            ("bot_answered", json!({ "code": "HB.20261126.0012" })),
             (
                 "bot_mycases",
                 json!({ "cases": [{ "code": "HB.20261126.0012", "kind": "Kiến nghị",

@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::cases::{CaseRecord, CreatedCase};
+use super::cases::{CaseRecord, CreatedCase, ProgressChange};
 use crate::domain::{ChatChange, InboundFailure, InboundRow, InboundStatus, NewInbound, Received};
 use crate::error::Error;
 use crate::notification::outbox::NewNotification;
@@ -20,6 +20,9 @@ pub enum InboundEffect {
     /// A new case; its source reference is the inbound row, so even a case written by a
     /// handler that forgot the row's key cannot be made twice.
     Case(Box<CaseRecord>),
+    /// A change to an existing case (the citizen's answer to the council's question), applied
+    /// only if the case is still as the handler read it.
+    Progress(Box<ProgressChange>),
 }
 
 /// A processed message: its effect, the replies to enqueue with it, and whether the content

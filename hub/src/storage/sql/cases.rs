@@ -130,6 +130,38 @@ fn case_from_row(
     })
 }
 
+/// Applies a progress change inside the caller's transaction: a staff action's own, or an
+/// inbound message's effect committed with the message's `done`.
+pub(super) async fn apply_progress(
+    conn: &mut DbConnection,
+    change: &ProgressChange,
+    now: DbTime,
+) -> Result<Case, Error> {
+    // The version guard first: of two racing changes exactly one moves it.
+    let updated = sqlx::query(
+        r#"
+        UPDATE cases
+        SET version = version + 1, updated_at = $1
+        WHERE id = $2
+          AND status = $3
+          AND version = $4
+        "#,
+    )
+    .bind(now)
+    .bind(change.case_id.0)
+    .bind(change.expected_status.as_str())
+    .bind(change.expected_version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if updated == 1 {
+        store_progress(&mut *conn, change.case_id, &change.progress).await?;
+    }
+    let case = record_change(&mut *conn, change.case_id, updated, &change.event, now).await?;
+    enqueue_change(&mut *conn, &case, &change.notify, now).await?;
+    Ok(case)
+}
+
 /// The cases whose ids `sql` selects, each read whole.
 async fn cases_where(conn: &mut DbConnection, sql: &'static str) -> Result<Vec<Case>, Error> {
     let ids: Vec<i64> = sqlx::query(sql)
@@ -620,30 +652,8 @@ impl CaseStore for This {
 
     async fn update_case_progress(&self, change: ProgressChange) -> Result<Case, Error> {
         let now = DbTime(self.clock.now());
-        let p = &change.progress;
         let mut tx = self.begin_write().await?;
-        // The version guard first: of two racing changes exactly one moves it.
-        let updated = sqlx::query(
-            r#"
-            UPDATE cases
-            SET version = version + 1, updated_at = $1
-            WHERE id = $2
-              AND status = $3
-              AND version = $4
-            "#,
-        )
-        .bind(now)
-        .bind(change.case_id.0)
-        .bind(change.expected_status.as_str())
-        .bind(change.expected_version)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 1 {
-            store_progress(&mut tx, change.case_id, p).await?;
-        }
-        let case = record_change(&mut tx, change.case_id, updated, &change.event, now).await?;
-        enqueue_change(&mut tx, &case, &change.notify, now).await?;
+        let case = apply_progress(&mut tx, &change, now).await?;
         tx.commit().await?;
         Ok(case)
     }

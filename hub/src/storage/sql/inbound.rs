@@ -6,6 +6,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::SKIP_LOCKED;
+use super::cases::apply_progress;
 use super::cases::insert_case;
 use super::chats::apply_chat_change;
 use super::common::{claim, count, parse};
@@ -170,6 +171,10 @@ impl InboundStore for This {
             InboundEffect::Case(mut record) => {
                 record.case.source_ref = Some(format!("inbound:{}", row.id));
                 Some(Box::new(insert_case(&mut tx, now, *record).await?))
+            }
+            InboundEffect::Progress(change) => {
+                apply_progress(&mut tx, &change, now).await?;
+                None
             }
         };
         if let Some(change) = &completion.chat {
