@@ -49,6 +49,9 @@ commands! {
     /// Tra cứu một hồ sơ theo mã, ví dụ /status HB.20261126.0012
     /// Look up a case by its code, e.g. /status HB.20261126.0012
     Status => "status",
+    /// Rút hồ sơ (bot hỏi xác nhận), ví dụ /withdraw HB.20261126.0012
+    /// Withdraw a case (you are asked to confirm), e.g. /withdraw HB.20261126.0012
+    Withdraw => "withdraw",
     /// Danh sách các lệnh
     /// The list of commands
     Help => "help",

@@ -28,6 +28,8 @@ pub enum Step {
     /// A message came while the council waits for this person's answer: is it the answer, or
     /// a new case?
     Choose,
+    /// Confirm withdrawing the case `case_code`.
+    Withdraw,
     Kind,
     Area,
     Category,
@@ -43,6 +45,7 @@ impl Step {
     pub const fn as_str(self) -> &'static str {
         match self {
             Step::Choose => "choose",
+            Step::Withdraw => "withdraw",
             Step::Kind => "kind",
             Step::Area => "area",
             Step::Category => "category",
@@ -67,8 +70,9 @@ pub struct Draft {
     pub address: Option<String>,
     pub phone: Option<String>,
     pub consent: Option<bool>,
-    /// The case whose question this message may answer (at the `choose` step).
-    pub answer_to: Option<String>,
+    /// The case the dialogue is about: whose question this message may answer (`choose`), or
+    /// which the person withdraws (`withdraw`).
+    pub case_code: Option<String>,
 }
 
 impl Draft {
@@ -103,8 +107,11 @@ impl Dialogue {
 
     /// The steps this draft goes through, in order.
     fn steps(&self) -> Vec<Step> {
+        if self.step == Step::Withdraw {
+            return vec![Step::Withdraw];
+        }
         let mut steps = Vec::new();
-        if self.draft.answer_to.is_some() {
+        if self.draft.case_code.is_some() {
             steps.push(Step::Choose);
         }
         steps.extend([
@@ -130,7 +137,15 @@ impl Dialogue {
     pub fn choose(content: &str, code: &str) -> Self {
         let mut dialogue = Self::with_content(content);
         dialogue.step = Step::Choose;
-        dialogue.draft.answer_to = Some(code.to_owned());
+        dialogue.draft.case_code = Some(code.to_owned());
+        dialogue
+    }
+
+    /// Asks to confirm withdrawing case `code`.
+    pub fn withdraw(code: &str) -> Self {
+        let mut dialogue = Self::start();
+        dialogue.step = Step::Withdraw;
+        dialogue.draft.case_code = Some(code.to_owned());
         dialogue
     }
 
@@ -235,8 +250,10 @@ pub enum Outcome {
     Cancelled,
     /// Everything is there and the person confirmed.
     Submit(Draft),
-    /// The message is the answer to the council's question on `draft.answer_to`.
+    /// The message is the answer to the council's question on `draft.case_code`.
     Answer(Draft),
+    /// The person confirmed withdrawing `draft.case_code`.
+    Withdraw(Draft),
 }
 
 /// Moves the dialogue by one input.
@@ -253,6 +270,15 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
     let mut d = dialogue;
     match (d.step, input) {
         (
+            Step::Withdraw,
+            Input::Choice {
+                step: "withdraw",
+                value: "yes",
+            },
+        ) => {
+            return Outcome::Withdraw(d.draft);
+        }
+        (
             Step::Choose,
             Input::Choice {
                 step: "choose",
@@ -268,7 +294,7 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
                 value: "new",
             },
         ) => {
-            d.draft.answer_to = None;
+            d.draft.case_code = None;
             d.step = Step::Kind;
             return Outcome::Ask(d);
         }
@@ -446,7 +472,7 @@ mod tests {
         assert_eq!(draft.content.as_deref(), Some("Số nhà 12, ngõ 34."));
         let d = go(d, choice("choose", "new"));
         assert_eq!(d.step, Step::Kind);
-        assert_eq!(d.draft.answer_to, None);
+        assert_eq!(d.draft.case_code, None);
         assert_eq!(go(d, Input::Back).step, Step::Kind);
     }
 

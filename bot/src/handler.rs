@@ -15,9 +15,10 @@ use hdnd_hub::delivery::outbox::{Category, Destination, NewNotification, Target}
 use hdnd_hub::delivery::render::Renderer;
 use hdnd_hub::delivery::{Button, ButtonAction, ChannelKind, Keyboard, TelegramMessage};
 use hdnd_hub::domain::calendar::vn_date;
+use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{
-    CaseCode, CaseKind, ChatChange, ComplaintRound, ContactKind, ContactPoint, DenouncerIdentity,
-    InboundRow, Language, NewCase, NormalisedContact, SourceChannel, Status,
+    Actor, CaseCode, CaseKind, ChatChange, ComplaintRound, ContactKind, ContactPoint,
+    DenouncerIdentity, InboundRow, Language, NewCase, NormalisedContact, SourceChannel, Status,
 };
 use hdnd_hub::inbound::{HandleError, InboundHandler};
 use hdnd_hub::storage::{InboundCompletion, InboundEffect};
@@ -94,6 +95,19 @@ impl TelegramHandler {
                     self.reply(&chat, "bot_mycases", language, &data)?,
                     None,
                 ))
+            }
+            Some(Parsed::Command(Command::Withdraw, argument)) => {
+                match self.own_open_case(&chat, argument).await? {
+                    Some(code) => self.ask(&chat, language, Dialogue::withdraw(&code), None),
+                    None => {
+                        let bad_code = CaseCode::parse(argument).is_err();
+                        let data = json!({ "found": false, "bad_code": bad_code, "case": null });
+                        Ok(answer(
+                            self.reply(&chat, "bot_status", language, &data)?,
+                            None,
+                        ))
+                    }
+                }
             }
             Some(Parsed::Command(Command::Status, argument)) => {
                 let data = self.status(&chat, language, argument).await?;
@@ -254,6 +268,64 @@ impl TelegramHandler {
         Ok(json!({ "found": true, "bad_code": false, "case": case }))
     }
 
+    /// The code of `code`'s case if it is this chat's own and still open.
+    async fn own_open_case(&self, chat: &str, code: &str) -> Result<Option<String>, HandleError> {
+        let Ok(code) = CaseCode::parse(code) else {
+            return Ok(None);
+        };
+        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
+        Ok(self
+            .hub
+            .my_cases(&contact)
+            .await?
+            .into_iter()
+            .find(|c| c.code == code && c.progress.status.is_open())
+            .map(|c| c.code.as_str().to_owned()))
+    }
+
+    /// The person confirmed: the case is withdrawn with the update's `done`.
+    async fn withdraw(
+        &self,
+        chat: &str,
+        language: Language,
+        draft: Draft,
+    ) -> Result<InboundCompletion, HandleError> {
+        let Some(code) = draft.case_code.as_deref() else {
+            return self.cancel(chat, language, None);
+        };
+        let code = CaseCode::parse(code).map_err(Error::from)?;
+        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
+        let request = TransitionRequest::to(Status::Withdrawn, Actor::Citizen);
+        let planned = match self.hub.capability_by_contact(&code, &contact).await {
+            Ok(capability) => {
+                self.hub
+                    .plan_transition_as_citizen(&capability, request)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        let change = match planned {
+            Ok(change) => change,
+            // Closed meanwhile: nothing to withdraw any more.
+            Err(Error::Domain(_)) => {
+                let data = json!({ "found": false, "bad_code": false, "case": null });
+                let reply = self.reply(chat, "bot_status", language, &data)?;
+                return Ok(answer(reply, Some(dialogue_change(chat, None))));
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let reply = self.reply(
+            chat,
+            "bot_withdrawn",
+            language,
+            &json!({ "code": code.as_str() }),
+        )?;
+        Ok(InboundCompletion {
+            effect: InboundEffect::Progress(Box::new(change)),
+            ..answer(reply, Some(dialogue_change(chat, None)))
+        })
+    }
+
     /// The newest of this chat's cases on which the council waits for an answer.
     async fn awaiting_answer(&self, chat: &str) -> Result<Option<String>, HandleError> {
         let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
@@ -274,7 +346,7 @@ impl TelegramHandler {
         language: Language,
         draft: Draft,
     ) -> Result<InboundCompletion, HandleError> {
-        let (Some(code), Some(text)) = (draft.answer_to.as_deref(), draft.content.as_deref())
+        let (Some(code), Some(text)) = (draft.case_code.as_deref(), draft.content.as_deref())
         else {
             return self.cancel(chat, language, None);
         };
@@ -320,6 +392,7 @@ impl TelegramHandler {
             Outcome::Cancelled => self.cancel(chat, language, None),
             Outcome::Submit(draft) => self.submit(chat, language, draft).await,
             Outcome::Answer(draft) => self.answer_question(chat, language, draft).await,
+            Outcome::Withdraw(draft) => self.withdraw(chat, language, draft).await,
         }
     }
 

@@ -83,6 +83,14 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
             .into_iter()
             .collect(),
         ],
+        Step::Withdraw => vec![
+            button(
+                l("Xác nhận rút hồ sơ", "Yes, withdraw it"),
+                "n:withdraw:yes".into(),
+            )
+            .into_iter()
+            .collect(),
+        ],
         Step::Kind => KINDS
             .iter()
             .filter_map(|k| button(k.label(language), format!("n:kind:{}", k.as_str())))
@@ -122,7 +130,7 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
         rows.extend(button(l("Bỏ qua", "Skip"), "n:skip".into()).map(|b| vec![b]));
     }
     let mut last = Vec::new();
-    if !matches!(dialogue.step, Step::Kind | Step::Choose) {
+    if !matches!(dialogue.step, Step::Kind | Step::Choose | Step::Withdraw) {
         last.extend(button(l("◀ Quay lại", "◀ Back"), "n:back".into()));
     }
     last.extend(button(l("Hủy", "Cancel"), "n:cancel".into()));
@@ -154,7 +162,7 @@ pub fn data(
         "kinds": kinds,
         "denunciation": draft.is_denunciation(),
         "identity": draft.needs_identity(),
-        "answer_to": draft.answer_to,
+        "case_code": draft.case_code,
         "draft": {
             "kind": draft.kind().map(|k| k.label(language)),
             "area": name_of(&draft.area, &profile.areas),

@@ -157,6 +157,20 @@ impl Hub {
         self.plan_change(&case, &request).await
     }
 
+    /// What [`Hub::transition_as_citizen`] writes, for a transport that stores it with the
+    /// inbound message it came in.
+    pub async fn plan_transition_as_citizen(
+        &self,
+        capability: &CitizenCapability,
+        request: TransitionRequest,
+    ) -> Result<ProgressChange, Error> {
+        if request.actor != Actor::Citizen {
+            return Err(refused("a capability moves a case only as its citizen"));
+        }
+        let case = self.store().get_case(capability.case).await?;
+        self.plan_change(&case, &request).await
+    }
+
     /// Loads the caller's account if it is staff, refusing an inactive one.
     pub(crate) async fn staff_caller(&self, caller: Caller) -> Result<Option<Staff>, Error> {
         match caller {

@@ -28,6 +28,7 @@ contract_tests!(
     a_complaint_keeps_the_name_and_address_the_law_needs,
     mycases_and_status_show_own_cases_in_full_published_ones_publicly_and_nothing_else,
     a_citizen_answers_the_councils_question_from_the_chat_once,
+    withdrawing_asks_to_confirm_and_withdraws_only_the_chats_own_open_case,
     start_help_and_lang_answer_in_the_chats_language_which_is_remembered,
     a_duplicated_update_is_answered_once,
     lang_becomes_the_linked_citizens_language,
@@ -688,4 +689,64 @@ async fn a_citizen_answers_the_councils_question_from_the_chat_once(db: TestDb) 
         hub.chat_state(&CHAT.to_string()).await.unwrap().dialogue,
         None
     );
+}
+
+async fn withdrawing_asks_to_confirm_and_withdraws_only_the_chats_own_open_case(db: TestDb) {
+    // Arrange: the chat's own petition and a neighbour's.
+    let (hub, _clock) = hub_on(&db).await;
+    let mut mine = petition();
+    mine.contacts = vec![ContactPoint {
+        kind: ContactKind::Telegram,
+        address: CHAT.to_string(),
+    }];
+    let mine = hub.submit_case(mine).await.unwrap().case;
+    let other = hub.submit_case(petition()).await.unwrap().case;
+    let inbound = worker(&hub);
+
+    // Act
+    deliver(
+        &inbound,
+        vec![
+            text(1, &format!("/withdraw {}", other.code)),
+            text(2, &format!("/withdraw {}", mine.code)),
+            press(3, "n:withdraw:yes"),
+            press(3, "n:withdraw:yes"),
+            press(4, "n:withdraw:yes"),
+        ],
+    )
+    .await;
+
+    // Assert: the neighbour's is untouched and not even confirmed to exist; the own case is
+    // withdrawn once, after the confirmation.
+    use hdnd_hub::domain::Status;
+    assert_eq!(
+        hub.store()
+            .get_case(other.id)
+            .await
+            .unwrap()
+            .progress
+            .status,
+        Status::Received
+    );
+    let replies = replies(hub.store()).await;
+    let now = hub.store().get_case(mine.id).await.unwrap();
+    assert_eq!(now.progress.status, Status::Withdrawn, "{replies:?}");
+    let t: Vec<_> = replies.iter().map(|(_, t)| t.as_str()).collect();
+    assert!(t[0].contains("Không tìm thấy"), "{}", t[0]);
+    assert!(t[1].contains("muốn rút hồ sơ"), "{}", t[1]);
+    let buttons = serde_json::to_value(&replies[1].0.telegram.as_ref().unwrap().keyboard).unwrap();
+    assert!(buttons.to_string().contains("n:withdraw:yes"), "{buttons}");
+    assert!(buttons.to_string().contains("n:cancel"), "{buttons}");
+    assert!(t[2].contains("Đã rút hồ sơ"), "{}", t[2]);
+    // The later press belongs to a dialogue that ended: it moves nothing.
+    assert_eq!(t.len(), 4, "{t:?}");
+    let withdrawals = hub
+        .store()
+        .get_timeline(mine.id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.to == Some(Status::Withdrawn))
+        .count();
+    assert_eq!(withdrawals, 1);
 }

@@ -104,6 +104,7 @@ const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
     "bot_mycases",
     "bot_status",
     "bot_answered",
+    "bot_withdrawn",
 );
 
 /// Why an email template could not be loaded or rendered.
@@ -1299,11 +1300,12 @@ mod tests {
             (
                 "bot_step",
                 json!({ "step": "kind", "refusal": null, "optional": false, "denunciation": false,
-                    "identity": false, "answer_to": null, "kinds": [{ "label": "Kiến nghị", "explain": "<đề nghị>" }],
+                    "identity": false, "case_code": null, "kinds": [{ "label": "Kiến nghị", "explain": "<đề nghị>" }],
                     "draft": {} }),
             ),
             ("bot_cancelled", json!({})),
             ("bot_answered", json!({ "code": "HB.20261126.0012" })),
+            ("bot_withdrawn", json!({ "code": "HB.20261126.0012" })),
             (
                 "bot_mycases",
                 json!({ "cases": [{ "code": "HB.20261126.0012", "kind": "Kiến nghị",
