@@ -252,14 +252,12 @@ pub(crate) fn config_check(settings: &Settings) -> anyhow::Result<()> {
             settings.email.file_dir.display()
         ),
     }
-    println!(
-        "  Telegram:         {}",
-        if settings.telegram.enabled() {
-            "bật"
-        } else {
-            "tắt (chưa có telegram.token)"
-        }
-    );
+    let telegram = match (settings.telegram.enabled(), settings.telegram.webhook()) {
+        (false, _) => "tắt (chưa có telegram.token)".to_owned(),
+        (true, None) => "bật, nhận tin bằng long polling".to_owned(),
+        (true, Some(webhook)) => format!("bật, nhận tin qua webhook {}", webhook.url),
+    };
+    println!("  Telegram:         {telegram}");
     // Not errors: the service runs, but deadlines that reach a missing year are "unknown".
     for warning in profile.calendar_warnings(profile.local_date(chrono::Utc::now())) {
         println!("Cảnh báo (warning): {warning}");

@@ -1,5 +1,6 @@
 //! `hdnd serve`: migrations, demo data, then the web server, the delivery worker, the
-//! scheduler and, with Telegram on, the Telegram poller (under its leader lease) and the
+//! scheduler and, with Telegram on, the Telegram transport (the poller, or the webhook route
+//! and its `setWebhook`; either way the command menus, under one leader lease) and the
 //! inbound worker, until SIGINT or SIGTERM.
 //!
 //! On a signal the server stops accepting connections and lets requests in flight finish
@@ -15,6 +16,8 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use hdnd_bot::api::BotApi;
+use hdnd_bot::menu::{self, Menu};
 use hdnd_bot::poller::{self, Poller};
 use hdnd_bot::{TelegramChannel, TelegramHandler, TelegramSettings};
 use hdnd_hub::Store;
@@ -22,7 +25,7 @@ use hdnd_hub::delivery::Channel;
 use hdnd_hub::delivery::email::EmailChannel;
 use hdnd_hub::delivery::worker::Worker;
 use hdnd_hub::domain::InboundSource;
-use hdnd_hub::inbound::{InboundHandler, InboundSettings, InboundWorker};
+use hdnd_hub::inbound::{InboundHandler, InboundSettings, InboundWorker, TelegramWebhook};
 use hdnd_hub::leader::Leader;
 use hdnd_hub::schedule::Scheduler;
 use tokio::task::JoinHandle;
@@ -76,17 +79,24 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     .with_files(blobs, settings.files.orphan_grace());
     let scheduling = tokio::spawn(scheduler.run_until_stopped(workers_stopped.clone()));
     let mut tasks = vec![(delivery, "delivery worker"), (scheduling, "scheduler")];
+    let mut telegram_webhook = None;
     if settings.telegram.enabled() {
         let telegram_handler = Arc::new(TelegramHandler::new(hub.clone(), renderer.clone()));
-        tasks.extend(start_telegram(
+        let telegram = start_telegram(
             &settings.telegram,
             &settings.inbound,
             store.clone(),
             telegram_handler,
             &workers_stopped,
-        )?);
+        )?;
+        tasks.extend(telegram.tasks);
+        telegram_webhook = telegram.webhook;
     }
-    let app = hdnd_web::router(hdnd_web::AppState { hub, views });
+    let app = hdnd_web::router(hdnd_web::AppState {
+        hub,
+        views,
+        telegram_webhook,
+    });
 
     // The line tests and people look for.
     println!("hdnd: portal at http://{local}/");
@@ -121,40 +131,90 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts the Telegram poller, polling only while this instance holds the lease
-/// [`poller::LEASE_NAME`], and the inbound worker that hands the stored updates to `handler`.
+/// What [`start_telegram`] started.
+struct TelegramStarted {
+    tasks: Vec<(JoinHandle<()>, &'static str)>,
+    /// For the portal's webhook route, in webhook mode.
+    webhook: Option<TelegramWebhook>,
+}
+
+/// Starts the Telegram transport and the inbound worker that hands the stored updates to
+/// `handler`. The instance holding the lease [`poller::LEASE_NAME`] sets the command menus
+/// and either polls or sets the webhook; in webhook mode every instance serves the route.
 fn start_telegram(
     telegram: &TelegramSettings,
     inbound: &InboundSettings,
     store: Arc<dyn Store>,
     handler: Arc<dyn InboundHandler>,
     stop: &watch::Receiver<bool>,
-) -> anyhow::Result<Vec<(JoinHandle<()>, &'static str)>> {
-    // One worker value: the poller's `receive` wakes the very worker that processes the row.
+) -> anyhow::Result<TelegramStarted> {
+    // One worker value: the transport's `receive` wakes the very worker that processes the row.
     let worker = InboundWorker::new(store.clone(), inbound.clone())
         .with_handler(InboundSource::Telegram, handler);
-    let Some(poller) =
-        Poller::new(telegram, worker.clone()).context("cannot set up the Telegram poller")?
-    else {
-        return Ok(Vec::new());
+    let Some(api) = BotApi::new(telegram).context("cannot set up the Telegram Bot API")? else {
+        return Ok(TelegramStarted {
+            tasks: Vec::new(),
+            webhook: None,
+        });
     };
+    // Staff chats get their own menus once staff link their accounts.
+    let menus = Arc::new(vec![Menu::citizens()]);
     let leader = Leader::new(
         store,
         poller::LEASE_NAME,
         Duration::from_millis(telegram.leader_renew_ms),
     );
-    let polling = tokio::spawn(leader.run_until_stopped(stop.clone(), move |leadership| {
-        poller.clone().run_until_lost(leadership)
-    }));
-    tracing::info!(
-        "Telegram updates come by long polling, from the one instance that holds the lease {}",
-        poller::LEASE_NAME
-    );
+    let mut started = TelegramStarted {
+        tasks: Vec::new(),
+        webhook: None,
+    };
+    let leading = match telegram.webhook() {
+        Some(webhook) => {
+            started.webhook = Some(TelegramWebhook::new(
+                api.bot_id(),
+                webhook.path(),
+                &webhook.secret,
+                worker.clone(),
+            ));
+            tracing::info!(
+                "Telegram updates come by webhook at {}; the instance that holds the lease {} sets it",
+                webhook.path(),
+                poller::LEASE_NAME
+            );
+            tokio::spawn(leader.run_until_stopped(stop.clone(), move |leadership| {
+                let (api, webhook, menus) = (api.clone(), webhook.clone(), menus.clone());
+                async move {
+                    // The menus do not wait for the webhook, nor the webhook for the menus.
+                    tokio::join!(
+                        menu::set_menus(&api, &menus),
+                        hdnd_bot::webhook::set_until_lost(api.clone(), webhook, leadership),
+                    );
+                }
+            }))
+        }
+        None => {
+            let poller = Poller::new(telegram, worker.clone())
+                .context("cannot set up the Telegram poller")?
+                .context("the Telegram poller needs a token")?;
+            tracing::info!(
+                "Telegram updates come by long polling, from the one instance that holds the lease {}",
+                poller::LEASE_NAME
+            );
+            tokio::spawn(leader.run_until_stopped(stop.clone(), move |leadership| {
+                let (api, poller, menus) = (api.clone(), poller.clone(), menus.clone());
+                async move {
+                    tokio::join!(
+                        menu::set_menus(&api, &menus),
+                        poller.run_until_lost(leadership),
+                    );
+                }
+            }))
+        }
+    };
+    started.tasks.push((leading, "Telegram transport"));
     let processing = tokio::spawn(worker.run_until_stopped(stop.clone()));
-    Ok(vec![
-        (polling, "Telegram poller"),
-        (processing, "inbound worker"),
-    ])
+    started.tasks.push((processing, "inbound worker"));
+    Ok(started)
 }
 
 async fn shutdown_signal() {

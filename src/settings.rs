@@ -818,6 +818,16 @@ mod section_check_tests {
                 3,
             ),
             (
+                "[telegram]\ntoken = \"1:A\"\nwebhook_url = \"http://hdnd.example/telegram/webhook\"\nwebhook_secret = \"s\"\n",
+                "telegram.webhook_url",
+                3,
+            ),
+            (
+                "[telegram]\ntoken = \"1:A\"\nwebhook_url = \"https://hdnd.example/telegram/webhook\"\n\nwebhook_secret = \"no spaces\"\n",
+                "telegram.webhook_secret",
+                5,
+            ),
+            (
                 "[delivery.pacing.telegram]\noverall_per_sec = -1.0\n",
                 "delivery.pacing.telegram.overall_per_sec",
                 2,

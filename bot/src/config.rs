@@ -19,6 +19,12 @@ pub struct TelegramSettings {
     /// How often the instance that polls renews its leader lease. Another instance takes
     /// over within two of these after it stops.
     pub leader_renew_ms: u64,
+    /// Where Telegram posts updates (e.g. `https://hdnd.example/telegram/webhook`); when set,
+    /// the bot does not poll, and the portal serves the webhook at this URL's path.
+    pub webhook_url: Option<String>,
+    /// What Telegram sends in `X-Telegram-Bot-Api-Secret-Token` with every webhook request;
+    /// required with `webhook_url`; a secret.
+    pub webhook_secret: Option<String>,
 }
 
 impl Default for TelegramSettings {
@@ -28,12 +34,37 @@ impl Default for TelegramSettings {
             api_url: None,
             poll_timeout_secs: 30,
             leader_renew_ms: 10_000,
+            webhook_url: None,
+            webhook_secret: None,
         }
     }
 }
 
 /// Telegram's own Bot API server.
 pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
+
+/// Webhook mode: where Telegram posts updates and the secret it sends with them.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Webhook {
+    pub url: url::Url,
+    pub secret: String,
+}
+
+impl Webhook {
+    /// The path the portal serves the webhook at.
+    pub fn path(&self) -> &str {
+        self.url.path()
+    }
+}
+
+// Written by hand: the secret is a secret.
+impl fmt::Debug for Webhook {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Webhook")
+            .field("url", &self.url.as_str())
+            .finish_non_exhaustive()
+    }
+}
 
 impl TelegramSettings {
     pub fn enabled(&self) -> bool {
@@ -53,6 +84,14 @@ impl TelegramSettings {
     pub fn bot_id(&self) -> Option<u64> {
         let (id, _) = self.token()?.split_once(':')?;
         id.parse().ok()
+    }
+
+    /// Webhook mode, when a valid `webhook_url` and `webhook_secret` are set; `None` means
+    /// long polling (and with Telegram off, nothing).
+    pub fn webhook(&self) -> Option<Webhook> {
+        let url = url::Url::parse(self.webhook_url.as_deref()?.trim()).ok()?;
+        let secret = self.webhook_secret.as_deref()?.trim().to_owned();
+        Some(Webhook { url, secret })
     }
 
     /// The Bot API server to call.
@@ -100,7 +139,76 @@ impl TelegramSettings {
                 "must be at most 50 (Telegram ends a long poll by then)",
             ));
         }
-        hdnd_hub::config::at_least_one("telegram.leader_renew_ms", self.leader_renew_ms)
+        hdnd_hub::config::at_least_one("telegram.leader_renew_ms", self.leader_renew_ms)?;
+        self.check_webhook()
+    }
+
+    /// The webhook pair: an https URL (http only to a loopback host, for a proxy on the same
+    /// machine or a test) with a path of its own, and the secret Telegram allows (1–256 of
+    /// `A-Z a-z 0-9 _ -`). Neither without the other.
+    fn check_webhook(&self) -> Result<(), InvalidSetting> {
+        let url = self.webhook_url.as_deref().map(str::trim);
+        let secret = self.webhook_secret.as_deref().map(str::trim);
+        let Some(url) = url else {
+            if secret.is_some() {
+                return Err(InvalidSetting::new(
+                    "telegram.webhook_secret",
+                    "is set but telegram.webhook_url is not; set both for webhook mode, or neither for long polling",
+                ));
+            }
+            return Ok(());
+        };
+        let key = "telegram.webhook_url";
+        let parsed = url::Url::parse(url).map_err(|_| {
+            InvalidSetting::new(
+                key,
+                format!("`{url}` is not a URL like https://hdnd.example/telegram/webhook"),
+            )
+        })?;
+        let loopback = match parsed.host() {
+            Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        };
+        match parsed.scheme() {
+            "https" if parsed.has_host() => {}
+            "http" if loopback => {}
+            _ => {
+                return Err(InvalidSetting::new(
+                    key,
+                    format!(
+                        "`{url}` must be an https URL (Telegram posts only over TLS; http only to a loopback host)"
+                    ),
+                ));
+            }
+        }
+        let path = parsed.path();
+        // The route is this path: it needs one of its own, and characters the router takes
+        // literally (`:` and `*` would start a parameter).
+        let plain = path
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'-' | b'_' | b'.' | b'~'));
+        if path == "/" || !plain || parsed.fragment().is_some() {
+            return Err(InvalidSetting::new(
+                key,
+                format!(
+                    "`{url}` needs a path of its own such as /telegram/webhook, of letters, digits, -, _, . and / only, and no #fragment"
+                ),
+            ));
+        }
+        let shaped = secret.is_some_and(|s| {
+            (1..=256).contains(&s.len())
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        });
+        if !shaped {
+            return Err(InvalidSetting::new(
+                "telegram.webhook_secret",
+                "must be set with telegram.webhook_url: 1 to 256 letters, digits, _ or - (Telegram's rule for secret_token)",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -112,6 +220,11 @@ impl fmt::Debug for TelegramSettings {
             .field("api_url", &self.api_url)
             .field("poll_timeout_secs", &self.poll_timeout_secs)
             .field("leader_renew_ms", &self.leader_renew_ms)
+            .field("webhook_url", &self.webhook_url)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "<secret>"),
+            )
             .finish()
     }
 }
@@ -171,6 +284,84 @@ mod tests {
             };
             assert_eq!(settings.check().unwrap_err().key, key);
         }
+    }
+
+    #[test]
+    fn the_webhook_pair_is_checked_together_and_the_secret_never_shown() {
+        let with = |url: Option<&str>, secret: Option<&str>| TelegramSettings {
+            token: Some("1:A".to_owned()),
+            webhook_url: url.map(str::to_owned),
+            webhook_secret: secret.map(str::to_owned),
+            ..TelegramSettings::default()
+        };
+        let secret = "Wh00k_secret-9";
+        for url in [
+            "https://hdnd.example/telegram/webhook",
+            "https://hdnd.example:8443/tg/a.b~c_d-e",
+            "http://127.0.0.1:8080/telegram/webhook",
+            "http://localhost/telegram/webhook",
+            "http://[::1]/telegram/webhook",
+        ] {
+            let settings = with(Some(url), Some(secret));
+            assert_eq!(settings.check(), Ok(()), "{url}");
+            let webhook = settings.webhook().unwrap();
+            assert_eq!(webhook.secret, secret);
+            assert!(!format!("{settings:?} {webhook:?}").contains(secret));
+        }
+        assert_eq!(
+            with(Some("https://hdnd.example/telegram/webhook"), Some(secret))
+                .webhook()
+                .unwrap()
+                .path(),
+            "/telegram/webhook"
+        );
+        assert_eq!(with(Some("https://h.example/w"), None).webhook(), None);
+        let longest = "a".repeat(256);
+        assert_eq!(
+            with(Some("https://h.example/w"), Some(&longest)).check(),
+            Ok(())
+        );
+        for (url, key) in [
+            (
+                "http://hdnd.example/telegram/webhook",
+                "telegram.webhook_url",
+            ),
+            ("http://10.0.0.1/telegram/webhook", "telegram.webhook_url"),
+            ("hdnd.example/telegram/webhook", "telegram.webhook_url"),
+            (
+                "ftp://hdnd.example/telegram/webhook",
+                "telegram.webhook_url",
+            ),
+            ("https://hdnd.example", "telegram.webhook_url"),
+            ("https://hdnd.example/", "telegram.webhook_url"),
+            ("https://hdnd.example/:id", "telegram.webhook_url"),
+            ("https://hdnd.example/a*", "telegram.webhook_url"),
+            ("https://hdnd.example/w#x", "telegram.webhook_url"),
+        ] {
+            let err = with(Some(url), Some(secret)).check().unwrap_err();
+            assert_eq!(err.key, key, "{url}");
+        }
+        let too_long = "a".repeat(257);
+        for bad in [
+            None,
+            Some(""),
+            Some("a b"),
+            Some("sécret"),
+            Some("a=b"),
+            Some(too_long.as_str()),
+        ] {
+            let err = with(Some("https://hdnd.example/w"), bad)
+                .check()
+                .unwrap_err();
+            assert_eq!(err.key, "telegram.webhook_secret", "{bad:?}");
+            if let Some(bad) = bad.filter(|b| !b.is_empty()) {
+                assert!(!err.to_string().contains(bad));
+            }
+        }
+        let err = with(None, Some(secret)).check().unwrap_err();
+        assert_eq!(err.key, "telegram.webhook_secret");
+        assert_eq!(with(None, None).check(), Ok(()));
+        assert_eq!(with(None, None).webhook(), None);
     }
 
     #[test]

@@ -1,21 +1,26 @@
 //! hdnd-bot: the Telegram side of hdnd.
 //!
 //! So far: the outbound [`channel::TelegramChannel`] (the hub's `Channel` over the Bot API),
-//! the long-polling transport that stores every update before acknowledging it
-//! ([`poller::Poller`]), the [`handler::TelegramHandler`] that answers stored updates
+//! the two transports that store every update before acknowledging it (long polling,
+//! [`poller::Poller`]; or a webhook Telegram posts to, set up by [`webhook`], whose route is in
+//! hdnd-web), the command menus per scope and language ([`menu`]), the setup calls to the Bot
+//! API ([`api`]), the [`handler::TelegramHandler`] that answers stored updates
 //! (`/start`, `/help`, `/lang` from the [`commands`] table, and the [`dialogue`] that files a
 //! case, shown by [`prompts`]), what every Telegram message must respect (message and
 //! callback-data limits, Telegram-HTML escaping: [`text`]), and the `[telegram]` settings
 //! section. Staff commands, buttons on new cases and internal messages come next.
 
+pub mod api;
 pub mod channel;
 pub mod commands;
 pub mod config;
 pub mod dialogue;
 pub mod handler;
+pub mod menu;
 pub mod poller;
 pub mod prompts;
 pub mod text;
+pub mod webhook;
 
 pub use channel::TelegramChannel;
 pub use config::TelegramSettings;

@@ -10,7 +10,9 @@
 //!
 //! Only one process may poll (a second `getUpdates` caller gets 409 Conflict): the poller runs
 //! as the job of a leader lease ([`hdnd_hub::leader::Leader`]) and stops as soon as the lease
-//! is lost.
+//! is lost. `getUpdates` also answers 409 while a webhook is set (left by webhook mode, or by
+//! another program with the same token), so the poller deletes the webhook before its first
+//! poll and whenever Telegram names a webhook in a 409; pending updates are kept.
 //!
 //! The poller fetches `getUpdates` itself, with the HTTP client teloxide brings, rather than
 //! through teloxide's types: parsing into them and serialising back would drop the fields
@@ -25,6 +27,7 @@ use hdnd_hub::leader::Leadership;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use crate::api::{BotApi, cut, method_url, network};
 use crate::channel::TelegramSetupError;
 use crate::config::TelegramSettings;
 
@@ -94,8 +97,10 @@ pub enum PollError {
     Flood(Option<Duration>),
     /// 401 or 404: Telegram does not know the token.
     TokenRefused(u16),
-    /// Anything worth retrying after a backoff: network trouble, 5xx, 409 (another caller or
-    /// a webhook), an answer that is not the Bot API's. The reason never holds the token.
+    /// 409 because a webhook is set: polling works only once it is deleted.
+    WebhookActive,
+    /// Anything worth retrying after a backoff: network trouble, 5xx, 409 (another caller),
+    /// an answer that is not the Bot API's. The reason never holds the token.
     Failed(String),
 }
 
@@ -160,6 +165,12 @@ pub fn read_reply(status: u16, body: &[u8]) -> Result<Batch, PollError> {
                 .map(Duration::from_secs),
         )),
         _ if code == 401 || code == 404 => Err(PollError::TokenRefused(code)),
+        // "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook
+        // to delete the webhook first"; the other 409 is a second poller.
+        Some(Reply {
+            description: Some(d),
+            ..
+        }) if code == 409 && d.contains("webhook") => Err(PollError::WebhookActive),
         reply => {
             // Telegram's descriptions name the error, never the token or a message's text;
             // cut anyway, as a proxy in between may answer with a page.
@@ -168,13 +179,6 @@ pub fn read_reply(status: u16, body: &[u8]) -> Result<Batch, PollError> {
                 .map_or_else(|| "no Bot API answer".to_owned(), |d| cut(&d, 200));
             Err(PollError::Failed(format!("HTTP {status}: {description}")))
         }
-    }
-}
-
-fn cut(text: &str, max_chars: usize) -> String {
-    match text.char_indices().nth(max_chars) {
-        Some((end, _)) => format!("{}…", &text[..end]),
-        None => text.to_owned(),
     }
 }
 
@@ -188,6 +192,8 @@ pub struct Poller {
     inbound: InboundWorker,
     poll_timeout: Duration,
     pauses: Pauses,
+    /// For `deleteWebhook`.
+    api: BotApi,
 }
 
 // Written by hand: the endpoint holds the token.
@@ -214,16 +220,10 @@ impl Poller {
         let bot_id = settings.bot_id().ok_or_else(|| {
             hdnd_hub::config::InvalidSetting::new("telegram.token", "has no bot id")
         })?;
-        let api_url = settings.api_url();
-        let mut endpoint: url::Url = api_url
-            .parse()
-            .map_err(|_| TelegramSetupError::ApiUrl(api_url.to_owned()))?;
-        endpoint
-            .path_segments_mut()
-            .map_err(|()| TelegramSetupError::ApiUrl(api_url.to_owned()))?
-            .pop_if_empty()
-            .push(&format!("bot{token}"))
-            .push("getUpdates");
+        let endpoint = method_url(settings.api_url(), token, "getUpdates")?;
+        let Some(api) = BotApi::new(settings)? else {
+            return Ok(None);
+        };
         let poll_timeout = Duration::from_secs(settings.poll_timeout_secs);
         let client = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
@@ -239,6 +239,7 @@ impl Poller {
             inbound,
             poll_timeout,
             pauses: Pauses::default(),
+            api,
         }))
     }
 
@@ -323,6 +324,11 @@ impl Poller {
             "polling Telegram for updates of bot {}",
             self.bot_id
         );
+        // A failure here is not fatal: a webhook still set shows as a 409, handled below.
+        tokio::select! {
+            () = leadership.lost() => return,
+            () = self.delete_webhook() => {}
+        }
         let mut offset = Offset::default();
         let mut failures: u32 = 0;
         let mut refusal_reported = false;
@@ -385,6 +391,19 @@ impl Poller {
                     }
                     self.pauses.refused_token
                 }
+                Err(PollError::WebhookActive) => {
+                    failures = failures.saturating_add(1);
+                    tracing::warn!(
+                        telegram.bot_id = self.bot_id,
+                        "Telegram has a webhook set for bot {}, so it cannot be polled; deleting the webhook (pending updates are kept)",
+                        self.bot_id
+                    );
+                    tokio::select! {
+                        () = leadership.lost() => break,
+                        () = self.delete_webhook() => {}
+                    }
+                    self.backoff(failures)
+                }
                 Err(PollError::Failed(reason)) => {
                     failures = failures.saturating_add(1);
                     let pause = self.backoff(failures);
@@ -409,6 +428,24 @@ impl Poller {
         );
     }
 
+    /// `deleteWebhook`, keeping the updates Telegram holds: they come by polling next.
+    async fn delete_webhook(&self) {
+        let body = serde_json::json!({ "drop_pending_updates": false });
+        match self.api.call("deleteWebhook", &body).await {
+            Ok(()) => tracing::debug!(
+                telegram.bot_id = self.bot_id,
+                "no webhook is set for bot {} (deleteWebhook)",
+                self.bot_id
+            ),
+            Err(e) => tracing::warn!(
+                error.message = %e,
+                telegram.bot_id = self.bot_id,
+                "cannot delete the webhook of bot {} before polling: {e}",
+                self.bot_id
+            ),
+        }
+    }
+
     fn backoff(&self, failures: u32) -> Duration {
         hdnd_hub::retry::backoff(
             self.pauses.backoff_base,
@@ -419,19 +456,6 @@ impl Poller {
         .to_std()
         .unwrap_or(self.pauses.backoff_max)
     }
-}
-
-/// A transport error's text without its URL (which holds the token), with its causes.
-fn network(error: reqwest::Error) -> String {
-    let error = error.without_url();
-    let mut text = error.to_string();
-    let mut cause = std::error::Error::source(&error);
-    while let Some(inner) = cause {
-        text.push_str(": ");
-        text.push_str(&inner.to_string());
-        cause = inner.source();
-    }
-    text
 }
 
 #[cfg(test)]
@@ -508,6 +532,11 @@ mod tests {
             )
             .unwrap_err(),
             PollError::TokenRefused(404)
+        );
+        let webhook = br#"{"ok":false,"error_code":409,"description":"Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first"}"#;
+        assert_eq!(
+            read_reply(409, webhook).unwrap_err(),
+            PollError::WebhookActive
         );
         let conflict = br#"{"ok":false,"error_code":409,"description":"Conflict: terminated by other getUpdates request"}"#;
         assert_eq!(

@@ -1,6 +1,7 @@
 //! The inbound worker: claims stored messages under a lease, asks the handler of their source
 //! what each one changes, and completes it: the effect, the replies and the row's `done`
 //! commit together, so a replay or a crash between claim and done changes nothing twice.
+//! [`TelegramWebhook`] is the storing half of Telegram's webhook, for the HTTP route.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -14,6 +15,10 @@ use tokio::sync::{Notify, watch};
 use crate::domain::{InboundFailure, InboundRow, InboundSource, NewInbound, Received};
 use crate::error::Error;
 use crate::storage::{Completed, InboundCompletion, Store};
+
+mod webhook;
+
+pub use webhook::{TelegramWebhook, WebhookError};
 
 /// `[inbound]`: how inbound messages are processed and kept.
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

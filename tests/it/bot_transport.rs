@@ -22,10 +22,10 @@ use tokio::time::Instant;
 use crate::helpers::{TestDb, contract_tests};
 
 /// The bot of every test here; its id is the digits before the colon.
-const TOKEN: &str = "123456:TEST-secret-token";
-const BOT_ID: u64 = 123_456;
+pub(crate) const TOKEN: &str = "123456:TEST-secret-token";
+pub(crate) const BOT_ID: u64 = 123_456;
 /// What the fictional citizen writes: it must never reach a log line.
-const TEXT: &str = "Xin chào, đèn ngõ 12 hỏng";
+pub(crate) const TEXT: &str = "Xin chào, đèn ngõ 12 hỏng";
 
 /// One request the fake received.
 #[derive(Debug, Clone)]
@@ -57,6 +57,9 @@ struct Inner {
     acks: Vec<Ack>,
     /// `getUpdates` answers to give instead of updates, first to last: (status, body).
     faults: Vec<(u16, String)>,
+    /// Answers to give to other methods instead of success, first to last: (method, status,
+    /// body).
+    method_faults: Vec<(String, u16, String)>,
     /// While set, a `getUpdates` that would acknowledge an update is never answered and
     /// acknowledges nothing: the process dies with its acknowledgement in flight.
     hold_acks: bool,
@@ -102,6 +105,23 @@ impl FakeBotApi {
             .unwrap()
             .faults
             .push((status, body.to_owned()));
+    }
+
+    /// The next call of `method` answers `status` with `body`.
+    pub(crate) fn fail(&self, method: &str, status: u16, body: &str) {
+        self.inner
+            .lock()
+            .unwrap()
+            .method_faults
+            .push((method.to_owned(), status, body.to_owned()));
+    }
+
+    /// The calls of `method`, in the order made.
+    pub(crate) fn calls_of(&self, method: &str) -> Vec<Call> {
+        self.calls()
+            .into_iter()
+            .filter(|c| c.method == method)
+            .collect()
     }
 
     fn hold_acks(&self, hold: bool) {
@@ -196,6 +216,19 @@ async fn serve(State(fake): State<FakeBotApi>, uri: Uri, body: Bytes) -> Respons
     }
     if polling {
         return get_updates(&fake, call, &body).await;
+    }
+    let fault = {
+        let mut inner = fake.inner.lock().unwrap();
+        let at = inner.method_faults.iter().position(|(m, ..)| m == method);
+        at.map(|at| inner.method_faults.remove(at))
+    };
+    if let Some((_, status, body)) = fault {
+        return (
+            StatusCode::from_u16(status).unwrap(),
+            [("content-type", "application/json")],
+            body,
+        )
+            .into_response();
     }
     let result = if method == "sendMessage" {
         let mut inner = fake.inner.lock().unwrap();
@@ -328,12 +361,17 @@ pub(crate) struct Instance {
 
 impl Instance {
     pub(crate) fn start(database_url: &str, api_url: &str) -> Instance {
+        Self::start_with(database_url, api_url, "")
+    }
+
+    /// [`Instance::start`] with more lines for the `[telegram]` section.
+    pub(crate) fn start_with(database_url: &str, api_url: &str, telegram: &str) -> Instance {
         let dir = tempfile::tempdir().unwrap();
         let config = dir.path().join("hdnd.toml");
         std::fs::write(
             &config,
             format!(
-                "demo = false\n\n[telegram]\ntoken = \"{TOKEN}\"\napi_url = \"{api_url}\"\npoll_timeout_secs = 1\nleader_renew_ms = 300\n"
+                "demo = false\n\n[telegram]\ntoken = \"{TOKEN}\"\napi_url = \"{api_url}\"\npoll_timeout_secs = 1\nleader_renew_ms = 300\n{telegram}"
             ),
         )
         .unwrap();
@@ -364,7 +402,15 @@ impl Instance {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    fn sigterm(&self) {
+    /// The portal's `host:port`, once the log names it.
+    pub(crate) fn portal(&self) -> Option<String> {
+        let log = self.log();
+        let at = log.find("portal at http://")? + "portal at http://".len();
+        let address = &log[at..];
+        Some(address[..address.find('/')?].to_owned())
+    }
+
+    pub(crate) fn sigterm(&self) {
         let pid = self.child.id().expect("running");
         let status = std::process::Command::new("kill")
             .args(["-TERM", &pid.to_string()])
@@ -373,7 +419,7 @@ impl Instance {
         assert!(status.success());
     }
 
-    async fn exit_code(&mut self) -> Option<i32> {
+    pub(crate) async fn exit_code(&mut self) -> Option<i32> {
         tokio::time::timeout(Duration::from_secs(30), self.child.wait())
             .await
             .expect("hdnd exits within 30 s")

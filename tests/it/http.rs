@@ -31,6 +31,27 @@ pub(crate) async fn get(addr: &str, path: &str) -> Response {
     read_response(stream).await
 }
 
+/// `POST http://{addr}{path}` with `headers` and `body`.
+pub(crate) async fn post(
+    addr: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> Response {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let mut request = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await.expect("send");
+    stream.write_all(body).await.expect("send the body");
+    read_response(stream).await
+}
+
 /// Reads a whole `Connection: close` response.
 pub(crate) async fn read_response(mut stream: TcpStream) -> Response {
     let mut bytes = Vec::new();

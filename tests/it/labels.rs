@@ -150,6 +150,7 @@ async fn page(hub: &Hub, method: &str, path: &str) -> (StatusCode, String) {
     let state = hdnd_web::AppState {
         hub: hub.clone(),
         views: Arc::new(hdnd_web::Views::builtin()),
+        telegram_webhook: None,
     };
     let request = Request::builder()
         .method(method)

@@ -1,5 +1,6 @@
 mod bot;
 mod bot_transport;
+mod bot_webhook;
 mod catalog;
 mod citizens;
 mod cli;

@@ -63,6 +63,7 @@ async fn a_published_case_shows_its_public_copy_escaped_and_nothing_personal() {
     let state = AppState {
         hub,
         views: Arc::new(Views::builtin()),
+        telegram_webhook: None,
     };
 
     // Act
@@ -109,6 +110,7 @@ async fn unknown_unpublished_and_malformed_codes_get_the_vietnamese_404() {
     let state = AppState {
         hub,
         views: Arc::new(Views::builtin()),
+        telegram_webhook: None,
     };
 
     for path in [
@@ -133,6 +135,7 @@ async fn a_bad_page_number_is_explained_in_vietnamese() {
     let state = AppState {
         hub,
         views: Arc::new(Views::builtin()),
+        telegram_webhook: None,
     };
 
     let (status, html) = page(&state, "/ho-so?trang=hai").await;
@@ -152,6 +155,7 @@ async fn readiness_fails_when_the_database_is_gone() {
     let state = AppState {
         hub,
         views: Arc::new(Views::builtin()),
+        telegram_webhook: None,
     };
     assert_eq!(page(&state, "/readyz").await.0, StatusCode::OK);
 
@@ -176,6 +180,7 @@ async fn request_logs_name_the_route_template_and_never_a_token_in_the_path() {
     let state = AppState {
         hub,
         views: Arc::new(Views::builtin()),
+        telegram_webhook: None,
     };
     let token = "tokenCanaryQ7v3xYz0123456789abcdef";
 

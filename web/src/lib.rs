@@ -3,7 +3,8 @@
 //! Pages are rendered on the server, work without JavaScript and are in Vietnamese
 //! (`lang="vi"`). Public pages are built only from the hub's public catalog
 //! ([`hdnd_hub::PublicCatalog`]), the one place that decides what of a case the public may see;
-//! this crate formats what it returns and never reads the store.
+//! this crate formats what it returns and never reads the store. Telegram's webhook route,
+//! when there is one, stores updates through the hub's [`hdnd_hub::inbound::TelegramWebhook`].
 
 mod config;
 mod error;

@@ -1,20 +1,32 @@
 //! The routes of the portal.
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware;
 use axum::response::Response;
-use axum::routing::get;
+use axum::routing::{get, post};
+use hdnd_hub::inbound::TelegramWebhook;
 use tower_http::trace::TraceLayer;
 
 use crate::error::{WebError, error_pages};
-use crate::routes::{assets, cases, health, home, unsubscribe};
+use crate::routes::{assets, cases, health, home, telegram, unsubscribe};
 use crate::state::AppState;
 
-/// The whole portal. Paths are Vietnamese words without diacritics.
+/// The whole portal. Paths are Vietnamese words without diacritics; Telegram's webhook, when
+/// there is one, is at the path of its URL (POST only).
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let mut router = Router::new();
+    if let Some(hook) = &state.telegram_webhook {
+        router = router.route(
+            hook.path(),
+            post(telegram::receive)
+                .layer(DefaultBodyLimit::max(TelegramWebhook::BODY_LIMIT))
+                .with_state(hook.clone()),
+        );
+    }
+    router
         .route("/", get(home::show))
         .route("/ho-so", get(cases::list))
         .route("/ho-so/{code}", get(cases::show))

@@ -4,4 +4,5 @@ pub(crate) mod assets;
 pub(crate) mod cases;
 pub(crate) mod health;
 pub(crate) mod home;
+pub(crate) mod telegram;
 pub(crate) mod unsubscribe;

@@ -1,0 +1,248 @@
+//! The Bot API methods that set the bot up rather than talk to a person (`setWebhook`,
+//! `deleteWebhook`, `setMyCommands`), called with JSON we write ourselves, so that what goes
+//! to Telegram is exactly what the tests read, and no error text can carry the token.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::channel::TelegramSetupError;
+use crate::config::TelegramSettings;
+
+/// One bot's Bot API.
+#[derive(Clone)]
+pub struct BotApi {
+    client: reqwest::Client,
+    /// `<api_url>/bot<token>/`: holds the token, so it is never logged.
+    base: url::Url,
+    bot_id: u64,
+}
+
+// Written by hand: the base URL holds the token.
+impl fmt::Debug for BotApi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BotApi")
+            .field("bot_id", &self.bot_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Why a Bot API call failed. The text never holds the token.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    /// Telegram answered with an error.
+    #[error("HTTP {status}: {description}")]
+    Refused {
+        status: u16,
+        description: String,
+        retry_after: Option<Duration>,
+    },
+    /// No answer: network trouble or a timeout.
+    #[error("{0}")]
+    Network(String),
+}
+
+impl CallError {
+    /// How long Telegram asked to wait (429).
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            CallError::Refused { retry_after, .. } => *retry_after,
+            CallError::Network(_) => None,
+        }
+    }
+
+    /// 401 or 404: Telegram does not know the token; asking again soon cannot help.
+    pub fn token_refused(&self) -> bool {
+        matches!(
+            self,
+            CallError::Refused {
+                status: 401 | 404,
+                ..
+            }
+        )
+    }
+}
+
+#[derive(Deserialize)]
+struct Reply {
+    ok: bool,
+    #[serde(default)]
+    error_code: Option<u16>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    parameters: Option<Parameters>,
+}
+
+#[derive(Deserialize)]
+struct Parameters {
+    #[serde(default)]
+    retry_after: Option<u64>,
+}
+
+impl BotApi {
+    /// The Bot API of the configured bot; `None` when Telegram is off.
+    pub fn new(settings: &TelegramSettings) -> Result<Option<Self>, TelegramSetupError> {
+        let Some(token) = settings.token() else {
+            return Ok(None);
+        };
+        settings.check()?;
+        let bot_id = settings.bot_id().ok_or_else(|| {
+            hdnd_hub::config::InvalidSetting::new("telegram.token", "has no bot id")
+        })?;
+        let client = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| TelegramSetupError::Client(e.without_url().to_string()))?;
+        Ok(Some(Self {
+            client,
+            base: method_url(settings.api_url(), token, "")?,
+            bot_id,
+        }))
+    }
+
+    pub fn bot_id(&self) -> u64 {
+        self.bot_id
+    }
+
+    /// Calls `method` with the JSON `body`; `Ok` when Telegram answered `ok: true`.
+    pub async fn call(&self, method: &str, body: &Value) -> Result<(), CallError> {
+        let mut endpoint = self.base.clone();
+        endpoint
+            .path_segments_mut()
+            .map_err(|()| CallError::Network("the Bot API URL cannot take a method".to_owned()))?
+            .pop_if_empty()
+            .push(method);
+        let response = self
+            .client
+            .post(endpoint)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .body(body.to_string())
+            .send()
+            .await
+            .map_err(|e| CallError::Network(network(e)))?;
+        let status = response.status().as_u16();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| CallError::Network(network(e)))?;
+        read_reply(status, &bytes)
+    }
+}
+
+/// Reads the answer to a method whose result we do not need.
+fn read_reply(status: u16, body: &[u8]) -> Result<(), CallError> {
+    let reply: Option<Reply> = serde_json::from_slice(body).ok();
+    match reply {
+        Some(Reply { ok: true, .. }) if status == 200 => Ok(()),
+        reply => {
+            let status = reply.as_ref().and_then(|r| r.error_code).unwrap_or(status);
+            let retry_after = reply
+                .as_ref()
+                .and_then(|r| r.parameters.as_ref())
+                .and_then(|p| p.retry_after)
+                .map(Duration::from_secs);
+            // Telegram's descriptions name the error, never the token; cut anyway, as a proxy
+            // in between may answer with a page.
+            let description = reply
+                .and_then(|r| r.description)
+                .map_or_else(|| "no Bot API answer".to_owned(), |d| cut(&d, 200));
+            Err(CallError::Refused {
+                status,
+                description,
+                retry_after,
+            })
+        }
+    }
+}
+
+/// `<api_url>/bot<token>/<method>`.
+pub(crate) fn method_url(
+    api_url: &str,
+    token: &str,
+    method: &str,
+) -> Result<url::Url, TelegramSetupError> {
+    let mut url: url::Url = api_url
+        .parse()
+        .map_err(|_| TelegramSetupError::ApiUrl(api_url.to_owned()))?;
+    url.path_segments_mut()
+        .map_err(|()| TelegramSetupError::ApiUrl(api_url.to_owned()))?
+        .pop_if_empty()
+        .push(&format!("bot{token}"))
+        .push(method);
+    Ok(url)
+}
+
+pub(crate) fn cut(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
+}
+
+/// A transport error's text without its URL (which holds the token), with its causes.
+pub(crate) fn network(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let mut text = error.to_string();
+    let mut cause = std::error::Error::source(&error);
+    while let Some(inner) = cause {
+        text.push_str(": ");
+        text.push_str(&inner.to_string());
+        cause = inner.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_read_without_trusting_the_status_alone() {
+        assert_eq!(read_reply(200, br#"{"ok":true,"result":true}"#), Ok(()));
+        assert_eq!(
+            read_reply(
+                400,
+                br#"{"ok":false,"error_code":400,"description":"Bad Request: bad webhook: HTTPS url must be provided for webhook"}"#
+            ),
+            Err(CallError::Refused {
+                status: 400,
+                description: "Bad Request: bad webhook: HTTPS url must be provided for webhook"
+                    .to_owned(),
+                retry_after: None,
+            })
+        );
+        let flood = read_reply(
+            429,
+            br#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(flood.retry_after(), Some(Duration::from_secs(3)));
+        let proxy = read_reply(502, b"<html>Bad Gateway</html>").unwrap_err();
+        assert_eq!(proxy.to_string(), "HTTP 502: no Bot API answer");
+        assert!(!proxy.token_refused());
+        assert!(
+            read_reply(200, b"{}").is_err(),
+            "a 200 that is not the Bot API's"
+        );
+        assert!(
+            read_reply(
+                401,
+                br#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#
+            )
+            .unwrap_err()
+            .token_refused()
+        );
+    }
+
+    #[test]
+    fn a_method_url_puts_the_token_after_the_servers_path() {
+        let url = method_url("http://127.0.0.1:9/fake/", "1:A", "setWebhook").unwrap();
+        assert_eq!(url.as_str(), "http://127.0.0.1:9/fake/bot1:A/setWebhook");
+        let base = method_url("https://api.telegram.org", "1:A", "").unwrap();
+        assert_eq!(base.as_str(), "https://api.telegram.org/bot1:A/");
+    }
+}
