@@ -11,6 +11,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use hdnd_hub::access::CitizenCapability;
 use hdnd_hub::delivery::outbox::{Category, Destination, NewNotification, Target};
 use hdnd_hub::delivery::render::Renderer;
 use hdnd_hub::delivery::{Button, ButtonAction, ChannelKind, Keyboard, TelegramMessage};
@@ -21,7 +22,7 @@ use hdnd_hub::domain::{
     DenouncerIdentity, InboundRow, Language, NewCase, NormalisedContact, SourceChannel, Status,
 };
 use hdnd_hub::inbound::{HandleError, InboundHandler};
-use hdnd_hub::storage::{InboundCompletion, InboundEffect};
+use hdnd_hub::storage::{InboundCompletion, InboundEffect, ProgressChange};
 use hdnd_hub::{DomainError, Error, Hub};
 use serde_json::{Value, json};
 use teloxide::types::{CallbackQuery, Message, Update, UpdateKind};
@@ -293,10 +294,8 @@ impl TelegramHandler {
         let Some(code) = draft.case_code.as_deref() else {
             return self.cancel(chat, language, None);
         };
-        let code = CaseCode::parse(code).map_err(Error::from)?;
-        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
         let request = TransitionRequest::to(Status::Withdrawn, Actor::Citizen);
-        let planned = match self.hub.capability_by_contact(&code, &contact).await {
+        let planned = match self.capability(chat, code).await {
             Ok(capability) => {
                 self.hub
                     .plan_transition_as_citizen(&capability, request)
@@ -304,26 +303,8 @@ impl TelegramHandler {
             }
             Err(e) => Err(e),
         };
-        let change = match planned {
-            Ok(change) => change,
-            // Closed meanwhile: nothing to withdraw any more.
-            Err(Error::Domain(_)) => {
-                let data = json!({ "found": false, "bad_code": false, "case": null });
-                let reply = self.reply(chat, "bot_status", language, &data)?;
-                return Ok(answer(reply, Some(dialogue_change(chat, None))));
-            }
-            Err(other) => return Err(other.into()),
-        };
-        let reply = self.reply(
-            chat,
-            "bot_withdrawn",
-            language,
-            &json!({ "code": code.as_str() }),
-        )?;
-        Ok(InboundCompletion {
-            effect: InboundEffect::Progress(Box::new(change)),
-            ..answer(reply, Some(dialogue_change(chat, None)))
-        })
+        self.citizen_change(chat, language, code, planned, "bot_withdrawn")
+            .await
     }
 
     /// The newest of this chat's cases on which the council waits for an answer.
@@ -350,28 +331,42 @@ impl TelegramHandler {
         else {
             return self.cancel(chat, language, None);
         };
-        let code = CaseCode::parse(code).map_err(Error::from)?;
-        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
-        let planned = match self.hub.capability_by_contact(&code, &contact).await {
+        let planned = match self.capability(chat, code).await {
             Ok(capability) => self.hub.plan_answer_as_citizen(&capability, text).await,
             Err(e) => Err(e),
         };
+        self.citizen_change(chat, language, code, planned, "bot_answered")
+            .await
+    }
+
+    /// What this chat may do to case `code`: the capability of the contact that filed it.
+    async fn capability(&self, chat: &str, code: &str) -> Result<CitizenCapability, Error> {
+        let code = CaseCode::parse(code)?;
+        let contact = NormalisedContact::parse(ContactKind::Telegram, chat)?;
+        self.hub.capability_by_contact(&code, &contact).await
+    }
+
+    /// A citizen's change to their case, applied with the update's `done` and confirmed with
+    /// `done`; one the hub refuses (closed or answered meanwhile, or not theirs) is told as
+    /// "not found", so that no code is confirmed to exist.
+    async fn citizen_change(
+        &self,
+        chat: &str,
+        language: Language,
+        code: &str,
+        planned: Result<ProgressChange, Error>,
+        done: &str,
+    ) -> Result<InboundCompletion, HandleError> {
         let change = match planned {
             Ok(change) => change,
-            // Answered meanwhile (on another channel), or no longer this chat's: say so.
             Err(Error::Domain(_)) => {
-                let data = json!({ "unknown_command": false });
-                let reply = self.reply(chat, "bot_fallback", language, &data)?;
+                let data = json!({ "found": false, "bad_code": false, "case": null });
+                let reply = self.reply(chat, "bot_status", language, &data)?;
                 return Ok(answer(reply, Some(dialogue_change(chat, None))));
             }
             Err(other) => return Err(other.into()),
         };
-        let reply = self.reply(
-            chat,
-            "bot_answered",
-            language,
-            &json!({ "code": code.as_str() }),
-        )?;
+        let reply = self.reply(chat, done, language, &json!({ "code": code }))?;
         Ok(InboundCompletion {
             effect: InboundEffect::Progress(Box::new(change)),
             ..answer(reply, Some(dialogue_change(chat, None)))

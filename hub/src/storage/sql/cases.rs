@@ -130,15 +130,16 @@ fn case_from_row(
     })
 }
 
-/// Applies a progress change inside the caller's transaction: a staff action's own, or an
-/// inbound message's effect committed with the message's `done`.
-pub(super) async fn apply_progress(
+/// Moves the case's version if it is still at `status` and `version`: 1 row, or 0 when
+/// somebody changed it since it was read.
+async fn bump_version(
     conn: &mut DbConnection,
-    change: &ProgressChange,
+    case: CaseId,
+    status: Status,
+    version: i64,
     now: DbTime,
-) -> Result<Case, Error> {
-    // The version guard first: of two racing changes exactly one moves it.
-    let updated = sqlx::query(
+) -> Result<u64, Error> {
+    Ok(sqlx::query(
         r#"
         UPDATE cases
         SET version = version + 1, updated_at = $1
@@ -148,12 +149,30 @@ pub(super) async fn apply_progress(
         "#,
     )
     .bind(now)
-    .bind(change.case_id.0)
-    .bind(change.expected_status.as_str())
-    .bind(change.expected_version)
+    .bind(case.0)
+    .bind(status.as_str())
+    .bind(version)
     .execute(&mut *conn)
     .await?
-    .rows_affected();
+    .rows_affected())
+}
+
+/// Applies a progress change inside the caller's transaction: a staff action's own, or an
+/// inbound message's effect committed with the message's `done`.
+pub(super) async fn apply_progress(
+    conn: &mut DbConnection,
+    change: &ProgressChange,
+    now: DbTime,
+) -> Result<Case, Error> {
+    // The version guard first: of two racing changes exactly one moves it.
+    let updated = bump_version(
+        &mut *conn,
+        change.case_id,
+        change.expected_status,
+        change.expected_version,
+        now,
+    )
+    .await?;
     if updated == 1 {
         store_progress(&mut *conn, change.case_id, &change.progress).await?;
     }
@@ -663,22 +682,14 @@ impl CaseStore for This {
         let mut tx = self.begin_write().await?;
         // Only the version moves: information changes no status or clock. The status guard
         // keeps a case closed meanwhile from taking it.
-        let updated = sqlx::query(
-            r#"
-            UPDATE cases
-            SET version = version + 1, updated_at = $1
-            WHERE id = $2
-              AND status = $3
-              AND version = $4
-            "#,
+        let updated = bump_version(
+            &mut tx,
+            change.case_id,
+            change.expected_status,
+            change.expected_version,
+            now,
         )
-        .bind(now)
-        .bind(change.case_id.0)
-        .bind(change.expected_status.as_str())
-        .bind(change.expected_version)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        .await?;
         if updated > 0 {
             insert_attachments(&mut tx, change.case_id, &change.attachments).await?;
         }
