@@ -20,6 +20,7 @@ use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{
     Actor, CaseCode, CaseKind, ChatChange, ComplaintRound, ContactKind, ContactPoint,
     DenouncerIdentity, InboundRow, Language, NewCase, NormalisedContact, SourceChannel, Status,
+    Window,
 };
 use hdnd_hub::inbound::{HandleError, InboundHandler};
 use hdnd_hub::storage::{InboundCompletion, InboundEffect, ProgressChange};
@@ -36,11 +37,44 @@ use crate::prompts;
 pub struct TelegramHandler {
     hub: Hub,
     renderer: Arc<Renderer>,
+    flood_per_minute: u32,
 }
+
+/// Messages a chat may send in a minute before the bot asks it to slow down and then goes
+/// quiet until the minute is over.
+pub const DEFAULT_FLOOD_PER_MINUTE: u32 = 20;
 
 impl TelegramHandler {
     pub fn new(hub: Hub, renderer: Arc<Renderer>) -> Self {
-        Self { hub, renderer }
+        Self {
+            hub,
+            renderer,
+            flood_per_minute: DEFAULT_FLOOD_PER_MINUTE,
+        }
+    }
+
+    pub fn with_flood_limit(mut self, per_minute: u32) -> Self {
+        self.flood_per_minute = per_minute.max(1);
+        self
+    }
+
+    /// Counts the message in its chat's window. Within the limit: the window, to keep with
+    /// the answer. Past it: the first message gets one polite reply and the rest nothing, until
+    /// the minute is over; every message is still stored, only the answers stop.
+    async fn gate(&self, chat: &str) -> Result<Result<Window, InboundCompletion>, HandleError> {
+        let state = self.hub.chat_state(chat).await?;
+        let window = Window::after_message(state.window, self.hub.clock().now());
+        if window.count <= self.flood_per_minute {
+            return Ok(Ok(window));
+        }
+        let mut completion = if window.count == self.flood_per_minute + 1 {
+            let reply = self.reply(chat, "bot_slow_down", state.language, &json!({}))?;
+            answer(reply, None)
+        } else {
+            InboundCompletion::nothing()
+        };
+        with_window(&mut completion, chat, window);
+        Ok(Err(completion))
     }
 
     async fn message(&self, message: &Message) -> Result<InboundCompletion, HandleError> {
@@ -80,6 +114,7 @@ impl TelegramHandler {
                     chat: chat.clone(),
                     language: Some(language),
                     dialogue: None,
+                    window: None,
                 };
                 let reply = self.reply(&chat, "bot_language", language, &json!({}))?;
                 Ok(answer(reply, Some(change)))
@@ -494,11 +529,23 @@ fn answer(reply: NewNotification, chat: Option<ChatChange>) -> InboundCompletion
     }
 }
 
+/// Keeps the flood window with whatever else the message changes in its chat.
+fn with_window(completion: &mut InboundCompletion, chat: &str, window: Window) {
+    let change = completion.chat.get_or_insert_with(|| ChatChange {
+        chat: chat.to_owned(),
+        language: None,
+        dialogue: None,
+        window: None,
+    });
+    change.window = Some(window);
+}
+
 fn dialogue_change(chat: &str, dialogue: Option<String>) -> ChatChange {
     ChatChange {
         chat: chat.to_owned(),
         language: None,
         dialogue: Some(dialogue),
+        window: None,
     }
 }
 
@@ -603,8 +650,29 @@ impl InboundHandler for TelegramHandler {
             ))
         })?;
         match &update.kind {
+            UpdateKind::Message(message) if message.chat.is_private() => {
+                let chat = message.chat.id.0.to_string();
+                match self.gate(&chat).await? {
+                    Ok(window) => {
+                        let mut completion = self.message(message).await?;
+                        with_window(&mut completion, &chat, window);
+                        Ok(completion)
+                    }
+                    Err(flooded) => Ok(flooded),
+                }
+            }
             UpdateKind::Message(message) => self.message(message).await,
-            UpdateKind::CallbackQuery(query) => self.callback(query).await,
+            UpdateKind::CallbackQuery(query) => {
+                let chat = query.from.id.0.to_string();
+                match self.gate(&chat).await? {
+                    Ok(window) => {
+                        let mut completion = self.callback(query).await?;
+                        with_window(&mut completion, &chat, window);
+                        Ok(completion)
+                    }
+                    Err(flooded) => Ok(flooded),
+                }
+            }
             // Edits and the rest: Telegram users expect no answer to them.
             _ => Ok(InboundCompletion::nothing()),
         }

@@ -21,6 +21,7 @@ impl Hub {
             chat: contact.value().to_owned(),
             language,
             dialogue: None,
+            window: None,
         })
     }
 }

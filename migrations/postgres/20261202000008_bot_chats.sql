@@ -5,6 +5,9 @@ CREATE TABLE bot_chats (
     chat_id    TEXT PRIMARY KEY,
     language   TEXT NOT NULL,
     dialogue   TEXT,
+    -- flood protection: the start of the current one-minute window and the messages in it
+    window_start TIMESTAMPTZ,
+    window_count BIGINT NOT NULL DEFAULT 0,
     updated_at TIMESTAMPTZ NOT NULL
 );
 

@@ -29,6 +29,7 @@ contract_tests!(
     mycases_and_status_show_own_cases_in_full_published_ones_publicly_and_nothing_else,
     a_citizen_answers_the_councils_question_from_the_chat_once,
     withdrawing_asks_to_confirm_and_withdraws_only_the_chats_own_open_case,
+    a_flooding_chat_gets_one_polite_reply_then_silence_until_the_minute_is_over,
     start_help_and_lang_answer_in_the_chats_language_which_is_remembered,
     a_duplicated_update_is_answered_once,
     lang_becomes_the_linked_citizens_language,
@@ -749,4 +750,33 @@ async fn withdrawing_asks_to_confirm_and_withdraws_only_the_chats_own_open_case(
         .filter(|e| e.to == Some(Status::Withdrawn))
         .count();
     assert_eq!(withdrawals, 1);
+}
+
+async fn a_flooding_chat_gets_one_polite_reply_then_silence_until_the_minute_is_over(db: TestDb) {
+    // Arrange: at most 3 messages a minute.
+    let (hub, clock) = hub_on(&db).await;
+    let handler =
+        TelegramHandler::new(hub.clone(), Arc::new(Renderer::builtin())).with_flood_limit(3);
+    let inbound = InboundWorker::new(hub.store().clone(), InboundSettings::default())
+        .with_handler(InboundSource::Telegram, Arc::new(handler));
+
+    // Act: six messages within the minute, then one after it.
+    let burst = (1..=6).map(|n| text(n, "/help")).collect();
+    let ids = deliver(&inbound, burst).await;
+    clock.advance(chrono::Duration::seconds(61));
+    deliver(&inbound, vec![text(7, "/help")]).await;
+
+    // Assert: three answers, one request to slow down, silence, then answers again; every
+    // message is kept.
+    let replies = replies(hub.store()).await;
+    let t: Vec<_> = replies.iter().map(|(_, t)| t.as_str()).collect();
+    assert_eq!(t.len(), 5, "{t:?}");
+    assert!(t[..3].iter().all(|t| t.contains("/help")), "{t:?}");
+    assert!(t[3].contains("quá nhiều tin nhắn"), "{}", t[3]);
+    assert!(t[4].contains("/help"), "{}", t[4]);
+    for id in ids {
+        let row = hub.store().get_inbound(id).await.unwrap();
+        assert_eq!(row.status, InboundStatus::Done);
+        assert!(row.payload.is_some(), "kept");
+    }
 }

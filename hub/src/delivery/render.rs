@@ -105,6 +105,7 @@ const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
     "bot_status",
     "bot_answered",
     "bot_withdrawn",
+    "bot_slow_down",
 );
 
 /// Why an email template could not be loaded or rendered.
@@ -1306,6 +1307,7 @@ mod tests {
             ("bot_cancelled", json!({})),
             ("bot_answered", json!({ "code": "HB.20261126.0012" })),
             ("bot_withdrawn", json!({ "code": "HB.20261126.0012" })),
+            ("bot_slow_down", json!({})),
             (
                 "bot_mycases",
                 json!({ "cases": [{ "code": "HB.20261126.0012", "kind": "Kiến nghị",

@@ -4,6 +4,8 @@
 
 use std::fmt;
 
+use chrono::{DateTime, Utc};
+
 use super::staff::Language;
 
 /// What is stored of one chat.
@@ -14,6 +16,31 @@ pub struct ChatState {
     pub language: Language,
     /// The dialogue in progress, as its transport serialised it; `None` outside a dialogue.
     pub dialogue: Option<String>,
+    /// How many messages came in the window that started then (flood protection).
+    pub window: Option<Window>,
+}
+
+/// A one-minute window of a chat's messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: DateTime<Utc>,
+    pub count: u32,
+}
+
+impl Window {
+    /// The window after one more message at `now`: the same one while it lasts a minute.
+    pub fn after_message(window: Option<Window>, now: DateTime<Utc>) -> Window {
+        match window {
+            Some(w) if now >= w.start && now - w.start < chrono::Duration::minutes(1) => Window {
+                start: w.start,
+                count: w.count.saturating_add(1),
+            },
+            _ => Window {
+                start: now,
+                count: 1,
+            },
+        }
+    }
 }
 
 // Written by hand: the chat id is personal data and the dialogue holds what a person typed.
@@ -34,6 +61,8 @@ pub struct ChatChange {
     pub language: Option<Language>,
     /// `Some(None)` ends the dialogue; `None` leaves it as it is.
     pub dialogue: Option<Option<String>>,
+    /// The flood-protection window after this message; `None` leaves it as it is.
+    pub window: Option<Window>,
 }
 
 impl fmt::Debug for ChatChange {

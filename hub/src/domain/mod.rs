@@ -24,7 +24,7 @@ pub use case::{
     Attachment, Case, CaseCode, CaseFlags, CaseId, CaseKind, CaseProgress, ComplaintRound,
     ContactKind, ContactPoint, FileId, NewCase, Publication, SourceChannel,
 };
-pub use chat::{ChatChange, ChatState};
+pub use chat::{ChatChange, ChatState, Window};
 pub use citizen::{
     Citizen, CitizenContact, CitizenId, ContactKey, ContactState, NewCitizen, NormalisedContact,
     contact_hash,

@@ -3,25 +3,39 @@
 use async_trait::async_trait;
 use sqlx::Row;
 
-use super::common::parse;
+use super::common::{count, parse};
 use super::{DbConnection, This};
-use crate::domain::{ChatChange, ChatState, ContactKind, Language};
+use crate::domain::{ChatChange, ChatState, ContactKind, Language, Window};
 use crate::error::Error;
 use crate::storage::{ChatStore, DbTime};
 
 #[async_trait]
 impl ChatStore for This {
     async fn get_chat(&self, chat: &str) -> Result<Option<ChatState>, Error> {
-        let row =
-            sqlx::query("SELECT chat_id, language, dialogue FROM bot_chats WHERE chat_id = $1")
-                .bind(chat)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row = sqlx::query(
+            r#"
+            SELECT chat_id, language, dialogue, window_start, window_count
+            FROM bot_chats
+            WHERE chat_id = $1
+            "#,
+        )
+        .bind(chat)
+        .fetch_optional(&self.pool)
+        .await?;
         row.map(|row| {
             Ok(ChatState {
                 chat: row.try_get("chat_id")?,
                 language: parse(&row, "language")?,
                 dialogue: row.try_get("dialogue")?,
+                window: row
+                    .try_get::<Option<DbTime>, _>("window_start")?
+                    .map(|start| -> Result<Window, Error> {
+                        Ok(Window {
+                            start: start.0,
+                            count: count(&row, "window_count")?,
+                        })
+                    })
+                    .transpose()?,
             })
         })
         .transpose()
@@ -43,11 +57,13 @@ pub(super) async fn apply_chat_change(
     };
     sqlx::query(
         r#"
-        INSERT INTO bot_chats (chat_id, language, dialogue, updated_at)
-        VALUES ($1, $2, $3, $4)
+        INSERT INTO bot_chats (chat_id, language, dialogue, updated_at, window_start, window_count)
+        VALUES ($1, $2, $3, $4, $7, $8)
         ON CONFLICT (chat_id) DO UPDATE
         SET language = CASE WHEN $5 THEN $2 ELSE bot_chats.language END,
             dialogue = CASE WHEN $6 THEN $3 ELSE bot_chats.dialogue END,
+            window_start = CASE WHEN $9 THEN $7 ELSE bot_chats.window_start END,
+            window_count = CASE WHEN $9 THEN $8 ELSE bot_chats.window_count END,
             updated_at = $4
         "#,
     )
@@ -57,6 +73,9 @@ pub(super) async fn apply_chat_change(
     .bind(now)
     .bind(change.language.is_some())
     .bind(set_dialogue)
+    .bind(change.window.map(|w| DbTime(w.start)))
+    .bind(i64::from(change.window.map_or(0, |w| w.count)))
+    .bind(change.window.is_some())
     .execute(&mut *conn)
     .await?;
     if let Some(language) = change.language {
