@@ -81,7 +81,10 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     let mut tasks = vec![(delivery, "delivery worker"), (scheduling, "scheduler")];
     let mut telegram_webhook = None;
     if settings.telegram.enabled() {
-        let telegram_handler = Arc::new(TelegramHandler::new(hub.clone(), renderer.clone()));
+        let telegram_handler = Arc::new(
+            TelegramHandler::new(hub.clone(), renderer.clone())
+                .with_flood_limit(settings.telegram.flood_per_minute),
+        );
         let telegram = start_telegram(
             &settings.telegram,
             &settings.inbound,

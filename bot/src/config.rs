@@ -25,6 +25,9 @@ pub struct TelegramSettings {
     /// What Telegram sends in `X-Telegram-Bot-Api-Secret-Token` with every webhook request;
     /// required with `webhook_url`; a secret.
     pub webhook_secret: Option<String>,
+    /// Messages a chat may send in a minute; past it the bot asks once to slow down and then
+    /// stays quiet until the minute is over (every message is still stored).
+    pub flood_per_minute: u32,
 }
 
 impl Default for TelegramSettings {
@@ -36,6 +39,7 @@ impl Default for TelegramSettings {
             leader_renew_ms: 10_000,
             webhook_url: None,
             webhook_secret: None,
+            flood_per_minute: crate::handler::DEFAULT_FLOOD_PER_MINUTE,
         }
     }
 }
@@ -132,6 +136,10 @@ impl TelegramSettings {
             }
         }
         hdnd_hub::config::at_least_one("telegram.poll_timeout_secs", self.poll_timeout_secs)?;
+        hdnd_hub::config::at_least_one(
+            "telegram.flood_per_minute",
+            u64::from(self.flood_per_minute),
+        )?;
         // Telegram holds a long poll for at most 50 seconds.
         if self.poll_timeout_secs > 50 {
             return Err(InvalidSetting::new(
@@ -220,6 +228,7 @@ impl fmt::Debug for TelegramSettings {
             .field("api_url", &self.api_url)
             .field("poll_timeout_secs", &self.poll_timeout_secs)
             .field("leader_renew_ms", &self.leader_renew_ms)
+            .field("flood_per_minute", &self.flood_per_minute)
             .field("webhook_url", &self.webhook_url)
             .field(
                 "webhook_secret",
