@@ -649,32 +649,26 @@ impl InboundHandler for TelegramHandler {
                 e.column()
             ))
         })?;
-        match &update.kind {
-            UpdateKind::Message(message) if message.chat.is_private() => {
-                let chat = message.chat.id.0.to_string();
-                match self.gate(&chat).await? {
-                    Ok(window) => {
-                        let mut completion = self.message(message).await?;
-                        with_window(&mut completion, &chat, window);
-                        Ok(completion)
-                    }
-                    Err(flooded) => Ok(flooded),
-                }
-            }
-            UpdateKind::Message(message) => self.message(message).await,
-            UpdateKind::CallbackQuery(query) => {
-                let chat = query.from.id.0.to_string();
-                match self.gate(&chat).await? {
-                    Ok(window) => {
-                        let mut completion = self.callback(query).await?;
-                        with_window(&mut completion, &chat, window);
-                        Ok(completion)
-                    }
-                    Err(flooded) => Ok(flooded),
-                }
-            }
-            // Edits and the rest: Telegram users expect no answer to them.
-            _ => Ok(InboundCompletion::nothing()),
+        // A private chat's message or a button pressed in one; groups (staff groups come
+        // later), edits and the rest get no answer, as Telegram users expect.
+        let chat = match &update.kind {
+            UpdateKind::Message(message) if message.chat.is_private() => message.chat.id.0,
+            UpdateKind::CallbackQuery(query) => i64::try_from(query.from.id.0).map_err(|_| {
+                HandleError::Permanent("a user id beyond Telegram's range".to_owned())
+            })?,
+            _ => return Ok(InboundCompletion::nothing()),
         }
+        .to_string();
+        let window = match self.gate(&chat).await? {
+            Ok(window) => window,
+            Err(flooded) => return Ok(flooded),
+        };
+        let mut completion = match &update.kind {
+            UpdateKind::CallbackQuery(query) => self.callback(query).await?,
+            UpdateKind::Message(message) => self.message(message).await?,
+            _ => InboundCompletion::nothing(),
+        };
+        with_window(&mut completion, &chat, window);
+        Ok(completion)
     }
 }
