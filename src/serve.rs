@@ -81,13 +81,18 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     let mut tasks = vec![(delivery, "delivery worker"), (scheduling, "scheduler")];
     let mut telegram_webhook = None;
     if settings.telegram.enabled() {
+        let api = BotApi::new(&settings.telegram)
+            .context("cannot set up the Telegram Bot API")?
+            .context("Telegram is on without a token")?;
         let telegram_handler = Arc::new(
             TelegramHandler::new(hub.clone(), renderer.clone())
-                .with_flood_limit(settings.telegram.flood_per_minute),
+                .with_flood_limit(settings.telegram.flood_per_minute)
+                .with_api(api.clone()),
         );
         let telegram = start_telegram(
             &settings.telegram,
             &settings.inbound,
+            api,
             store.clone(),
             telegram_handler,
             &workers_stopped,
@@ -147,6 +152,7 @@ struct TelegramStarted {
 fn start_telegram(
     telegram: &TelegramSettings,
     inbound: &InboundSettings,
+    api: BotApi,
     store: Arc<dyn Store>,
     handler: Arc<dyn InboundHandler>,
     stop: &watch::Receiver<bool>,
@@ -154,12 +160,6 @@ fn start_telegram(
     // One worker value: the transport's `receive` wakes the very worker that processes the row.
     let worker = InboundWorker::new(store.clone(), inbound.clone())
         .with_handler(InboundSource::Telegram, handler);
-    let Some(api) = BotApi::new(telegram).context("cannot set up the Telegram Bot API")? else {
-        return Ok(TelegramStarted {
-            tasks: Vec::new(),
-            webhook: None,
-        });
-    };
     // Staff chats get their own menus once staff link their accounts.
     let menus = Arc::new(vec![Menu::citizens()]);
     let leader = Leader::new(

@@ -28,9 +28,10 @@ use hdnd_hub::{DomainError, Error, Hub};
 use serde_json::{Value, json};
 use teloxide::types::{CallbackQuery, Message, Update, UpdateKind};
 
+use crate::api::BotApi;
 use crate::commands::{Command, Parsed, parse};
 use crate::dialogue::{Dialogue, Draft, Input, Outcome, Refusal, Step, advance, callback};
-use crate::prompts;
+use crate::{prompts, receipt};
 
 /// Turns stored Telegram updates into replies.
 #[derive(Debug, Clone)]
@@ -38,6 +39,8 @@ pub struct TelegramHandler {
     hub: Hub,
     renderer: Arc<Renderer>,
     flood_per_minute: u32,
+    /// For the receipt of a pressed button; without it (tests of the handler alone) none.
+    api: Option<BotApi>,
 }
 
 /// Messages a chat may send in a minute before the bot asks it to slow down and then goes
@@ -50,7 +53,15 @@ impl TelegramHandler {
             hub,
             renderer,
             flood_per_minute: DEFAULT_FLOOD_PER_MINUTE,
+            api: None,
         }
+    }
+
+    /// The same handler, acknowledging pressed buttons through `api` as soon as they are
+    /// stored ([`crate::receipt`]).
+    pub fn with_api(mut self, api: BotApi) -> Self {
+        self.api = Some(api);
+        self
     }
 
     pub fn with_flood_limit(mut self, per_minute: u32) -> Self {
@@ -670,5 +681,11 @@ impl InboundHandler for TelegramHandler {
         };
         with_window(&mut completion, &chat, window);
         Ok(completion)
+    }
+
+    fn stored(&self, payload: &[u8]) {
+        if let Some(api) = &self.api {
+            receipt::acknowledge(api, payload);
+        }
     }
 }

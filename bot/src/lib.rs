@@ -19,6 +19,7 @@ pub mod handler;
 pub mod menu;
 pub mod poller;
 pub mod prompts;
+pub mod receipt;
 pub mod text;
 pub mod webhook;
 

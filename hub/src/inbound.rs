@@ -99,6 +99,12 @@ pub trait InboundHandler: Send + Sync + fmt::Debug {
         row: &InboundRow,
         payload: &[u8],
     ) -> Result<InboundCompletion, HandleError>;
+
+    /// What the source is told as soon as a new message of its is stored, before it is
+    /// handled: for Telegram, a pressed button's spinner stops and its keyboard goes. Best
+    /// effort, and it must not wait: a receipt that fails costs the person a spinner, never
+    /// the message.
+    fn stored(&self, _payload: &[u8]) {}
 }
 
 /// What one step of the worker did.
@@ -136,10 +142,16 @@ impl InboundWorker {
     }
 
     /// Stores a message before the transport acknowledges it, and wakes this worker.
+    /// A fresh message gets its source's receipt; a replay gets none, as the first did.
     pub async fn receive(&self, message: NewInbound) -> Result<Received, Error> {
+        let handler = self.handlers.get(&message.source).cloned();
+        let payload = handler.as_ref().map(|_| message.payload.clone());
         let received = self.store.add_inbound(message).await?;
         if received.fresh {
             self.wake.notify_one();
+            if let (Some(handler), Some(payload)) = (handler, payload) {
+                handler.stored(&payload);
+            }
         }
         Ok(received)
     }

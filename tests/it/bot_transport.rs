@@ -462,6 +462,7 @@ contract_tests!(
     each_update_is_stored_before_its_offset_is_sent_and_a_duplicate_makes_one_row,
     a_crash_after_storing_and_before_acknowledging_stores_nothing_twice,
     a_start_message_polled_from_telegram_is_answered_in_that_chat,
+    a_pressed_button_is_answered_at_once_and_its_keyboard_removed_once,
 );
 
 async fn a_start_message_polled_from_telegram_is_answered_in_that_chat(db: TestDb) {
@@ -491,6 +492,60 @@ async fn a_start_message_polled_from_telegram_is_answered_in_that_chat(db: TestD
     assert!(
         text.starts_with("Xin chào!") && text.contains("Hội đồng nhân dân"),
         "{text}"
+    );
+    app.assert_log_is_clean();
+}
+
+async fn a_pressed_button_is_answered_at_once_and_its_keyboard_removed_once(db: TestDb) {
+    // Arrange: the welcome, with its button, is on the screen.
+    let fake = FakeBotApi::start(None).await;
+    let app = Instance::start(&db.url, &fake.url);
+    fake.push(41, message_update(41, 4242, "/start"));
+    wait_for("the welcome", &[&app], async || {
+        !fake.calls_of("sendMessage").is_empty()
+    })
+    .await;
+    let welcome = &fake.calls_of("sendMessage")[0];
+    assert_eq!(
+        welcome.body["reply_markup"]["inline_keyboard"][0][0]["callback_data"],
+        json!("n:new")
+    );
+
+    // Act: the citizen presses it, and a flaky Bot API delivers the press twice.
+    let press = json!({ "update_id": 42, "callback_query": {
+        "id": "7310000000000042", "chat_instance": "-1",
+        "from": { "id": 4242, "is_bot": false, "first_name": "Cử tri" },
+        "message": { "message_id": 1, "date": 1_790_000_000, "text": "…",
+            "chat": { "id": 4242, "type": "private", "first_name": "Cử tri" } },
+        "data": "n:new" } })
+    .to_string();
+    fake.push(42, press.clone());
+    fake.push(42, press);
+    wait_for("the first step and the receipt", &[&app], async || {
+        fake.calls_of("sendMessage").len() == 2
+            && !fake.calls_of("editMessageReplyMarkup").is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // Assert: the spinner is stopped and the keyboard removed, once; the dialogue's first
+    // step comes as a new message.
+    let answered = fake.calls_of("answerCallbackQuery");
+    assert_eq!(answered.len(), 1, "{answered:?}");
+    assert_eq!(
+        answered[0].body["callback_query_id"],
+        json!("7310000000000042")
+    );
+    let edited = fake.calls_of("editMessageReplyMarkup");
+    assert_eq!(edited.len(), 1, "{edited:?}");
+    assert_eq!(edited[0].body["chat_id"], json!(4242));
+    assert_eq!(edited[0].body["message_id"], json!(1));
+    assert_eq!(edited[0].body["reply_markup"]["inline_keyboard"], json!([]));
+    let step = &fake.calls_of("sendMessage")[1];
+    assert!(
+        step.body["text"].as_str().unwrap().contains("loại"),
+        "{:?}",
+        step.body["text"]
     );
     app.assert_log_is_clean();
 }
