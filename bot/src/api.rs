@@ -1,11 +1,13 @@
-//! The Bot API methods that set the bot up rather than talk to a person (`setWebhook`,
-//! `deleteWebhook`, `setMyCommands`), called with JSON we write ourselves, so that what goes
-//! to Telegram is exactly what the tests read, and no error text can carry the token.
+//! The Bot API methods that are not messages to a person (`setWebhook`, `deleteWebhook`,
+//! `setMyCommands`, a pressed button's receipt, `getFile` and the file's download), called
+//! with JSON we write ourselves, so that what goes to Telegram is exactly what the tests read,
+//! and no error text can carry the token.
 
 use std::fmt;
 use std::time::Duration;
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::channel::TelegramSetupError;
@@ -17,6 +19,8 @@ pub struct BotApi {
     client: reqwest::Client,
     /// `<api_url>/bot<token>/`: holds the token, so it is never logged.
     base: url::Url,
+    /// `<api_url>/file/bot<token>/`, where a file's `file_path` is downloaded from.
+    files: url::Url,
     bot_id: u64,
 }
 
@@ -66,8 +70,10 @@ impl CallError {
 }
 
 #[derive(Deserialize)]
-struct Reply {
+struct Reply<T> {
     ok: bool,
+    #[serde(default = "Option::default")]
+    result: Option<T>,
     #[serde(default)]
     error_code: Option<u16>,
     #[serde(default)]
@@ -100,6 +106,7 @@ impl BotApi {
         Ok(Some(Self {
             client,
             base: method_url(settings.api_url(), token, "")?,
+            files: file_url(settings.api_url(), token)?,
             bot_id,
         }))
     }
@@ -110,6 +117,17 @@ impl BotApi {
 
     /// Calls `method` with the JSON `body`; `Ok` when Telegram answered `ok: true`.
     pub async fn call(&self, method: &str, body: &Value) -> Result<(), CallError> {
+        self.call_for::<serde::de::IgnoredAny>(method, body)
+            .await
+            .map(drop)
+    }
+
+    /// Calls `method` with the JSON `body` and reads its `result`.
+    pub async fn call_for<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        body: &Value,
+    ) -> Result<T, CallError> {
         let mut endpoint = self.base.clone();
         endpoint
             .path_segments_mut()
@@ -131,13 +149,81 @@ impl BotApi {
             .map_err(|e| CallError::Network(network(e)))?;
         read_reply(status, &bytes)
     }
+
+    /// Downloads the file Telegram knows as `file_id` (`getFile`, then its `file_path`),
+    /// refusing one over `limit` bytes before and while it is read.
+    pub async fn download(&self, file_id: &str, limit: u64) -> Result<Download, CallError> {
+        #[derive(Deserialize)]
+        struct File {
+            file_size: Option<u64>,
+            file_path: Option<String>,
+        }
+        let file: File = self
+            .call_for("getFile", &serde_json::json!({ "file_id": file_id }))
+            .await?;
+        if file.file_size.is_some_and(|size| size > limit) {
+            return Ok(Download::TooLarge(file.file_size.unwrap_or(limit)));
+        }
+        let Some(path) = file.file_path else {
+            // Telegram gives no path for a file over its own download limit (20 MB).
+            return Ok(Download::TooLarge(file.file_size.unwrap_or(limit + 1)));
+        };
+        // A relative path under the file URL, never another address.
+        if path.starts_with('/') || path.contains(':') || path.contains("..") {
+            return Err(CallError::Network(
+                "Telegram named an unusable file path".to_owned(),
+            ));
+        }
+        let url = self
+            .files
+            .join(&path)
+            .map_err(|_| CallError::Network("Telegram named an unusable file path".to_owned()))?;
+        let mut response = self
+            .client
+            .get(url)
+            .send()
+            .await
+            .map_err(|e| CallError::Network(network(e)))?;
+        let status = response.status().as_u16();
+        if status != 200 {
+            return Err(CallError::Refused {
+                status,
+                description: "the file could not be downloaded".to_owned(),
+                retry_after: None,
+            });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response
+            .chunk()
+            .await
+            .map_err(|e| CallError::Network(network(e)))?
+        {
+            bytes.extend_from_slice(&chunk);
+            if bytes.len() as u64 > limit {
+                return Ok(Download::TooLarge(bytes.len() as u64));
+            }
+        }
+        Ok(Download::Bytes(bytes))
+    }
 }
 
-/// Reads the answer to a method whose result we do not need.
-fn read_reply(status: u16, body: &[u8]) -> Result<(), CallError> {
-    let reply: Option<Reply> = serde_json::from_slice(body).ok();
+/// A downloaded file, or how large it was found to be past the limit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Download {
+    Bytes(Vec<u8>),
+    /// At least this many bytes: over the limit, not downloaded (or not all of it).
+    TooLarge(u64),
+}
+
+/// Reads the answer to a method, with its `result`.
+fn read_reply<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, CallError> {
+    let reply: Option<Reply<T>> = serde_json::from_slice(body).ok();
     match reply {
-        Some(Reply { ok: true, .. }) if status == 200 => Ok(()),
+        Some(Reply {
+            ok: true,
+            result: Some(result),
+            ..
+        }) if status == 200 => Ok(result),
         reply => {
             let status = reply.as_ref().and_then(|r| r.error_code).unwrap_or(status);
             let retry_after = reply
@@ -157,6 +243,20 @@ fn read_reply(status: u16, body: &[u8]) -> Result<(), CallError> {
             })
         }
     }
+}
+
+/// `<api_url>/file/bot<token>/`.
+fn file_url(api_url: &str, token: &str) -> Result<url::Url, TelegramSetupError> {
+    let mut url: url::Url = api_url
+        .parse()
+        .map_err(|_| TelegramSetupError::ApiUrl(api_url.to_owned()))?;
+    url.path_segments_mut()
+        .map_err(|()| TelegramSetupError::ApiUrl(api_url.to_owned()))?
+        .pop_if_empty()
+        .push("file")
+        .push(&format!("bot{token}"))
+        .push("");
+    Ok(url)
 }
 
 /// `<api_url>/bot<token>/<method>`.
@@ -202,9 +302,9 @@ mod tests {
 
     #[test]
     fn answers_are_read_without_trusting_the_status_alone() {
-        assert_eq!(read_reply(200, br#"{"ok":true,"result":true}"#), Ok(()));
+        assert_eq!(read_reply(200, br#"{"ok":true,"result":true}"#), Ok(true));
         assert_eq!(
-            read_reply(
+            read_reply::<bool>(
                 400,
                 br#"{"ok":false,"error_code":400,"description":"Bad Request: bad webhook: HTTPS url must be provided for webhook"}"#
             ),
@@ -215,21 +315,21 @@ mod tests {
                 retry_after: None,
             })
         );
-        let flood = read_reply(
+        let flood = read_reply::<bool>(
             429,
             br#"{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 3","parameters":{"retry_after":3}}"#,
         )
         .unwrap_err();
         assert_eq!(flood.retry_after(), Some(Duration::from_secs(3)));
-        let proxy = read_reply(502, b"<html>Bad Gateway</html>").unwrap_err();
+        let proxy = read_reply::<bool>(502, b"<html>Bad Gateway</html>").unwrap_err();
         assert_eq!(proxy.to_string(), "HTTP 502: no Bot API answer");
         assert!(!proxy.token_refused());
         assert!(
-            read_reply(200, b"{}").is_err(),
+            read_reply::<bool>(200, b"{}").is_err(),
             "a 200 that is not the Bot API's"
         );
         assert!(
-            read_reply(
+            read_reply::<bool>(
                 401,
                 br#"{"ok":false,"error_code":401,"description":"Unauthorized"}"#
             )
@@ -244,5 +344,11 @@ mod tests {
         assert_eq!(url.as_str(), "http://127.0.0.1:9/fake/bot1:A/setWebhook");
         let base = method_url("https://api.telegram.org", "1:A", "").unwrap();
         assert_eq!(base.as_str(), "https://api.telegram.org/bot1:A/");
+        let files = file_url("http://127.0.0.1:9/fake", "1:A").unwrap();
+        assert_eq!(files.as_str(), "http://127.0.0.1:9/fake/file/bot1:A/");
+        assert_eq!(
+            files.join("photos/file_0.jpg").unwrap().as_str(),
+            "http://127.0.0.1:9/fake/file/bot1:A/photos/file_0.jpg"
+        );
     }
 }

@@ -1,4 +1,4 @@
-//! The guided dialogue that files a case: kind, area, category, content, the sender's name
+//! The guided dialogue that files a case: kind, area, category, content, files, the sender's name
 //! (and address, for a complaint or a denunciation, which the law needs to identify them),
 //! phone, publication consent, a summary, confirm. Every step can go back or cancel.
 //!
@@ -34,6 +34,8 @@ pub enum Step {
     Area,
     Category,
     Content,
+    /// Photos and documents for the case, optional; files sent with the content count too.
+    Files,
     Name,
     Address,
     Phone,
@@ -50,6 +52,7 @@ impl Step {
             Step::Area => "area",
             Step::Category => "category",
             Step::Content => "content",
+            Step::Files => "files",
             Step::Name => "name",
             Step::Address => "address",
             Step::Phone => "phone",
@@ -70,9 +73,21 @@ pub struct Draft {
     pub address: Option<String>,
     pub phone: Option<String>,
     pub consent: Option<bool>,
+    /// Uploads already in the file store, attached when the case is filed.
+    #[serde(default)]
+    pub files: Vec<DraftFile>,
     /// The case the dialogue is about: whose question this message may answer (`choose`), or
     /// which the person withdraws (`withdraw`).
     pub case_code: Option<String>,
+}
+
+/// A file the person sent, already accepted into the file store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DraftFile {
+    /// The `files` row.
+    pub id: i64,
+    pub name: String,
+    pub size: u64,
 }
 
 impl Draft {
@@ -119,6 +134,7 @@ impl Dialogue {
             Step::Area,
             Step::Category,
             Step::Content,
+            Step::Files,
             Step::Name,
         ]);
         if self.draft.needs_identity() {
@@ -175,10 +191,16 @@ impl Dialogue {
         self
     }
 
+    /// Whether a file sent now belongs to the draft: while the content is asked, and at the
+    /// files step.
+    pub fn accepts_files(&self) -> bool {
+        matches!(self.step, Step::Content | Step::Files)
+    }
+
     /// Whether the person may skip this step.
     pub fn optional(&self) -> bool {
         match self.step {
-            Step::Area | Step::Category | Step::Phone => true,
+            Step::Area | Step::Category | Step::Files | Step::Phone => true,
             Step::Name => !self.draft.needs_identity(),
             _ => false,
         }
@@ -198,7 +220,9 @@ pub enum Input<'a> {
     Back,
     Cancel,
     Confirm,
-    /// A photo, a sticker, a location…: not what any step asks for.
+    /// A photo or a document, already accepted into the file store.
+    File(DraftFile),
+    /// A sticker, a location, a voice message…: not what any step asks for.
     Other,
 }
 
@@ -219,7 +243,7 @@ pub fn callback(data: &str) -> Option<Input<'_>> {
 }
 
 /// Why an input did not move the dialogue: the prompt is shown again with this note.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
     /// A button of another step (an old message), or free text where a button is expected.
     UseTheButtons,
@@ -227,15 +251,32 @@ pub enum Refusal {
     /// Name and address are needed for a complaint or a denunciation.
     Required,
     NotAPhone,
+    /// A sticker, a voice message, a location: the bot reads text, photos and documents.
+    Unsupported,
+    /// A file sent at a step that does not take one.
+    FileNotHere,
+    /// The file store refused the file; the sentence says why, in the person's language.
+    File(String),
 }
 
 impl Refusal {
-    pub const fn as_str(self) -> &'static str {
+    pub fn as_str(&self) -> &'static str {
         match self {
             Refusal::UseTheButtons => "use_the_buttons",
             Refusal::TooShort => "too_short",
             Refusal::Required => "required",
             Refusal::NotAPhone => "not_a_phone",
+            Refusal::Unsupported => "unsupported",
+            Refusal::FileNotHere => "file_not_here",
+            Refusal::File(_) => "file",
+        }
+    }
+
+    /// The sentence that goes with the refusal, when it is not the template's own.
+    pub fn detail(&self) -> Option<&str> {
+        match self {
+            Refusal::File(why) => Some(why),
+            _ => None,
         }
     }
 }
@@ -264,7 +305,19 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
         Input::Back => return Outcome::Ask(dialogue.back()),
         Input::Skip if dialogue.optional() => return Outcome::Ask(dialogue.next()),
         Input::Skip => return refuse(dialogue, Refusal::Required),
+        Input::Other if dialogue.accepts_files() => {
+            return refuse(dialogue, Refusal::Unsupported);
+        }
         Input::Other => return refuse(dialogue, Refusal::UseTheButtons),
+        Input::File(_) if !dialogue.accepts_files() => {
+            return refuse(dialogue, Refusal::FileNotHere);
+        }
+        Input::File(file) => {
+            // The step stays: more files may come, and the content is still asked for.
+            let mut d = dialogue;
+            d.draft.files.push(file);
+            return Outcome::Ask(d);
+        }
         _ => {}
     }
     let mut d = dialogue;
@@ -391,7 +444,8 @@ mod tests {
         let d = go(d, Input::Skip);
         assert_eq!(d.step, Step::Content);
         let d = go(d, Input::Text("Đèn đường ngõ 12 hỏng đã hai tuần."));
-        let d = go(d, Input::Skip);
+        assert_eq!(d.step, Step::Files);
+        let d = go(go(d, Input::Skip), Input::Skip);
         assert_eq!(d.step, Step::Phone, "a petition's sender may stay unnamed");
         let d = go(d, Input::Text("0912 345 678"));
         let d = go(d, choice("consent", "yes"));
@@ -408,7 +462,10 @@ mod tests {
     fn a_denunciation_needs_name_and_address_and_asks_no_consent() {
         let d = go(Dialogue::start(), choice("kind", "to_cao"));
         let d = go(go(d, Input::Skip), Input::Skip);
-        let d = go(d, Input::Text("Cán bộ X nhận tiền khi làm thủ tục."));
+        let d = go(
+            go(d, Input::Text("Cán bộ X nhận tiền khi làm thủ tục.")),
+            Input::Skip,
+        );
         assert_eq!(d.step, Step::Name);
         assert_eq!(
             advance(&profile(), d.clone(), Input::Skip),
@@ -441,7 +498,10 @@ mod tests {
         let d = go(go(d, Input::Skip), Input::Skip);
         let short = advance(&profile(), d.clone(), Input::Text("hỏng"));
         assert_eq!(short, Outcome::Again(d.clone(), Refusal::TooShort));
-        let d = go(go(d, Input::Text("Đèn đường ngõ 12 hỏng.")), Input::Skip);
+        let d = go(
+            go(go(d, Input::Text("Đèn đường ngõ 12 hỏng.")), Input::Skip),
+            Input::Skip,
+        );
         let bad = advance(&profile(), d.clone(), Input::Text("gọi tôi nhé"));
         assert_eq!(bad, Outcome::Again(d, Refusal::NotAPhone));
         assert_eq!(callback("case:1:accept"), None);
@@ -458,8 +518,9 @@ mod tests {
             go(go(d, choice("kind", "phan_anh")), Input::Skip),
             Input::Skip,
         );
-        assert_eq!(d.step, Step::Name, "the content is not asked again");
-        assert_eq!(go(d, Input::Back).step, Step::Content, "but can be changed");
+        assert_eq!(d.step, Step::Files, "the content is not asked again");
+        let d = go(d, Input::Back);
+        assert_eq!(d.step, Step::Content, "but can be changed");
     }
 
     #[test]
@@ -474,6 +535,49 @@ mod tests {
         assert_eq!(d.step, Step::Kind);
         assert_eq!(d.draft.case_code, None);
         assert_eq!(go(d, Input::Back).step, Step::Kind);
+    }
+
+    #[test]
+    fn files_join_the_draft_with_the_content_or_after_it_and_nowhere_else() {
+        let photo = |id| DraftFile {
+            id,
+            name: "anh.jpg".to_owned(),
+            size: 120_000,
+        };
+        let d = go(
+            go(
+                go(Dialogue::start(), choice("kind", "phan_anh")),
+                Input::Skip,
+            ),
+            Input::Skip,
+        );
+        assert_eq!(d.step, Step::Content);
+        let d = go(d, Input::File(photo(1)));
+        assert_eq!(d.step, Step::Content, "the content is still asked for");
+        let d = go(d, Input::Text("Rác đổ trộm ở bãi đất trống cuối ngõ 9."));
+        assert_eq!(d.step, Step::Files);
+        let d = go(d, Input::File(photo(2)));
+        assert_eq!(d.step, Step::Files);
+        assert_eq!(d.draft.files, vec![photo(1), photo(2)]);
+        let d = go(d, Input::Skip);
+        assert_eq!(d.step, Step::Name);
+        assert!(!d.accepts_files());
+        assert_eq!(
+            advance(&profile(), d.clone(), Input::File(photo(3))),
+            Outcome::Again(d.clone(), Refusal::FileNotHere)
+        );
+        let sticker = advance(&profile(), go(d, Input::Back), Input::Other);
+        assert!(matches!(sticker, Outcome::Again(_, Refusal::Unsupported)));
+        let d = go(go(Dialogue::start(), choice("kind", "y_kien")), Input::Skip);
+        let sticker = advance(&profile(), d, Input::Other);
+        assert!(matches!(sticker, Outcome::Again(_, Refusal::UseTheButtons)));
+    }
+
+    #[test]
+    fn a_state_saved_before_files_existed_still_reads() {
+        let old = r#"{"step":"name","draft":{"kind":"phan_anh","content":"Cống tắc ở ngõ 5.","area":null,"category":null,"name":null,"address":null,"phone":null,"consent":null,"case_code":null}}"#;
+        let d: Dialogue = serde_json::from_str(old).unwrap();
+        assert!(d.draft.files.is_empty());
     }
 
     #[test]

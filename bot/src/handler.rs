@@ -18,9 +18,9 @@ use hdnd_hub::delivery::{Button, ButtonAction, ChannelKind, Keyboard, TelegramMe
 use hdnd_hub::domain::calendar::vn_date;
 use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{
-    Actor, CaseCode, CaseKind, ChatChange, ComplaintRound, ContactKind, ContactPoint,
-    DenouncerIdentity, InboundRow, Language, NewCase, NormalisedContact, SourceChannel, Status,
-    Window,
+    Actor, Attachment, CaseCode, CaseKind, ChatChange, ComplaintRound, ContactKind, ContactPoint,
+    DenouncerIdentity, FileId, InboundRow, Language, NewCase, NormalisedContact, SourceChannel,
+    Status, Window,
 };
 use hdnd_hub::inbound::{HandleError, InboundHandler};
 use hdnd_hub::storage::{InboundCompletion, InboundEffect, ProgressChange};
@@ -31,7 +31,7 @@ use teloxide::types::{CallbackQuery, Message, Update, UpdateKind};
 use crate::api::BotApi;
 use crate::commands::{Command, Parsed, parse};
 use crate::dialogue::{Dialogue, Draft, Input, Outcome, Refusal, Step, advance, callback};
-use crate::{prompts, receipt};
+use crate::{files, prompts, receipt};
 
 /// Turns stored Telegram updates into replies.
 #[derive(Debug, Clone)]
@@ -101,6 +101,11 @@ impl TelegramHandler {
             .as_deref()
             .and_then(|d| serde_json::from_str::<Dialogue>(d).ok());
         let council = json!({ "name": self.hub.profile().name });
+        if let Some(sent) = files::sent(message) {
+            return self
+                .file(&chat, language, dialogue, &sent, message.caption())
+                .await;
+        }
         match message.text().map(parse) {
             Some(Parsed::Command(Command::Start, _)) => {
                 let mut reply =
@@ -419,6 +424,56 @@ impl TelegramHandler {
         })
     }
 
+    /// A photo or a document. In a dialogue at the content or files step it joins the draft
+    /// (its caption as the content, or added to it); outside a dialogue it starts one, as
+    /// text does; at another step it is refused with where to send it.
+    async fn file(
+        &self,
+        chat: &str,
+        language: Language,
+        dialogue: Option<Dialogue>,
+        sent: &files::Sent,
+        caption: Option<&str>,
+    ) -> Result<InboundCompletion, HandleError> {
+        let caption = caption.map(str::trim).filter(|c| !c.is_empty());
+        let mut dialogue = match dialogue {
+            Some(d) if !d.accepts_files() => {
+                return self.ask(chat, language, d, Some(Refusal::FileNotHere));
+            }
+            Some(d) => d,
+            None => caption.map_or_else(Dialogue::start, Dialogue::with_content),
+        };
+        let file = match files::accept(
+            &self.hub,
+            self.api.as_ref(),
+            sent,
+            &dialogue.draft,
+            language,
+        )
+        .await?
+        {
+            Ok(file) => file,
+            Err(why) => return self.ask(chat, language, dialogue, Some(why)),
+        };
+        if !dialogue.accepts_files() {
+            // A new dialogue, at its first step: the file waits in the draft.
+            dialogue.draft.files.push(file);
+            return self.ask(chat, language, dialogue, None);
+        }
+        let profile = self.hub.profile();
+        let mut outcome = advance(profile, dialogue, Input::File(file));
+        if let (Outcome::Ask(d), Some(caption)) = (&mut outcome, caption) {
+            match d.draft.content.as_mut() {
+                Some(content) => {
+                    content.push('\n');
+                    content.push_str(caption);
+                }
+                None => outcome = advance(profile, d.clone(), Input::Text(caption)),
+            }
+        }
+        self.follow(chat, language, outcome).await
+    }
+
     /// One input to a dialogue in progress.
     async fn step(
         &self,
@@ -427,7 +482,18 @@ impl TelegramHandler {
         dialogue: Dialogue,
         input: Input<'_>,
     ) -> Result<InboundCompletion, HandleError> {
-        match advance(self.hub.profile(), dialogue, input) {
+        let outcome = advance(self.hub.profile(), dialogue, input);
+        self.follow(chat, language, outcome).await
+    }
+
+    /// Does what the dialogue's outcome says.
+    async fn follow(
+        &self,
+        chat: &str,
+        language: Language,
+        outcome: Outcome,
+    ) -> Result<InboundCompletion, HandleError> {
+        match outcome {
             Outcome::Ask(next) => self.ask(chat, language, next, None),
             Outcome::Again(same, why) => self.ask(chat, language, same, Some(why)),
             Outcome::Cancelled => self.cancel(chat, language, None),
@@ -446,7 +512,8 @@ impl TelegramHandler {
         refusal: Option<Refusal>,
     ) -> Result<InboundCompletion, HandleError> {
         let profile = self.hub.profile();
-        let data = prompts::data(profile, &dialogue, refusal, language);
+        let limits = self.hub.file_limits();
+        let data = prompts::data(profile, limits, &dialogue, refusal.as_ref(), language);
         let mut reply = self.reply(chat, "bot_step", language, &data)?;
         if let Some(telegram) = &mut reply.telegram {
             telegram.keyboard = prompts::keyboard(profile, &dialogue, language);
@@ -612,7 +679,18 @@ fn new_case(chat: &str, language: Language, draft: &Draft) -> NewCase {
         citizen_name,
         citizen_address,
         contacts,
-        attachments: Vec::new(),
+        // The hub reads each file's name, type and size from its row.
+        attachments: draft
+            .files
+            .iter()
+            .map(|f| Attachment {
+                file_name: String::new(),
+                content_type: String::new(),
+                size_bytes: 0,
+                sha256: String::new(),
+                file_id: Some(FileId(f.id)),
+            })
+            .collect(),
         publication_consent: draft.consent.unwrap_or(false),
         complex: false,
         remote_area: false,

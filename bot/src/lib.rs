@@ -15,6 +15,7 @@ pub mod channel;
 pub mod commands;
 pub mod config;
 pub mod dialogue;
+pub mod files;
 pub mod handler;
 pub mod menu;
 pub mod poller;

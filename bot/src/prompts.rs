@@ -5,6 +5,7 @@
 
 use hdnd_hub::delivery::{Button, ButtonAction, Keyboard};
 use hdnd_hub::domain::{CaseKind, CouncilProfile, Language};
+use hdnd_hub::files::{FileLimits, SniffedType, format_size};
 use serde_json::{Value, json};
 
 use crate::dialogue::{Dialogue, KINDS, Refusal, Step};
@@ -124,9 +125,15 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
                 .into_iter()
                 .collect(),
         ],
+        Step::Files => vec![
+            button(l("Tiếp tục ▶", "Continue ▶"), "n:skip".into())
+                .into_iter()
+                .collect(),
+        ],
         Step::Content | Step::Name | Step::Address | Step::Phone => Vec::new(),
     };
-    if dialogue.optional() {
+    // At the files step "continue" is the way on, with or without files.
+    if dialogue.optional() && dialogue.step != Step::Files {
         rows.extend(button(l("Bỏ qua", "Skip"), "n:skip".into()).map(|b| vec![b]));
     }
     let mut last = Vec::new();
@@ -141,8 +148,9 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
 /// The template data of a step's prompt.
 pub fn data(
     profile: &CouncilProfile,
+    limits: FileLimits,
     dialogue: &Dialogue,
-    refusal: Option<Refusal>,
+    refusal: Option<&Refusal>,
     language: Language,
 ) -> Value {
     let draft = &dialogue.draft;
@@ -158,6 +166,17 @@ pub fn data(
     json!({
         "step": dialogue.step.as_str(),
         "refusal": refusal.map(Refusal::as_str),
+        "refusal_detail": refusal.and_then(Refusal::detail),
+        "limits": {
+            "files": limits.max_case_files,
+            "file_size": format_size(limits.max_file_bytes, language),
+            "types": SniffedType::allowed_list(language),
+        },
+        "file_count": draft.files.len(),
+        "files": draft.files.iter().map(|f| json!({
+            "name": f.name,
+            "size": format_size(f.size, language),
+        })).collect::<Vec<_>>(),
         "optional": dialogue.optional(),
         "kinds": kinds,
         "denunciation": draft.is_denunciation(),
@@ -174,4 +193,81 @@ pub fn data(
             "consent": draft.consent,
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use hdnd_hub::delivery::render::Renderer;
+
+    use super::*;
+    use crate::dialogue::{Draft, DraftFile};
+
+    /// Every step's prompt, with every refusal, renders in both languages: a template error
+    /// would leave the person without an answer.
+    #[test]
+    fn every_step_renders_with_every_refusal_in_both_languages() {
+        let profile = CouncilProfile::demo();
+        let renderer = Renderer::builtin();
+        let steps = [
+            Step::Choose,
+            Step::Withdraw,
+            Step::Kind,
+            Step::Area,
+            Step::Category,
+            Step::Content,
+            Step::Files,
+            Step::Name,
+            Step::Address,
+            Step::Phone,
+            Step::Consent,
+            Step::Confirm,
+        ];
+        let refusals = [
+            None,
+            Some(Refusal::UseTheButtons),
+            Some(Refusal::TooShort),
+            Some(Refusal::Required),
+            Some(Refusal::NotAPhone),
+            Some(Refusal::Unsupported),
+            Some(Refusal::FileNotHere),
+            Some(Refusal::File("Tệp quá lớn.".to_owned())),
+        ];
+        let draft = Draft {
+            kind: Some("khieu_nai".to_owned()),
+            content: Some("Nội dung <b>thử</b>".to_owned()),
+            files: vec![DraftFile {
+                id: 1,
+                name: "anh.jpg".to_owned(),
+                size: 2_000_000,
+            }],
+            case_code: Some("HB.20261126.0012".to_owned()),
+            ..Draft::default()
+        };
+        for step in steps {
+            for language in [Language::Vi, Language::En] {
+                for refusal in &refusals {
+                    let dialogue = Dialogue {
+                        step,
+                        draft: draft.clone(),
+                    };
+                    let data = data(
+                        &profile,
+                        FileLimits::default(),
+                        &dialogue,
+                        refusal.as_ref(),
+                        language,
+                    );
+                    let message = renderer
+                        .telegram("bot_step", language, &data)
+                        .unwrap_or_else(|e| panic!("{step:?} {language:?} {refusal:?}: {e}"));
+                    let text = message.parts.join("");
+                    assert!(!text.trim().is_empty(), "{step:?} {language:?}");
+                    assert!(!text.contains("<b>thử"), "the draft is escaped: {text}");
+                    if let Some(Refusal::File(why)) = refusal {
+                        assert!(text.contains(why.as_str()), "{text}");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -58,6 +58,16 @@ impl Hub {
             .ok_or(Error::File(FileError::Unavailable))
     }
 
+    /// The limits an upload must keep, to state them before a person sends a file.
+    pub fn file_limits(&self) -> crate::files::FileLimits {
+        self.file_policy().limits()
+    }
+
+    /// Whether this hub can take uploads at all.
+    pub fn accepts_files(&self) -> bool {
+        self.files.is_some()
+    }
+
     /// The limits in force: the configured ones, or the defaults on a hub without files (a
     /// case may still name uploads another process stored).
     fn file_policy(&self) -> FilePolicy {

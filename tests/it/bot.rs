@@ -324,6 +324,7 @@ async fn a_citizen_files_a_petition_through_the_dialogue_and_hears_its_code(db: 
             press(4, "n:area:minh-khai"),
             press(5, "n:skip"),
             text(6, "Đèn chiếu sáng ngõ 12 hỏng đã hai tuần, đề nghị sửa."),
+            press(60, "n:skip"),
             press(7, "n:skip"),
             text(8, "gọi tôi"),
             text(9, "0912 345 678"),
@@ -357,9 +358,9 @@ async fn a_citizen_files_a_petition_through_the_dialogue_and_hears_its_code(db: 
         replies[2].1
     );
     assert!(
-        replies[7].1.contains("Số điện thoại chưa đúng"),
+        replies[8].1.contains("Số điện thoại chưa đúng"),
         "{}",
-        replies[7].1
+        replies[8].1
     );
     // The code reaches the chat, in Telegram's own rendering.
     let rows = hub.store().list_outbox(None, 100).await.unwrap();
@@ -398,6 +399,7 @@ async fn a_dialogue_goes_on_after_a_restart_on_another_instance(db: TestDb) {
                 5,
                 "Đề nghị công khai lịch tiếp công dân trên bảng tin tổ dân phố.",
             ),
+            press(50, "n:skip"),
             press(6, "n:skip"),
             press(7, "n:skip"),
             press(8, "n:consent:no"),
@@ -430,6 +432,7 @@ async fn a_denunciation_by_telegram_is_sealed_from_the_kind_on(db: TestDb) {
                 5,
                 "Cán bộ địa chính phường nhận tiền khi làm thủ tục cho dân.",
             ),
+            press(50, "n:skip"),
             text(6, "Trần Thị Bình"),
             text(7, "Số 5 ngõ 7, phường Hồng Bàng"),
             press(8, "n:skip"),
@@ -488,6 +491,7 @@ async fn a_complaint_keeps_the_name_and_address_the_law_needs(db: TestDb) {
             press(2, "n:kind:khieu_nai"),
             press(3, "n:skip"),
             press(4, "n:skip"),
+            press(50, "n:skip"),
             press(5, "n:skip"),
             text(6, "Vũ Văn Khánh"),
             press(7, "n:skip"),
@@ -501,16 +505,17 @@ async fn a_complaint_keeps_the_name_and_address_the_law_needs(db: TestDb) {
 
     // Assert: the first message is the content; name and address are required and kept.
     let replies = replies(hub.store()).await;
-    assert!(replies[3].1.contains("Họ và tên"), "{}", replies[3].1);
+    assert!(replies[3].1.contains("Gửi kèm ảnh"), "{}", replies[3].1);
+    assert!(replies[4].1.contains("Họ và tên"), "{}", replies[4].1);
     assert!(
-        replies[4].1.contains("Thông tin này bắt buộc"),
+        replies[5].1.contains("Thông tin này bắt buộc"),
         "{}",
-        replies[4].1
+        replies[5].1
     );
     assert!(
-        replies[6].1.contains("Thông tin này bắt buộc"),
+        replies[7].1.contains("Thông tin này bắt buộc"),
         "{}",
-        replies[6].1
+        replies[7].1
     );
     let cases = hub.store().list_cases(&Default::default()).await.unwrap();
     assert_eq!(cases.len(), 1);

@@ -66,6 +66,8 @@ struct Inner {
     in_flight: usize,
     max_in_flight: usize,
     next_message_id: i64,
+    /// Files `getFile` knows, by file id, and serves under `/file/bot<token>/files/<id>`.
+    files: std::collections::HashMap<String, Vec<u8>>,
 }
 
 /// A Bot API on loopback: serves `getUpdates` from a queue (an update is redelivered until an
@@ -114,6 +116,15 @@ impl FakeBotApi {
             .unwrap()
             .method_faults
             .push((method.to_owned(), status, body.to_owned()));
+    }
+
+    /// A file the chat sent: `getFile` describes it and its download serves `bytes`.
+    pub(crate) fn file(&self, file_id: &str, bytes: &[u8]) {
+        self.inner
+            .lock()
+            .unwrap()
+            .files
+            .insert(file_id.to_owned(), bytes.to_vec());
     }
 
     /// The calls of `method`, in the order made.
@@ -217,6 +228,13 @@ async fn serve(State(fake): State<FakeBotApi>, uri: Uri, body: Bytes) -> Respons
     if polling {
         return get_updates(&fake, call, &body).await;
     }
+    if prefix.ends_with("/file") {
+        let id = method.strip_prefix("files/").unwrap_or_default();
+        return match fake.inner.lock().unwrap().files.get(id) {
+            Some(bytes) => bytes.clone().into_response(),
+            None => StatusCode::NOT_FOUND.into_response(),
+        };
+    }
     let fault = {
         let mut inner = fake.inner.lock().unwrap();
         let at = inner.method_faults.iter().position(|(m, ..)| m == method);
@@ -230,7 +248,20 @@ async fn serve(State(fake): State<FakeBotApi>, uri: Uri, body: Bytes) -> Respons
         )
             .into_response();
     }
-    let result = if method == "sendMessage" {
+    let result = if method == "getFile" {
+        let id = body["file_id"].as_str().unwrap_or_default().to_owned();
+        let inner = fake.inner.lock().unwrap();
+        let Some(bytes) = inner.files.get(&id) else {
+            return (
+                StatusCode::BAD_REQUEST,
+                axum::Json(json!({ "ok": false, "error_code": 400,
+                    "description": "Bad Request: invalid file_id" })),
+            )
+                .into_response();
+        };
+        json!({ "file_id": id, "file_unique_id": format!("u{id}"),
+            "file_size": bytes.len(), "file_path": format!("files/{id}") })
+    } else if method == "sendMessage" {
         let mut inner = fake.inner.lock().unwrap();
         inner.next_message_id += 1;
         json!({ "message_id": inner.next_message_id, "date": 1_790_000_000,

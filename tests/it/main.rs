@@ -1,4 +1,5 @@
 mod bot;
+mod bot_conversation;
 mod bot_transport;
 mod bot_webhook;
 mod catalog;

@@ -112,7 +112,7 @@ const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
 #[derive(Debug, thiserror::Error)]
 pub enum RenderError {
     /// An operator's template file exists but cannot be read.
-    #[error("email template {template}: cannot read {}: {source}", path.display())]
+    #[error("template {template}: cannot read {}: {source}", path.display())]
     Read {
         template: String,
         path: PathBuf,
@@ -120,14 +120,14 @@ pub enum RenderError {
         source: std::io::Error,
     },
     /// A template does not compile.
-    #[error("email template {template}: does not compile: {source}")]
+    #[error("template {template}: does not compile: {source}")]
     Compile {
         template: String,
         #[source]
         source: Box<handlebars::TemplateError>,
     },
     /// Rendering failed, usually because the data lacks a key the template reads.
-    #[error("email template {template}: cannot render: {source}")]
+    #[error("template {template}: cannot render: {source}")]
     Render {
         template: String,
         #[source]

@@ -121,7 +121,7 @@ impl FileError {
 ///
 /// 1 MB is 1024 × 1024 bytes here, so a limit of 10 MiB reads "10 MB". Sizes round up to one
 /// decimal, so a file just over a limit never reads as equal to it.
-pub(crate) fn format_size(bytes: u64, lang: Language) -> String {
+pub fn format_size(bytes: u64, lang: Language) -> String {
     const KIB: u64 = 1024;
     const MIB: u64 = 1024 * 1024;
     let (unit_size, unit) = match bytes {

@@ -18,7 +18,7 @@ use std::str::FromStr;
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
-pub use error::FileError;
+pub use error::{FileError, format_size};
 pub use fs::FsBlobStore;
 pub use name::clean_name;
 pub use policy::{AcceptedFile, CaseUsage, FileLimits, FilePolicy, FileSettings};

@@ -104,7 +104,7 @@ impl SniffedType {
     }
 
     /// What a person is told is accepted.
-    pub(crate) fn allowed_list(lang: Language) -> &'static str {
+    pub fn allowed_list(lang: Language) -> &'static str {
         match lang {
             Language::Vi => {
                 "ảnh (JPEG, PNG, GIF, WebP, HEIC), PDF, Word (DOCX), Excel (XLSX), ODT, văn bản thuần (TXT)"
