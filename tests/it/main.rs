@@ -8,6 +8,7 @@ mod clocks;
 mod delivery;
 mod duties;
 mod email;
+mod feedback;
 mod files;
 mod helpers;
 mod http;
