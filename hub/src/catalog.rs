@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use serde::{Serialize, Serializer};
 
-use crate::domain::{Bucket, CaseCode, CaseKind, CouncilProfile, EventKind, Status};
+use crate::domain::{Bucket, Case, CaseCode, CaseKind, CouncilProfile, EventKind, Status};
 use crate::error::Error;
 pub use crate::storage::{BucketCounts, PublicFilter, PublicOrder};
 use crate::storage::{PublicCaseRow, PublicCatalogStore, PublicStepRow};
@@ -169,6 +169,35 @@ impl PublicCatalog {
     }
 }
 
+/// What the public catalog shows of a whole case, for the notifications to its followers:
+/// `None` unless it is published and not a denunciation. The rules are the catalog's own: the
+/// staff-written public title (never the citizen's), names from the profile, and the answer
+/// only once it is final.
+pub(crate) fn public_view(
+    case: &Case,
+    profile: &CouncilProfile,
+) -> Option<(PublicCaseItem, Option<String>)> {
+    if case.kind == CaseKind::ToCao {
+        return None;
+    }
+    let publication = case.publication.as_ref()?;
+    let status = case.progress.status;
+    let item = PublicCaseItem {
+        code: case.code.clone(),
+        title: publication.title.clone(),
+        kind: case.kind,
+        area: name(case.area.as_deref(), |a| profile.area(a)),
+        received_on: case.received_on,
+        status,
+        bucket: status.bucket(),
+        published_at: publication.published_at,
+    };
+    Some((
+        item,
+        visible_answer(status, case.progress.answer.as_deref()),
+    ))
+}
+
 /// The profile's name for a code; a code the profile no longer knows is shown as nothing.
 fn name<'p>(
     code: Option<&str>,
@@ -210,8 +239,8 @@ fn step(zone: Tz, event: &PublicStepRow) -> Option<PublicStep> {
         EventKind::PartWithdrawn => "Rút một phần nội dung".to_owned(),
         // A withdrawal of the public copy is staff business; the page is gone meanwhile. How
         // staff classified the case (complexity, competence) is procedure, and its reason may
-        // name people.
-        EventKind::Unpublished | EventKind::FlagsChanged => return None,
+        // name people. A rating is the citizen's own opinion, and its comment may name them.
+        EventKind::Unpublished | EventKind::FlagsChanged | EventKind::Rated => return None,
     };
     Some(PublicStep {
         at: event.at.with_timezone(&zone),

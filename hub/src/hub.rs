@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::catalog::PublicCatalog;
 use crate::clock::Clock;
 use crate::delivery::ChannelKind;
-use crate::delivery::notify::{CaseEvent, Notifier, StaffRecipients};
+use crate::delivery::notify::{CaseEvent, FollowNews, Notifier, StaffRecipients};
 use crate::delivery::outbox::Category;
 use crate::domain::Status;
 use crate::domain::policy::{self, Action, CaseContext};
@@ -65,21 +65,47 @@ impl Hub {
         event: CaseEvent,
         assignee_before: Option<StaffId>,
     ) -> Result<Notify, Error> {
+        self.notify_with(Some(event), assignee_before, None).await
+    }
+
+    /// What to enqueue with a case change: the citizen's and staff's notifications of `event`,
+    /// and the `news` to the followers of `followers` (read now, as the staff are).
+    pub(crate) async fn notify_with(
+        &self,
+        event: Option<CaseEvent>,
+        assignee_before: Option<StaffId>,
+        followers: Option<(CaseId, FollowNews)>,
+    ) -> Result<Notify, Error> {
         let Some(notifier) = self.notifier.clone() else {
             return Ok(Notify::none());
         };
-        let staff = StaffRecipients {
-            staff: self.store.list_staff().await?,
-            disabled: self
-                .store
-                .list_disabled_preferences()
-                .await?
-                .into_iter()
-                .collect(),
+        let staff = if event.is_some() {
+            StaffRecipients {
+                staff: self.store.list_staff().await?,
+                disabled: self
+                    .store
+                    .list_disabled_preferences()
+                    .await?
+                    .into_iter()
+                    .collect(),
+            }
+        } else {
+            StaffRecipients::default()
+        };
+        let followers = match followers {
+            Some((case, news)) => Some((self.store.list_followers(case).await?, news)),
+            None => None,
         };
         let now = self.clock.now();
         Ok(Notify(Arc::new(move |case| {
-            notifier.for_case(case, &event, &staff, assignee_before, now)
+            let mut out = match &event {
+                Some(event) => notifier.for_case(case, event, &staff, assignee_before, now)?,
+                None => Vec::new(),
+            };
+            if let Some((followers, news)) = &followers {
+                out.extend(notifier.for_followers(case, followers, *news, now)?);
+            }
+            Ok(out)
         })))
     }
 
@@ -97,22 +123,41 @@ impl Hub {
         self.store.ping().await
     }
 
-    /// What a one-click unsubscribe token would turn off, and the language its owner reads.
+    /// What a one-click unsubscribe token would turn off, and the language its owner reads: a
+    /// staff member's category on a channel, or a follow of a case (case updates by email).
     pub async fn unsubscribe_target(
         &self,
         token: &str,
     ) -> Result<(Language, Category, ChannelKind), Error> {
-        let (staff, category, channel) = self.store.unsubscribe_target(token).await?;
-        let language = self.store.get_staff(staff).await?.language;
-        Ok((language, category, channel))
+        match self.store.unsubscribe_target(token).await {
+            Ok((staff, category, channel)) => {
+                let language = self.store.get_staff(staff).await?.language;
+                Ok((language, category, channel))
+            }
+            Err(Error::NotFound(_)) => match self.follow_unsubscribe_target(token).await? {
+                Some(follow) => Ok((follow.language, Category::CaseUpdate, ChannelKind::Email)),
+                None => Err(Error::NotFound("unsubscribe token")),
+            },
+            Err(e) => Err(e),
+        }
     }
 
-    /// Applies a one-click unsubscribe token: turns its preference off and says which it was.
+    /// Applies a one-click unsubscribe token: turns a staff member's preference off, or ends
+    /// the follow of a case the token came with, and says which it was (`None`: a follow).
     pub async fn unsubscribe(
         &self,
         token: &str,
-    ) -> Result<(StaffId, Category, ChannelKind), Error> {
-        let (staff, category, channel) = self.store.unsubscribe(token).await?;
+    ) -> Result<(Option<StaffId>, Category, ChannelKind), Error> {
+        let (staff, category, channel) = match self.store.unsubscribe(token).await {
+            Ok(found) => found,
+            Err(Error::NotFound(_)) => {
+                return match self.follow_unsubscribe(token).await? {
+                    Some(_) => Ok((None, Category::CaseUpdate, ChannelKind::Email)),
+                    None => Err(Error::NotFound("unsubscribe token")),
+                };
+            }
+            Err(e) => return Err(e),
+        };
         tracing::info!(
             staff.id = staff.0,
             notification.category = %category,
@@ -120,7 +165,7 @@ impl Hub {
             "staff {} unsubscribed from {category} by {channel}",
             staff.0
         );
-        Ok((staff, category, channel))
+        Ok((Some(staff), category, channel))
     }
 
     pub fn profile(&self) -> &Arc<CouncilProfile> {
@@ -284,7 +329,12 @@ impl Hub {
             by: request.actor.kind(),
             note: event.note.clone(),
         };
-        let notify = self.notify(change, case.progress.assignee).await?;
+        // Followers hear of every status change of a published case.
+        let followers = (case.publication.is_some() && case.kind != CaseKind::ToCao)
+            .then_some((case.id, FollowNews::StatusChanged));
+        let notify = self
+            .notify_with(Some(change), case.progress.assignee, followers)
+            .await?;
         Ok(ProgressChange {
             case_id: case.id,
             expected_status: case.progress.status,
@@ -345,6 +395,10 @@ impl Hub {
             to: None,
             note: None,
         };
+        // Followers hear of it when the public copy shows the answer.
+        let notify = self
+            .notify_with(None, None, Some((id, FollowNews::AnswerPublished)))
+            .await?;
         let case = self
             .store
             .update_case_publication(PublicationChange {
@@ -352,6 +406,7 @@ impl Hub {
                 expected_version: case.version,
                 publication: Some(publication),
                 event,
+                notify,
             })
             .await?;
         tracing::info!(case.id = id.0, case.code = %case.code, "case {} published", case.code);

@@ -11,6 +11,7 @@ pub mod config;
 pub mod delivery;
 pub mod domain;
 pub mod error;
+pub mod feedback;
 pub mod files;
 pub mod findings;
 pub mod hub;

@@ -179,6 +179,7 @@ async fn the_catalog_returns_nothing_personal_and_never_a_denunciation_or_unpubl
                 to: None,
                 note: Some(CANARIES[4].to_owned()),
             },
+            notify: hdnd_hub::storage::Notify::none(),
         })
         .await
         .unwrap();

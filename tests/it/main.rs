@@ -9,6 +9,7 @@ mod clocks;
 mod delivery;
 mod duties;
 mod email;
+mod feedback;
 mod files;
 mod helpers;
 mod http;

@@ -698,6 +698,7 @@ async fn publishing_needs_consent_and_never_takes_a_denunciation(db: TestDb) {
                 to: last.to,
                 note: last.note.clone(),
             },
+            notify: hdnd_hub::storage::Notify::none(),
         })
         .await;
     assert!(matches!(forced, Err(Error::Conflict(_))));

@@ -4,7 +4,13 @@
 //! - a denouncer, only on the channel they chose, with the code and the status alone;
 //! - staff: a new case to everyone at intake, an assignment to the assignee, the citizen's
 //!   added information to the assignee; information added to an open case
-//!   ([`CaseEvent::InformationAdded`]) to the assignee alone, unless they added it themselves.
+//!   ([`CaseEvent::InformationAdded`]) to the assignee alone, unless they added it themselves;
+//!   a reopening (the citizen not satisfied) to the assignee, or to intake when nobody is;
+//! - followers of a published case ([`Notifier::for_followers`]): every status change and the
+//!   publication of its answer, with only what the public catalog shows, and a way to stop
+//!   (`/unfollow CODE` on Telegram, the one-click unsubscribe link by email). A follower who is
+//!   the case's own citizen is skipped (they hear of it as the citizen), and a withdrawn or
+//!   unpublished case tells no follower anything.
 //!
 //! Each row is rendered for its own channel: an email (subject, text, HTML, threading headers)
 //! or a Telegram message (HTML parse mode, split into parts that fit). A row with fallback
@@ -24,11 +30,15 @@ use serde_json::{Value, json};
 
 use super::ChannelKind;
 use super::email::new_message_id;
+use super::outbox::Destination;
 use super::outbox::{Category, NewNotification, Target, destination, staff_destinations};
 use super::render::Renderer;
+use crate::catalog::public_view;
 use crate::domain::calendar::vn_date;
+use crate::domain::workflow::is_reopening;
 use crate::domain::{
-    Actor, ActorKind, Case, CaseKind, CouncilProfile, Language, Role, Staff, StaffId, Status,
+    Actor, ActorKind, Case, CaseKind, ContactKind, CouncilProfile, Follower, Language, Role, Staff,
+    StaffId, Status,
 };
 use crate::error::Error;
 use crate::notification::EmailMessage;
@@ -57,12 +67,34 @@ pub enum CaseEvent {
     },
 }
 
+/// What a follower of a published case is told of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowNews {
+    /// The case moved to another status.
+    StatusChanged,
+    /// Staff published the case's public copy with its answer.
+    AnswerPublished,
+}
+
+impl FollowNews {
+    /// The name the templates tell apart.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            FollowNews::StatusChanged => "status",
+            FollowNews::AnswerPublished => "answer",
+        }
+    }
+}
+
 /// Renders the notifications of case events.
 #[derive(Debug)]
 pub struct Notifier {
     renderer: Arc<Renderer>,
     profile: Arc<CouncilProfile>,
     message_id_domain: String,
+    /// The portal's address, for the one-click unsubscribe link of a follower's email
+    /// (`<public_url>/huy-nhan-tin/<token>`).
+    public_url: Option<String>,
 }
 
 impl Notifier {
@@ -75,7 +107,16 @@ impl Notifier {
             renderer,
             profile,
             message_id_domain: message_id_domain.to_owned(),
+            public_url: None,
         }
+    }
+
+    /// The same notifier, linking followers' emails to the portal at `public_url` to
+    /// unsubscribe; without it their emails carry no link (a Telegram follower is told
+    /// `/unfollow CODE` either way).
+    pub fn with_public_url(mut self, public_url: &str) -> Self {
+        self.public_url = Some(public_url.trim_end_matches('/').to_owned());
+        self
     }
 
     /// The notifications of `event` on `case` (as stored after the change). `staff` are the
@@ -106,7 +147,7 @@ impl Notifier {
                     member,
                     disabled,
                     case,
-                    event,
+                    (event, None),
                     now,
                 )?);
             }
@@ -126,6 +167,7 @@ impl Notifier {
             "case": self.case_data(case, denunciation, note.as_deref(), case.language),
             "denunciation": denunciation,
         });
+        let starts = *event == CaseEvent::Received;
         if denunciation {
             // The address stays sealed: the root Message-ID is derived from the case alone.
             let root = self.thread_root(case, "denouncer");
@@ -135,7 +177,7 @@ impl Notifier {
                 &data,
                 "denouncer",
                 root,
-                event,
+                starts,
                 Target::Denouncer,
                 now,
             )?;
@@ -154,7 +196,7 @@ impl Notifier {
                     &data,
                     &key,
                     root,
-                    event,
+                    starts,
                     target,
                     now,
                 )?);
@@ -171,16 +213,36 @@ impl Notifier {
                         member,
                         disabled,
                         case,
-                        event,
+                        (event, None),
                         now,
                     )?);
                 }
             }
-            CaseEvent::StatusChanged { from, by, .. } => {
+            CaseEvent::StatusChanged { from, by, note } => {
                 let assignee = case
                     .progress
                     .assignee
                     .and_then(|id| staff.iter().find(|s| s.id == id && s.active));
+                if is_reopening(*from, case.progress.status) {
+                    // The staff on the case look at it again; with nobody on it, intake
+                    // takes it up as they would a new case.
+                    let on_case: Vec<&Staff> = match assignee {
+                        Some(member) => vec![member],
+                        None => active.filter(|s| s.has_role(Role::Intake)).collect(),
+                    };
+                    for member in on_case {
+                        out.extend(self.to_staff(
+                            "staff_reopened",
+                            "reopened",
+                            member,
+                            disabled,
+                            case,
+                            (event, note.as_deref()),
+                            now,
+                        )?);
+                    }
+                    return Ok(out);
+                }
                 if let Some(member) = assignee.filter(|s| Some(s.id) != assignee_before) {
                     out.extend(self.to_staff(
                         "staff_assigned",
@@ -188,7 +250,7 @@ impl Notifier {
                         member,
                         disabled,
                         case,
-                        event,
+                        (event, None),
                         now,
                     )?);
                 }
@@ -202,7 +264,7 @@ impl Notifier {
                         member,
                         disabled,
                         case,
-                        event,
+                        (event, None),
                         now,
                     )?);
                 }
@@ -214,7 +276,7 @@ impl Notifier {
     }
 
     /// A staff member's notification on the channels they did not turn off, waiting out their
-    /// quiet hours.
+    /// quiet hours; `note` is what the event told (the citizen's words on a reopening).
     #[expect(clippy::too_many_arguments, reason = "the parts of one notification")]
     fn to_staff(
         &self,
@@ -223,7 +285,7 @@ impl Notifier {
         member: &Staff,
         disabled: &HashSet<(StaffId, Category, ChannelKind)>,
         case: &Case,
-        event: &CaseEvent,
+        (event, note): (&CaseEvent, Option<&str>),
         now: DateTime<Utc>,
     ) -> Result<Option<NewNotification>, Error> {
         let Some((destinations, suppressed)) =
@@ -235,11 +297,21 @@ impl Notifier {
         let data = json!({
             "council": { "name": self.profile.name },
             "staff": { "name": member.display_name },
-            "case": self.case_data(case, false, None, member.language),
+            "case": self.case_data(case, false, note, member.language),
         });
         let key = format!("staff:{}:{what}", member.id);
         let to = Target::Contacts(destinations);
-        let n = self.render(template, member.language, &data, &key, root, event, to, now)?;
+        let starts = *event == CaseEvent::Received;
+        let n = self.render(
+            template,
+            member.language,
+            &data,
+            &key,
+            root,
+            starts,
+            to,
+            now,
+        )?;
         let due_at = member
             .quiet_hours
             .map_or(now, |quiet| quiet.defer(now, member.time_zone));
@@ -259,7 +331,7 @@ impl Notifier {
         data: &Value,
         key: &str,
         root: String,
-        event: &CaseEvent,
+        starts_thread: bool,
         to: Target,
         now: DateTime<Utc>,
     ) -> Result<NewNotification, Error> {
@@ -271,11 +343,10 @@ impl Notifier {
                     .renderer
                     .email(template, language, data)
                     .map_err(|e| Error::Template(e.to_string()))?;
-                let (message_id, in_reply_to) = match event {
-                    CaseEvent::Received => (root, None),
-                    CaseEvent::StatusChanged { .. } | CaseEvent::InformationAdded { .. } => {
-                        (new_message_id(&self.message_id_domain), Some(root))
-                    }
+                let (message_id, in_reply_to) = if starts_thread {
+                    (root, None)
+                } else {
+                    (new_message_id(&self.message_id_domain), Some(root))
                 };
                 Some(EmailMessage {
                     subject: email.subject,
@@ -303,6 +374,89 @@ impl Notifier {
             due_at: now,
             suppressed: false,
         })
+    }
+
+    /// The notifications of `news` on `case` (as stored after the change) to its followers:
+    /// only what the public catalog shows of it, nothing while it is unpublished, withdrawn or
+    /// a denunciation, nothing to a follower who is its own citizen, and for `AnswerPublished`
+    /// nothing until the public answer is there.
+    pub fn for_followers(
+        &self,
+        case: &Case,
+        followers: &[Follower],
+        news: FollowNews,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewNotification>, Error> {
+        if case.progress.status == Status::Withdrawn {
+            return Ok(Vec::new());
+        }
+        let Some((item, answer)) = public_view(case, &self.profile) else {
+            return Ok(Vec::new());
+        };
+        if news == FollowNews::AnswerPublished && answer.is_none() {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for follower in followers.iter().filter(|f| f.case_id == case.id) {
+            let contact = &follower.contact;
+            let own = case
+                .contacts
+                .iter()
+                .any(|c| c.kind == contact.kind() && c.address == contact.value());
+            let channel = match contact.kind() {
+                ContactKind::Telegram => ChannelKind::Telegram,
+                ContactKind::Email => ChannelKind::Email,
+                ContactKind::Phone => continue,
+            };
+            if own {
+                continue;
+            }
+            let language = follower.language;
+            let unsubscribe_url = match (&self.public_url, channel) {
+                (Some(base), ChannelKind::Email) => Some(format!(
+                    "{base}/huy-nhan-tin/{}",
+                    follower.unsubscribe_token()
+                )),
+                _ => None,
+            };
+            let data = json!({
+                "council": { "name": self.profile.name },
+                "news": news.as_str(),
+                "case": {
+                    "code": item.code.as_str(),
+                    "title": item.title,
+                    "kind": item.kind.label(language),
+                    "status": item.status.label(language),
+                    "area": item.area,
+                    "answer": answer,
+                },
+                "unsubscribe_url": unsubscribe_url,
+            });
+            let to = Target::Contacts(vec![Destination {
+                channel,
+                address: contact.value().to_owned(),
+            }]);
+            // Keyed by the follow's id: the contact stays out of the outbox's keys.
+            let key = format!("follower:{}", follower.id);
+            let root = self.thread_root(case, &format!("f{}", follower.id));
+            // A follower's mails thread under a root none of them carries: they start following
+            // a case whose first mails went to others.
+            let mut n = self.render(
+                "case_follow_update",
+                language,
+                &data,
+                &key,
+                root,
+                false,
+                to,
+                now,
+            )?;
+            if let Some(email) = &mut n.email {
+                email.list_unsubscribe = unsubscribe_url;
+            }
+            out.push(n);
+        }
+        Ok(out)
     }
 
     /// `<HB.20261126.0012.c0@domain>`: the same for every mail about the case to the same

@@ -65,9 +65,11 @@ macro_rules! builtin_templates {
 const BUILTIN: &[(&str, &str, &str, &str)] = builtin_templates!(
     "case_received",
     "case_status",
+    "case_follow_update",
     "staff_new_case",
     "staff_assigned",
     "staff_info_added",
+    "staff_reopened",
     "reminder_event",
     "reminder_task",
     "deadline_warning",
@@ -88,9 +90,11 @@ macro_rules! builtin_telegram {
 const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
     "case_received",
     "case_status",
+    "case_follow_update",
     "staff_new_case",
     "staff_assigned",
     "staff_info_added",
+    "staff_reopened",
     "reminder_event",
     "reminder_task",
     "deadline_warning",
@@ -449,6 +453,28 @@ mod tests {
         })
     }
 
+    fn follow_data(news: &str, unsubscribe_url: Option<&str>) -> Value {
+        json!({
+            "council": council(),
+            "news": news,
+            "case": {
+                "code": "HB.20261126.0012",
+                "title": "Đèn & <cột> ngõ 12",
+                "kind": "Kiến nghị",
+                "status": "Đã giải quyết",
+                "area": "Tổ dân phố 5",
+                "answer": "Điện lực đã thay bóng đèn.",
+            },
+            "unsubscribe_url": unsubscribe_url,
+        })
+    }
+
+    fn reopened_data() -> Value {
+        let mut case = staff_case();
+        case["note"] = json!("Đèn lại hỏng sau hai ngày.");
+        json!({ "council": council(), "staff": { "name": "Nguyễn Thị Lan" }, "case": case })
+    }
+
     fn staff_case() -> Value {
         json!({
             "code": "HB.20261126.0012",
@@ -482,6 +508,12 @@ mod tests {
                 "staff_info_added",
                 json!({ "council": council(), "staff": staff, "case": staff_case() }),
             ),
+            ("staff_reopened", reopened_data()),
+            (
+                "case_follow_update",
+                follow_data("status", Some(UNSUBSCRIBE)),
+            ),
+            ("case_follow_update", follow_data("answer", None)),
         ];
 
         for (name, data) in emails {
@@ -1284,6 +1316,12 @@ mod tests {
             on_case("staff_new_case"),
             on_case("staff_assigned"),
             on_case("staff_info_added"),
+            ("staff_reopened", reopened_data()),
+            (
+                "case_follow_update",
+                follow_data("status", Some(UNSUBSCRIBE)),
+            ),
+            ("case_follow_update", follow_data("answer", None)),
             ("reminder_event", event_data(Some(UNSUBSCRIBE))),
             ("reminder_task", task_data(true, Some("HB.20261126.0012"))),
             (
@@ -1321,6 +1359,45 @@ mod tests {
                     "answer": "Đã sửa." } }),
             ),
         ]
+    }
+
+    #[test]
+    fn a_follow_update_offers_unfollow_on_telegram_and_the_unsubscribe_link_by_email() {
+        // Arrange
+        let renderer = Renderer::builtin();
+        let with_link = follow_data("status", Some(UNSUBSCRIBE));
+        let answer = follow_data("answer", None);
+
+        for language in Language::ALL {
+            // Act
+            let telegram = renderer
+                .telegram("case_follow_update", *language, &with_link)
+                .unwrap();
+            let email = renderer
+                .email("case_follow_update", *language, &with_link)
+                .unwrap();
+            let without = renderer
+                .email("case_follow_update", *language, &answer)
+                .unwrap();
+
+            // Assert
+            let text = &telegram.parts[0];
+            assert!(text.contains("/unfollow HB.20261126.0012"), "{text}");
+            assert!(text.contains("Đèn &amp; &lt;cột&gt; ngõ 12"), "{text}");
+            assert!(!text.contains(UNSUBSCRIBE), "{text}");
+            assert!(email.text.contains(UNSUBSCRIBE), "{}", email.text);
+            assert!(
+                email.html.contains(&format!("<a href=\"{UNSUBSCRIBE}\">")),
+                "{}",
+                email.html
+            );
+            assert!(!without.text.contains("huy-nhan-tin") && !without.html.contains("<a "));
+            assert_ne!(
+                email.subject, without.subject,
+                "an answer reads differently"
+            );
+            assert!(without.text.contains("Điện lực đã thay bóng đèn."));
+        }
     }
 
     #[test]

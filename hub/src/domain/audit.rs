@@ -22,6 +22,13 @@ pub const SET_TASK_STATUS: &str = "task.status";
 pub const ADD_EVENT: &str = "event.add";
 /// Publishing a case's public copy, or withdrawing it.
 pub const PUBLISH_CASE: &str = "case.publish";
+/// A citizen's rating of the answer to their case (no staff id: the citizen acted).
+pub const RATE_CASE: &str = "case.rate";
+/// A contact starting to follow a published case (the detail names the channel, never the
+/// contact).
+pub const FOLLOW_CASE: &str = "case.follow";
+/// A contact no longer following one case, or any.
+pub const UNFOLLOW_CASE: &str = "case.unfollow";
 
 /// Who did an audited change, and why if they said: the store writes it, with the action and
 /// the subject it knows, in the same transaction as the change.

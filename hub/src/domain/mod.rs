@@ -6,6 +6,7 @@ pub mod case;
 pub mod chat;
 pub mod citizen;
 pub mod deadline;
+pub mod feedback;
 pub mod identity;
 pub mod inbound;
 pub mod lease;
@@ -30,6 +31,9 @@ pub use citizen::{
     contact_hash,
 };
 pub use deadline::{Clock, ClockKind, Clocks};
+pub use feedback::{
+    FeedbackPolicy, Followed, Follower, NewRating, Rating, RatingInput, Reopening, Score,
+};
 pub use identity::{DenouncerIdentity, IdentityAccess};
 pub use inbound::{
     ExternalKey, InboundFailure, InboundRow, InboundSource, InboundStatus, NewInbound, Received,

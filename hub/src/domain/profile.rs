@@ -15,6 +15,7 @@ use crate::toml_file::{FileError, Locator};
 
 use super::calendar::{DayCount, WorkCalendar, YearCalendar};
 use super::deadline::{ClockRule, ClockStart, DatedRule, DeadlineTable, KindRule, ResolverRule};
+use super::feedback::{FeedbackPolicy, MAX_REOPEN_WITHIN_DAYS};
 
 /// The demo profile (phường Hồng Bàng, Hải Phòng), built in so that no file is needed to start.
 pub const DEMO_PROFILE: &str = include_str!("../../../config/council.toml");
@@ -63,6 +64,8 @@ pub struct CouncilProfile {
     pub sessions: Vec<Session>,
     /// Calendar years marked provisional (placeholders until the official notice).
     pub provisional_years: BTreeSet<i32>,
+    /// `[feedback]`: what a citizen's rating may do (council policy, not law).
+    pub feedback: FeedbackPolicy,
 }
 
 /// A bad profile: which file, which key, which line, and what is wrong.
@@ -162,6 +165,44 @@ struct RawProfile {
     deadlines: RawDeadlines,
     #[serde(default)]
     sessions: Vec<RawSession>,
+    #[serde(default)]
+    feedback: RawFeedback,
+}
+
+/// `[feedback]`, optional as a whole and in each key.
+///
+/// ```toml
+/// [feedback]
+/// # Council policy, not law: calendar days after the day of the answer during which a
+/// # citizen who is "not satisfied" reopens the case (1 to 366; default 30). Later, the rating
+/// # is stored and the citizen is pointed to a new petition or a second complaint.
+/// reopen_within_days = 30
+/// ```
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawFeedback {
+    reopen_within_days: Option<Spanned<u32>>,
+}
+
+impl RawFeedback {
+    fn check(&self, at: &Locator<'_>) -> Result<FeedbackPolicy, ProfileError> {
+        let mut policy = FeedbackPolicy::default();
+        if let Some(days) = &self.reopen_within_days {
+            if !(1..=MAX_REOPEN_WITHIN_DAYS).contains(days.get_ref()) {
+                return Err(at.spanned(
+                    "feedback.reopen_within_days",
+                    days,
+                    format!(
+                        "give 1 to {MAX_REOPEN_WITHIN_DAYS} calendar days after the answer \
+                         (council policy; the default is {})",
+                        policy.reopen_within_days
+                    ),
+                ));
+            }
+            policy.reopen_within_days = *days.get_ref();
+        }
+        Ok(policy)
+    }
 }
 
 #[derive(Deserialize)]
@@ -331,6 +372,7 @@ impl RawProfile {
         }
         let calendar = check_calendar(at, &self.calendar)?;
         let deadlines = self.deadlines.check(at)?;
+        let feedback = self.feedback.check(at)?;
         let mut sessions = Vec::new();
         for session in &self.sessions {
             sessions.push(Session {
@@ -357,6 +399,7 @@ impl RawProfile {
                 .filter(|(_, year)| year.provisional)
                 .filter_map(|(key, _)| key.get_ref().parse().ok())
                 .collect(),
+            feedback,
         })
     }
 }
@@ -694,6 +737,45 @@ mod tests {
             !warnings.iter().any(|w| w.contains("no working-day")),
             "{warnings:?}"
         );
+    }
+
+    fn with_feedback(section: &str) -> Result<CouncilProfile, ProfileError> {
+        CouncilProfile::parse("council.toml", &format!("{DEMO_PROFILE}\n{section}"))
+    }
+
+    #[test]
+    fn reopen_within_days_defaults_to_30_when_feedback_is_absent() {
+        assert!(!DEMO_PROFILE.contains("[feedback]"));
+        let profile = CouncilProfile::demo();
+        assert_eq!(profile.feedback.reopen_within_days, 30);
+        let empty = with_feedback("[feedback]\n").unwrap();
+        assert_eq!(empty.feedback.reopen_within_days, 30);
+    }
+
+    #[test]
+    fn reopen_within_days_is_read_from_the_feedback_section() {
+        let profile = with_feedback("[feedback]\nreopen_within_days = 15\n").unwrap();
+        assert_eq!(profile.feedback.reopen_within_days, 15);
+    }
+
+    #[test]
+    fn reopen_within_days_out_of_range_names_the_key_and_line() {
+        for bad in ["0", "367"] {
+            let section = format!("[feedback]\nreopen_within_days = {bad}\n");
+            let text = format!("{DEMO_PROFILE}\n{section}");
+            let err = with_feedback(&section).unwrap_err();
+            assert_eq!(err.key, "feedback.reopen_within_days", "{bad}");
+            assert_eq!(err.line, line_of(&text, "reopen_within_days"), "{bad}");
+            assert!(err.message.contains("council policy"), "{}", err.message);
+        }
+    }
+
+    #[test]
+    fn reopen_within_days_of_the_wrong_type_or_an_unknown_feedback_key_is_refused() {
+        let err = with_feedback("[feedback]\nreopen_within_days = \"a month\"\n").unwrap_err();
+        assert!(err.key.contains("reopen_within_days"), "{}", err.key);
+        let err = with_feedback("[feedback]\nreopen_days = 10\n").unwrap_err();
+        assert!(err.message.contains("reopen_days"), "{}", err.message);
     }
 
     #[test]

@@ -23,6 +23,8 @@ named_enum!(
         FlagsChanged => "flags_changed", "Xác định tính chất vụ việc", "Case flags set";
         UnitResultRecorded => "unit_result_recorded", "Ghi nhận kết quả của cơ quan giải quyết", "Resolving body's result recorded";
         PartWithdrawn => "part_withdrawn", "Rút một phần nội dung", "Part withdrawn";
+        /// The citizen rated the answer; a reopening it caused is an event of its own.
+        Rated => "rated", "Đánh giá kết quả giải quyết", "Answer rated";
     }
 );
 

@@ -89,6 +89,8 @@ pub struct PublicationChange {
     /// `None` withdraws the public copy.
     pub publication: Option<Publication>,
     pub event: NewEvent,
+    /// The notifications of the change (the followers', when the public answer appears).
+    pub notify: Notify,
 }
 
 /// Which cases to list, newest first.

@@ -7,6 +7,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use super::cases::{CaseRecord, CreatedCase, ProgressChange};
+use super::follows::{FollowChange, UnfollowChange};
+use super::ratings::RatingChange;
 use crate::domain::{ChatChange, InboundFailure, InboundRow, InboundStatus, NewInbound, Received};
 use crate::error::Error;
 use crate::notification::outbox::NewNotification;
@@ -23,6 +25,14 @@ pub enum InboundEffect {
     /// A change to an existing case (the citizen's answer to the council's question), applied
     /// only if the case is still as the handler read it.
     Progress(Box<ProgressChange>),
+    /// A citizen's rating of the answer, and the reopening it causes, if any; applied only if
+    /// the case is still as the handler read it, so a replay rates nothing twice.
+    Rating(Box<RatingChange>),
+    /// A contact starts following a published case (nothing if it already does, or if the
+    /// case was unpublished meanwhile).
+    Follow(Box<FollowChange>),
+    /// A contact stops following one case, or every case.
+    Unfollow(Box<UnfollowChange>),
 }
 
 /// A processed message: its effect, the replies to enqueue with it, and whether the content

@@ -1,5 +1,6 @@
 //! Storage: the hub's port to its database, one sub-trait per aggregate (cases, staff, outbox,
-//! pacing, work, audit, inbound, leases, citizens, the public catalog), all of them together
+//! pacing, work, audit, inbound, leases, citizens, chats, files, ratings, follows, the public
+//! catalog), all of them together
 //! [`Store`], implemented for SQLite (the embedded default) and PostgreSQL (several hub
 //! instances on one database).
 //!
@@ -14,11 +15,13 @@ mod catalog;
 mod chats;
 mod citizens;
 mod files;
+mod follows;
 mod inbound;
 mod leases;
 mod outbox;
 mod pacing;
 mod postgres;
+mod ratings;
 mod sqlite;
 mod staff;
 mod time;
@@ -44,11 +47,13 @@ pub use catalog::{
 pub use chats::ChatStore;
 pub use citizens::CitizenStore;
 pub use files::{FileRecord, FileStore, NewFile};
+pub use follows::{FollowChange, FollowStore, FollowToken, UnfollowChange};
 pub use inbound::{Completed, InboundCompletion, InboundEffect, InboundStore};
 pub use leases::LeaseStore;
 pub use outbox::OutboxStore;
 pub use pacing::PacingStore;
 pub use postgres::PgStore;
+pub use ratings::{RatedCase, RatingChange, RatingStore};
 pub use sqlite::SqliteStore;
 pub use staff::StaffStore;
 pub(crate) use time::DbTime;
@@ -57,8 +62,9 @@ pub use work::WorkStore;
 /// Every store trait, for `use hdnd_hub::storage::prelude::*`.
 pub mod prelude {
     pub use super::{
-        AuditStore, CaseStore, ChatStore, CitizenStore, FileStore, InboundStore, LeaseStore,
-        OutboxStore, PacingStore, PublicCatalogStore, StaffStore, Store, StoreBase, WorkStore,
+        AuditStore, CaseStore, ChatStore, CitizenStore, FileStore, FollowStore, InboundStore,
+        LeaseStore, OutboxStore, PacingStore, PublicCatalogStore, RatingStore, StaffStore, Store,
+        StoreBase, WorkStore,
     };
 }
 
@@ -99,6 +105,8 @@ pub trait Store:
     + ChatStore
     + PublicCatalogStore
     + FileStore
+    + RatingStore
+    + FollowStore
 {
 }
 
@@ -116,6 +124,8 @@ impl<T> Store for T where
         + ChatStore
         + PublicCatalogStore
         + FileStore
+        + RatingStore
+        + FollowStore
 {
 }
 

@@ -111,6 +111,8 @@ mod citizens;
 mod common;
 #[path = "sql/files.rs"]
 mod files;
+#[path = "sql/follows.rs"]
+mod follows;
 #[path = "sql/inbound.rs"]
 mod inbound;
 #[path = "sql/leases.rs"]
@@ -119,6 +121,8 @@ mod leases;
 mod outbox;
 #[path = "sql/pacing.rs"]
 mod pacing;
+#[path = "sql/ratings.rs"]
+mod ratings;
 #[path = "sql/staff.rs"]
 mod staff;
 #[path = "sql/work.rs"]

@@ -132,7 +132,7 @@ fn case_from_row(
 
 /// Moves the case's version if it is still at `status` and `version`: 1 row, or 0 when
 /// somebody changed it since it was read.
-async fn bump_version(
+pub(super) async fn bump_version(
     conn: &mut DbConnection,
     case: CaseId,
     status: Status,
@@ -257,7 +257,7 @@ async fn store_progress(
     Ok(())
 }
 
-async fn fetch_case(conn: &mut DbConnection, id: CaseId) -> Result<Case, Error> {
+pub(super) async fn fetch_case(conn: &mut DbConnection, id: CaseId) -> Result<Case, Error> {
     let row = sqlx::query(concat!(case_select!(), "WHERE id = $1"))
         .bind(id.0)
         .fetch_optional(&mut *conn)
@@ -304,7 +304,7 @@ async fn fetch_case(conn: &mut DbConnection, id: CaseId) -> Result<Case, Error> 
 
 /// After a guarded `UPDATE cases`: a conflict if it matched no row (the case changed
 /// meanwhile, or vanished), else the timeline event appended and the case as it is now.
-async fn record_change(
+pub(super) async fn record_change(
     conn: &mut DbConnection,
     case: CaseId,
     updated: u64,
@@ -415,7 +415,7 @@ async fn insert_attachments(
     Ok(())
 }
 
-async fn insert_event(
+pub(super) async fn insert_event(
     conn: &mut DbConnection,
     case: CaseId,
     at: DbTime,
@@ -724,6 +724,7 @@ impl CaseStore for This {
         .await?
         .rows_affected();
         let case = record_change(&mut tx, change.case_id, updated, &change.event, now).await?;
+        enqueue_change(&mut tx, &case, &change.notify, now).await?;
         let note = AuditNote {
             by: change.event.actor.staff_id(),
             detail: Some(

@@ -10,7 +10,9 @@ use super::cases::apply_progress;
 use super::cases::insert_case;
 use super::chats::apply_chat_change;
 use super::common::{claim, count, parse};
+use super::follows::{apply_follow, apply_unfollow};
 use super::outbox::insert_notifications;
+use super::ratings::apply_rating;
 use super::{DbConnection, DbRow, This};
 use crate::domain::{ExternalKey, InboundFailure, InboundRow, InboundStatus, NewInbound, Received};
 use crate::error::Error;
@@ -174,6 +176,18 @@ impl InboundStore for This {
             }
             InboundEffect::Progress(change) => {
                 apply_progress(&mut tx, &change, now).await?;
+                None
+            }
+            InboundEffect::Rating(change) => {
+                apply_rating(&mut tx, &change, now).await?;
+                None
+            }
+            InboundEffect::Follow(change) => {
+                apply_follow(&mut tx, &change, now).await?;
+                None
+            }
+            InboundEffect::Unfollow(change) => {
+                apply_unfollow(&mut tx, &change, now).await?;
                 None
             }
         };
