@@ -47,11 +47,13 @@ pub(crate) async fn open_service(settings: &Settings) -> anyhow::Result<Service>
     let renderer = Renderer::load(Some(&settings.templates.dir))
         .context("the email templates do not compile")?;
     let renderer = Arc::new(renderer);
+    // The public URL makes a follower's email carry its unsubscribe link.
     let notifier = Notifier::new(
         renderer.clone(),
         profile.clone(),
         &settings.email.message_id_domain,
-    );
+    )
+    .with_public_url(&settings.web.public_url);
     let store = hdnd_hub::storage::open_with(&settings.database, Arc::new(SystemClock))
         .await
         .with_context(|| {
