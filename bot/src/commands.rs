@@ -52,6 +52,15 @@ commands! {
     /// Rút hồ sơ (bot hỏi xác nhận), ví dụ /withdraw HB.20261126.0012
     /// Withdraw a case (you are asked to confirm), e.g. /withdraw HB.20261126.0012
     Withdraw => "withdraw",
+    /// Đánh giá câu trả lời của một hồ sơ, ví dụ /rate HB.20261126.0012
+    /// Rate the answer on a case, e.g. /rate HB.20261126.0012
+    Rate => "rate",
+    /// Theo dõi một hồ sơ đã công khai, ví dụ /follow HB.20261126.0012
+    /// Follow a published case, e.g. /follow HB.20261126.0012
+    Follow => "follow",
+    /// Thôi theo dõi một hồ sơ, hoặc tất cả nếu không ghi mã
+    /// Stop following a case, or every case if no code is given
+    Unfollow => "unfollow",
     /// Danh sách các lệnh
     /// The list of commands
     Help => "help",

@@ -30,6 +30,12 @@ pub enum Step {
     Choose,
     /// Confirm withdrawing the case `case_code`.
     Withdraw,
+    /// Rating the answer on `case_code`: the score, 1 to 5.
+    Rate,
+    /// A comment beside the score, optional.
+    RateComment,
+    /// Send the rating, or send it saying "not satisfied", which asks for another look.
+    RateSend,
     Kind,
     Area,
     Category,
@@ -48,6 +54,9 @@ impl Step {
         match self {
             Step::Choose => "choose",
             Step::Withdraw => "withdraw",
+            Step::Rate => "rate",
+            Step::RateComment => "rate_comment",
+            Step::RateSend => "rate_send",
             Step::Kind => "kind",
             Step::Area => "area",
             Step::Category => "category",
@@ -73,6 +82,9 @@ pub struct Draft {
     pub address: Option<String>,
     pub phone: Option<String>,
     pub consent: Option<bool>,
+    /// The score of a rating, 1 to 5; its comment is `content`.
+    #[serde(default)]
+    pub score: Option<u8>,
     /// Uploads already in the file store, attached when the case is filed.
     #[serde(default)]
     pub files: Vec<DraftFile>,
@@ -125,6 +137,9 @@ impl Dialogue {
         if self.step == Step::Withdraw {
             return vec![Step::Withdraw];
         }
+        if matches!(self.step, Step::Rate | Step::RateComment | Step::RateSend) {
+            return vec![Step::Rate, Step::RateComment, Step::RateSend];
+        }
         let mut steps = Vec::new();
         if self.draft.case_code.is_some() {
             steps.push(Step::Choose);
@@ -165,6 +180,14 @@ impl Dialogue {
         dialogue
     }
 
+    /// Asks to rate the answer on case `code`.
+    pub fn rate(code: &str) -> Self {
+        let mut dialogue = Self::start();
+        dialogue.step = Step::Rate;
+        dialogue.draft.case_code = Some(code.to_owned());
+        dialogue
+    }
+
     /// A dialogue started from a message sent outside one: that message is the content.
     pub fn with_content(content: &str) -> Self {
         let mut dialogue = Self::start();
@@ -200,7 +223,7 @@ impl Dialogue {
     /// Whether the person may skip this step.
     pub fn optional(&self) -> bool {
         match self.step {
-            Step::Area | Step::Category | Step::Files | Step::Phone => true,
+            Step::Area | Step::Category | Step::Files | Step::Phone | Step::RateComment => true,
             Step::Name => !self.draft.needs_identity(),
             _ => false,
         }
@@ -295,6 +318,12 @@ pub enum Outcome {
     Answer(Draft),
     /// The person confirmed withdrawing `draft.case_code`.
     Withdraw(Draft),
+    /// The person sent their rating of `draft.case_code` (`score`, the comment in `content`),
+    /// saying whether they are not satisfied.
+    Rate {
+        draft: Draft,
+        not_satisfied: bool,
+    },
 }
 
 /// Moves the dialogue by one input.
@@ -350,6 +379,30 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
             d.draft.case_code = None;
             d.step = Step::Kind;
             return Outcome::Ask(d);
+        }
+        (
+            Step::Rate,
+            Input::Choice {
+                step: "rate",
+                value,
+            },
+        ) if matches!(value, "1" | "2" | "3" | "4" | "5") => {
+            d.draft.score = value.parse().ok();
+        }
+        (Step::RateComment, Input::Text(text)) if !text.trim().is_empty() => {
+            d.draft.content = Some(text.trim().to_owned());
+        }
+        (
+            Step::RateSend,
+            Input::Choice {
+                step: "rate_send",
+                value,
+            },
+        ) if matches!(value, "ok" | "again") => {
+            return Outcome::Rate {
+                draft: d.draft,
+                not_satisfied: value == "again",
+            };
         }
         (
             Step::Kind,
@@ -571,6 +624,35 @@ mod tests {
         let d = go(go(Dialogue::start(), choice("kind", "y_kien")), Input::Skip);
         let sticker = advance(&profile(), d, Input::Other);
         assert!(matches!(sticker, Outcome::Again(_, Refusal::UseTheButtons)));
+    }
+
+    #[test]
+    fn a_rating_takes_a_score_an_optional_comment_and_whether_to_look_again() {
+        let d = Dialogue::rate("HB.20261126.0012");
+        assert_eq!(
+            advance(&profile(), d.clone(), choice("rate", "9")),
+            Outcome::Again(d.clone(), Refusal::UseTheButtons)
+        );
+        let d = go(d, choice("rate", "2"));
+        assert_eq!(d.step, Step::RateComment);
+        let d = go(d, Input::Text("Đèn vẫn chưa sáng."));
+        assert_eq!(d.step, Step::RateSend);
+        let Outcome::Rate {
+            draft,
+            not_satisfied,
+        } = advance(&profile(), d, choice("rate_send", "again"))
+        else {
+            panic!("the rating is sent");
+        };
+        assert!(not_satisfied);
+        assert_eq!(draft.score, Some(2));
+        assert_eq!(draft.content.as_deref(), Some("Đèn vẫn chưa sáng."));
+        assert_eq!(draft.case_code.as_deref(), Some("HB.20261126.0012"));
+        let d = go(go(Dialogue::rate("HB.1"), choice("rate", "5")), Input::Skip);
+        assert!(matches!(
+            advance(&profile(), d, choice("rate_send", "ok")),
+            Outcome::Rate { not_satisfied: false, draft } if draft.content.is_none()
+        ));
     }
 
     #[test]

@@ -14,13 +14,14 @@ use async_trait::async_trait;
 use hdnd_hub::access::CitizenCapability;
 use hdnd_hub::delivery::outbox::{Category, Destination, NewNotification, Target};
 use hdnd_hub::delivery::render::Renderer;
+use hdnd_hub::delivery::telegram::rated_case;
 use hdnd_hub::delivery::{Button, ButtonAction, ChannelKind, Keyboard, TelegramMessage};
 use hdnd_hub::domain::calendar::vn_date;
 use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{
     Actor, Attachment, CaseCode, CaseKind, ChatChange, ComplaintRound, ContactKind, ContactPoint,
-    DenouncerIdentity, FileId, InboundRow, Language, NewCase, NormalisedContact, SourceChannel,
-    Status, Window,
+    DenouncerIdentity, FileId, InboundRow, Language, NewCase, NormalisedContact, RatingInput,
+    Reopening, SourceChannel, Status, Window,
 };
 use hdnd_hub::inbound::{HandleError, InboundHandler};
 use hdnd_hub::storage::{InboundCompletion, InboundEffect, ProgressChange};
@@ -161,6 +162,21 @@ impl TelegramHandler {
                     }
                 }
             }
+            Some(Parsed::Command(Command::Rate, argument)) => {
+                match self.answered_case(&chat, argument).await? {
+                    Some(code) => self.ask(&chat, language, Dialogue::rate(&code), None),
+                    None => Ok(answer(
+                        self.reply(&chat, "bot_rated", language, &rated(None))?,
+                        None,
+                    )),
+                }
+            }
+            Some(Parsed::Command(Command::Follow, argument)) => {
+                self.follow_case(&chat, language, argument).await
+            }
+            Some(Parsed::Command(Command::Unfollow, argument)) => {
+                self.unfollow(&chat, language, argument).await
+            }
             Some(Parsed::Command(Command::Status, argument)) => {
                 let data = self.status(&chat, language, argument).await?;
                 Ok(answer(
@@ -221,6 +237,15 @@ impl TelegramHandler {
         };
         if data == "n:new" {
             return self.ask(&chat, language, Dialogue::start(), None);
+        }
+        if let Some(code) = rated_case(data) {
+            return match self.answered_case(&chat, code).await? {
+                Some(code) => self.ask(&chat, language, Dialogue::rate(&code), None),
+                None => Ok(answer(
+                    self.reply(&chat, "bot_rated", language, &rated(None))?,
+                    None,
+                )),
+            };
         }
         match (callback(data), dialogue) {
             (Some(Input::Cancel), dialogue) => self.cancel(&chat, language, dialogue.as_ref()),
@@ -333,6 +358,139 @@ impl TelegramHandler {
             .into_iter()
             .find(|c| c.code == code && c.progress.status.is_open())
             .map(|c| c.code.as_str().to_owned()))
+    }
+
+    /// The code of this chat's answered case `code`, or with no code its newest answered one.
+    async fn answered_case(&self, chat: &str, code: &str) -> Result<Option<String>, HandleError> {
+        let wanted = match code.trim() {
+            "" => None,
+            code => match CaseCode::parse(code) {
+                Ok(code) => Some(code),
+                Err(_) => return Ok(None),
+            },
+        };
+        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
+        Ok(self
+            .hub
+            .my_cases(&contact)
+            .await?
+            .into_iter()
+            .filter(|c| c.kind != CaseKind::ToCao)
+            .find(|c| {
+                matches!(c.progress.status, Status::Answered | Status::Explained)
+                    && wanted.as_ref().is_none_or(|w| *w == c.code)
+            })
+            .map(|c| c.code.as_str().to_owned()))
+    }
+
+    /// The person sent their rating: stored with the update's `done`, and the case reopened
+    /// when they are not satisfied and the profile's window is still open.
+    async fn rate(
+        &self,
+        chat: &str,
+        language: Language,
+        draft: Draft,
+        not_satisfied: bool,
+    ) -> Result<InboundCompletion, HandleError> {
+        let (Some(code), Some(score)) = (draft.case_code.as_deref(), draft.score) else {
+            return self.cancel(chat, language, None);
+        };
+        let mut input = RatingInput::score(score);
+        if let Some(comment) = draft.content.as_deref() {
+            input = input.with_comment(comment);
+        }
+        if not_satisfied {
+            input = input.not_satisfied();
+        }
+        let planned = match self.capability(chat, code).await {
+            Ok(capability) => self.hub.plan_rating_as_citizen(&capability, input).await,
+            Err(e) => Err(e),
+        };
+        let change = match planned {
+            Ok(change) => change,
+            Err(Error::Domain(_)) => {
+                let reply = self.reply(chat, "bot_rated", language, &rated(None))?;
+                return Ok(answer(reply, Some(dialogue_change(chat, None))));
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let data = rated(Some((code, change.reopening)));
+        let reply = self.reply(chat, "bot_rated", language, &data)?;
+        Ok(InboundCompletion {
+            effect: InboundEffect::Rating(Box::new(change)),
+            ..answer(reply, Some(dialogue_change(chat, None)))
+        })
+    }
+
+    /// `/follow CODE`: status messages of a published case come to this chat.
+    async fn follow_case(
+        &self,
+        chat: &str,
+        language: Language,
+        code: &str,
+    ) -> Result<InboundCompletion, HandleError> {
+        let Ok(code) = CaseCode::parse(code) else {
+            let data = follow(Following::BadCode);
+            return Ok(answer(
+                self.reply(chat, "bot_follow", language, &data)?,
+                None,
+            ));
+        };
+        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
+        match self.hub.plan_follow(&contact, &code).await {
+            Ok(change) => {
+                let data = follow(Following::Followed {
+                    code: code.as_str(),
+                    already: change.already_following,
+                });
+                let reply = self.reply(chat, "bot_follow", language, &data)?;
+                Ok(InboundCompletion {
+                    effect: InboundEffect::Follow(Box::new(change)),
+                    ..answer(reply, None)
+                })
+            }
+            Err(Error::Domain(_)) => {
+                let data = follow(Following::Refused);
+                Ok(answer(
+                    self.reply(chat, "bot_follow", language, &data)?,
+                    None,
+                ))
+            }
+            Err(other) => Err(other.into()),
+        }
+    }
+
+    /// `/unfollow [CODE]`: one case, or all of them.
+    async fn unfollow(
+        &self,
+        chat: &str,
+        language: Language,
+        code: &str,
+    ) -> Result<InboundCompletion, HandleError> {
+        let code = match code.trim() {
+            "" => None,
+            code => match CaseCode::parse(code) {
+                Ok(code) => Some(code),
+                Err(_) => {
+                    let data = follow(Following::BadCode);
+                    return Ok(answer(
+                        self.reply(chat, "bot_follow", language, &data)?,
+                        None,
+                    ));
+                }
+            },
+        };
+        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
+        let change = self.hub.plan_unfollow(&contact, code.as_ref()).await?;
+        let data = follow(Following::Unfollowed {
+            code: code.as_ref().map(CaseCode::as_str),
+            count: change.following,
+        });
+        let reply = self.reply(chat, "bot_follow", language, &data)?;
+        Ok(InboundCompletion {
+            effect: InboundEffect::Unfollow(Box::new(change)),
+            ..answer(reply, None)
+        })
     }
 
     /// The person confirmed: the case is withdrawn with the update's `done`.
@@ -500,6 +658,10 @@ impl TelegramHandler {
             Outcome::Submit(draft) => self.submit(chat, language, draft).await,
             Outcome::Answer(draft) => self.answer_question(chat, language, draft).await,
             Outcome::Withdraw(draft) => self.withdraw(chat, language, draft).await,
+            Outcome::Rate {
+                draft,
+                not_satisfied,
+            } => self.rate(chat, language, draft, not_satisfied).await,
         }
     }
 
@@ -698,6 +860,52 @@ fn new_case(chat: &str, language: Language, draft: &Draft) -> NewCase {
         source_ref: None,
         language,
     }
+}
+
+/// The data of `bot_rated`: the rating of `code` and what it did, or `None` for "nothing to
+/// rate". Every key is always there, as the templates render in strict mode.
+fn rated(rating: Option<(&str, Reopening)>) -> Value {
+    let Some((code, reopening)) = rating else {
+        return json!({ "nothing": true, "code": null, "reopening": null, "last_day": null });
+    };
+    let last_day = match reopening {
+        Reopening::WindowClosed { last_day } => Some(vn_date(last_day)),
+        _ => None,
+    };
+    json!({
+        "nothing": false, "code": code, "reopening": reopening.as_str(), "last_day": last_day,
+    })
+}
+
+/// What `/follow` or `/unfollow` did.
+enum Following<'a> {
+    BadCode,
+    Refused,
+    Followed { code: &'a str, already: bool },
+    Unfollowed { code: Option<&'a str>, count: usize },
+}
+
+/// The data of `bot_follow`, every key always there.
+fn follow(outcome: Following<'_>) -> Value {
+    let mut data = json!({
+        "bad_code": false, "refused": false, "followed": false, "already": false,
+        "unfollowed": false, "count": 0, "code": null,
+    });
+    match outcome {
+        Following::BadCode => data["bad_code"] = true.into(),
+        Following::Refused => data["refused"] = true.into(),
+        Following::Followed { code, already } => {
+            data["followed"] = true.into();
+            data["already"] = already.into();
+            data["code"] = code.into();
+        }
+        Following::Unfollowed { code, count } => {
+            data["unfollowed"] = true.into();
+            data["count"] = count.into();
+            data["code"] = code.into();
+        }
+    }
+    data
 }
 
 /// At most this many cases in `/mycases`, newest first: a list, not an archive.

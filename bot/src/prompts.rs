@@ -125,19 +125,44 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
                 .into_iter()
                 .collect(),
         ],
+        Step::Rate => vec![
+            (1..=5)
+                .filter_map(|n| button(&format!("{n} ⭐"), format!("n:rate:{n}")))
+                .collect(),
+        ],
+        Step::RateSend => vec![
+            button(
+                l("✅ Gửi đánh giá", "✅ Send my rating"),
+                "n:rate_send:ok".into(),
+            )
+            .into_iter()
+            .collect(),
+            button(
+                l(
+                    "🔁 Chưa hài lòng, đề nghị xem xét lại",
+                    "🔁 Not satisfied: please look again",
+                ),
+                "n:rate_send:again".into(),
+            )
+            .into_iter()
+            .collect(),
+        ],
         Step::Files => vec![
             button(l("Tiếp tục ▶", "Continue ▶"), "n:skip".into())
                 .into_iter()
                 .collect(),
         ],
-        Step::Content | Step::Name | Step::Address | Step::Phone => Vec::new(),
+        Step::Content | Step::Name | Step::Address | Step::Phone | Step::RateComment => Vec::new(),
     };
     // At the files step "continue" is the way on, with or without files.
     if dialogue.optional() && dialogue.step != Step::Files {
         rows.extend(button(l("Bỏ qua", "Skip"), "n:skip".into()).map(|b| vec![b]));
     }
     let mut last = Vec::new();
-    if !matches!(dialogue.step, Step::Kind | Step::Choose | Step::Withdraw) {
+    if !matches!(
+        dialogue.step,
+        Step::Kind | Step::Choose | Step::Withdraw | Step::Rate
+    ) {
         last.extend(button(l("◀ Quay lại", "◀ Back"), "n:back".into()));
     }
     last.extend(button(l("Hủy", "Cancel"), "n:cancel".into()));
@@ -191,6 +216,7 @@ pub fn data(
             "address": draft.address,
             "phone": draft.phone,
             "consent": draft.consent,
+            "score": draft.score,
         },
     })
 }
@@ -221,6 +247,9 @@ mod tests {
             Step::Phone,
             Step::Consent,
             Step::Confirm,
+            Step::Rate,
+            Step::RateComment,
+            Step::RateSend,
         ];
         let refusals = [
             None,

@@ -34,6 +34,8 @@ contract_tests!(
     a_duplicated_update_is_answered_once,
     lang_becomes_the_linked_citizens_language,
     groups_edits_stickers_long_hostile_text_and_garbage_break_nothing,
+    a_citizen_rates_an_answer_from_its_button_and_not_satisfied_reopens_it,
+    a_published_case_is_followed_and_unfollowed_from_the_chat,
 );
 
 const CHAT: i64 = 4242;
@@ -784,4 +786,159 @@ async fn a_flooding_chat_gets_one_polite_reply_then_silence_until_the_minute_is_
         assert_eq!(row.status, InboundStatus::Done);
         assert!(row.payload.is_some(), "kept");
     }
+}
+
+/// A petition filed from this chat, accepted, in progress with `clerk`, and answered.
+async fn answered_from_chat(hub: &Hub, publish: bool) -> hdnd_hub::domain::Case {
+    use hdnd_hub::domain::progress::TransitionRequest;
+    use hdnd_hub::domain::{Actor, AuditNote, Role, Status};
+    let mut case = petition();
+    case.contacts = vec![ContactPoint {
+        kind: ContactKind::Telegram,
+        address: CHAT.to_string(),
+    }];
+    let case = hub.submit_case(case).await.unwrap().case;
+    let clerk = hub
+        .store()
+        .add_staff(
+            crate::helpers::staff("ha.tn", &[Role::Intake, Role::Specialist, Role::Secretary]),
+            &AuditNote::operator(),
+        )
+        .await
+        .unwrap();
+    let me = Actor::Staff(clerk.id);
+    if publish {
+        hub.publish_case(case.id, clerk.id, "Đèn ngõ 12", "Đèn hỏng hai tuần.")
+            .await
+            .unwrap();
+    }
+    hub.transition(case.id, TransitionRequest::to(Status::Accepted, me))
+        .await
+        .unwrap();
+    hub.transition(
+        case.id,
+        TransitionRequest::to(Status::InProgress, me).with_assignee(clerk.id),
+    )
+    .await
+    .unwrap();
+    hub.transition(
+        case.id,
+        TransitionRequest::to(Status::Answered, me).with_text("Điện lực đã thay bóng đèn."),
+    )
+    .await
+    .unwrap()
+}
+
+async fn a_citizen_rates_an_answer_from_its_button_and_not_satisfied_reopens_it(db: TestDb) {
+    // Arrange: the answer reached the chat with its button.
+    let (hub, _clock) = notifying_hub(&db).await;
+    let case = answered_from_chat(&hub, false).await;
+    let rows = hub.store().list_outbox(None, 100).await.unwrap();
+    let pushed = rows
+        .iter()
+        .filter(|r| r.address == CHAT.to_string() && r.category == Category::CaseUpdate)
+        .find_map(|r| {
+            let keyboard = &r.telegram.as_ref()?.keyboard;
+            (!keyboard.is_empty()).then(|| keyboard.clone())
+        })
+        .expect("the answer carries a button");
+    let hdnd_hub::delivery::ButtonAction::CallbackData(data) = &pushed.rows[0][0].action else {
+        panic!("a callback button");
+    };
+
+    // Act: the button, two stars, a comment, "not satisfied"; the last press delivered twice.
+    let ids = deliver(
+        &worker(&hub),
+        vec![
+            press(1, data),
+            press(2, "n:rate:2"),
+            text(3, "Đèn vẫn tắt vào buổi tối."),
+            press(4, "n:rate_send:again"),
+            press(4, "n:rate_send:again"),
+        ],
+    )
+    .await;
+
+    // Assert: the case is back in progress, with one rating on its timeline.
+    for id in ids {
+        let row = hub.store().get_inbound(id).await.unwrap();
+        assert_eq!(row.status, InboundStatus::Done, "{:?}", row.last_error);
+    }
+    let now = hub.store().get_case(case.id).await.unwrap();
+    assert_eq!(now.progress.status, hdnd_hub::domain::Status::InProgress);
+    let timeline = hub.store().get_timeline(case.id).await.unwrap();
+    let rated = timeline
+        .iter()
+        .filter(|e| e.kind == hdnd_hub::domain::EventKind::Rated)
+        .count();
+    assert_eq!(rated, 1);
+    let replies = replies(hub.store()).await;
+    assert!(
+        replies[0].1.contains("đánh giá câu trả lời"),
+        "{}",
+        replies[0].1
+    );
+    let last = &replies.last().unwrap().1;
+    assert!(last.contains("đã mở lại hồ sơ"), "{last}");
+    assert_eq!(
+        hub.chat_state(&CHAT.to_string()).await.unwrap().dialogue,
+        None
+    );
+}
+
+async fn a_published_case_is_followed_and_unfollowed_from_the_chat(db: TestDb) {
+    // Arrange: a neighbour's published petition.
+    let (hub, _clock) = notifying_hub(&db).await;
+    let published = hub.submit_case(petition()).await.unwrap().case;
+    let secretary = hub
+        .store()
+        .add_staff(
+            crate::helpers::staff("lan.tk", &[hdnd_hub::domain::Role::Secretary]),
+            &hdnd_hub::domain::AuditNote::operator(),
+        )
+        .await
+        .unwrap();
+    hub.publish_case(published.id, secretary.id, "Đèn ngõ 12", "Đèn hỏng.")
+        .await
+        .unwrap();
+    let hidden = hub.submit_case(petition()).await.unwrap().case;
+
+    // Act
+    let ids = deliver(
+        &worker(&hub),
+        vec![
+            text(1, &format!("/follow {}", published.code)),
+            text(2, &format!("/follow {}", published.code)),
+            text(3, &format!("/follow {}", hidden.code)),
+            text(4, "/follow khong-phai-ma"),
+            text(5, "/unfollow"),
+            text(6, "/unfollow"),
+        ],
+    )
+    .await;
+
+    // Assert
+    for id in ids {
+        let row = hub.store().get_inbound(id).await.unwrap();
+        assert_eq!(row.status, InboundStatus::Done, "{:?}", row.last_error);
+    }
+    let replies: Vec<String> = replies(hub.store())
+        .await
+        .into_iter()
+        .map(|r| r.1)
+        .collect();
+    assert!(replies[0].contains("Đã theo dõi hồ sơ"), "{}", replies[0]);
+    assert!(replies[1].contains("đang theo dõi"), "{}", replies[1]);
+    assert!(
+        replies[2].contains("Chỉ theo dõi được hồ sơ đã công khai"),
+        "{}",
+        replies[2]
+    );
+    assert!(replies[3].contains("Mã hồ sơ có dạng"), "{}", replies[3]);
+    assert!(replies[4].contains("Đã thôi theo dõi"), "{}", replies[4]);
+    assert!(replies[5].contains("không theo dõi"), "{}", replies[5]);
+    let contact =
+        hdnd_hub::domain::NormalisedContact::parse(ContactKind::Telegram, &CHAT.to_string())
+            .unwrap();
+    assert!(hub.followed_cases(&contact).await.unwrap().is_empty());
 }

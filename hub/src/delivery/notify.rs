@@ -41,7 +41,7 @@ use crate::domain::{
     StaffId, Status,
 };
 use crate::error::Error;
-use crate::notification::EmailMessage;
+use crate::notification::{Button, ButtonAction, EmailMessage, Keyboard, telegram};
 
 /// The staff who may be notified, and the channels each turned off.
 #[derive(Debug, Clone, Default)]
@@ -190,7 +190,7 @@ impl Notifier {
                 let key = format!("citizen:{}:{position}", contact.channel);
                 let root = self.thread_root(case, &format!("c{position}"));
                 let target = Target::Contacts(vec![contact]);
-                out.push(self.render(
+                let mut n = self.render(
                     citizen_template,
                     case.language,
                     &data,
@@ -199,7 +199,11 @@ impl Notifier {
                     starts,
                     target,
                     now,
-                )?);
+                )?;
+                if let Some(telegram) = &mut n.telegram {
+                    telegram.keyboard = Self::citizen_keyboard(case, case.language);
+                }
+                out.push(n);
             }
         }
 
@@ -374,6 +378,23 @@ impl Notifier {
             due_at: now,
             suppressed: false,
         })
+    }
+
+    /// The buttons under a citizen's own case message: an answer can be rated.
+    fn citizen_keyboard(case: &Case, language: Language) -> Keyboard {
+        if !matches!(case.progress.status, Status::Answered | Status::Explained) {
+            return Keyboard::default();
+        }
+        let text = match language {
+            Language::Vi => "⭐ Đánh giá câu trả lời",
+            Language::En => "⭐ Rate the answer",
+        };
+        Keyboard {
+            rows: vec![vec![Button {
+                text: text.to_owned(),
+                action: ButtonAction::CallbackData(telegram::rate_button(case.code.as_str())),
+            }]],
+        }
     }
 
     /// The notifications of `news` on `case` (as stored after the change) to its followers:

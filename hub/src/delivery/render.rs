@@ -110,6 +110,8 @@ const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
     "bot_answered",
     "bot_withdrawn",
     "bot_slow_down",
+    "bot_rated",
+    "bot_follow",
 );
 
 /// Why an email template could not be loaded or rendered.
@@ -1346,6 +1348,16 @@ mod tests {
             ("bot_answered", json!({ "code": "HB.20261126.0012" })),
             ("bot_withdrawn", json!({ "code": "HB.20261126.0012" })),
             ("bot_slow_down", json!({})),
+            (
+                "bot_rated",
+                json!({ "code": "HB.20261126.0012", "reopening": "window_closed",
+                    "last_day": "26/12/2026", "nothing": false }),
+            ),
+            (
+                "bot_follow",
+                json!({ "followed": true, "already": false, "code": "HB.20261126.0012",
+                    "unfollowed": false, "refused": false, "bad_code": false, "count": 0 }),
+            ),
             (
                 "bot_mycases",
                 json!({ "cases": [{ "code": "HB.20261126.0012", "kind": "Kiến nghị",

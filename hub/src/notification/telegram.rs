@@ -11,6 +11,17 @@ pub const MESSAGE_LIMIT: usize = 4096;
 /// The most bytes of callback data one inline button may carry.
 pub const CALLBACK_DATA_LIMIT: usize = 64;
 
+/// The callback data of the "rate the answer" button under a citizen's answered case; the
+/// bot reads it back with [`rated_case`]. A case code keeps it well under the limit.
+pub fn rate_button(code: &str) -> String {
+    format!("r:{code}")
+}
+
+/// The case code a "rate the answer" button names.
+pub fn rated_case(data: &str) -> Option<&str> {
+    data.strip_prefix("r:")
+}
+
 /// Escapes text for Telegram's HTML parse mode: `&`, `<` and `>`, the only characters it
 /// requires escaped outside tags.
 pub fn escape_html(text: &str) -> String {
