@@ -27,6 +27,7 @@ contract_tests!(
     a_send_that_hangs_past_the_lease_holds_back_no_other_row_and_is_retried_once,
     claims_take_urgent_rows_first_then_the_earliest_due,
     failures_leave_a_warn_or_error_line_with_the_row_and_channel_but_no_address,
+    a_reply_stored_with_its_inbound_message_wakes_the_idle_worker_of_that_process,
 );
 
 /// A channel that records what it sends and fails as told, per address; a send to an address
@@ -405,6 +406,75 @@ async fn a_notification_from_another_instance_wakes_an_idle_postgres_worker() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
+    stop.send(true).unwrap();
+    running.await.unwrap();
+}
+
+/// Answers every inbound message with one email.
+#[derive(Debug)]
+struct Replying;
+
+#[async_trait]
+impl hdnd_hub::inbound::InboundHandler for Replying {
+    async fn handle(
+        &self,
+        _: &hdnd_hub::domain::InboundRow,
+        _: &[u8],
+    ) -> Result<hdnd_hub::storage::InboundCompletion, hdnd_hub::inbound::HandleError> {
+        Ok(hdnd_hub::storage::InboundCompletion {
+            replies: vec![note("reply", email("cu-tri@example.org"))],
+            ..hdnd_hub::storage::InboundCompletion::nothing()
+        })
+    }
+}
+
+/// A worker polling once a minute sends a bot's reply as soon as the inbound message it answers
+/// is done: the reply's insert wakes it, by NOTIFY on PostgreSQL and by the update hook on
+/// SQLite, where a reply used to wait for the next poll.
+async fn a_reply_stored_with_its_inbound_message_wakes_the_idle_worker_of_that_process(db: TestDb) {
+    use hdnd_hub::domain::{ExternalKey, InboundSource, NewInbound};
+    use hdnd_hub::inbound::{InboundSettings, InboundWorker};
+
+    // Arrange: the delivery worker has found nothing and sleeps for its minute.
+    let (hub, _clock) = hub_on(&db).await;
+    let store = hub.store().clone();
+    let channel = Arc::new(FakeChannel::default());
+    let settings = DeliverySettings {
+        poll_interval_ms: 60_000,
+        ..settings()
+    };
+    let worker = Worker::new(store.clone(), vec![channel.clone()], settings);
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let running = tokio::spawn(worker.run_until_stopped(stopped));
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let inbound = InboundWorker::new(store.clone(), InboundSettings::default())
+        .with_handler(InboundSource::Telegram, Arc::new(Replying));
+
+    // Act
+    inbound
+        .receive(NewInbound {
+            source: InboundSource::Telegram,
+            key: ExternalKey::telegram(123_456, 1),
+            payload: br#"{"update_id":1}"#.to_vec(),
+            sealed: false,
+        })
+        .await
+        .unwrap();
+    inbound.try_execute_batch().await.unwrap();
+
+    // Assert
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    while channel.sent.lock().unwrap().is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the reply waited for the worker's next poll"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        channel.sent.lock().unwrap()[0].address,
+        "cu-tri@example.org"
+    );
     stop.send(true).unwrap();
     running.await.unwrap();
 }

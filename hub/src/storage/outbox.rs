@@ -22,8 +22,9 @@ pub trait OutboxStore: Send + Sync {
         notifications: &[NewNotification],
     ) -> Result<u64, Error>;
 
-    /// Wakes `wake` whenever any instance enqueues a row (PostgreSQL LISTEN/NOTIFY), from a
-    /// task this returns; `None` where the database has no such thing and polling must do.
+    /// Wakes `wake` whenever a row is added to the outbox: on PostgreSQL by any instance
+    /// (LISTEN/NOTIFY, from the task this returns), on SQLite by this process (no task: `None`;
+    /// the workers of other processes on the file find new rows by polling).
     async fn listen_outbox(
         &self,
         wake: Arc<tokio::sync::Notify>,

@@ -53,10 +53,10 @@ impl PgStore {
     /// LISTENs on its own connection; the listener reconnects by itself after a lost
     /// connection, and polling covers what is missed meanwhile.
     async fn listen(
-        pool: &PgPool,
+        &self,
         wake: Arc<tokio::sync::Notify>,
     ) -> Result<Option<tokio::task::JoinHandle<()>>, Error> {
-        let mut listener = sqlx::postgres::PgListener::connect_with(pool).await?;
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
         listener.listen(OUTBOX_CHANNEL).await?;
         Ok(Some(tokio::spawn(async move {
             loop {

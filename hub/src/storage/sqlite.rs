@@ -10,7 +10,10 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use sqlx::{Sqlite, SqlitePool};
 
 use std::str::FromStr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, Weak};
+
+use sqlx::sqlite::SqliteOperation;
+use tokio::sync::Notify;
 
 use crate::clock::Clock;
 use crate::error::Error;
@@ -22,6 +25,33 @@ pub struct SqliteStore {
     pool: SqlitePool,
     clock: Arc<dyn Clock>,
     writer: Arc<tokio::sync::Mutex<()>>,
+    outbox_listeners: Arc<OutboxListeners>,
+}
+
+/// The delivery workers of this process to wake when one of the pool's connections adds a row
+/// to the outbox: what NOTIFY does on PostgreSQL, within one process. Weak, so that a worker
+/// that is dropped leaves nothing behind.
+#[derive(Debug, Default)]
+struct OutboxListeners(Mutex<Vec<Weak<Notify>>>);
+
+impl OutboxListeners {
+    fn add(&self, wake: &Arc<Notify>) {
+        self.lock().push(Arc::downgrade(wake));
+    }
+
+    fn wake(&self) {
+        self.lock().retain(|wake| match wake.upgrade() {
+            Some(wake) => {
+                wake.notify_one();
+                true
+            }
+            None => false,
+        });
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Weak<Notify>>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations/sqlite");
@@ -49,9 +79,26 @@ impl SqliteStore {
                 ))
             })?;
         }
+        let outbox_listeners = Arc::new(OutboxListeners::default());
+        let listeners = outbox_listeners.clone();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(timeout)
+            // SQLite calls the hook on the connection that inserts, before the transaction
+            // commits. That is soon enough and never too soon: the woken worker's claim is a
+            // write, and waits for the writer lock, which the inserting transaction holds
+            // until it has committed (or rolled back, leaving the claim nothing).
+            .after_connect(move |conn, _| {
+                let listeners = listeners.clone();
+                Box::pin(async move {
+                    conn.lock_handle().await?.set_update_hook(move |change| {
+                        if change.operation == SqliteOperation::Insert && change.table == "outbox" {
+                            listeners.wake();
+                        }
+                    });
+                    Ok(())
+                })
+            })
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
@@ -59,14 +106,17 @@ impl SqliteStore {
             pool,
             clock,
             writer: Arc::default(),
+            outbox_listeners,
         })
     }
 
-    /// SQLite cannot tell other processes; their workers find new rows by polling.
+    /// Wakes `wake` whenever this process adds a row to the outbox. SQLite cannot tell other
+    /// processes on the same file; their workers find new rows by polling.
     async fn listen(
-        _: &SqlitePool,
-        _: Arc<tokio::sync::Notify>,
+        &self,
+        wake: Arc<Notify>,
     ) -> Result<Option<tokio::task::JoinHandle<()>>, Error> {
+        self.outbox_listeners.add(&wake);
         Ok(None)
     }
 

@@ -330,7 +330,7 @@ impl OutboxStore for This {
         &self,
         wake: Arc<tokio::sync::Notify>,
     ) -> Result<Option<tokio::task::JoinHandle<()>>, Error> {
-        Self::listen(&self.pool, wake).await
+        self.listen(wake).await
     }
 
     async fn claim_outbox(

@@ -27,7 +27,7 @@ impl PacingStore for This {
         }
         let mut tx = self.begin_write().await?;
         // One clock for every instance that shares the keys: the database's where there may be
-        // several hosts. Host clocks that disagree by more than an interval (36 ms overall on
+        // several hosts. Host clocks that disagree by more than an interval (35 ms overall on
         // Telegram) would let two instances send in one slot.
         let now = match DB_NOW_SQL {
             Some(sql) => {
