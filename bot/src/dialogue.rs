@@ -6,7 +6,7 @@
 //! restart or another instance goes on with the same dialogue. [`advance`] is a pure function
 //! of the state and what the person sent; the handler renders the next prompt.
 
-use hdnd_hub::domain::{CaseKind, CouncilProfile};
+use hdnd_hub::domain::{CaseKind, ContactKind, CouncilProfile, NormalisedContact};
 use serde::{Deserialize, Serialize};
 
 /// The kinds a citizen may file here; voters' petitions come from voters' meetings.
@@ -45,6 +45,8 @@ pub enum Step {
     Name,
     Address,
     Phone,
+    /// An email address, optional: where news goes if the chat cannot be reached.
+    Email,
     Consent,
     Confirm,
 }
@@ -65,6 +67,7 @@ impl Step {
             Step::Name => "name",
             Step::Address => "address",
             Step::Phone => "phone",
+            Step::Email => "email",
             Step::Consent => "consent",
             Step::Confirm => "confirm",
         }
@@ -81,6 +84,8 @@ pub struct Draft {
     pub name: Option<String>,
     pub address: Option<String>,
     pub phone: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
     pub consent: Option<bool>,
     /// The score of a rating, 1 to 5; its comment is `content`.
     #[serde(default)]
@@ -156,6 +161,7 @@ impl Dialogue {
             steps.push(Step::Address);
         }
         steps.push(Step::Phone);
+        steps.push(Step::Email);
         // A denunciation is never published: nothing to consent to.
         if !self.draft.is_denunciation() {
             steps.push(Step::Consent);
@@ -223,7 +229,12 @@ impl Dialogue {
     /// Whether the person may skip this step.
     pub fn optional(&self) -> bool {
         match self.step {
-            Step::Area | Step::Category | Step::Files | Step::Phone | Step::RateComment => true,
+            Step::Area
+            | Step::Category
+            | Step::Files
+            | Step::Phone
+            | Step::Email
+            | Step::RateComment => true,
             Step::Name => !self.draft.needs_identity(),
             _ => false,
         }
@@ -274,6 +285,7 @@ pub enum Refusal {
     /// Name and address are needed for a complaint or a denunciation.
     Required,
     NotAPhone,
+    NotAnEmail,
     /// A sticker, a voice message, a location: the bot reads text, photos and documents.
     Unsupported,
     /// A file sent at a step that does not take one.
@@ -289,6 +301,7 @@ impl Refusal {
             Refusal::TooShort => "too_short",
             Refusal::Required => "required",
             Refusal::NotAPhone => "not_a_phone",
+            Refusal::NotAnEmail => "not_an_email",
             Refusal::Unsupported => "unsupported",
             Refusal::FileNotHere => "file_not_here",
             Refusal::File(_) => "file",
@@ -463,6 +476,13 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
             }
             d.draft.phone = Some(text.trim().to_owned());
         }
+        (Step::Email, Input::Text(text)) => {
+            // The hub's own rule, so that what passes here is never refused on submit.
+            if NormalisedContact::parse(ContactKind::Email, text).is_err() {
+                return refuse(d, Refusal::NotAnEmail);
+            }
+            d.draft.email = Some(text.trim().to_owned());
+        }
         (Step::Confirm, Input::Confirm) => return Outcome::Submit(d.draft),
         (Step::Name | Step::Address, Input::Text(_)) => return refuse(d, Refusal::Required),
         _ => return refuse(d, Refusal::UseTheButtons),
@@ -501,6 +521,10 @@ mod tests {
         let d = go(go(d, Input::Skip), Input::Skip);
         assert_eq!(d.step, Step::Phone, "a petition's sender may stay unnamed");
         let d = go(d, Input::Text("0912 345 678"));
+        assert_eq!(d.step, Step::Email);
+        let bad = advance(&profile(), d.clone(), Input::Text("an@ example"));
+        assert_eq!(bad, Outcome::Again(d.clone(), Refusal::NotAnEmail));
+        let d = go(d, Input::Text("an.nguyen@example.com"));
         let d = go(d, choice("consent", "yes"));
         assert_eq!(d.step, Step::Confirm);
         let Outcome::Submit(draft) = advance(&profile(), d, Input::Confirm) else {
@@ -509,6 +533,7 @@ mod tests {
         assert_eq!(draft.area.as_deref(), Some("minh-khai"));
         assert_eq!(draft.category, None);
         assert_eq!(draft.consent, Some(true));
+        assert_eq!(draft.email.as_deref(), Some("an.nguyen@example.com"));
     }
 
     #[test]
@@ -527,7 +552,7 @@ mod tests {
         let d = go(d, Input::Text("Trần Thị Bình"));
         assert_eq!(d.step, Step::Address);
         let d = go(d, Input::Text("Số 5 ngõ 7, phường Hồng Bàng"));
-        let d = go(d, Input::Skip);
+        let d = go(go(d, Input::Skip), Input::Skip);
         assert_eq!(d.step, Step::Confirm, "no consent step for a tố cáo");
     }
 

@@ -723,6 +723,7 @@ impl TelegramHandler {
             Err(Error::Domain(DomainError::Invalid { field, .. })) => {
                 let (step, why) = match field {
                     "phone" => (Step::Phone, Refusal::NotAPhone),
+                    "email" => (Step::Email, Refusal::NotAnEmail),
                     "content" => (Step::Content, Refusal::TooShort),
                     _ => (Step::Name, Refusal::Required),
                 };
@@ -816,7 +817,7 @@ fn new_case(chat: &str, language: Language, draft: &Draft) -> NewCase {
         let identity = DenouncerIdentity {
             full_name: draft.name.clone().unwrap_or_default(),
             phone: draft.phone.clone(),
-            email: None,
+            email: draft.email.clone(),
             address: draft.address.clone(),
             chosen_contact: Some(chat_contact),
         };
@@ -826,6 +827,11 @@ fn new_case(chat: &str, language: Language, draft: &Draft) -> NewCase {
         contacts.extend(draft.phone.clone().map(|phone| ContactPoint {
             kind: ContactKind::Phone,
             address: phone,
+        }));
+        // After the chat, so that news comes here first and by email when the chat is blocked.
+        contacts.extend(draft.email.clone().map(|email| ContactPoint {
+            kind: ContactKind::Email,
+            address: email,
         }));
         (draft.name.clone(), draft.address.clone(), contacts, None)
     };

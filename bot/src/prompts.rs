@@ -152,7 +152,12 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
                 .into_iter()
                 .collect(),
         ],
-        Step::Content | Step::Name | Step::Address | Step::Phone | Step::RateComment => Vec::new(),
+        Step::Content
+        | Step::Name
+        | Step::Address
+        | Step::Phone
+        | Step::Email
+        | Step::RateComment => Vec::new(),
     };
     // At the files step "continue" is the way on, with or without files.
     if dialogue.optional() && dialogue.step != Step::Files {
@@ -215,6 +220,7 @@ pub fn data(
             "name": draft.name,
             "address": draft.address,
             "phone": draft.phone,
+            "email": draft.email,
             "consent": draft.consent,
             "score": draft.score,
         },
@@ -245,6 +251,7 @@ mod tests {
             Step::Name,
             Step::Address,
             Step::Phone,
+            Step::Email,
             Step::Consent,
             Step::Confirm,
             Step::Rate,
@@ -257,6 +264,7 @@ mod tests {
             Some(Refusal::TooShort),
             Some(Refusal::Required),
             Some(Refusal::NotAPhone),
+            Some(Refusal::NotAnEmail),
             Some(Refusal::Unsupported),
             Some(Refusal::FileNotHere),
             Some(Refusal::File("Tệp quá lớn.".to_owned())),

@@ -330,6 +330,7 @@ async fn a_citizen_files_a_petition_through_the_dialogue_and_hears_its_code(db: 
             press(7, "n:skip"),
             text(8, "gọi tôi"),
             text(9, "0912 345 678"),
+            text(90, "an.nguyen@example.com"),
             press(10, "n:consent:yes"),
             press(11, "n:confirm"),
         ],
@@ -352,6 +353,11 @@ async fn a_citizen_files_a_petition_through_the_dialogue_and_hears_its_code(db: 
             .any(|c| c.kind == ContactKind::Telegram && c.address == CHAT.to_string())
     );
     assert!(case.contacts.iter().any(|c| c.kind == ContactKind::Phone));
+    assert!(
+        case.contacts
+            .iter()
+            .any(|c| c.kind == ContactKind::Email && c.address == "an.nguyen@example.com")
+    );
     // The stale kind button and the bad phone were refused politely, nothing moved.
     let replies = replies(hub.store()).await;
     assert!(
@@ -404,6 +410,7 @@ async fn a_dialogue_goes_on_after_a_restart_on_another_instance(db: TestDb) {
             press(50, "n:skip"),
             press(6, "n:skip"),
             press(7, "n:skip"),
+            press(70, "n:skip"),
             press(8, "n:consent:no"),
             press(9, "n:confirm"),
         ],
@@ -438,6 +445,7 @@ async fn a_denunciation_by_telegram_is_sealed_from_the_kind_on(db: TestDb) {
             text(6, "Trần Thị Bình"),
             text(7, "Số 5 ngõ 7, phường Hồng Bàng"),
             press(8, "n:skip"),
+            press(80, "n:skip"),
             press(9, "n:confirm"),
         ],
     )
@@ -499,6 +507,7 @@ async fn a_complaint_keeps_the_name_and_address_the_law_needs(db: TestDb) {
             press(7, "n:skip"),
             text(8, "Số 9 ngõ 3, phường Hồng Bàng"),
             press(9, "n:skip"),
+            press(90, "n:skip"),
             press(10, "n:consent:no"),
             press(11, "n:confirm"),
         ],

@@ -9,7 +9,10 @@ use serde_json::{Value, json};
 use crate::bot_transport::{FakeBotApi, Instance, message_update, wait_for};
 use crate::helpers::{TestDb, contract_tests};
 
-contract_tests!(a_citizen_files_a_report_with_a_photo_and_a_refused_file_is_explained,);
+contract_tests!(
+    a_citizen_files_a_report_with_a_photo_and_a_refused_file_is_explained,
+    a_citizen_who_blocked_the_bot_hears_by_email_and_the_chat_is_marked_unreachable,
+);
 
 const CHAT: i64 = 5151;
 
@@ -88,8 +91,9 @@ async fn a_citizen_files_a_report_with_a_photo_and_a_refused_file_is_explained(d
         press(8, "n:skip"),
         press(9, "n:skip"),
         press(10, "n:skip"),
-        press(11, "n:consent:no"),
-        press(12, "n:confirm"),
+        press(11, "n:skip"),
+        press(12, "n:consent:no"),
+        press(13, "n:confirm"),
     ];
     for (i, update) in steps.into_iter().enumerate() {
         let answered = sent().len();
@@ -139,7 +143,72 @@ async fn a_citizen_files_a_report_with_a_photo_and_a_refused_file_is_explained(d
         .map(|c| c.body["file_id"].as_str().unwrap().to_owned())
         .collect();
     assert_eq!(fetched, ["photo-big", "setup-exe"]);
-    let confirm = &texts[10];
+    let confirm = &texts[11];
     assert!(confirm.contains("Tệp đính kèm: 1"), "{confirm}");
     app.assert_log_is_clean();
+}
+
+/// Bot API's answer to a chat that blocked the bot.
+const BLOCKED: &str =
+    r#"{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}"#;
+
+async fn a_citizen_who_blocked_the_bot_hears_by_email_and_the_chat_is_marked_unreachable(
+    db: TestDb,
+) {
+    // Arrange: a petition from a chat, with an email address beside it; the chat has blocked
+    // the bot since.
+    let (hub, _clock) = crate::helpers::notifying_hub(&db).await;
+    let fake = FakeBotApi::start(None).await;
+    fake.fail("sendMessage", 403, BLOCKED);
+    let settings = hdnd_bot::TelegramSettings {
+        token: Some(crate::bot_transport::TOKEN.to_owned()),
+        api_url: Some(fake.url.clone()),
+        ..hdnd_bot::TelegramSettings::default()
+    };
+    let telegram = hdnd_bot::TelegramChannel::new(&settings).unwrap().unwrap();
+    let email = Arc::new(crate::outbox::FakeChannel::default());
+    let worker = hdnd_hub::delivery::worker::Worker::new(
+        hub.store().clone(),
+        vec![Arc::new(telegram), email.clone()],
+        hdnd_hub::delivery::worker::DeliverySettings::default(),
+    );
+    let mut case = crate::helpers::petition();
+    case.contacts.insert(
+        0,
+        hdnd_hub::domain::ContactPoint {
+            kind: hdnd_hub::domain::ContactKind::Telegram,
+            address: CHAT.to_string(),
+        },
+    );
+
+    // Act: the receipt is tried on Telegram over HTTP, refused for good, then sent by email.
+    let code = hub.submit_case(case).await.unwrap().case.code;
+    for _ in 0..3 {
+        worker.try_execute_batch().await.unwrap();
+    }
+
+    // Assert
+    assert_eq!(fake.calls_of("sendMessage").len(), 1);
+    let subjects = email.subjects();
+    let receipts: Vec<_> = subjects
+        .iter()
+        .filter(|s| s.contains(&format!("[{code}]")))
+        .collect();
+    assert_eq!(receipts.len(), 1, "{subjects:?}");
+    let chat = hdnd_hub::domain::NormalisedContact::parse(
+        hdnd_hub::domain::ContactKind::Telegram,
+        &CHAT.to_string(),
+    )
+    .unwrap();
+    let state = hub
+        .store()
+        .find_citizen_contact(&chat)
+        .await
+        .unwrap()
+        .expect("the chat is the citizen's contact")
+        .state;
+    assert!(
+        matches!(state, hdnd_hub::domain::ContactState::Unreachable { .. }),
+        "{state:?}"
+    );
 }

@@ -183,21 +183,20 @@ impl Notifier {
             )?;
             out.push(n);
         } else {
-            let contacts = case.contacts.iter().enumerate();
-            for (position, contact) in contacts.filter_map(|(i, c)| Some((i, destination(c)?))) {
-                // The key names the contact by its place among the case's contacts: personal
-                // data stays out of keys.
-                let key = format!("citizen:{}:{position}", contact.channel);
-                let root = self.thread_root(case, &format!("c{position}"));
-                let target = Target::Contacts(vec![contact]);
+            // One message, on the first of the case's contacts (the channel it came by comes
+            // first); the others are its fallbacks, tried in order when one refuses for good
+            // (a blocked bot, a bouncing address).
+            let destinations: Vec<_> = case.contacts.iter().filter_map(destination).collect();
+            if !destinations.is_empty() {
+                let root = self.thread_root(case, "citizen");
                 let mut n = self.render(
                     citizen_template,
                     case.language,
                     &data,
-                    &key,
+                    "citizen",
                     root,
                     starts,
-                    target,
+                    Target::Contacts(destinations),
                     now,
                 )?;
                 if let Some(telegram) = &mut n.telegram {
