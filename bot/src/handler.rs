@@ -19,9 +19,9 @@ use hdnd_hub::delivery::{Button, ButtonAction, ChannelKind, Keyboard, TelegramMe
 use hdnd_hub::domain::calendar::vn_date;
 use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{
-    Actor, Attachment, CaseCode, CaseKind, ChatChange, ComplaintRound, ContactKind, ContactPoint,
-    DenouncerIdentity, FileId, InboundRow, Language, NewCase, NormalisedContact, RatingInput,
-    Reopening, SourceChannel, Status, Window,
+    Actor, Attachment, CaseCode, CaseKind, ChatChange, ChatState, ComplaintRound, ContactKind,
+    ContactPoint, DenouncerIdentity, FileId, InboundRow, Language, NewCase, NormalisedContact,
+    RatingInput, Reopening, SourceChannel, Status, Window,
 };
 use hdnd_hub::inbound::{HandleError, InboundHandler};
 use hdnd_hub::storage::{InboundCompletion, InboundEffect, ProgressChange};
@@ -73,8 +73,11 @@ impl TelegramHandler {
     /// Counts the message in its chat's window. Within the limit: the window, to keep with
     /// the answer. Past it: the first message gets one polite reply and the rest nothing, until
     /// the minute is over; every message is still stored, only the answers stop.
-    async fn gate(&self, chat: &str) -> Result<Result<Window, InboundCompletion>, HandleError> {
-        let state = self.hub.chat_state(chat).await?;
+    fn gate(
+        &self,
+        chat: &str,
+        state: &ChatState,
+    ) -> Result<Result<Window, InboundCompletion>, HandleError> {
         let window = Window::after_message(state.window, self.hub.clock().now());
         if window.count <= self.flood_per_minute {
             return Ok(Ok(window));
@@ -89,13 +92,16 @@ impl TelegramHandler {
         Ok(Err(completion))
     }
 
-    async fn message(&self, message: &Message) -> Result<InboundCompletion, HandleError> {
+    async fn message(
+        &self,
+        message: &Message,
+        state: ChatState,
+    ) -> Result<InboundCompletion, HandleError> {
         if !message.chat.is_private() {
             // Staff groups come later; a citizen's case never starts in a group.
             return Ok(InboundCompletion::nothing());
         }
-        let chat = message.chat.id.0.to_string();
-        let state = self.hub.chat_state(&chat).await?;
+        let chat = state.chat.clone();
         let language = state.language;
         let dialogue = state
             .dialogue
@@ -223,10 +229,13 @@ impl TelegramHandler {
         }
     }
 
-    async fn callback(&self, query: &CallbackQuery) -> Result<InboundCompletion, HandleError> {
+    async fn callback(
+        &self,
+        query: &CallbackQuery,
+        state: ChatState,
+    ) -> Result<InboundCompletion, HandleError> {
         // Buttons are the bot's own only in a private chat, where the chat is the user.
-        let chat = query.from.id.0.to_string();
-        let state = self.hub.chat_state(&chat).await?;
+        let chat = state.chat.clone();
         let language = state.language;
         let dialogue = state
             .dialogue
@@ -962,13 +971,15 @@ impl InboundHandler for TelegramHandler {
             _ => return Ok(InboundCompletion::nothing()),
         }
         .to_string();
-        let window = match self.gate(&chat).await? {
+        // One read of the chat's state serves the flood gate and the answer.
+        let state = self.hub.chat_state(&chat).await?;
+        let window = match self.gate(&chat, &state)? {
             Ok(window) => window,
             Err(flooded) => return Ok(flooded),
         };
         let mut completion = match &update.kind {
-            UpdateKind::CallbackQuery(query) => self.callback(query).await?,
-            UpdateKind::Message(message) => self.message(message).await?,
+            UpdateKind::CallbackQuery(query) => self.callback(query, state).await?,
+            UpdateKind::Message(message) => self.message(message, state).await?,
             _ => InboundCompletion::nothing(),
         };
         with_window(&mut completion, &chat, window);
