@@ -285,6 +285,8 @@ pub enum Refusal {
     /// Name and address are needed for a complaint or a denunciation.
     Required,
     NotAPhone,
+    /// A contact card shared at the phone step that is not the sender's own.
+    NotYourContact,
     NotAnEmail,
     /// A sticker, a voice message, a location: the bot reads text, photos and documents.
     Unsupported,
@@ -301,6 +303,7 @@ impl Refusal {
             Refusal::TooShort => "too_short",
             Refusal::Required => "required",
             Refusal::NotAPhone => "not_a_phone",
+            Refusal::NotYourContact => "not_your_contact",
             Refusal::NotAnEmail => "not_an_email",
             Refusal::Unsupported => "unsupported",
             Refusal::FileNotHere => "file_not_here",

@@ -215,8 +215,23 @@ impl TelegramHandler {
                     }
                 }
             }
-            // A photo, a sticker, a location: files come with the attachments step.
+            // A shared contact, a sticker, a location (photos and documents came above).
             None => match dialogue {
+                // Telegram's "share my phone number": the person's own number, at the phone
+                // step. Someone else's card is not the sender's phone.
+                Some(dialogue) if dialogue.step == Step::Phone && message.contact().is_some() => {
+                    let own = message.contact().filter(|c| {
+                        c.user_id.is_some() && c.user_id == message.from.as_ref().map(|f| f.id)
+                    });
+                    match own {
+                        Some(contact) => {
+                            let phone = contact.phone_number.clone();
+                            self.step(&chat, language, dialogue, Input::Text(&phone))
+                                .await
+                        }
+                        None => self.ask(&chat, language, dialogue, Some(Refusal::NotYourContact)),
+                    }
+                }
                 Some(dialogue) => self.step(&chat, language, dialogue, Input::Other).await,
                 None => {
                     let data = json!({ "unknown_command": false });

@@ -265,6 +265,7 @@ mod tests {
             Some(Refusal::Required),
             Some(Refusal::NotAPhone),
             Some(Refusal::NotAnEmail),
+            Some(Refusal::NotYourContact),
             Some(Refusal::Unsupported),
             Some(Refusal::FileNotHere),
             Some(Refusal::File("Tệp quá lớn.".to_owned())),

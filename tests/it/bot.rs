@@ -36,6 +36,7 @@ contract_tests!(
     groups_edits_stickers_long_hostile_text_and_garbage_break_nothing,
     a_citizen_rates_an_answer_from_its_button_and_not_satisfied_reopens_it,
     a_published_case_is_followed_and_unfollowed_from_the_chat,
+    the_phone_comes_from_the_senders_own_shared_contact_and_not_someone_elses,
 );
 
 const CHAT: i64 = 4242;
@@ -950,4 +951,54 @@ async fn a_published_case_is_followed_and_unfollowed_from_the_chat(db: TestDb) {
         hdnd_hub::domain::NormalisedContact::parse(ContactKind::Telegram, &CHAT.to_string())
             .unwrap();
     assert!(hub.followed_cases(&contact).await.unwrap().is_empty());
+}
+
+async fn the_phone_comes_from_the_senders_own_shared_contact_and_not_someone_elses(db: TestDb) {
+    // Arrange: a dialogue at the phone step.
+    let (hub, _clock) = hub_on(&db).await;
+    let contact = |update_id: u32, user_id: i64, phone: &str| {
+        raw(
+            update_id,
+            json!({ "update_id": update_id, "message": message(private(), json!({ "contact": {
+                "phone_number": phone, "first_name": "Cử tri", "user_id": user_id } })) }),
+        )
+    };
+
+    // Act
+    deliver(
+        &worker(&hub),
+        vec![
+            text(1, "/new"),
+            press(2, "n:kind:y_kien"),
+            press(3, "n:skip"),
+            press(4, "n:skip"),
+            text(5, "Đề nghị lắp thêm đèn ở ngõ 8 phố Lê Lợi."),
+            press(6, "n:skip"),
+            press(7, "n:skip"),
+            contact(8, 777, "+84 912 000 111"),
+            contact(9, CHAT, "+84912345678"),
+            press(10, "n:skip"),
+            press(11, "n:consent:no"),
+            press(12, "n:confirm"),
+        ],
+    )
+    .await;
+
+    // Assert: the neighbour's card was refused, the sender's own number kept.
+    let replies = replies(hub.store()).await;
+    assert!(
+        replies[7].1.contains("danh bạ của người khác"),
+        "{}",
+        replies[7].1
+    );
+    let cases = hub.store().list_cases(&Default::default()).await.unwrap();
+    assert_eq!(cases.len(), 1);
+    let phones: Vec<_> = cases[0]
+        .contacts
+        .iter()
+        .filter(|c| c.kind == ContactKind::Phone)
+        .map(|c| c.address.as_str())
+        .collect();
+    assert_eq!(phones.len(), 1);
+    assert!(phones[0].ends_with("912345678"), "{phones:?}");
 }
