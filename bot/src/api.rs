@@ -247,16 +247,7 @@ fn read_reply<T: DeserializeOwned>(status: u16, body: &[u8]) -> Result<T, CallEr
 
 /// `<api_url>/file/bot<token>/`.
 fn file_url(api_url: &str, token: &str) -> Result<url::Url, TelegramSetupError> {
-    let mut url: url::Url = api_url
-        .parse()
-        .map_err(|_| TelegramSetupError::ApiUrl(api_url.to_owned()))?;
-    url.path_segments_mut()
-        .map_err(|()| TelegramSetupError::ApiUrl(api_url.to_owned()))?
-        .pop_if_empty()
-        .push("file")
-        .push(&format!("bot{token}"))
-        .push("");
-    Ok(url)
+    under(api_url, &["file", &format!("bot{token}"), ""])
 }
 
 /// `<api_url>/bot<token>/<method>`.
@@ -265,14 +256,18 @@ pub(crate) fn method_url(
     token: &str,
     method: &str,
 ) -> Result<url::Url, TelegramSetupError> {
+    under(api_url, &[&format!("bot{token}"), method])
+}
+
+/// `segments` after the path of `api_url` (which may have one of its own, or a trailing `/`).
+fn under(api_url: &str, segments: &[&str]) -> Result<url::Url, TelegramSetupError> {
     let mut url: url::Url = api_url
         .parse()
         .map_err(|_| TelegramSetupError::ApiUrl(api_url.to_owned()))?;
     url.path_segments_mut()
         .map_err(|()| TelegramSetupError::ApiUrl(api_url.to_owned()))?
         .pop_if_empty()
-        .push(&format!("bot{token}"))
-        .push(method);
+        .extend(segments);
     Ok(url)
 }
 

@@ -440,10 +440,7 @@ impl TelegramHandler {
         };
         let data = rated(Some((code, change.reopening)));
         let reply = self.reply(chat, "bot_rated", language, &data)?;
-        Ok(InboundCompletion {
-            effect: InboundEffect::Rating(Box::new(change)),
-            ..answer(reply, Some(dialogue_change(chat, None)))
-        })
+        Ok(ended(InboundEffect::Rating(Box::new(change)), reply, chat))
     }
 
     /// `/follow CODE`: status messages of a published case come to this chat.
@@ -600,10 +597,11 @@ impl TelegramHandler {
             Err(other) => return Err(other.into()),
         };
         let reply = self.reply(chat, done, language, &json!({ "code": code }))?;
-        Ok(InboundCompletion {
-            effect: InboundEffect::Progress(Box::new(change)),
-            ..answer(reply, Some(dialogue_change(chat, None)))
-        })
+        Ok(ended(
+            InboundEffect::Progress(Box::new(change)),
+            reply,
+            chat,
+        ))
     }
 
     /// A photo or a document. In a dialogue at the content or files step it joins the draft
@@ -791,6 +789,14 @@ fn answer(reply: NewNotification, chat: Option<ChatChange>) -> InboundCompletion
         replies: vec![reply],
         chat,
         ..InboundCompletion::nothing()
+    }
+}
+
+/// A dialogue that ends in `effect`, confirmed by `reply`.
+fn ended(effect: InboundEffect, reply: NewNotification, chat: &str) -> InboundCompletion {
+    InboundCompletion {
+        effect,
+        ..answer(reply, Some(dialogue_change(chat, None)))
     }
 }
 

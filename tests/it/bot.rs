@@ -106,6 +106,14 @@ async fn deliver(worker: &InboundWorker, updates: Vec<NewInbound>) -> Vec<i64> {
     ids
 }
 
+/// Every one of the rows `ids` was processed.
+async fn assert_all_done(hub: &Hub, ids: Vec<i64>) {
+    for id in ids {
+        let row = hub.store().get_inbound(id).await.unwrap();
+        assert_eq!(row.status, InboundStatus::Done, "{:?}", row.last_error);
+    }
+}
+
 /// The replies in the outbox, oldest first, as the text of their Telegram parts.
 async fn replies(store: &Arc<dyn Store>) -> Vec<(OutboxRow, String)> {
     let mut rows = store.list_outbox(None, 100).await.unwrap();
@@ -870,10 +878,7 @@ async fn a_citizen_rates_an_answer_from_its_button_and_not_satisfied_reopens_it(
     .await;
 
     // Assert: the case is back in progress, with one rating on its timeline.
-    for id in ids {
-        let row = hub.store().get_inbound(id).await.unwrap();
-        assert_eq!(row.status, InboundStatus::Done, "{:?}", row.last_error);
-    }
+    assert_all_done(&hub, ids).await;
     let now = hub.store().get_case(case.id).await.unwrap();
     assert_eq!(now.progress.status, hdnd_hub::domain::Status::InProgress);
     let timeline = hub.store().get_timeline(case.id).await.unwrap();
@@ -928,10 +933,7 @@ async fn a_published_case_is_followed_and_unfollowed_from_the_chat(db: TestDb) {
     .await;
 
     // Assert
-    for id in ids {
-        let row = hub.store().get_inbound(id).await.unwrap();
-        assert_eq!(row.status, InboundStatus::Done, "{:?}", row.last_error);
-    }
+    assert_all_done(&hub, ids).await;
     let replies: Vec<String> = replies(hub.store())
         .await
         .into_iter()
