@@ -71,8 +71,8 @@ impl Hub {
 
     /// The same hub, letting a staff member's Telegram link be used for `ttl` after it is
     /// issued (24 hours unless set).
-    pub fn with_staff_link_ttl(mut self, ttl: chrono::Duration) -> Self {
-        self.staff_link_ttl = ttl;
+    pub fn with_staff_link_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.staff_link_ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
         self
     }
 

@@ -15,10 +15,12 @@ use std::fmt;
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-use super::case::CaseId;
+use super::case::{Case, CaseId, CaseKind};
 use super::citizen::ContactKey;
-use super::staff::Language;
+use super::policy::{self, Action, CaseContext, transition_action};
+use super::staff::{Language, Staff};
 use super::token::base64url;
+use super::workflow::{self, ActorKind, Status};
 
 /// What a staff button does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -210,6 +212,47 @@ impl StaffButton {
     pub fn looks_like(data: &str) -> bool {
         data.starts_with(PREFIX)
     }
+}
+
+/// The buttons on a case's message to `staff`: the case actions the workflow allows from the
+/// case's status that the policy lets `staff` take on it (`context`: its kind, assignee and
+/// the assignee's lead), in [`StaffAction::ALL`]'s order. None for anybody who may not read
+/// the case (a denunciation's buttons go only to `giai_quyet_to_cao`).
+pub fn case_actions(case: &Case, staff: &Staff, context: &CaseContext) -> Vec<StaffAction> {
+    let may = |action: Action| policy::check(staff, action, Some(context)).is_ok();
+    if !may(Action::ReadCase) {
+        return Vec::new();
+    }
+    let from = case.progress.status;
+    // A move is offered when its edge exists for staff and it is the move the button means
+    // (from needs_info, "accepted" is the information arriving, not thụ lý).
+    let moves = |to: Status, meant: Action| {
+        workflow::edge(from, to, ActorKind::Staff).is_ok()
+            && transition_action(from, to) == meant
+            && may(meant)
+    };
+    StaffAction::ALL
+        .iter()
+        .copied()
+        .filter(|action| match action {
+            StaffAction::Accept => moves(Status::Accepted, Action::Accept),
+            StaffAction::Reject => moves(Status::Rejected, Action::Reject),
+            StaffAction::Ask => moves(Status::NeedsInfo, Action::AskCitizen),
+            StaffAction::Forward => moves(Status::Forwarded, Action::Forward),
+            StaffAction::Assign => moves(Status::InProgress, Action::StartWork),
+            StaffAction::Answer => {
+                moves(Status::Answered, Action::Answer) || moves(Status::Explained, Action::Answer)
+            }
+            StaffAction::Publish => {
+                case.kind != CaseKind::ToCao
+                    && case.publication_consent
+                    && case.publication.is_none()
+                    && may(Action::Publish)
+            }
+            // Reminders' buttons, on tasks.
+            StaffAction::Done | StaffAction::Snooze | StaffAction::Open => false,
+        })
+        .collect()
 }
 
 /// Telegram's limit on a button's callback data, in bytes.
