@@ -49,19 +49,6 @@ pub(crate) async fn open_service(settings: &Settings) -> anyhow::Result<Service>
     let renderer = Renderer::load(Some(&settings.templates.dir))
         .context("the email templates do not compile")?;
     let renderer = Arc::new(renderer);
-    let contact_key = settings
-        .citizens
-        .contact_key()
-        .map_err(anyhow::Error::msg)?;
-    // The public URL makes a follower's email carry its unsubscribe link; the button key (a
-    // sub-key of the contact key, as the hub derives it) signs the buttons staff press.
-    let notifier = Notifier::new(
-        renderer.clone(),
-        profile.clone(),
-        &settings.email.message_id_domain,
-    )
-    .with_public_url(&settings.web.public_url)
-    .with_button_key(ButtonKey::derive(&contact_key));
     let store = hdnd_hub::storage::open_with(&settings.database, Arc::new(SystemClock))
         .await
         .with_context(|| {
@@ -88,6 +75,21 @@ pub(crate) async fn open_service(settings: &Settings) -> anyhow::Result<Service>
             })?,
     );
     let policy = FilePolicy::new(settings.files.limits());
+    // Read after the store is opened, so that a data folder that cannot be made is reported
+    // as that, not as the key file beneath it.
+    let contact_key = settings
+        .citizens
+        .contact_key()
+        .map_err(anyhow::Error::msg)?;
+    // The public URL makes a follower's email carry its unsubscribe link; the button key (a
+    // sub-key of the contact key, as the hub derives it) signs the buttons staff press.
+    let notifier = Notifier::new(
+        renderer.clone(),
+        profile.clone(),
+        &settings.email.message_id_domain,
+    )
+    .with_public_url(&settings.web.public_url)
+    .with_button_key(ButtonKey::derive(&contact_key));
     let hub = Hub::new(store, profile)
         .with_contact_key(contact_key)
         .with_staff_link_ttl(settings.telegram.staff_link_ttl())
