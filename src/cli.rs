@@ -126,6 +126,11 @@ pub(crate) enum StaffCommand {
     Add(Box<StaffAdd>),
     /// Liệt kê cán bộ.
     List,
+    /// In đường liên kết dùng một lần để cán bộ liên kết Telegram với tài khoản.
+    Link {
+        /// Tên đăng nhập của cán bộ.
+        login: String,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -8,7 +8,9 @@ use hdnd_hub::access::Caller;
 use hdnd_hub::delivery::notify::Notifier;
 use hdnd_hub::delivery::outbox::OutboxStatus;
 use hdnd_hub::delivery::render::Renderer;
-use hdnd_hub::domain::{ContactKind, ContactPoint, CouncilProfile, Language, NewStaff, Role};
+use hdnd_hub::domain::{
+    ButtonKey, ContactKind, ContactPoint, CouncilProfile, Language, NewStaff, Role,
+};
 use hdnd_hub::files::{BlobStore, FilePolicy, FsBlobStore};
 use hdnd_hub::{Hub, SystemClock};
 use hdnd_web::Views;
@@ -47,13 +49,6 @@ pub(crate) async fn open_service(settings: &Settings) -> anyhow::Result<Service>
     let renderer = Renderer::load(Some(&settings.templates.dir))
         .context("the email templates do not compile")?;
     let renderer = Arc::new(renderer);
-    // The public URL makes a follower's email carry its unsubscribe link.
-    let notifier = Notifier::new(
-        renderer.clone(),
-        profile.clone(),
-        &settings.email.message_id_domain,
-    )
-    .with_public_url(&settings.web.public_url);
     let store = hdnd_hub::storage::open_with(&settings.database, Arc::new(SystemClock))
         .await
         .with_context(|| {
@@ -80,12 +75,24 @@ pub(crate) async fn open_service(settings: &Settings) -> anyhow::Result<Service>
             })?,
     );
     let policy = FilePolicy::new(settings.files.limits());
+    // Read after the store is opened, so that a data folder that cannot be made is reported
+    // as that, not as the key file beneath it.
     let contact_key = settings
         .citizens
         .contact_key()
         .map_err(anyhow::Error::msg)?;
+    // The public URL makes a follower's email carry its unsubscribe link; the button key (a
+    // sub-key of the contact key, as the hub derives it) signs the buttons staff press.
+    let notifier = Notifier::new(
+        renderer.clone(),
+        profile.clone(),
+        &settings.email.message_id_domain,
+    )
+    .with_public_url(&settings.web.public_url)
+    .with_button_key(ButtonKey::derive(&contact_key));
     let hub = Hub::new(store, profile)
         .with_contact_key(contact_key)
+        .with_staff_link_ttl(settings.telegram.staff_link_ttl())
         .with_notifier(Arc::new(notifier))
         .with_files(blobs.clone(), policy);
     Ok(Service {
@@ -155,6 +162,31 @@ pub(crate) async fn staff(settings: &Settings, command: StaffCommand) -> anyhow:
                     s.display_name,
                     roles.join(",")
                 );
+            }
+        }
+        StaffCommand::Link { login } => {
+            let staff = hub
+                .staff_by_login(Caller::Operator, &login)
+                .await
+                .with_context(|| format!("không có cán bộ `{login}`"))?;
+            let link = hub.issue_staff_link(Caller::Operator, &staff.login).await?;
+            let until = link
+                .expires_at
+                .with_timezone(&hub.profile().time_zone)
+                .format("%H:%M ngày %d/%m/%Y");
+            println!(
+                "Liên kết Telegram cho cán bộ {} ({}), dùng một lần, hết hạn lúc {until}:",
+                staff.login, staff.display_name
+            );
+            match settings.telegram.username() {
+                Some(username) => println!("{}", link.deep_link(username)),
+                None => {
+                    println!("{}", link.start_command());
+                    println!(
+                        "(Chưa đặt telegram.username nên không có đường liên kết: cán bộ mở bot \
+                         của Hội đồng trên Telegram và gửi đúng lệnh trên.)"
+                    );
+                }
             }
         }
     }

@@ -563,6 +563,7 @@ mod every_key_tests {
         settings.log.filter = Some("info,sqlx=warn".to_owned());
         settings.telegram.token = Some("123456:ABC-def".to_owned());
         settings.telegram.api_url = Some("https://api.telegram.org".to_owned());
+        settings.telegram.username = Some("hdnd_hongbang_bot".to_owned());
         settings
     }
 

@@ -28,6 +28,11 @@ pub struct TelegramSettings {
     /// Messages a chat may send in a minute; past it the bot asks once to slow down and then
     /// stays quiet until the minute is over (every message is still stored).
     pub flood_per_minute: u32,
+    /// The bot's username (e.g. `hdnd_hongbang_bot`), for the deep links `hdnd staff link`
+    /// prints (`https://t.me/<username>?start=<token>`); unset, it prints the `/start` command.
+    pub username: Option<String>,
+    /// Hours a staff member's one-time Telegram link may be used after it is issued.
+    pub staff_link_hours: u32,
 }
 
 impl Default for TelegramSettings {
@@ -40,9 +45,16 @@ impl Default for TelegramSettings {
             webhook_url: None,
             webhook_secret: None,
             flood_per_minute: crate::handler::DEFAULT_FLOOD_PER_MINUTE,
+            username: None,
+            staff_link_hours: DEFAULT_STAFF_LINK_HOURS,
         }
     }
 }
+
+/// How long a staff link may be used unless `staff_link_hours` says otherwise.
+pub const DEFAULT_STAFF_LINK_HOURS: u32 = 24;
+/// The longest a staff link may be made to last: a month.
+const MAX_STAFF_LINK_HOURS: u32 = 720;
 
 /// Telegram's own Bot API server.
 pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
@@ -106,9 +118,51 @@ impl TelegramSettings {
             .unwrap_or(DEFAULT_API_URL)
     }
 
+    /// The bot's username without a leading `@`, when set.
+    pub fn username(&self) -> Option<&str> {
+        self.username
+            .as_deref()
+            .map(|u| u.trim().trim_start_matches('@'))
+            .filter(|u| !u.is_empty())
+    }
+
+    /// How long a staff member's one-time Telegram link may be used.
+    pub fn staff_link_ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(u64::from(self.staff_link_hours) * 3600)
+    }
+
+    /// The settings that matter with Telegram on or off (`hdnd staff link` runs either way):
+    /// a username as Telegram makes them (5 to 32 letters, digits or `_`, starting with a
+    /// letter, ending in "bot"), and a staff link time of 1 to 720 hours.
+    fn check_linking(&self) -> Result<(), InvalidSetting> {
+        if let Some(name) = &self.username {
+            let bare = name.trim().trim_start_matches('@');
+            let shaped = (5..=32).contains(&bare.len())
+                && bare.starts_with(|c: char| c.is_ascii_alphabetic())
+                && bare.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && bare.to_ascii_lowercase().ends_with("bot");
+            if !shaped {
+                return Err(InvalidSetting::new(
+                    "telegram.username",
+                    format!(
+                        "`{name}` is not a bot username: 5 to 32 letters, digits or _, starting with a letter and ending in \"bot\" (e.g. hdnd_hongbang_bot)"
+                    ),
+                ));
+            }
+        }
+        if !(1..=MAX_STAFF_LINK_HOURS).contains(&self.staff_link_hours) {
+            return Err(InvalidSetting::new(
+                "telegram.staff_link_hours",
+                format!("must be 1 to {MAX_STAFF_LINK_HOURS} hours"),
+            ));
+        }
+        Ok(())
+    }
+
     /// With Telegram on: a token shaped like BotFather's (`<bot id>:<secret>`), and an API
     /// server that is an http(s) URL. The token itself never appears in the message.
     pub fn check(&self) -> Result<(), InvalidSetting> {
+        self.check_linking()?;
         let Some(token) = self.token() else {
             return Ok(());
         };
@@ -229,6 +283,8 @@ impl fmt::Debug for TelegramSettings {
             .field("poll_timeout_secs", &self.poll_timeout_secs)
             .field("leader_renew_ms", &self.leader_renew_ms)
             .field("flood_per_minute", &self.flood_per_minute)
+            .field("username", &self.username)
+            .field("staff_link_hours", &self.staff_link_hours)
             .field("webhook_url", &self.webhook_url)
             .field(
                 "webhook_secret",
@@ -371,6 +427,43 @@ mod tests {
         assert_eq!(err.key, "telegram.webhook_secret");
         assert_eq!(with(None, None).check(), Ok(()));
         assert_eq!(with(None, None).webhook(), None);
+    }
+
+    #[test]
+    fn the_username_and_the_staff_link_time_are_checked_with_telegram_on_or_off() {
+        let with = |username: Option<&str>, hours: u32| TelegramSettings {
+            username: username.map(str::to_owned),
+            staff_link_hours: hours,
+            ..TelegramSettings::default()
+        };
+        for good in ["hdnd_hongbang_bot", "@HongBangBot", "abcbot", " hdnd_Bot "] {
+            assert_eq!(with(Some(good), 24).check(), Ok(()), "{good}");
+        }
+        assert_eq!(
+            with(Some("@HongBangBot"), 24).username(),
+            Some("HongBangBot")
+        );
+        assert_eq!(with(None, 24).username(), None);
+        for bad in [
+            "hdnd_hongbang",
+            "bot",
+            "1hdnd_bot",
+            "hdnd-bot",
+            "hđnd_bot",
+            "",
+            "a_very_long_name_of_a_council_bot",
+        ] {
+            let err = with(Some(bad), 24).check().unwrap_err();
+            assert_eq!(err.key, "telegram.username", "{bad}");
+        }
+        for bad in [0, 721] {
+            let err = with(None, bad).check().unwrap_err();
+            assert_eq!(err.key, "telegram.staff_link_hours", "{bad}");
+        }
+        assert_eq!(
+            TelegramSettings::default().staff_link_ttl(),
+            std::time::Duration::from_secs(24 * 3600)
+        );
     }
 
     #[test]

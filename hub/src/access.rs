@@ -30,7 +30,7 @@ pub enum Caller {
 }
 
 impl Caller {
-    fn audit(self) -> AuditNote {
+    pub(crate) fn audit(self) -> AuditNote {
         match self {
             Caller::Operator => AuditNote::operator(),
             Caller::Staff(id) => AuditNote::staff(id),

@@ -8,16 +8,18 @@ use crate::clock::Clock;
 use crate::delivery::ChannelKind;
 use crate::delivery::notify::{CaseEvent, FollowNews, Notifier, StaffRecipients};
 use crate::delivery::outbox::Category;
-use crate::domain::Status;
-use crate::domain::policy::{self, Action, CaseContext};
+use crate::domain::policy::{self, Action, CaseContext, transition_action};
 use crate::domain::progress::{self, TransitionRequest};
 use crate::domain::{
-    AccessToken, Actor, Case, CaseBasics, CaseId, CaseKind, ContactKey, CouncilProfile,
+    AccessToken, Actor, ButtonKey, Case, CaseBasics, CaseId, CaseKind, ContactKey, CouncilProfile,
     DenouncerIdentity, EventKind, IdentityAccess, Language, NewCase, NewEvent, NormalisedContact,
     Publication, StaffId, contact_hash,
 };
 use crate::error::{DomainError, Error};
 use crate::storage::{CaseRecord, CreatedCase, Notify, ProgressChange, PublicationChange, Store};
+
+/// How long a staff link may be used when the settings say nothing.
+pub const DEFAULT_STAFF_LINK_TTL: chrono::Duration = chrono::Duration::hours(24);
 
 /// The hub: the council profile, the store and the clock, shared by every transport.
 #[derive(Debug, Clone)]
@@ -28,6 +30,10 @@ pub struct Hub {
     notifier: Option<Arc<Notifier>>,
     /// Keys the hashes by which a denouncer finds their case; from the settings.
     contact_key: Arc<ContactKey>,
+    /// Signs staff buttons; a sub-key of `contact_key`.
+    button_key: Arc<ButtonKey>,
+    /// How long a staff member's one-time Telegram link may be used.
+    pub(crate) staff_link_ttl: chrono::Duration,
     /// The file store and the limits of uploads; see `attachments.rs`.
     pub(crate) files: Option<crate::attachments::HubFiles>,
 }
@@ -36,12 +42,15 @@ impl Hub {
     /// A hub over `store`, using the store's clock.
     pub fn new(store: Arc<dyn Store>, profile: Arc<CouncilProfile>) -> Self {
         let clock = store.clock().clone();
+        let contact_key = ContactKey::random();
         Self {
             store,
             profile,
             clock,
             notifier: None,
-            contact_key: Arc::new(ContactKey::random()),
+            button_key: Arc::new(ButtonKey::derive(&contact_key)),
+            contact_key: Arc::new(contact_key),
+            staff_link_ttl: DEFAULT_STAFF_LINK_TTL,
             files: None,
         }
     }
@@ -49,7 +58,21 @@ impl Hub {
     /// The same hub, keying denouncers' contact hashes with the configured secret; without it
     /// a random key is used, and a restart forgets which denouncer filed what.
     pub fn with_contact_key(mut self, key: ContactKey) -> Self {
+        self.button_key = Arc::new(ButtonKey::derive(&key));
         self.contact_key = Arc::new(key);
+        self
+    }
+
+    /// The key staff buttons are signed with (derived from the contact key), for the
+    /// [`Notifier`] that puts buttons under staff messages.
+    pub fn button_key(&self) -> ButtonKey {
+        (*self.button_key).clone()
+    }
+
+    /// The same hub, letting a staff member's Telegram link be used for `ttl` after it is
+    /// issued (24 hours unless set).
+    pub fn with_staff_link_ttl(mut self, ttl: std::time::Duration) -> Self {
+        self.staff_link_ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::MAX);
         self
     }
 
@@ -453,28 +476,5 @@ impl Hub {
         } else {
             Err(DomainError::Forbidden(format!("staff {id} is not active")).into())
         }
-    }
-}
-
-/// The policy action a staff member takes by moving a case from `from` to `to`.
-fn transition_action(from: Status, to: Status) -> Action {
-    match (from, to) {
-        // tạm đình chỉ, and the decision to go on
-        (_, Status::Suspended) => Action::Suspend,
-        (Status::Suspended, _) if to != Status::Withdrawn => Action::Suspend,
-        (_, Status::NeedsInfo) => Action::AskCitizen,
-        // The answer to the council's question arrived and staff record it.
-        (Status::NeedsInfo, _) if to != Status::Rejected && to != Status::Withdrawn => {
-            Action::AddInformation
-        }
-        (_, Status::Accepted) => Action::Accept,
-        (_, Status::Rejected) => Action::Reject,
-        (_, Status::Forwarded) => Action::Forward,
-        (Status::Answered | Status::Explained, Status::InProgress) => Action::Reopen,
-        (_, Status::InProgress) => Action::StartWork,
-        (_, Status::Answered | Status::Explained) => Action::Answer,
-        (_, Status::Withdrawn) => Action::Withdraw,
-        // No edge leads back to `received` but from needs_info; the workflow refuses the rest.
-        (_, Status::Received) => Action::AddInformation,
     }
 }

@@ -21,6 +21,7 @@ pub mod lookups;
 pub mod notification;
 pub mod retry;
 pub mod schedule;
+pub mod staff_links;
 pub mod storage;
 pub mod toml_file;
 

@@ -141,13 +141,15 @@ pub(crate) async fn hub_on(db: &TestDb) -> (Hub, Arc<ManualClock>) {
     (Hub::new(store, Arc::new(CouncilProfile::demo())), clock)
 }
 
-/// `hub` with the notifier of the built-in templates: every case change enqueues its messages.
+/// `hub` with the notifier of the built-in templates, signing staff buttons with the hub's
+/// key as `hdnd serve` does: every case change enqueues its messages.
 pub(crate) fn with_notifier(hub: Hub) -> Hub {
     let notifier = hdnd_hub::delivery::notify::Notifier::new(
         Arc::new(hdnd_hub::delivery::render::Renderer::builtin()),
         hub.profile().clone(),
         "hongbang.example",
-    );
+    )
+    .with_button_key(hub.button_key());
     hub.with_notifier(Arc::new(notifier))
 }
 

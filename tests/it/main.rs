@@ -27,5 +27,6 @@ mod quiet;
 mod schedule;
 mod serve;
 mod smtp;
+mod staff_link;
 mod storage_contract;
 mod telegram;

@@ -2,7 +2,8 @@
 //!
 //! - the citizen, on every channel they linked: the code on receipt, then every status change;
 //! - a denouncer, only on the channel they chose, with the code and the status alone;
-//! - staff: a new case to everyone at intake, an assignment to the assignee, the citizen's
+//! - staff: a new case to everyone at intake (on Telegram with signed buttons for what each
+//!   may do next: [`Notifier::with_button_key`]), an assignment to the assignee, the citizen's
 //!   added information to the assignee; information added to an open case
 //!   ([`CaseEvent::InformationAdded`]) to the assignee alone, unless they added it themselves;
 //!   a reopening (the citizen not satisfied) to the assignee, or to intake when nobody is;
@@ -35,11 +36,14 @@ use super::outbox::{Category, NewNotification, Target, destination, staff_destin
 use super::render::Renderer;
 use crate::catalog::public_view;
 use crate::domain::calendar::vn_date;
+use crate::domain::policy::CaseContext;
+use crate::domain::staff_button::case_actions;
 use crate::domain::workflow::is_reopening;
 use crate::domain::{
     Actor, ActorKind, Case, CaseKind, ContactKind, CouncilProfile, Follower, Language, Role, Staff,
     StaffId, Status,
 };
+use crate::domain::{ButtonKey, StaffButton};
 use crate::error::Error;
 use crate::notification::{Button, ButtonAction, EmailMessage, Keyboard, telegram};
 
@@ -95,6 +99,8 @@ pub struct Notifier {
     /// The portal's address, for the one-click unsubscribe link of a follower's email
     /// (`<public_url>/huy-nhan-tin/<token>`).
     public_url: Option<String>,
+    /// Signs the buttons under a staff member's Telegram message; without it, none.
+    button_key: Option<ButtonKey>,
 }
 
 impl Notifier {
@@ -108,7 +114,17 @@ impl Notifier {
             profile,
             message_id_domain: message_id_domain.to_owned(),
             public_url: None,
+            button_key: None,
         }
+    }
+
+    /// The same notifier, putting signed buttons under staff members' Telegram messages about
+    /// a new case (accept, reject, ask, forward, … as far as the workflow and each member's
+    /// roles allow), signed with `key`: the hub's [`Hub::button_key`](crate::Hub::button_key),
+    /// so that the hub can read them when they are pressed.
+    pub fn with_button_key(mut self, key: ButtonKey) -> Self {
+        self.button_key = Some(key);
+        self
     }
 
     /// The same notifier, linking followers' emails to the portal at `public_url` to
@@ -210,7 +226,7 @@ impl Notifier {
         match event {
             CaseEvent::Received => {
                 for member in active.filter(|s| s.has_role(Role::Intake)) {
-                    out.extend(self.to_staff(
+                    let n = self.to_staff(
                         "staff_new_case",
                         "new",
                         member,
@@ -218,7 +234,13 @@ impl Notifier {
                         case,
                         (event, None),
                         now,
-                    )?);
+                    )?;
+                    out.extend(n.map(|mut n| {
+                        if let Some(telegram) = &mut n.telegram {
+                            telegram.keyboard = self.case_keyboard(case, member, staff);
+                        }
+                        n
+                    }));
                 }
             }
             CaseEvent::StatusChanged { from, by, note } => {
@@ -276,6 +298,38 @@ impl Notifier {
             CaseEvent::InformationAdded { .. } => {}
         }
         Ok(out)
+    }
+
+    /// The signed buttons under `member`'s Telegram message about `case`: what they may do
+    /// next ([`case_actions`]), two to a row, labelled in their language. Empty without a
+    /// button key, and for anybody who may not read the case.
+    fn case_keyboard(&self, case: &Case, member: &Staff, staff: &[Staff]) -> Keyboard {
+        let Some(key) = &self.button_key else {
+            return Keyboard::default();
+        };
+        let context = CaseContext::new(case.kind);
+        let context = match case
+            .progress
+            .assignee
+            .map(|id| staff.iter().find(|s| s.id == id))
+        {
+            Some(Some(assignee)) => context.assigned_to(assignee),
+            Some(None) => CaseContext {
+                assignee: case.progress.assignee,
+                ..context
+            },
+            None => context,
+        };
+        let buttons: Vec<Button> = case_actions(case, member, &context)
+            .into_iter()
+            .map(|action| Button {
+                text: action.label(member.language).to_owned(),
+                action: ButtonAction::CallbackData(StaffButton::case(action, case.id).encode(key)),
+            })
+            .collect();
+        Keyboard {
+            rows: buttons.chunks(2).map(<[Button]>::to_vec).collect(),
+        }
     }
 
     /// A staff member's notification on the channels they did not turn off, waiting out their

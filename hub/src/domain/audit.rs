@@ -10,6 +10,11 @@ pub const READ_DENOUNCER_IDENTITY: &str = "denouncer_identity.read";
 pub const READ_SEALED_FILE: &str = "file.read_sealed";
 /// Creating a staff account.
 pub const ADD_STAFF: &str = "staff.add";
+/// Issuing a one-time link of a staff account to a Telegram chat (the detail: until when).
+pub const ISSUE_STAFF_LINK: &str = "staff.link_issued";
+/// A staff account's Telegram chat linked by its one-time link (the detail names the channel
+/// and the account the chat moved from, never the chat).
+pub const LINK_STAFF_CHAT: &str = "staff.chat_linked";
 /// Turning a category of notifications on or off for a staff member.
 pub const SET_PREFERENCE: &str = "preference.set";
 /// Queuing a failed or dead outbox row again.

@@ -386,6 +386,15 @@ impl ContactKey {
     pub fn random() -> Self {
         Self(rand::random::<[u8; 32]>().to_vec())
     }
+
+    /// A sub-key for another purpose (HMAC-SHA256 of `label` under this key), so that the
+    /// secret itself keys nothing but contact hashes and one leaked sub-key reveals no other.
+    pub(crate) fn derive(&self, label: &[u8]) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .expect("HMAC accepts a key of any length");
+        mac.update(label);
+        mac.finalize().into_bytes().into()
+    }
 }
 
 // Never print the secret.

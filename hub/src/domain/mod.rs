@@ -14,6 +14,8 @@ pub mod policy;
 pub mod profile;
 pub mod progress;
 pub mod staff;
+pub mod staff_button;
+pub mod staff_link;
 pub mod timeline;
 pub mod token;
 pub mod work;
@@ -43,6 +45,8 @@ pub use policy::{Action, CaseContext};
 pub use profile::{CouncilLevel, CouncilProfile, ProfileError};
 pub use progress::{CaseBasics, TransitionRequest};
 pub use staff::{Language, NewStaff, Role, Staff, StaffId};
+pub use staff_button::{ButtonKey, ButtonTarget, StaffAction, StaffButton};
+pub use staff_link::StaffLinkToken;
 pub use timeline::{Actor, EventKind, NewEvent, TimelineEvent};
 pub use token::AccessToken;
 pub use work::{

@@ -11,6 +11,7 @@ use std::str::FromStr;
 
 use super::case::{CaseKind, named_enum};
 use super::staff::{Role, Staff, StaffId};
+use super::workflow::Status;
 use crate::error::DomainError;
 
 named_enum!(
@@ -312,6 +313,29 @@ pub const POLICY: &[Rule] = &[
     any(R::DenunciationOfficer, A::RecordResult, TO_CAO),
     any(R::DenunciationOfficer, A::ReadSealedIdentity, TO_CAO),
 ];
+
+/// The policy action a staff member takes by moving a case from `from` to `to`.
+pub fn transition_action(from: Status, to: Status) -> Action {
+    match (from, to) {
+        // tạm đình chỉ, and the decision to go on
+        (_, Status::Suspended) => Action::Suspend,
+        (Status::Suspended, _) if to != Status::Withdrawn => Action::Suspend,
+        (_, Status::NeedsInfo) => Action::AskCitizen,
+        // The answer to the council's question arrived and staff record it.
+        (Status::NeedsInfo, _) if to != Status::Rejected && to != Status::Withdrawn => {
+            Action::AddInformation
+        }
+        (_, Status::Accepted) => Action::Accept,
+        (_, Status::Rejected) => Action::Reject,
+        (_, Status::Forwarded) => Action::Forward,
+        (Status::Answered | Status::Explained, Status::InProgress) => Action::Reopen,
+        (_, Status::InProgress) => Action::StartWork,
+        (_, Status::Answered | Status::Explained) => Action::Answer,
+        (_, Status::Withdrawn) => Action::Withdraw,
+        // No edge leads back to `received` but from needs_info; the workflow refuses the rest.
+        (_, Status::Received) => Action::AddInformation,
+    }
+}
 
 /// The rules that let one of `roles` do `action` in `scope`.
 fn rules(roles: &[Role], action: Action, scope: Scope) -> impl Iterator<Item = &'static Rule> {

@@ -41,6 +41,24 @@ impl fmt::Debug for AccessToken {
     }
 }
 
+/// `bytes` in base64url without padding (RFC 4648 §5): only `A-Z a-z 0-9 - _`, the
+/// characters Telegram allows in a deep link's start parameter and safe in any URL.
+pub(crate) fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        // One input byte gives two characters, two give three, three give four.
+        for i in 0..=chunk.len() {
+            out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
+        }
+    }
+    out
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -58,5 +76,22 @@ mod tests {
         assert_ne!(a.hash(), a.expose());
         assert_eq!(AccessToken::from_presented(a.expose()).hash(), a.hash());
         assert!(!format!("{a:?}").contains(a.expose()));
+    }
+
+    #[test]
+    fn base64url_matches_rfc_4648_without_padding() {
+        // RFC 4648 §10, with the URL alphabet and no '='.
+        for (input, want) in [
+            ("", ""),
+            ("f", "Zg"),
+            ("fo", "Zm8"),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg"),
+            ("fooba", "Zm9vYmE"),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64url(input.as_bytes()), want, "{input}");
+        }
+        assert_eq!(base64url(&[0xfb, 0xff]), "-_8");
     }
 }

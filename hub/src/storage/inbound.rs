@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use super::cases::{CaseRecord, CreatedCase, ProgressChange};
 use super::follows::{FollowChange, UnfollowChange};
 use super::ratings::RatingChange;
+use super::staff_links::StaffLinkChange;
 use crate::domain::{ChatChange, InboundFailure, InboundRow, InboundStatus, NewInbound, Received};
 use crate::error::Error;
 use crate::notification::outbox::NewNotification;
@@ -33,6 +34,10 @@ pub enum InboundEffect {
     Follow(Box<FollowChange>),
     /// A contact stops following one case, or every case.
     Unfollow(Box<UnfollowChange>),
+    /// A staff member's `/start <token>`: the token is used up and the chat becomes the
+    /// account's Telegram contact; a token used or expired meanwhile fails the completion
+    /// with `Conflict`, and the message is handled again (and then refused).
+    StaffLink(Box<StaffLinkChange>),
 }
 
 /// A processed message: its effect, the replies to enqueue with it, and whether the content

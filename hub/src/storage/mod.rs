@@ -1,6 +1,6 @@
 //! Storage: the hub's port to its database, one sub-trait per aggregate (cases, staff, outbox,
-//! pacing, work, audit, inbound, leases, citizens, chats, files, ratings, follows, the public
-//! catalog), all of them together
+//! pacing, work, audit, inbound, leases, citizens, chats, files, ratings, follows, staff links,
+//! the public catalog), all of them together
 //! [`Store`], implemented for SQLite (the embedded default) and PostgreSQL (several hub
 //! instances on one database).
 //!
@@ -24,6 +24,7 @@ mod postgres;
 mod ratings;
 mod sqlite;
 mod staff;
+mod staff_links;
 mod time;
 mod work;
 
@@ -56,6 +57,7 @@ pub use postgres::PgStore;
 pub use ratings::{RatedCase, RatingChange, RatingStore};
 pub use sqlite::SqliteStore;
 pub use staff::StaffStore;
+pub use staff_links::{NewStaffLink, StaffLinkChange, StaffLinkRow, StaffLinkStore};
 pub(crate) use time::DbTime;
 pub use work::WorkStore;
 
@@ -63,8 +65,8 @@ pub use work::WorkStore;
 pub mod prelude {
     pub use super::{
         AuditStore, CaseStore, ChatStore, CitizenStore, FileStore, FollowStore, InboundStore,
-        LeaseStore, OutboxStore, PacingStore, PublicCatalogStore, RatingStore, StaffStore, Store,
-        StoreBase, WorkStore,
+        LeaseStore, OutboxStore, PacingStore, PublicCatalogStore, RatingStore, StaffLinkStore,
+        StaffStore, Store, StoreBase, WorkStore,
     };
 }
 
@@ -107,6 +109,7 @@ pub trait Store:
     + FileStore
     + RatingStore
     + FollowStore
+    + StaffLinkStore
 {
 }
 
@@ -126,6 +129,7 @@ impl<T> Store for T where
         + FileStore
         + RatingStore
         + FollowStore
+        + StaffLinkStore
 {
 }
 

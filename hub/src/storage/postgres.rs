@@ -125,5 +125,7 @@ mod pacing;
 mod ratings;
 #[path = "sql/staff.rs"]
 mod staff;
+#[path = "sql/staff_links.rs"]
+mod staff_links;
 #[path = "sql/work.rs"]
 mod work;

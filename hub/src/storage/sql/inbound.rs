@@ -13,6 +13,7 @@ use super::common::{claim, count, parse};
 use super::follows::{apply_follow, apply_unfollow};
 use super::outbox::insert_notifications;
 use super::ratings::apply_rating;
+use super::staff_links::apply_staff_link;
 use super::{DbConnection, DbRow, This};
 use crate::domain::{ExternalKey, InboundFailure, InboundRow, InboundStatus, NewInbound, Received};
 use crate::error::Error;
@@ -188,6 +189,10 @@ impl InboundStore for This {
             }
             InboundEffect::Unfollow(change) => {
                 apply_unfollow(&mut tx, &change, now).await?;
+                None
+            }
+            InboundEffect::StaffLink(change) => {
+                apply_staff_link(&mut tx, &change, now).await?;
                 None
             }
         };

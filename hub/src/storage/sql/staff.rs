@@ -56,6 +56,16 @@ async fn fetch_staff(conn: &mut DbConnection, row: DbRow) -> Result<Staff, Error
     })
 }
 
+/// The account `id` read on `conn` (inside the caller's transaction, if it has one).
+pub(super) async fn get_staff_on(conn: &mut DbConnection, id: StaffId) -> Result<Staff, Error> {
+    let row = sqlx::query(concat!(staff_select!(), "WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(Error::NotFound("staff"))?;
+    fetch_staff(conn, row).await
+}
+
 #[async_trait]
 impl StaffStore for This {
     async fn add_staff(&self, staff: NewStaff, audit: &AuditNote) -> Result<Staff, Error> {
@@ -106,12 +116,7 @@ impl StaffStore for This {
 
     async fn get_staff(&self, id: StaffId) -> Result<Staff, Error> {
         let mut conn = self.pool.acquire().await?;
-        let row = sqlx::query(concat!(staff_select!(), "WHERE id = $1"))
-            .bind(id.0)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(Error::NotFound("staff"))?;
-        fetch_staff(&mut conn, row).await
+        get_staff_on(&mut conn, id).await
     }
 
     async fn get_staff_by_login(&self, login: &str) -> Result<Staff, Error> {
