@@ -30,6 +30,9 @@ pub enum Step {
     Choose,
     /// Confirm withdrawing the case `case_code`.
     Withdraw,
+    /// A staff member's text for a button pressed on case `case_id`: the reason of a refusal,
+    /// or the question to the citizen (`staff_action`).
+    StaffNote,
     /// Rating the answer on `case_code`: the score, 1 to 5.
     Rate,
     /// A comment beside the score, optional.
@@ -56,6 +59,7 @@ impl Step {
         match self {
             Step::Choose => "choose",
             Step::Withdraw => "withdraw",
+            Step::StaffNote => "staff_note",
             Step::Rate => "rate",
             Step::RateComment => "rate_comment",
             Step::RateSend => "rate_send",
@@ -87,6 +91,11 @@ pub struct Draft {
     #[serde(default)]
     pub email: Option<String>,
     pub consent: Option<bool>,
+    /// A staff button waiting for its text: the action (`reject`, `ask`) and the case's id.
+    #[serde(default)]
+    pub staff_action: Option<String>,
+    #[serde(default)]
+    pub case_id: Option<i64>,
     /// The score of a rating, 1 to 5; its comment is `content`.
     #[serde(default)]
     pub score: Option<u8>,
@@ -142,6 +151,9 @@ impl Dialogue {
         if self.step == Step::Withdraw {
             return vec![Step::Withdraw];
         }
+        if self.step == Step::StaffNote {
+            return vec![Step::StaffNote];
+        }
         if matches!(self.step, Step::Rate | Step::RateComment | Step::RateSend) {
             return vec![Step::Rate, Step::RateComment, Step::RateSend];
         }
@@ -182,6 +194,17 @@ impl Dialogue {
     pub fn withdraw(code: &str) -> Self {
         let mut dialogue = Self::start();
         dialogue.step = Step::Withdraw;
+        dialogue.draft.case_code = Some(code.to_owned());
+        dialogue
+    }
+
+    /// Asks a staff member for the text of `action` (`reject`, `ask`) on case `case_id`,
+    /// whose code is `code`.
+    pub fn staff_note(action: &str, case_id: i64, code: &str) -> Self {
+        let mut dialogue = Self::start();
+        dialogue.step = Step::StaffNote;
+        dialogue.draft.staff_action = Some(action.to_owned());
+        dialogue.draft.case_id = Some(case_id);
         dialogue.draft.case_code = Some(code.to_owned());
         dialogue
     }
@@ -340,6 +363,8 @@ pub enum Outcome {
         draft: Draft,
         not_satisfied: bool,
     },
+    /// A staff member wrote the text their button asked for (in `content`).
+    StaffNote(Draft),
 }
 
 /// Moves the dialogue by one input.
@@ -404,6 +429,10 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
             },
         ) if matches!(value, "1" | "2" | "3" | "4" | "5") => {
             d.draft.score = value.parse().ok();
+        }
+        (Step::StaffNote, Input::Text(text)) if !text.trim().is_empty() => {
+            d.draft.content = Some(text.trim().to_owned());
+            return Outcome::StaffNote(d.draft);
         }
         (Step::RateComment, Input::Text(text)) if !text.trim().is_empty() => {
             d.draft.content = Some(text.trim().to_owned());

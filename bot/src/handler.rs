@@ -18,10 +18,12 @@ use hdnd_hub::delivery::telegram::rated_case;
 use hdnd_hub::delivery::{Button, ButtonAction, ChannelKind, Keyboard, TelegramMessage};
 use hdnd_hub::domain::calendar::vn_date;
 use hdnd_hub::domain::progress::TransitionRequest;
+use hdnd_hub::domain::staff_link::is_link_refusal;
 use hdnd_hub::domain::{
-    Actor, Attachment, CaseCode, CaseKind, ChatChange, ChatState, ComplaintRound, ContactKind,
-    ContactPoint, DenouncerIdentity, FileId, InboundRow, Language, NewCase, NormalisedContact,
-    RatingInput, Reopening, SourceChannel, Status, Window,
+    Actor, Attachment, Case, CaseCode, CaseId, CaseKind, ChatChange, ChatState, ComplaintRound,
+    ContactKind, ContactPoint, DenouncerIdentity, FileId, InboundRow, Language, NewCase,
+    NormalisedContact, RatingInput, Reopening, SourceChannel, StaffAction, StaffButton,
+    StaffLinkToken, Status, Window,
 };
 use hdnd_hub::inbound::{HandleError, InboundHandler};
 use hdnd_hub::storage::{InboundCompletion, InboundEffect, ProgressChange};
@@ -114,6 +116,9 @@ impl TelegramHandler {
                 .await;
         }
         match message.text().map(parse) {
+            Some(Parsed::Command(Command::Start, token)) if StaffLinkToken::looks_like(token) => {
+                self.link_staff(&chat, language, token).await
+            }
             Some(Parsed::Command(Command::Start, _)) => {
                 let mut reply =
                     self.reply(&chat, "bot_start", language, &json!({ "council": council }))?;
@@ -262,6 +267,9 @@ impl TelegramHandler {
         if data == "n:new" {
             return self.ask(&chat, language, Dialogue::start(), None);
         }
+        if StaffButton::looks_like(data) {
+            return self.staff_button(&chat, language, data).await;
+        }
         if let Some(code) = rated_case(data) {
             return match self.answered_case(&chat, code).await? {
                 Some(code) => self.ask(&chat, language, Dialogue::rate(&code), None),
@@ -283,6 +291,155 @@ impl TelegramHandler {
                 ))
             }
         }
+    }
+
+    /// `/start <token>` from `hdnd staff link`: the chat becomes the staff member's, with the
+    /// update's `done`, and is greeted in the member's language.
+    async fn link_staff(
+        &self,
+        chat: &str,
+        language: Language,
+        token: &str,
+    ) -> Result<InboundCompletion, HandleError> {
+        match self.hub.plan_staff_link(token, chat).await {
+            Ok(change) => {
+                let data = json!({
+                    "linked": true, "name": change.staff.display_name,
+                    "login": change.staff.login, "replaced": change.replaces_chat,
+                });
+                let reply = self.reply(chat, "bot_linked", change.staff.language, &data)?;
+                Ok(InboundCompletion {
+                    effect: InboundEffect::StaffLink(Box::new(change)),
+                    ..answer(reply, None)
+                })
+            }
+            Err(e) if is_link_refusal(&e) => {
+                let data =
+                    json!({ "linked": false, "name": null, "login": null, "replaced": false });
+                Ok(answer(
+                    self.reply(chat, "bot_linked", language, &data)?,
+                    None,
+                ))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A button under a new case, pressed by a linked staff member. The hub made and signed
+    /// it; the service it leads to checks the member's rights. Accepting is done at once;
+    /// rejecting and asking first ask for the text. A case moved on meanwhile (pressed twice,
+    /// or by a colleague first) changes nothing and says where it stands.
+    async fn staff_button(
+        &self,
+        chat: &str,
+        language: Language,
+        data: &str,
+    ) -> Result<InboundCompletion, HandleError> {
+        let Some(member) = self.hub.staff_by_chat(chat).await? else {
+            return self.staff_reply(chat, language, "not_linked", None);
+        };
+        let language = member.language;
+        let Some((button, case_id)) = self
+            .hub
+            .read_staff_button(data)
+            .and_then(|b| Some((b, b.case_id()?)))
+        else {
+            return self.staff_reply(chat, language, "refused", None);
+        };
+        let case = match self.hub.case_for_staff(member.id, case_id).await {
+            Ok(case) => case,
+            Err(Error::Domain(_)) => return self.staff_reply(chat, language, "refused", None),
+            Err(e) => return Err(e.into()),
+        };
+        match button.action {
+            StaffAction::Accept => {
+                let request = TransitionRequest::to(Status::Accepted, Actor::Staff(member.id));
+                self.staff_change(chat, language, &case, request).await
+            }
+            StaffAction::Reject | StaffAction::Ask if case.progress.status == Status::Received => {
+                let action = if button.action == StaffAction::Reject {
+                    "reject"
+                } else {
+                    "ask"
+                };
+                let dialogue = Dialogue::staff_note(action, case.id.0, case.code.as_str());
+                self.ask(chat, language, dialogue, None)
+            }
+            _ => self.staff_reply(chat, language, "already", Some(&case)),
+        }
+    }
+
+    /// The text a staff button asked for: the refusal's reason, or the question.
+    async fn staff_note(
+        &self,
+        chat: &str,
+        language: Language,
+        draft: Draft,
+    ) -> Result<InboundCompletion, HandleError> {
+        let (Some(member), Some(id), Some(note)) = (
+            self.hub.staff_by_chat(chat).await?,
+            draft.case_id,
+            draft.content,
+        ) else {
+            return self.cancel(chat, language, None);
+        };
+        let to = match draft.staff_action.as_deref() {
+            Some("reject") => Status::Rejected,
+            _ => Status::NeedsInfo,
+        };
+        let case = match self.hub.case_for_staff(member.id, CaseId(id)).await {
+            Ok(case) => case,
+            Err(Error::Domain(_)) => return self.staff_reply(chat, language, "refused", None),
+            Err(e) => return Err(e.into()),
+        };
+        let request = TransitionRequest::to(to, Actor::Staff(member.id)).with_text(&note);
+        self.staff_change(chat, member.language, &case, request)
+            .await
+    }
+
+    /// A staff member's move of `case`, applied with the update's `done`.
+    async fn staff_change(
+        &self,
+        chat: &str,
+        language: Language,
+        case: &Case,
+        request: TransitionRequest,
+    ) -> Result<InboundCompletion, HandleError> {
+        let to = request.to;
+        match self.hub.plan_transition(case.id, request).await {
+            Ok(change) => {
+                let data = json!({
+                    "outcome": "done", "code": case.code.as_str(), "status": to.label(language),
+                });
+                let reply = self.reply(chat, "bot_staff", language, &data)?;
+                Ok(ended(
+                    InboundEffect::Progress(Box::new(change)),
+                    reply,
+                    chat,
+                ))
+            }
+            Err(Error::Domain(DomainError::Forbidden(_))) => {
+                self.staff_reply(chat, language, "refused", None)
+            }
+            Err(Error::Domain(_)) => self.staff_reply(chat, language, "already", Some(case)),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    fn staff_reply(
+        &self,
+        chat: &str,
+        language: Language,
+        outcome: &str,
+        case: Option<&Case>,
+    ) -> Result<InboundCompletion, HandleError> {
+        let data = json!({
+            "outcome": outcome,
+            "code": case.map(|c| c.code.as_str()),
+            "status": case.map(|c| c.progress.status.label(language)),
+        });
+        let reply = self.reply(chat, "bot_staff", language, &data)?;
+        Ok(answer(reply, Some(dialogue_change(chat, None))))
     }
 
     /// `/mycases`: the cases filed from this chat, and the denunciations whose sealed identity
@@ -684,6 +841,7 @@ impl TelegramHandler {
                 draft,
                 not_satisfied,
             } => self.rate(chat, language, draft, not_satisfied).await,
+            Outcome::StaffNote(draft) => self.staff_note(chat, language, draft).await,
         }
     }
 

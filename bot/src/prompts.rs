@@ -157,6 +157,7 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
         | Step::Address
         | Step::Phone
         | Step::Email
+        | Step::StaffNote
         | Step::RateComment => Vec::new(),
     };
     // At the files step "continue" is the way on, with or without files.
@@ -166,7 +167,7 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
     let mut last = Vec::new();
     if !matches!(
         dialogue.step,
-        Step::Kind | Step::Choose | Step::Withdraw | Step::Rate
+        Step::Kind | Step::Choose | Step::Withdraw | Step::Rate | Step::StaffNote
     ) {
         last.extend(button(l("◀ Quay lại", "◀ Back"), "n:back".into()));
     }
@@ -223,6 +224,7 @@ pub fn data(
             "email": draft.email,
             "consent": draft.consent,
             "score": draft.score,
+            "staff_action": draft.staff_action,
         },
     })
 }
@@ -257,6 +259,7 @@ mod tests {
             Step::Rate,
             Step::RateComment,
             Step::RateSend,
+            Step::StaffNote,
         ];
         let refusals = [
             None,

@@ -299,6 +299,23 @@ impl Hub {
     /// with [`Hub::transition_as_citizen`]. Of two concurrent moves of one case, one gets
     /// [`Error::Conflict`].
     pub async fn transition(&self, id: CaseId, request: TransitionRequest) -> Result<Case, Error> {
+        let case = self.allowed_case(id, &request).await?;
+        self.apply_transition(case, request).await
+    }
+
+    /// [`Hub::transition`] checked and planned but not applied: a staff member's button in a
+    /// chat, applied with the update's `done` and only if the case is still as read here.
+    pub async fn plan_transition(
+        &self,
+        id: CaseId,
+        request: TransitionRequest,
+    ) -> Result<ProgressChange, Error> {
+        let case = self.allowed_case(id, &request).await?;
+        self.plan_change(&case, &request).await
+    }
+
+    /// Case `id`, if the staff member making `request` may make it.
+    async fn allowed_case(&self, id: CaseId, request: &TransitionRequest) -> Result<Case, Error> {
         let Actor::Staff(staff) = request.actor else {
             return Err(DomainError::Forbidden(
                 "a citizen moves a case only with a capability (the access token or the \
@@ -311,7 +328,7 @@ impl Hub {
         let staff = self.store.get_staff(staff).await?;
         let action = transition_action(case.progress.status, request.to);
         policy::check(&staff, action, Some(&self.case_context(&case).await?))?;
-        self.apply_transition(case, request).await
+        Ok(case)
     }
 
     /// Applies a transition the caller was allowed to make to `case`, as the caller read it.

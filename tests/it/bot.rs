@@ -37,6 +37,8 @@ contract_tests!(
     a_citizen_rates_an_answer_from_its_button_and_not_satisfied_reopens_it,
     a_published_case_is_followed_and_unfollowed_from_the_chat,
     the_phone_comes_from_the_senders_own_shared_contact_and_not_someone_elses,
+    start_with_a_staff_link_links_the_chat_once_and_greets_the_member,
+    intake_staff_accept_and_reject_new_cases_from_their_buttons_once_and_forgeries_do_nothing,
 );
 
 const CHAT: i64 = 4242;
@@ -1003,4 +1005,170 @@ async fn the_phone_comes_from_the_senders_own_shared_contact_and_not_someone_els
         .collect();
     assert_eq!(phones.len(), 1);
     assert!(phones[0].ends_with("912345678"), "{phones:?}");
+}
+
+async fn start_with_a_staff_link_links_the_chat_once_and_greets_the_member(db: TestDb) {
+    // Arrange: an operator issued a link for a secretary.
+    let (hub, _clock) = hub_on(&db).await;
+    hub.store()
+        .add_staff(
+            crate::helpers::staff("lan.tk", &[hdnd_hub::domain::Role::Secretary]),
+            &hdnd_hub::domain::AuditNote::operator(),
+        )
+        .await
+        .unwrap();
+    let token = hub
+        .issue_staff_link(hdnd_hub::access::Caller::Operator, "lan.tk")
+        .await
+        .unwrap();
+    let start = format!("/start {}", token.expose());
+    let elsewhere = |update_id: u32| {
+        let chat = json!({ "id": 9191, "type": "private", "first_name": "Khác" });
+        raw(
+            update_id,
+            json!({ "update_id": update_id, "message": message(chat, json!({ "text": start })) }),
+        )
+    };
+
+    // Act: the link from the member's chat, then the same link from another chat.
+    deliver(&worker(&hub), vec![text(1, &start), elsewhere(2)]).await;
+
+    // Assert
+    let member = hub.staff_by_chat(&CHAT.to_string()).await.unwrap();
+    assert_eq!(member.map(|m| m.login), Some("lan.tk".to_owned()));
+    assert!(hub.staff_by_chat("9191").await.unwrap().is_none());
+    let replies = replies(hub.store()).await;
+    assert!(
+        replies[0].1.contains("đã được liên kết"),
+        "{}",
+        replies[0].1
+    );
+    assert!(
+        replies[1].1.contains("Mã liên kết không đúng"),
+        "{}",
+        replies[1].1
+    );
+    assert!(
+        replies
+            .iter()
+            .all(|(_, text)| !text.contains(token.expose())),
+        "the token is never echoed"
+    );
+}
+
+const STAFF_CHAT: i64 = 777_000;
+
+/// A button pressed in `chat`'s private chat with the bot.
+fn press_in(chat: i64, update_id: u32, data: &str) -> NewInbound {
+    raw(
+        update_id,
+        json!({ "update_id": update_id, "callback_query": {
+            "id": format!("cb{update_id}"),
+            "from": { "id": chat, "is_bot": false, "first_name": "Cán bộ" },
+            "chat_instance": "ci-2",
+            "data": data,
+        } }),
+    )
+}
+
+/// The callback data of the `label` button under intake's new-case message for `code`.
+async fn intake_button(hub: &Hub, code: &str, label: &str) -> String {
+    let rows = hub.store().list_outbox(None, 200).await.unwrap();
+    let row = rows
+        .iter()
+        .filter(|r| r.address == STAFF_CHAT.to_string() && r.category == Category::StaffCase)
+        .find(|r| r.telegram.as_ref().unwrap().parts.join("").contains(code))
+        .expect("intake hears of the case on Telegram");
+    let keyboard = &row.telegram.as_ref().unwrap().keyboard;
+    let button = keyboard
+        .rows
+        .iter()
+        .flatten()
+        .find(|b| b.text.contains(label))
+        .unwrap_or_else(|| panic!("no {label} in {keyboard:?}"));
+    let hdnd_hub::delivery::ButtonAction::CallbackData(data) = &button.action else {
+        panic!("a callback button");
+    };
+    data.clone()
+}
+
+async fn intake_staff_accept_and_reject_new_cases_from_their_buttons_once_and_forgeries_do_nothing(
+    db: TestDb,
+) {
+    use hdnd_hub::domain::Status;
+    // Arrange: an intake officer whose chat is linked; two new petitions.
+    let (hub, _clock) = notifying_hub(&db).await;
+    let mut member = crate::helpers::staff("tam.cao", &[hdnd_hub::domain::Role::Intake]);
+    member.contacts.insert(
+        0,
+        ContactPoint {
+            kind: ContactKind::Telegram,
+            address: STAFF_CHAT.to_string(),
+        },
+    );
+    hub.store()
+        .add_staff(member, &hdnd_hub::domain::AuditNote::operator())
+        .await
+        .unwrap();
+    let first = hub.submit_case(petition()).await.unwrap().case;
+    let first_version = first.version;
+    let second = hub.submit_case(petition()).await.unwrap().case;
+    let accept = intake_button(&hub, first.code.as_str(), "Thụ lý").await;
+    let reject = intake_button(&hub, second.code.as_str(), "Không thụ lý").await;
+    // The first case's accept, re-pointed at the second case: its tag no longer matches.
+    let forged = accept.replacen(
+        &format!(":c{}:", first.id.0),
+        &format!(":c{}:", second.id.0),
+        1,
+    );
+    assert_ne!(forged, accept);
+
+    // Act: accept pressed twice, a forgery, a citizen pressing staff's button, and a refusal
+    // with its reason.
+    let ids = deliver(
+        &worker(&hub),
+        vec![
+            press_in(STAFF_CHAT, 1, &accept),
+            press_in(STAFF_CHAT, 2, &accept),
+            press_in(STAFF_CHAT, 3, &forged),
+            press_in(CHAT, 4, &reject),
+            press_in(STAFF_CHAT, 5, &reject),
+            raw(
+                6,
+                json!({ "update_id": 6, "message": {
+                    "message_id": 6, "date": 1_790_000_000,
+                    "chat": { "id": STAFF_CHAT, "type": "private", "first_name": "Cán bộ" },
+                    "from": { "id": STAFF_CHAT, "is_bot": false, "first_name": "Cán bộ" },
+                    "text": "Nội dung không thuộc thẩm quyền của Hội đồng." } }),
+            ),
+        ],
+    )
+    .await;
+
+    // Assert
+    assert_all_done(&hub, ids).await;
+    let first = hub.store().get_case(first.id).await.unwrap();
+    let second = hub.store().get_case(second.id).await.unwrap();
+    assert_eq!(first.progress.status, Status::Accepted);
+    assert_eq!(second.progress.status, Status::Rejected);
+    assert_eq!(first.version, first_version + 1, "accepted once");
+    let replies: Vec<String> = replies(hub.store())
+        .await
+        .into_iter()
+        .map(|r| r.1)
+        .collect();
+    assert!(replies[0].contains("Đã thụ lý"), "{}", replies[0]);
+    assert!(
+        replies[1].contains("đã được xử lý trước đó"),
+        "{}",
+        replies[1]
+    );
+    assert!(replies[2].contains("không còn hiệu lực"), "{}", replies[2]);
+    assert!(replies[3].contains("dành cho cán bộ"), "{}", replies[3]);
+    assert!(replies[4].contains("Lý do không thụ lý"), "{}", replies[4]);
+    assert!(
+        replies[5].contains("Không thụ lý") || replies[5].contains("không thụ lý"),
+        "{}",
+        replies[5]
+    );
 }

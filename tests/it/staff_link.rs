@@ -477,7 +477,8 @@ async fn a_new_case_reaches_intake_on_telegram_with_buttons_the_hub_can_verify_a
     let labels: Vec<&str> = buttons.iter().map(|b| b.text.as_str()).collect();
     assert_eq!(
         labels,
-        ["✅ Accept", "❌ Reject", "❓ Ask the citizen", "➡️ Forward"]
+        ["✅ Accept", "❌ Reject", "❓ Ask the citizen"],
+        "the moves a chat can finish; forwarding needs a unit the chat does not offer yet"
     );
     assert!(keyboard.rows.iter().all(|row| row.len() <= 2));
     let pressed: Vec<StaffButton> = buttons
@@ -493,13 +494,8 @@ async fn a_new_case_reaches_intake_on_telegram_with_buttons_the_hub_can_verify_a
         .collect();
     assert_eq!(
         pressed,
-        [
-            StaffAction::Accept,
-            StaffAction::Reject,
-            StaffAction::Ask,
-            StaffAction::Forward
-        ]
-        .map(|a| StaffButton::case(a, case.id))
+        [StaffAction::Accept, StaffAction::Reject, StaffAction::Ask]
+            .map(|a| StaffButton::case(a, case.id))
     );
     // ... which another hub (another key) does not accept.
     let (stranger, _) = hub_on(&db).await;
@@ -523,7 +519,8 @@ async fn a_new_case_reaches_intake_on_telegram_with_buttons_the_hub_can_verify_a
             "{text}"
         );
     }
-    // A secretary may also publish; the labels are Vietnamese for a Vietnamese reader.
+    // The labels are Vietnamese for a Vietnamese reader; publishing, though the secretary may,
+    // is not offered in a chat yet (it needs the public title and excerpt).
     let keyboard = &row_of(&secretary).telegram.as_ref().unwrap().keyboard;
     let labels: Vec<&str> = keyboard
         .rows
@@ -531,16 +528,7 @@ async fn a_new_case_reaches_intake_on_telegram_with_buttons_the_hub_can_verify_a
         .flatten()
         .map(|b| b.text.as_str())
         .collect();
-    assert_eq!(
-        labels,
-        [
-            "✅ Thụ lý",
-            "❌ Không thụ lý",
-            "❓ Hỏi thêm",
-            "➡️ Chuyển đơn",
-            "🌐 Công khai"
-        ]
-    );
+    assert_eq!(labels, ["✅ Thụ lý", "❌ Không thụ lý", "❓ Hỏi thêm"]);
 }
 
 async fn a_denunciations_buttons_go_only_to_staff_who_may_see_it(db: TestDb) {
@@ -603,13 +591,8 @@ async fn a_denunciations_buttons_go_only_to_staff_who_may_see_it(db: TestDb) {
         .collect();
     assert_eq!(
         officer_buttons,
-        [
-            StaffAction::Accept,
-            StaffAction::Reject,
-            StaffAction::Ask,
-            StaffAction::Forward
-        ]
-        .map(|a| StaffButton::case(a, case.id)),
+        [StaffAction::Accept, StaffAction::Reject, StaffAction::Ask]
+            .map(|a| StaffButton::case(a, case.id)),
         "never publish on a denunciation"
     );
 }

@@ -322,6 +322,7 @@ impl Notifier {
         };
         let buttons: Vec<Button> = case_actions(case, member, &context)
             .into_iter()
+            .filter(|action| action.in_chat())
             .map(|action| Button {
                 text: action.label(member.language).to_owned(),
                 action: ButtonAction::CallbackData(StaffButton::case(action, case.id).encode(key)),

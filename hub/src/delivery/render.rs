@@ -112,6 +112,8 @@ const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
     "bot_slow_down",
     "bot_rated",
     "bot_follow",
+    "bot_linked",
+    "bot_staff",
 );
 
 /// Why an email template could not be loaded or rendered.
@@ -1348,6 +1350,14 @@ mod tests {
             ("bot_answered", json!({ "code": "HB.20261126.0012" })),
             ("bot_withdrawn", json!({ "code": "HB.20261126.0012" })),
             ("bot_slow_down", json!({})),
+            (
+                "bot_staff",
+                json!({ "outcome": "already", "code": "HB.20261126.0012", "status": "Đã thụ lý" }),
+            ),
+            (
+                "bot_linked",
+                json!({ "linked": true, "name": "Trần <Thị> Lan", "login": "lan.tk", "replaced": false }),
+            ),
             (
                 "bot_rated",
                 json!({ "code": "HB.20261126.0012", "reopening": "window_closed",
