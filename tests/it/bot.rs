@@ -116,6 +116,15 @@ async fn assert_all_done(hub: &Hub, ids: Vec<i64>) {
     }
 }
 
+/// The bot's replies, oldest first, are exactly as many as `said` and each holds its phrase.
+async fn assert_said(store: &Arc<dyn Store>, said: &[&str]) {
+    let replies = replies(store).await;
+    assert_eq!(replies.len(), said.len(), "{replies:?}");
+    for ((_, text), phrase) in replies.iter().zip(said) {
+        assert!(text.contains(phrase), "{phrase:?} not in {text}");
+    }
+}
+
 /// The replies in the outbox, oldest first, as the text of their Telegram parts.
 async fn replies(store: &Arc<dyn Store>) -> Vec<(OutboxRow, String)> {
     let mut rows = store.list_outbox(None, 100).await.unwrap();
@@ -936,21 +945,18 @@ async fn a_published_case_is_followed_and_unfollowed_from_the_chat(db: TestDb) {
 
     // Assert
     assert_all_done(&hub, ids).await;
-    let replies: Vec<String> = replies(hub.store())
-        .await
-        .into_iter()
-        .map(|r| r.1)
-        .collect();
-    assert!(replies[0].contains("Đã theo dõi hồ sơ"), "{}", replies[0]);
-    assert!(replies[1].contains("đang theo dõi"), "{}", replies[1]);
-    assert!(
-        replies[2].contains("Chỉ theo dõi được hồ sơ đã công khai"),
-        "{}",
-        replies[2]
-    );
-    assert!(replies[3].contains("Mã hồ sơ có dạng"), "{}", replies[3]);
-    assert!(replies[4].contains("Đã thôi theo dõi"), "{}", replies[4]);
-    assert!(replies[5].contains("không theo dõi"), "{}", replies[5]);
+    assert_said(
+        hub.store(),
+        &[
+            "Đã theo dõi hồ sơ",
+            "đang theo dõi",
+            "Chỉ theo dõi được hồ sơ đã công khai",
+            "Mã hồ sơ có dạng",
+            "Đã thôi theo dõi",
+            "không theo dõi",
+        ],
+    )
+    .await;
     let contact =
         hdnd_hub::domain::NormalisedContact::parse(ContactKind::Telegram, &CHAT.to_string())
             .unwrap();
@@ -1152,23 +1158,16 @@ async fn intake_staff_accept_and_reject_new_cases_from_their_buttons_once_and_fo
     assert_eq!(first.progress.status, Status::Accepted);
     assert_eq!(second.progress.status, Status::Rejected);
     assert_eq!(first.version, first_version + 1, "accepted once");
-    let replies: Vec<String> = replies(hub.store())
-        .await
-        .into_iter()
-        .map(|r| r.1)
-        .collect();
-    assert!(replies[0].contains("Đã thụ lý"), "{}", replies[0]);
-    assert!(
-        replies[1].contains("đã được xử lý trước đó"),
-        "{}",
-        replies[1]
-    );
-    assert!(replies[2].contains("không còn hiệu lực"), "{}", replies[2]);
-    assert!(replies[3].contains("dành cho cán bộ"), "{}", replies[3]);
-    assert!(replies[4].contains("Lý do không thụ lý"), "{}", replies[4]);
-    assert!(
-        replies[5].contains("Không thụ lý") || replies[5].contains("không thụ lý"),
-        "{}",
-        replies[5]
-    );
+    assert_said(
+        hub.store(),
+        &[
+            "Đã thụ lý",
+            "đã được xử lý trước đó",
+            "không còn hiệu lực",
+            "dành cho cán bộ",
+            "Lý do không thụ lý",
+            "Không thụ lý",
+        ],
+    )
+    .await;
 }
