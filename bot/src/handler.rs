@@ -127,10 +127,9 @@ impl TelegramHandler {
                 }
                 Ok(answer(reply, None))
             }
-            Some(Parsed::Command(Command::Help, _)) => Ok(answer(
-                self.reply(&chat, "bot_help", language, &help(language))?,
-                None,
-            )),
+            Some(Parsed::Command(Command::Help, _)) => {
+                self.say(&chat, "bot_help", language, &help(language))
+            }
             Some(Parsed::Command(Command::Lang, argument)) => {
                 let language = match argument.to_ascii_lowercase().as_str() {
                     "vi" => Language::Vi,
@@ -155,10 +154,7 @@ impl TelegramHandler {
             }
             Some(Parsed::Command(Command::MyCases, _)) => {
                 let data = self.my_cases(&chat, language).await?;
-                Ok(answer(
-                    self.reply(&chat, "bot_mycases", language, &data)?,
-                    None,
-                ))
+                self.say(&chat, "bot_mycases", language, &data)
             }
             Some(Parsed::Command(Command::Withdraw, argument)) => {
                 match self.own_open_case(&chat, argument).await? {
@@ -166,20 +162,14 @@ impl TelegramHandler {
                     None => {
                         let bad_code = CaseCode::parse(argument).is_err();
                         let data = json!({ "found": false, "bad_code": bad_code, "case": null });
-                        Ok(answer(
-                            self.reply(&chat, "bot_status", language, &data)?,
-                            None,
-                        ))
+                        self.say(&chat, "bot_status", language, &data)
                     }
                 }
             }
             Some(Parsed::Command(Command::Rate, argument)) => {
                 match self.answered_case(&chat, argument).await? {
                     Some(code) => self.ask(&chat, language, Dialogue::rate(&code), None),
-                    None => Ok(answer(
-                        self.reply(&chat, "bot_rated", language, &rated(None))?,
-                        None,
-                    )),
+                    None => self.say(&chat, "bot_rated", language, &rated(None)),
                 }
             }
             Some(Parsed::Command(Command::Follow, argument)) => {
@@ -190,17 +180,11 @@ impl TelegramHandler {
             }
             Some(Parsed::Command(Command::Status, argument)) => {
                 let data = self.status(&chat, language, argument).await?;
-                Ok(answer(
-                    self.reply(&chat, "bot_status", language, &data)?,
-                    None,
-                ))
+                self.say(&chat, "bot_status", language, &data)
             }
             Some(Parsed::Unknown) => {
                 let data = json!({ "unknown_command": true });
-                Ok(answer(
-                    self.reply(&chat, "bot_fallback", language, &data)?,
-                    None,
-                ))
+                self.say(&chat, "bot_fallback", language, &data)
             }
             Some(Parsed::Text) => {
                 let text = message.text().unwrap_or_default();
@@ -240,10 +224,7 @@ impl TelegramHandler {
                 Some(dialogue) => self.step(&chat, language, dialogue, Input::Other).await,
                 None => {
                     let data = json!({ "unknown_command": false });
-                    Ok(answer(
-                        self.reply(&chat, "bot_fallback", language, &data)?,
-                        None,
-                    ))
+                    self.say(&chat, "bot_fallback", language, &data)
                 }
             },
         }
@@ -273,10 +254,7 @@ impl TelegramHandler {
         if let Some(code) = rated_case(data) {
             return match self.answered_case(&chat, code).await? {
                 Some(code) => self.ask(&chat, language, Dialogue::rate(&code), None),
-                None => Ok(answer(
-                    self.reply(&chat, "bot_rated", language, &rated(None))?,
-                    None,
-                )),
+                None => self.say(&chat, "bot_rated", language, &rated(None)),
             };
         }
         match (callback(data), dialogue) {
@@ -285,10 +263,7 @@ impl TelegramHandler {
             // A button of a dialogue that ended, or data that is not ours: say how to start.
             _ => {
                 let data = json!({ "unknown_command": false });
-                Ok(answer(
-                    self.reply(&chat, "bot_fallback", language, &data)?,
-                    None,
-                ))
+                self.say(&chat, "bot_fallback", language, &data)
             }
         }
     }
@@ -316,10 +291,7 @@ impl TelegramHandler {
             Err(e) if is_link_refusal(&e) => {
                 let data =
                     json!({ "linked": false, "name": null, "login": null, "replaced": false });
-                Ok(answer(
-                    self.reply(chat, "bot_linked", language, &data)?,
-                    None,
-                ))
+                self.say(chat, "bot_linked", language, &data)
             }
             Err(e) => Err(e.into()),
         }
@@ -445,7 +417,7 @@ impl TelegramHandler {
     /// `/mycases`: the cases filed from this chat, and the denunciations whose sealed identity
     /// holds it, newest first. A denunciation shows its code and status only.
     async fn my_cases(&self, chat: &str, language: Language) -> Result<Value, HandleError> {
-        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
+        let contact = chat_contact(chat)?;
         let cases: Vec<_> = self
             .hub
             .my_cases(&contact)
@@ -476,7 +448,7 @@ impl TelegramHandler {
         let Ok(code) = CaseCode::parse(code) else {
             return Ok(json!({ "found": false, "bad_code": true, "case": null }));
         };
-        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
+        let contact = chat_contact(chat)?;
         let own = self
             .hub
             .my_cases(&contact)
@@ -531,37 +503,36 @@ impl TelegramHandler {
         let Ok(code) = CaseCode::parse(code) else {
             return Ok(None);
         };
-        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
+        self.own_case_code(chat, |c| c.code == code && c.progress.status.is_open())
+            .await
+    }
+
+    /// The code of the newest of this chat's own cases that `pick` chooses.
+    async fn own_case_code(
+        &self,
+        chat: &str,
+        pick: impl Fn(&Case) -> bool,
+    ) -> Result<Option<String>, HandleError> {
         Ok(self
             .hub
-            .my_cases(&contact)
+            .my_cases(&chat_contact(chat)?)
             .await?
             .into_iter()
-            .find(|c| c.code == code && c.progress.status.is_open())
+            .find(|c| pick(c))
             .map(|c| c.code.as_str().to_owned()))
     }
 
     /// The code of this chat's answered case `code`, or with no code its newest answered one.
     async fn answered_case(&self, chat: &str, code: &str) -> Result<Option<String>, HandleError> {
-        let wanted = match code.trim() {
-            "" => None,
-            code => match CaseCode::parse(code) {
-                Ok(code) => Some(code),
-                Err(_) => return Ok(None),
-            },
+        let Ok(wanted) = optional_code(code) else {
+            return Ok(None);
         };
-        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
-        Ok(self
-            .hub
-            .my_cases(&contact)
-            .await?
-            .into_iter()
-            .filter(|c| c.kind != CaseKind::ToCao)
-            .find(|c| {
-                matches!(c.progress.status, Status::Answered | Status::Explained)
-                    && wanted.as_ref().is_none_or(|w| *w == c.code)
-            })
-            .map(|c| c.code.as_str().to_owned()))
+        self.own_case_code(chat, |c| {
+            c.kind != CaseKind::ToCao
+                && matches!(c.progress.status, Status::Answered | Status::Explained)
+                && wanted.as_ref().is_none_or(|w| *w == c.code)
+        })
+        .await
     }
 
     /// The person sent their rating: stored with the update's `done`, and the case reopened
@@ -609,12 +580,9 @@ impl TelegramHandler {
     ) -> Result<InboundCompletion, HandleError> {
         let Ok(code) = CaseCode::parse(code) else {
             let data = follow(Following::BadCode);
-            return Ok(answer(
-                self.reply(chat, "bot_follow", language, &data)?,
-                None,
-            ));
+            return self.say(chat, "bot_follow", language, &data);
         };
-        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
+        let contact = chat_contact(chat)?;
         match self.hub.plan_follow(&contact, &code).await {
             Ok(change) => {
                 let data = follow(Following::Followed {
@@ -629,10 +597,7 @@ impl TelegramHandler {
             }
             Err(Error::Domain(_)) => {
                 let data = follow(Following::Refused);
-                Ok(answer(
-                    self.reply(chat, "bot_follow", language, &data)?,
-                    None,
-                ))
+                self.say(chat, "bot_follow", language, &data)
             }
             Err(other) => Err(other.into()),
         }
@@ -645,20 +610,11 @@ impl TelegramHandler {
         language: Language,
         code: &str,
     ) -> Result<InboundCompletion, HandleError> {
-        let code = match code.trim() {
-            "" => None,
-            code => match CaseCode::parse(code) {
-                Ok(code) => Some(code),
-                Err(_) => {
-                    let data = follow(Following::BadCode);
-                    return Ok(answer(
-                        self.reply(chat, "bot_follow", language, &data)?,
-                        None,
-                    ));
-                }
-            },
+        let Ok(code) = optional_code(code) else {
+            let data = follow(Following::BadCode);
+            return self.say(chat, "bot_follow", language, &data);
         };
-        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
+        let contact = chat_contact(chat)?;
         let change = self.hub.plan_unfollow(&contact, code.as_ref()).await?;
         let data = follow(Following::Unfollowed {
             code: code.as_ref().map(CaseCode::as_str),
@@ -696,14 +652,8 @@ impl TelegramHandler {
 
     /// The newest of this chat's cases on which the council waits for an answer.
     async fn awaiting_answer(&self, chat: &str) -> Result<Option<String>, HandleError> {
-        let contact = NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?;
-        Ok(self
-            .hub
-            .my_cases(&contact)
-            .await?
-            .into_iter()
-            .find(|c| c.progress.status == Status::NeedsInfo)
-            .map(|c| c.code.as_str().to_owned()))
+        self.own_case_code(chat, |c| c.progress.status == Status::NeedsInfo)
+            .await
     }
 
     /// The message is the answer to the council's question: the case goes back to where it
@@ -913,6 +863,17 @@ impl TelegramHandler {
         }
     }
 
+    /// Answers with `template` and changes nothing else.
+    fn say(
+        &self,
+        chat: &str,
+        template: &str,
+        language: Language,
+        data: &Value,
+    ) -> Result<InboundCompletion, HandleError> {
+        Ok(answer(self.reply(chat, template, language, data)?, None))
+    }
+
     fn reply(
         &self,
         chat: &str,
@@ -947,6 +908,20 @@ fn answer(reply: NewNotification, chat: Option<ChatChange>) -> InboundCompletion
         replies: vec![reply],
         chat,
         ..InboundCompletion::nothing()
+    }
+}
+
+/// A chat as the hub names a citizen's contact.
+fn chat_contact(chat: &str) -> Result<NormalisedContact, HandleError> {
+    Ok(NormalisedContact::parse(ContactKind::Telegram, chat).map_err(Error::from)?)
+}
+
+/// A command's optional case code: none when nothing follows the command, an error when what
+/// follows is not a code.
+fn optional_code(text: &str) -> Result<Option<CaseCode>, ()> {
+    match text.trim() {
+        "" => Ok(None),
+        code => CaseCode::parse(code).map(Some).map_err(drop),
     }
 }
 
