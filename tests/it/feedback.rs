@@ -12,8 +12,7 @@ use hdnd_hub::delivery::render::Renderer;
 use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{
     AccessToken, Actor, AuditNote, Case, CaseCode, ContactKind, ContactPoint, EventKind,
-    ExternalKey, InboundSource, NewInbound, NormalisedContact, RatingInput, Reopening, Role, Staff,
-    Status,
+    NormalisedContact, RatingInput, Reopening, Role, Staff, Status,
 };
 use hdnd_hub::storage::{Completed, InboundCompletion, InboundEffect, PublicationChange};
 use hdnd_hub::{Error, Hub, ManualClock};
@@ -404,26 +403,6 @@ async fn a_replayed_rating_change_applies_once(db: TestDb) {
     assert_eq!(audit.iter().filter(|a| a.action == "case.rate").count(), 1);
 }
 
-/// Stores and claims one inbound message, for a completion built by hand.
-async fn claimed_message(hub: &Hub, update_id: u32) -> hdnd_hub::domain::InboundRow {
-    hub.store()
-        .add_inbound(NewInbound {
-            source: InboundSource::Telegram,
-            key: ExternalKey::telegram(777_000_222, update_id),
-            payload: b"{}".to_vec(),
-            sealed: false,
-        })
-        .await
-        .unwrap();
-    let mut rows = hub
-        .store()
-        .claim_inbound(10, std::time::Duration::from_secs(30))
-        .await
-        .unwrap();
-    assert_eq!(rows.len(), 1);
-    rows.remove(0)
-}
-
 fn with_effect(effect: InboundEffect) -> InboundCompletion {
     InboundCompletion {
         effect,
@@ -443,7 +422,7 @@ async fn a_rating_planned_from_a_message_applies_with_the_messages_done(db: Test
         .unwrap();
 
     // Act: the same planned change with two messages (a handler that replans nothing).
-    let row = claimed_message(&hub, 1).await;
+    let row = crate::helpers::claimed_update(&hub, 1).await;
     let done = hub
         .store()
         .complete_inbound(
@@ -452,7 +431,7 @@ async fn a_rating_planned_from_a_message_applies_with_the_messages_done(db: Test
         )
         .await
         .unwrap();
-    let again = claimed_message(&hub, 2).await;
+    let again = crate::helpers::claimed_update(&hub, 2).await;
     let replay = hub
         .store()
         .complete_inbound(&again, with_effect(InboundEffect::Rating(Box::new(change))))
@@ -770,7 +749,7 @@ async fn follows_planned_from_a_message_apply_with_the_messages_done(db: TestDb)
     assert!(!follow.already_following);
 
     // Act
-    let row = claimed_message(&hub, 1).await;
+    let row = crate::helpers::claimed_update(&hub, 1).await;
     hub.store()
         .complete_inbound(
             &row,
@@ -778,7 +757,7 @@ async fn follows_planned_from_a_message_apply_with_the_messages_done(db: TestDb)
         )
         .await
         .unwrap();
-    let replay = claimed_message(&hub, 2).await;
+    let replay = crate::helpers::claimed_update(&hub, 2).await;
     hub.store()
         .complete_inbound(
             &replay,
@@ -788,7 +767,7 @@ async fn follows_planned_from_a_message_apply_with_the_messages_done(db: TestDb)
         .unwrap();
     let following = hub.followed_cases(&reader).await.unwrap();
     let unfollow = hub.plan_unfollow(&reader, None).await.unwrap();
-    let row = claimed_message(&hub, 3).await;
+    let row = crate::helpers::claimed_update(&hub, 3).await;
     hub.store()
         .complete_inbound(
             &row,

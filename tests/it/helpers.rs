@@ -320,3 +320,23 @@ pub(crate) async fn as_citizen(
     let capability = hub.capability_by_token(token).await?;
     hub.transition_as_citizen(&capability, request).await
 }
+
+/// Stores and claims one Telegram update, for a completion built by hand (the bot's part).
+pub(crate) async fn claimed_update(hub: &Hub, update_id: u32) -> hdnd_hub::domain::InboundRow {
+    hub.store()
+        .add_inbound(hdnd_hub::domain::NewInbound {
+            source: hdnd_hub::domain::InboundSource::Telegram,
+            key: hdnd_hub::domain::ExternalKey::telegram(777_000_333, update_id),
+            payload: b"{}".to_vec(),
+            sealed: false,
+        })
+        .await
+        .unwrap();
+    let mut rows = hub
+        .store()
+        .claim_inbound(10, std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    assert_eq!(rows.len(), 1);
+    rows.remove(0)
+}

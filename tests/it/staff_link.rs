@@ -6,8 +6,7 @@ use std::process::{Command, Stdio};
 use hdnd_hub::access::Caller;
 use hdnd_hub::domain::staff_link::is_link_refusal;
 use hdnd_hub::domain::{
-    AuditNote, ContactKind, ContactPoint, ExternalKey, InboundSource, NewInbound, Role, Staff,
-    StaffAction, StaffButton,
+    AuditNote, ContactKind, ContactPoint, Role, Staff, StaffAction, StaffButton,
 };
 use hdnd_hub::notification::ButtonAction;
 use hdnd_hub::storage::{Completed, InboundCompletion, InboundEffect};
@@ -36,26 +35,6 @@ async fn add(hub: &Hub, login: &str, roles: &[Role]) -> Staff {
         .add_staff(staff(login, roles), &AuditNote::operator())
         .await
         .unwrap()
-}
-
-/// Stores and claims one Telegram update, for a completion built by hand (the bot's part).
-async fn claimed_update(hub: &Hub, update_id: u32) -> hdnd_hub::domain::InboundRow {
-    hub.store()
-        .add_inbound(NewInbound {
-            source: InboundSource::Telegram,
-            key: ExternalKey::telegram(777_000_333, update_id),
-            payload: b"{}".to_vec(),
-            sealed: false,
-        })
-        .await
-        .unwrap();
-    let mut rows = hub
-        .store()
-        .claim_inbound(10, std::time::Duration::from_secs(30))
-        .await
-        .unwrap();
-    assert_eq!(rows.len(), 1);
-    rows.remove(0)
 }
 
 fn linking(change: hdnd_hub::storage::StaffLinkChange) -> InboundCompletion {
@@ -161,13 +140,13 @@ async fn a_staff_link_links_its_chat_once_and_only_once(db: TestDb) {
     assert!(!change.replaces_chat);
 
     // Act: the planned change with its message, again with a replayed plan, then planned anew.
-    let row = claimed_update(&hub, 1).await;
+    let row = crate::helpers::claimed_update(&hub, 1).await;
     let done = hub
         .store()
         .complete_inbound(&row, linking(change.clone()))
         .await
         .unwrap();
-    let again = claimed_update(&hub, 2).await;
+    let again = crate::helpers::claimed_update(&hub, 2).await;
     let replay = hub.store().complete_inbound(&again, linking(change)).await;
     let replanned = hub.plan_staff_link(token.expose(), "700100299").await;
 
@@ -395,12 +374,12 @@ async fn neither_the_token_nor_the_chat_reaches_a_log_line(db: TestDb) {
         .unwrap();
     let change = hub.plan_staff_link(token.expose(), chat).await.unwrap();
     let debug = format!("{change:?} {token:?}");
-    let row = claimed_update(&hub, 1).await;
+    let row = crate::helpers::claimed_update(&hub, 1).await;
     hub.store()
         .complete_inbound(&row, linking(change.clone()))
         .await
         .unwrap();
-    let replay = claimed_update(&hub, 2).await;
+    let replay = crate::helpers::claimed_update(&hub, 2).await;
     let _ = hub.store().complete_inbound(&replay, linking(change)).await;
     let again = hub.plan_staff_link(token.expose(), chat).await.unwrap_err();
     let other = hub
