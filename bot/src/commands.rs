@@ -5,8 +5,8 @@
 use hdnd_hub::domain::Language;
 
 macro_rules! commands {
-    ($(#[doc = $vi:literal] #[doc = $en:literal] $variant:ident => $name:literal,)+) => {
-        /// A command a citizen may send.
+    ($(#[doc = $vi:literal] #[doc = $en:literal] $variant:ident => $name:literal for $who:ident,)+) => {
+        /// A command of the bot: everybody's, or a linked staff member's only.
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
         pub enum Command {
             $(#[doc = $vi] $variant,)+
@@ -21,6 +21,12 @@ macro_rules! commands {
                 match self { $(Command::$variant => $name,)+ }
             }
 
+            /// Who may send it: an unlinked chat never sees a staff command, in `/help`, in the
+            /// menu, or as an answer (it reads as an unknown command there).
+            pub const fn audience(self) -> Audience {
+                match self { $(Command::$variant => Audience::$who,)+ }
+            }
+
             /// What it does, in the reader's language.
             pub fn description(self, language: Language) -> &'static str {
                 let (vi, en) = match self { $(Command::$variant => ($vi, $en),)+ };
@@ -33,40 +39,59 @@ macro_rules! commands {
     };
 }
 
+/// Who a command is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Every private chat: citizens, and staff too.
+    Everyone,
+    /// Chats linked to a staff account (`hdnd staff link`).
+    Staff,
+}
+
+impl Command {
+    /// The commands a chat sees: everyone's, and the staff commands too for a linked chat.
+    pub fn visible(staff: bool) -> impl Iterator<Item = Command> {
+        Command::ALL
+            .iter()
+            .copied()
+            .filter(move |c| staff || c.audience() == Audience::Everyone)
+    }
+}
+
 commands! {
     /// Giới thiệu kênh tiếp nhận
     /// What this bot is for
-    Start => "start",
+    Start => "start" for Everyone,
     /// Gửi ý kiến, kiến nghị, phản ánh, khiếu nại, tố cáo
     /// Send an opinion, a petition, a report, a complaint or a denunciation
-    New => "new",
+    New => "new" for Everyone,
     /// Hủy việc đang làm dở
     /// Cancel what you are doing
-    Cancel => "cancel",
+    Cancel => "cancel" for Everyone,
     /// Các hồ sơ của ông/bà và tình trạng
     /// Your cases and where they stand
-    MyCases => "mycases",
+    MyCases => "mycases" for Everyone,
     /// Tra cứu một hồ sơ theo mã, ví dụ /status HB.20261126.0012
     /// Look up a case by its code, e.g. /status HB.20261126.0012
-    Status => "status",
+    Status => "status" for Everyone,
     /// Rút hồ sơ (bot hỏi xác nhận), ví dụ /withdraw HB.20261126.0012
     /// Withdraw a case (you are asked to confirm), e.g. /withdraw HB.20261126.0012
-    Withdraw => "withdraw",
+    Withdraw => "withdraw" for Everyone,
     /// Đánh giá câu trả lời của một hồ sơ, ví dụ /rate HB.20261126.0012
     /// Rate the answer on a case, e.g. /rate HB.20261126.0012
-    Rate => "rate",
+    Rate => "rate" for Everyone,
     /// Theo dõi một hồ sơ đã công khai, ví dụ /follow HB.20261126.0012
     /// Follow a published case, e.g. /follow HB.20261126.0012
-    Follow => "follow",
+    Follow => "follow" for Everyone,
     /// Thôi theo dõi một hồ sơ, hoặc tất cả nếu không ghi mã
     /// Stop following a case, or every case if no code is given
-    Unfollow => "unfollow",
+    Unfollow => "unfollow" for Everyone,
     /// Danh sách các lệnh
     /// The list of commands
-    Help => "help",
+    Help => "help" for Everyone,
     /// Chuyển tiếng Việt / tiếng Anh
     /// Switch between Vietnamese and English
-    Lang => "lang",
+    Lang => "lang" for Everyone,
 }
 
 /// A message parsed as a command: the command and what follows it.

@@ -1093,8 +1093,8 @@ fn excerpt(text: &str) -> String {
 
 /// `/help`, from the command table.
 fn help(language: Language) -> Value {
-    let commands: Vec<_> = Command::ALL
-        .iter()
+    // Staff commands join the list with the staff desk.
+    let commands: Vec<_> = Command::visible(false)
         .map(|c| json!({ "name": c.name(), "description": c.description(language) }))
         .collect();
     json!({ "commands": commands })
