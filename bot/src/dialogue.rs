@@ -30,9 +30,21 @@ pub enum Step {
     Choose,
     /// Confirm withdrawing the case `case_code`.
     Withdraw,
-    /// A staff member's text for a button pressed on case `case_id`: the reason of a refusal,
-    /// or the question to the citizen (`staff_action`).
+    /// A staff member's text for a button pressed on case `case_id` (`staff_action`): the
+    /// reason of a refusal, the question to the citizen, or the answer.
     StaffNote,
+    /// The answer is sent as resolved (đã giải quyết) or as an explanation (giải trình).
+    StaffAnswerAs,
+    /// The unit a case is forwarded to, from the profile's units.
+    StaffUnit,
+    /// The colleague a case is given to, from `choices`.
+    StaffAssignee,
+    /// The public title of a case to publish.
+    StaffTitle,
+    /// The public excerpt (the redacted content and answer).
+    StaffExcerpt,
+    /// Publish with this title and excerpt.
+    StaffPublish,
     /// Rating the answer on `case_code`: the score, 1 to 5.
     Rate,
     /// A comment beside the score, optional.
@@ -60,6 +72,12 @@ impl Step {
             Step::Choose => "choose",
             Step::Withdraw => "withdraw",
             Step::StaffNote => "staff_note",
+            Step::StaffAnswerAs => "staff_answer_as",
+            Step::StaffUnit => "staff_unit",
+            Step::StaffAssignee => "staff_assignee",
+            Step::StaffTitle => "staff_title",
+            Step::StaffExcerpt => "staff_excerpt",
+            Step::StaffPublish => "staff_publish",
             Step::Rate => "rate",
             Step::RateComment => "rate_comment",
             Step::RateSend => "rate_send",
@@ -91,11 +109,22 @@ pub struct Draft {
     #[serde(default)]
     pub email: Option<String>,
     pub consent: Option<bool>,
-    /// A staff button waiting for its text: the action (`reject`, `ask`) and the case's id.
+    /// A staff button being carried out: its action (`reject`, `ask`, `answer`, `forward`,
+    /// `assign`, `publish`) and the case's id, from the signed button, never from the chat.
     #[serde(default)]
     pub staff_action: Option<String>,
     #[serde(default)]
     pub case_id: Option<i64>,
+    /// The button a staff step's choice was: a unit's code, a colleague's id, `answered` or
+    /// `explained`.
+    #[serde(default)]
+    pub choice: Option<String>,
+    /// The colleagues offered to assign to, as they were when the button was pressed.
+    #[serde(default)]
+    pub choices: Vec<Choice>,
+    /// The public title of a case to publish; its excerpt is `content`.
+    #[serde(default)]
+    pub public_title: Option<String>,
     /// The score of a rating, 1 to 5; its comment is `content`.
     #[serde(default)]
     pub score: Option<u8>,
@@ -105,6 +134,13 @@ pub struct Draft {
     /// The case the dialogue is about: whose question this message may answer (`choose`), or
     /// which the person withdraws (`withdraw`).
     pub case_code: Option<String>,
+}
+
+/// A button a staff step offers: its callback value and its label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
 }
 
 /// A file the person sent, already accepted into the file store.
@@ -151,8 +187,14 @@ impl Dialogue {
         if self.step == Step::Withdraw {
             return vec![Step::Withdraw];
         }
-        if self.step == Step::StaffNote {
-            return vec![Step::StaffNote];
+        if let Some(action) = &self.draft.staff_action {
+            return match action.as_str() {
+                "answer" => vec![Step::StaffNote, Step::StaffAnswerAs],
+                "forward" => vec![Step::StaffUnit],
+                "assign" => vec![Step::StaffAssignee],
+                "publish" => vec![Step::StaffTitle, Step::StaffExcerpt, Step::StaffPublish],
+                _ => vec![Step::StaffNote],
+            };
         }
         if matches!(self.step, Step::Rate | Step::RateComment | Step::RateSend) {
             return vec![Step::Rate, Step::RateComment, Step::RateSend];
@@ -198,15 +240,28 @@ impl Dialogue {
         dialogue
     }
 
-    /// Asks a staff member for the text of `action` (`reject`, `ask`) on case `case_id`,
-    /// whose code is `code`.
-    pub fn staff_note(action: &str, case_id: i64, code: &str) -> Self {
+    /// Carries out a staff member's `action` (`reject`, `ask`, `answer`, `forward`, `assign`,
+    /// `publish`) on case `case_id`, whose code is `code`: the first step asks what the
+    /// action needs.
+    pub fn staff(action: &str, case_id: i64, code: &str) -> Self {
         let mut dialogue = Self::start();
-        dialogue.step = Step::StaffNote;
         dialogue.draft.staff_action = Some(action.to_owned());
         dialogue.draft.case_id = Some(case_id);
         dialogue.draft.case_code = Some(code.to_owned());
+        dialogue.step = dialogue.steps()[0];
         dialogue
+    }
+
+    /// [`Dialogue::staff`] assigning to one of `colleagues`.
+    pub fn assign(case_id: i64, code: &str, colleagues: Vec<Choice>) -> Self {
+        let mut dialogue = Self::staff("assign", case_id, code);
+        dialogue.draft.choices = colleagues;
+        dialogue
+    }
+
+    /// Whether the step is the last of a staff action: what it takes completes the action.
+    fn completes_staff_action(&self) -> bool {
+        self.draft.staff_action.is_some() && self.steps().last() == Some(&self.step)
     }
 
     /// Asks to rate the answer on case `code`.
@@ -363,8 +418,9 @@ pub enum Outcome {
         draft: Draft,
         not_satisfied: bool,
     },
-    /// A staff member wrote the text their button asked for (in `content`).
-    StaffNote(Draft),
+    /// A staff member gave what their button asked for: the text (in `content`), the choice,
+    /// the public title.
+    Staff(Draft),
 }
 
 /// Moves the dialogue by one input.
@@ -430,10 +486,40 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
         ) if matches!(value, "1" | "2" | "3" | "4" | "5") => {
             d.draft.score = value.parse().ok();
         }
-        (Step::StaffNote, Input::Text(text)) if !text.trim().is_empty() => {
+        (Step::StaffNote | Step::StaffExcerpt, Input::Text(text)) if !text.trim().is_empty() => {
             d.draft.content = Some(text.trim().to_owned());
-            return Outcome::StaffNote(d.draft);
         }
+        (Step::StaffTitle, Input::Text(text)) if !text.trim().is_empty() => {
+            d.draft.public_title = Some(text.trim().to_owned());
+        }
+        (
+            Step::StaffAnswerAs,
+            Input::Choice {
+                step: "answer_as",
+                value,
+            },
+        ) if matches!(value, "answered" | "explained") => {
+            d.draft.choice = Some(value.to_owned());
+        }
+        (
+            Step::StaffUnit,
+            Input::Choice {
+                step: "unit",
+                value,
+            },
+        ) if profile.unit(value).is_some() => {
+            d.draft.choice = Some(value.to_owned());
+        }
+        (
+            Step::StaffAssignee,
+            Input::Choice {
+                step: "assignee",
+                value,
+            },
+        ) if d.draft.choices.iter().any(|c| c.value == value) => {
+            d.draft.choice = Some(value.to_owned());
+        }
+        (Step::StaffPublish, Input::Confirm) => {}
         (Step::RateComment, Input::Text(text)) if !text.trim().is_empty() => {
             d.draft.content = Some(text.trim().to_owned());
         }
@@ -518,6 +604,9 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
         (Step::Confirm, Input::Confirm) => return Outcome::Submit(d.draft),
         (Step::Name | Step::Address, Input::Text(_)) => return refuse(d, Refusal::Required),
         _ => return refuse(d, Refusal::UseTheButtons),
+    }
+    if d.completes_staff_action() {
+        return Outcome::Staff(d.draft);
     }
     Outcome::Ask(d.next())
 }
@@ -724,5 +813,71 @@ mod tests {
         let d = go(Dialogue::start(), choice("kind", "khieu_nai"));
         let json = serde_json::to_string(&d).unwrap();
         assert_eq!(serde_json::from_str::<Dialogue>(&json).unwrap(), d);
+    }
+
+    #[test]
+    fn an_answer_is_written_then_sent_as_resolved_or_explained() {
+        let d = Dialogue::staff("answer", 7, "HB.20261126.0012");
+        assert_eq!(d.step, Step::StaffNote);
+        let d = go(d, Input::Text("  Đã sửa đèn ngày 2/12.  "));
+        assert_eq!(d.step, Step::StaffAnswerAs);
+        assert_eq!(go(d.clone(), Input::Back).step, Step::StaffNote);
+        let wrong = advance(&profile(), d.clone(), choice("answer_as", "rejected"));
+        assert_eq!(wrong, Outcome::Again(d.clone(), Refusal::UseTheButtons));
+        let Outcome::Staff(draft) = advance(&profile(), d, choice("answer_as", "explained")) else {
+            panic!("the answer is complete");
+        };
+        assert_eq!(draft.content.as_deref(), Some("Đã sửa đèn ngày 2/12."));
+        assert_eq!(draft.choice.as_deref(), Some("explained"));
+        assert_eq!(
+            (draft.case_id, draft.staff_action.as_deref()),
+            (Some(7), Some("answer"))
+        );
+    }
+
+    #[test]
+    fn a_forward_takes_only_a_unit_of_the_profile_and_an_assignment_only_an_offered_colleague() {
+        let d = Dialogue::staff("forward", 7, "HB.20261126.0012");
+        assert_eq!(d.step, Step::StaffUnit);
+        let unknown = advance(&profile(), d.clone(), choice("unit", "bo-cong-an"));
+        assert_eq!(unknown, Outcome::Again(d.clone(), Refusal::UseTheButtons));
+        let Outcome::Staff(draft) = advance(&profile(), d, choice("unit", "ubnd-phuong")) else {
+            panic!("a unit of the profile completes the forward");
+        };
+        assert_eq!(draft.choice.as_deref(), Some("ubnd-phuong"));
+
+        let offered = vec![Choice {
+            value: "3".to_owned(),
+            label: "Lê Văn Chuyên".to_owned(),
+        }];
+        let d = Dialogue::assign(7, "HB.20261126.0012", offered);
+        assert_eq!(d.step, Step::StaffAssignee);
+        let other = advance(&profile(), d.clone(), choice("assignee", "4"));
+        assert_eq!(other, Outcome::Again(d.clone(), Refusal::UseTheButtons));
+        let Outcome::Staff(draft) = advance(&profile(), d, choice("assignee", "3")) else {
+            panic!("an offered colleague completes the assignment");
+        };
+        assert_eq!(draft.choice.as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn a_publication_asks_the_title_then_the_excerpt_then_to_confirm() {
+        let d = Dialogue::staff("publish", 7, "HB.20261126.0012");
+        assert_eq!(d.step, Step::StaffTitle);
+        let d = go(d, Input::Text("Đèn đường ngõ 12 được sửa"));
+        assert_eq!(d.step, Step::StaffExcerpt);
+        let d = go(
+            d,
+            Input::Text("Cử tri phản ánh đèn hỏng; phường đã thay bóng."),
+        );
+        assert_eq!(d.step, Step::StaffPublish);
+        let Outcome::Staff(draft) = advance(&profile(), d, Input::Confirm) else {
+            panic!("confirming publishes");
+        };
+        assert_eq!(
+            draft.public_title.as_deref(),
+            Some("Đèn đường ngõ 12 được sửa")
+        );
+        assert!(draft.content.unwrap().starts_with("Cử tri"));
     }
 }

@@ -1,5 +1,6 @@
 mod bot;
 mod bot_conversation;
+mod bot_staff;
 mod bot_transport;
 mod bot_webhook;
 mod catalog;

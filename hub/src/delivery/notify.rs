@@ -35,15 +35,14 @@ use super::outbox::Destination;
 use super::outbox::{Category, NewNotification, Target, destination, staff_destinations};
 use super::render::Renderer;
 use crate::catalog::public_view;
+use crate::domain::ButtonKey;
 use crate::domain::calendar::vn_date;
 use crate::domain::policy::CaseContext;
-use crate::domain::staff_button::case_actions;
 use crate::domain::workflow::is_reopening;
 use crate::domain::{
     Actor, ActorKind, Case, CaseKind, ContactKind, CouncilProfile, Follower, Language, Role, Staff,
     StaffId, Status,
 };
-use crate::domain::{ButtonKey, StaffButton};
 use crate::error::Error;
 use crate::notification::{Button, ButtonAction, EmailMessage, Keyboard, telegram};
 
@@ -157,7 +156,7 @@ impl Notifier {
                 .filter(|id| Some(*id) != by.staff_id())
                 .and_then(|id| staff.iter().find(|s| s.id == id && s.active));
             if let Some(member) = assignee {
-                out.extend(self.to_staff(
+                let n = self.to_staff(
                     "staff_info_added",
                     "info",
                     member,
@@ -165,7 +164,8 @@ impl Notifier {
                     case,
                     (event, None),
                     now,
-                )?);
+                )?;
+                out.extend(self.with_buttons(n, case, member, staff));
             }
             return Ok(out);
         }
@@ -235,12 +235,7 @@ impl Notifier {
                         (event, None),
                         now,
                     )?;
-                    out.extend(n.map(|mut n| {
-                        if let Some(telegram) = &mut n.telegram {
-                            telegram.keyboard = self.case_keyboard(case, member, staff);
-                        }
-                        n
-                    }));
+                    out.extend(self.with_buttons(n, case, member, staff));
                 }
             }
             CaseEvent::StatusChanged { from, by, note } => {
@@ -256,7 +251,7 @@ impl Notifier {
                         None => active.filter(|s| s.has_role(Role::Intake)).collect(),
                     };
                     for member in on_case {
-                        out.extend(self.to_staff(
+                        let n = self.to_staff(
                             "staff_reopened",
                             "reopened",
                             member,
@@ -264,12 +259,13 @@ impl Notifier {
                             case,
                             (event, note.as_deref()),
                             now,
-                        )?);
+                        )?;
+                        out.extend(self.with_buttons(n, case, member, staff));
                     }
                     return Ok(out);
                 }
                 if let Some(member) = assignee.filter(|s| Some(s.id) != assignee_before) {
-                    out.extend(self.to_staff(
+                    let n = self.to_staff(
                         "staff_assigned",
                         "assigned",
                         member,
@@ -277,13 +273,14 @@ impl Notifier {
                         case,
                         (event, None),
                         now,
-                    )?);
+                    )?;
+                    out.extend(self.with_buttons(n, case, member, staff));
                 }
                 let info_arrived = *from == Status::NeedsInfo
                     && case.progress.status == Status::Received
                     && *by == ActorKind::Citizen;
                 if let Some(member) = assignee.filter(|_| info_arrived) {
-                    out.extend(self.to_staff(
+                    let n = self.to_staff(
                         "staff_info_added",
                         "info",
                         member,
@@ -291,13 +288,30 @@ impl Notifier {
                         case,
                         (event, None),
                         now,
-                    )?);
+                    )?;
+                    out.extend(self.with_buttons(n, case, member, staff));
                 }
             }
             // Handled above, before anything for the citizen.
             CaseEvent::InformationAdded { .. } => {}
         }
         Ok(out)
+    }
+
+    /// `n` with the buttons of what `member` may do next on `case`, on Telegram.
+    fn with_buttons(
+        &self,
+        n: Option<NewNotification>,
+        case: &Case,
+        member: &Staff,
+        staff: &[Staff],
+    ) -> Option<NewNotification> {
+        n.map(|mut n| {
+            if let Some(telegram) = &mut n.telegram {
+                telegram.keyboard = self.case_keyboard(case, member, staff);
+            }
+            n
+        })
     }
 
     /// The signed buttons under `member`'s Telegram message about `case`: what they may do
@@ -320,17 +334,7 @@ impl Notifier {
             },
             None => context,
         };
-        let buttons: Vec<Button> = case_actions(case, member, &context)
-            .into_iter()
-            .filter(|action| action.in_chat())
-            .map(|action| Button {
-                text: action.label(member.language).to_owned(),
-                action: ButtonAction::CallbackData(StaffButton::case(action, case.id).encode(key)),
-            })
-            .collect();
-        Keyboard {
-            rows: buttons.chunks(2).map(<[Button]>::to_vec).collect(),
-        }
+        telegram::case_keyboard(case, member, &context, key)
     }
 
     /// A staff member's notification on the channels they did not turn off, waiting out their

@@ -1352,7 +1352,7 @@ mod tests {
             ("bot_slow_down", json!({})),
             (
                 "bot_staff",
-                json!({ "outcome": "already", "code": "HB.20261126.0012", "status": "Đã thụ lý" }),
+                json!({ "outcome": "already", "code": "HB.20261126.0012", "status": "Đã thụ lý", "by": "Trần <Thị> Lan" }),
             ),
             (
                 "bot_linked",
