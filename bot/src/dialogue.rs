@@ -28,6 +28,12 @@ pub enum Step {
     /// A message came while the council waits for this person's answer: is it the answer, or
     /// a new case?
     Choose,
+    /// A message sent outside a dialogue while this person has an open case: add it to
+    /// `case_code`, or start a new case with it?
+    ChooseAdd,
+    /// Text, photos and documents to add to the open case `case_code`, sent when the person
+    /// presses "send".
+    AddInfo,
     /// Confirm withdrawing the case `case_code`.
     Withdraw,
     /// A staff member's text for a button pressed on case `case_id` (`staff_action`): the
@@ -70,6 +76,8 @@ impl Step {
     pub const fn as_str(self) -> &'static str {
         match self {
             Step::Choose => "choose",
+            Step::ChooseAdd => "choose_add",
+            Step::AddInfo => "add_info",
             Step::Withdraw => "withdraw",
             Step::StaffNote => "staff_note",
             Step::StaffAnswerAs => "staff_answer_as",
@@ -187,6 +195,9 @@ impl Dialogue {
         if self.step == Step::Withdraw {
             return vec![Step::Withdraw];
         }
+        if matches!(self.step, Step::ChooseAdd | Step::AddInfo) {
+            return vec![Step::AddInfo];
+        }
         if let Some(action) = &self.draft.staff_action {
             return match action.as_str() {
                 "answer" => vec![Step::StaffNote, Step::StaffAnswerAs],
@@ -225,10 +236,27 @@ impl Dialogue {
     }
 
     /// A message sent outside a dialogue while case `code` waits for the person's answer.
-    pub fn choose(content: &str, code: &str) -> Self {
-        let mut dialogue = Self::with_content(content);
+    pub fn choose(content: &str, code: &str, kind: CaseKind) -> Self {
+        let mut dialogue = Self::choose_add(Some(content), code, kind);
         dialogue.step = Step::Choose;
+        dialogue
+    }
+
+    /// A message (or a file) sent outside a dialogue while case `code` of `kind` is open: add
+    /// it there, or start a new case? A denunciation's draft takes its kind, so that every
+    /// message of the dialogue is sealed as the case is.
+    pub fn choose_add(content: Option<&str>, code: &str, kind: CaseKind) -> Self {
+        let mut dialogue = content.map_or_else(Self::start, Self::with_content);
+        dialogue.step = Step::ChooseAdd;
         dialogue.draft.case_code = Some(code.to_owned());
+        dialogue.draft.kind = (kind == CaseKind::ToCao).then(|| kind.as_str().to_owned());
+        dialogue
+    }
+
+    /// Adds information to the open case `code` of `kind` (the button under its news).
+    pub fn add_info(code: &str, kind: CaseKind) -> Self {
+        let mut dialogue = Self::choose_add(None, code, kind);
+        dialogue.step = Step::AddInfo;
         dialogue
     }
 
@@ -301,7 +329,7 @@ impl Dialogue {
     /// Whether a file sent now belongs to the draft: while the content is asked, and at the
     /// files step.
     pub fn accepts_files(&self) -> bool {
-        matches!(self.step, Step::Content | Step::Files)
+        matches!(self.step, Step::Content | Step::Files | Step::AddInfo)
     }
 
     /// Whether the person may skip this step.
@@ -410,6 +438,8 @@ pub enum Outcome {
     Submit(Draft),
     /// The message is the answer to the council's question on `draft.case_code`.
     Answer(Draft),
+    /// The person sends what they gathered (`content`, `files`) to add to `draft.case_code`.
+    AddInfo(Draft),
     /// The person confirmed withdrawing `draft.case_code`.
     Withdraw(Draft),
     /// The person sent their rating of `draft.case_code` (`score`, the comment in `content`),
@@ -467,12 +497,41 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
             return Outcome::Answer(d.draft);
         }
         (
-            Step::Choose,
+            Step::ChooseAdd,
             Input::Choice {
-                step: "choose",
+                step: "choose_add",
+                value: "add",
+            },
+        ) => {
+            d.step = Step::AddInfo;
+            return Outcome::Ask(d);
+        }
+        (Step::AddInfo, Input::Text(text)) if !text.trim().is_empty() => {
+            let text = text.trim();
+            match d.draft.content.as_mut() {
+                Some(content) => {
+                    content.push('\n');
+                    content.push_str(text);
+                }
+                None => d.draft.content = Some(text.to_owned()),
+            }
+            return Outcome::Ask(d);
+        }
+        (Step::AddInfo, Input::Confirm)
+            if d.draft.content.is_none() && d.draft.files.is_empty() =>
+        {
+            return refuse(d, Refusal::Required);
+        }
+        (Step::AddInfo, Input::Confirm) => return Outcome::AddInfo(d.draft),
+        (
+            Step::Choose | Step::ChooseAdd,
+            Input::Choice {
+                step: "choose" | "choose_add",
                 value: "new",
             },
         ) => {
+            // A new case: of whatever kind the person picks, not the open case's.
+            d.draft.kind = None;
             d.draft.case_code = None;
             d.step = Step::Kind;
             return Outcome::Ask(d);
@@ -724,7 +783,7 @@ mod tests {
 
     #[test]
     fn a_message_while_a_question_waits_is_the_answer_or_a_new_case() {
-        let d = Dialogue::choose("Số nhà 12, ngõ 34.", "HB.20261126.0001");
+        let d = Dialogue::choose("Số nhà 12, ngõ 34.", "HB.20261126.0001", CaseKind::PhanAnh);
         let Outcome::Answer(draft) = advance(&profile(), d.clone(), choice("choose", "answer"))
         else {
             panic!("the answer");

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use hdnd_hub::access::CitizenCapability;
 use hdnd_hub::delivery::outbox::{Category, Destination, NewNotification, Target};
 use hdnd_hub::delivery::render::Renderer;
-use hdnd_hub::delivery::telegram::rated_case;
+use hdnd_hub::delivery::telegram::{add_info_case, rated_case};
 use hdnd_hub::delivery::{Button, ButtonAction, ChannelKind, Keyboard, TelegramMessage};
 use hdnd_hub::domain::calendar::vn_date;
 use hdnd_hub::domain::progress::TransitionRequest;
@@ -193,13 +193,11 @@ impl TelegramHandler {
                         self.step(&chat, language, dialogue, Input::Text(text))
                             .await
                     }
-                    // Never dropped: the message becomes the content of a case, if the person
-                    // goes on.
+                    // Never dropped: the message becomes the answer the council waits for,
+                    // information for the person's open case, or the content of a new case,
+                    // if the person goes on.
                     None => {
-                        let dialogue = match self.awaiting_answer(&chat).await? {
-                            Some(code) => Dialogue::choose(text, &code),
-                            None => Dialogue::with_content(text),
-                        };
+                        let dialogue = self.loose_message(&chat, Some(text)).await?;
                         self.ask(&chat, language, dialogue, None)
                     }
                 }
@@ -250,6 +248,21 @@ impl TelegramHandler {
         }
         if StaffButton::looks_like(data) {
             return self.staff_button(&chat, language, data).await;
+        }
+        if let Some(code) = add_info_case(data) {
+            let case = self.own_case(&chat, |c| {
+                c.code.as_str() == code && c.progress.status.is_open()
+            });
+            return match case.await? {
+                Some(case) => {
+                    let dialogue = Dialogue::add_info(case.code.as_str(), case.kind);
+                    self.ask(&chat, language, dialogue, None)
+                }
+                None => {
+                    let data = json!({ "found": false, "bad_code": false, "case": null });
+                    self.say(&chat, "bot_status", language, &data)
+                }
+            };
         }
         if let Some(code) = rated_case(data) {
             return match self.answered_case(&chat, code).await? {
@@ -637,19 +650,28 @@ impl TelegramHandler {
             .await
     }
 
+    /// The newest of this chat's own cases that `pick` chooses.
+    async fn own_case(
+        &self,
+        chat: &str,
+        pick: impl Fn(&Case) -> bool,
+    ) -> Result<Option<Case>, HandleError> {
+        Ok(self
+            .hub
+            .my_cases(&chat_contact(chat)?)
+            .await?
+            .into_iter()
+            .find(|c| pick(c)))
+    }
+
     /// The code of the newest of this chat's own cases that `pick` chooses.
     async fn own_case_code(
         &self,
         chat: &str,
         pick: impl Fn(&Case) -> bool,
     ) -> Result<Option<String>, HandleError> {
-        Ok(self
-            .hub
-            .my_cases(&chat_contact(chat)?)
-            .await?
-            .into_iter()
-            .find(|c| pick(c))
-            .map(|c| c.code.as_str().to_owned()))
+        let case = self.own_case(chat, pick).await?;
+        Ok(case.map(|c| c.code.as_str().to_owned()))
     }
 
     /// The code of this chat's answered case `code`, or with no code its newest answered one.
@@ -781,9 +803,64 @@ impl TelegramHandler {
     }
 
     /// The newest of this chat's cases on which the council waits for an answer.
-    async fn awaiting_answer(&self, chat: &str) -> Result<Option<String>, HandleError> {
-        self.own_case_code(chat, |c| c.progress.status == Status::NeedsInfo)
-            .await
+    /// The dialogue a message sent outside one starts (`content`: its text or caption): is it
+    /// the answer the council waits for, information for the person's open case, or a new
+    /// case?
+    async fn loose_message(
+        &self,
+        chat: &str,
+        content: Option<&str>,
+    ) -> Result<Dialogue, HandleError> {
+        let cases = self.hub.my_cases(&chat_contact(chat)?).await?;
+        let waiting = cases
+            .iter()
+            .find(|c| c.progress.status == Status::NeedsInfo);
+        let open = cases.iter().find(|c| c.progress.status.is_open());
+        Ok(match (waiting, open, content) {
+            (Some(case), _, Some(text)) => Dialogue::choose(text, case.code.as_str(), case.kind),
+            (_, Some(case), _) => Dialogue::choose_add(content, case.code.as_str(), case.kind),
+            (_, None, Some(text)) => Dialogue::with_content(text),
+            _ => Dialogue::start(),
+        })
+    }
+
+    /// What the person gathered to add to their open case, filed with the update's `done`.
+    async fn add_info(
+        &self,
+        chat: &str,
+        language: Language,
+        draft: Draft,
+    ) -> Result<InboundCompletion, HandleError> {
+        let Some(code) = draft.case_code.as_deref() else {
+            return self.cancel(chat, language, None);
+        };
+        let files = draft.files.iter().map(|f| FileId(f.id)).collect();
+        let planned = match self.capability(chat, code).await {
+            Ok(capability) => {
+                self.hub
+                    .plan_information_as_citizen(&capability, draft.content.clone(), files)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        let change = match planned {
+            Ok(change) => change,
+            // Closed meanwhile, or over the case's file limits: said, and nothing is lost
+            // that the person cannot send again.
+            Err(Error::Domain(DomainError::Invalid { .. } | DomainError::Forbidden(_)))
+            | Err(Error::NotFound(_)) => {
+                let data = json!({ "found": false, "bad_code": false, "case": null });
+                let reply = self.reply(chat, "bot_status", language, &data)?;
+                return Ok(answer(reply, Some(dialogue_change(chat, None))));
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let data = json!({ "code": code, "files": draft.files.len() });
+        let reply = self.reply(chat, "bot_added", language, &data)?;
+        Ok(InboundCompletion {
+            seal: draft.is_denunciation(),
+            ..ended(InboundEffect::Information(Box::new(change)), reply, chat)
+        })
     }
 
     /// The message is the answer to the council's question: the case goes back to where it
@@ -858,7 +935,7 @@ impl TelegramHandler {
                 return self.ask(chat, language, d, Some(Refusal::FileNotHere));
             }
             Some(d) => d,
-            None => caption.map_or_else(Dialogue::start, Dialogue::with_content),
+            None => self.loose_message(chat, caption).await?,
         };
         let file = match files::accept(
             &self.hub,
@@ -916,6 +993,7 @@ impl TelegramHandler {
             Outcome::Cancelled => self.cancel(chat, language, None),
             Outcome::Submit(draft) => self.submit(chat, language, draft).await,
             Outcome::Answer(draft) => self.answer_question(chat, language, draft).await,
+            Outcome::AddInfo(draft) => self.add_info(chat, language, draft).await,
             Outcome::Withdraw(draft) => self.withdraw(chat, language, draft).await,
             Outcome::Rate {
                 draft,

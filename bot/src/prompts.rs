@@ -84,6 +84,25 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
             .into_iter()
             .collect(),
         ],
+        Step::ChooseAdd => vec![
+            button(
+                l("➕ Bổ sung vào hồ sơ đang mở", "➕ Add it to my open case"),
+                "n:choose_add:add".into(),
+            )
+            .into_iter()
+            .collect(),
+            button(
+                l("📝 Gửi thành hồ sơ mới", "📝 Send it as a new case"),
+                "n:choose_add:new".into(),
+            )
+            .into_iter()
+            .collect(),
+        ],
+        Step::AddInfo => vec![
+            button(l("✅ Gửi bổ sung", "✅ Send"), "n:confirm".into())
+                .into_iter()
+                .collect(),
+        ],
         Step::Withdraw => vec![
             button(
                 l("Xác nhận rút hồ sơ", "Yes, withdraw it"),
@@ -204,6 +223,8 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
         dialogue.step,
         Step::Kind
             | Step::Choose
+            | Step::ChooseAdd
+            | Step::AddInfo
             | Step::Withdraw
             | Step::Rate
             | Step::StaffNote
@@ -287,6 +308,8 @@ mod tests {
         let renderer = Renderer::builtin();
         let steps = [
             Step::Choose,
+            Step::ChooseAdd,
+            Step::AddInfo,
             Step::Withdraw,
             Step::Kind,
             Step::Area,

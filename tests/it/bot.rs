@@ -70,14 +70,14 @@ fn private() -> Value {
     json!({ "id": CHAT, "type": "private", "first_name": "Cử tri" })
 }
 
-fn text(update_id: u32, text: &str) -> NewInbound {
+pub(crate) fn text(update_id: u32, text: &str) -> NewInbound {
     raw(
         update_id,
         json!({ "update_id": update_id, "message": message(private(), json!({ "text": text })) }),
     )
 }
 
-fn press(update_id: u32, data: &str) -> NewInbound {
+pub(crate) fn press(update_id: u32, data: &str) -> NewInbound {
     raw(
         update_id,
         json!({ "update_id": update_id, "callback_query": {

@@ -1,4 +1,5 @@
 mod bot;
+mod bot_add_info;
 mod bot_conversation;
 mod bot_staff;
 mod bot_transport;

@@ -438,19 +438,31 @@ impl Notifier {
         })
     }
 
-    /// The buttons under a citizen's own case message: an answer can be rated.
+    /// The buttons under a citizen's own case message: an answer can be rated, and an open
+    /// case takes more information. A question waits for its answer, which the person just
+    /// writes back (the bot asks whether it is the answer), so it gets no button.
     fn citizen_keyboard(case: &Case, language: Language) -> Keyboard {
-        if !matches!(case.progress.status, Status::Answered | Status::Explained) {
-            return Keyboard::default();
-        }
-        let text = match language {
-            Language::Vi => "⭐ Đánh giá câu trả lời",
-            Language::En => "⭐ Rate the answer",
+        let code = case.code.as_str();
+        let (text, data) = match (case.progress.status, language) {
+            (Status::Answered | Status::Explained, Language::Vi) => {
+                ("⭐ Đánh giá câu trả lời", telegram::rate_button(code))
+            }
+            (Status::Answered | Status::Explained, Language::En) => {
+                ("⭐ Rate the answer", telegram::rate_button(code))
+            }
+            (Status::NeedsInfo, _) => return Keyboard::default(),
+            (status, Language::Vi) if status.is_open() => {
+                ("➕ Bổ sung thông tin", telegram::add_info_button(code))
+            }
+            (status, Language::En) if status.is_open() => {
+                ("➕ Add information", telegram::add_info_button(code))
+            }
+            _ => return Keyboard::default(),
         };
         Keyboard {
             rows: vec![vec![Button {
                 text: text.to_owned(),
-                action: ButtonAction::CallbackData(telegram::rate_button(case.code.as_str())),
+                action: ButtonAction::CallbackData(data),
             }]],
         }
     }

@@ -108,6 +108,7 @@ const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
     "bot_mycases",
     "bot_status",
     "bot_answered",
+    "bot_added",
     "bot_withdrawn",
     "bot_slow_down",
     "bot_rated",
@@ -1348,6 +1349,10 @@ mod tests {
             ),
             ("bot_cancelled", json!({})),
             ("bot_answered", json!({ "code": "HB.20261126.0012" })),
+            (
+                "bot_added",
+                json!({ "code": "HB.20261126.0012", "files": 2 }),
+            ),
             ("bot_withdrawn", json!({ "code": "HB.20261126.0012" })),
             ("bot_slow_down", json!({})),
             (

@@ -48,6 +48,17 @@ pub fn case_keyboard(
     }
 }
 
+/// The callback data of the "add information" button under a citizen's news of an open case;
+/// the bot reads it back with [`add_info_case`].
+pub fn add_info_button(code: &str) -> String {
+    format!("i:{code}")
+}
+
+/// The case code an "add information" button names.
+pub fn add_info_case(data: &str) -> Option<&str> {
+    data.strip_prefix("i:")
+}
+
 /// Escapes text for Telegram's HTML parse mode: `&`, `<` and `>`, the only characters it
 /// requires escaped outside tags.
 pub fn escape_html(text: &str) -> String {
