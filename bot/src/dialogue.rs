@@ -6,6 +6,7 @@
 //! restart or another instance goes on with the same dialogue. [`advance`] is a pure function
 //! of the state and what the person sent; the handler renders the next prompt.
 
+use hdnd_hub::domain::case::id_number;
 use hdnd_hub::domain::{CaseKind, ContactKind, CouncilProfile, NormalisedContact};
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +66,9 @@ pub enum Step {
     Files,
     Name,
     Address,
+    /// The personal identification number, which the law asks of a complainant and a
+    /// denouncer.
+    IdNumber,
     Phone,
     /// An email address, optional: where news goes if the chat cannot be reached.
     Email,
@@ -96,6 +100,7 @@ impl Step {
             Step::Files => "files",
             Step::Name => "name",
             Step::Address => "address",
+            Step::IdNumber => "id_number",
             Step::Phone => "phone",
             Step::Email => "email",
             Step::Consent => "consent",
@@ -113,6 +118,9 @@ pub struct Draft {
     pub content: Option<String>,
     pub name: Option<String>,
     pub address: Option<String>,
+    /// Personal data, kept only for a complaint or a denunciation.
+    #[serde(default)]
+    pub id_number: Option<String>,
     pub phone: Option<String>,
     #[serde(default)]
     pub email: Option<String>,
@@ -224,6 +232,7 @@ impl Dialogue {
         ]);
         if self.draft.needs_identity() {
             steps.push(Step::Address);
+            steps.push(Step::IdNumber);
         }
         steps.push(Step::Phone);
         steps.push(Step::Email);
@@ -394,6 +403,7 @@ pub enum Refusal {
     /// A contact card shared at the phone step that is not the sender's own.
     NotYourContact,
     NotAnEmail,
+    NotAnIdNumber,
     /// A sticker, a voice message, a location: the bot reads text, photos and documents.
     Unsupported,
     /// A file sent at a step that does not take one.
@@ -411,6 +421,7 @@ impl Refusal {
             Refusal::NotAPhone => "not_a_phone",
             Refusal::NotYourContact => "not_your_contact",
             Refusal::NotAnEmail => "not_an_email",
+            Refusal::NotAnIdNumber => "not_an_id_number",
             Refusal::Unsupported => "unsupported",
             Refusal::FileNotHere => "file_not_here",
             Refusal::File(_) => "file",
@@ -642,6 +653,10 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
         (Step::Address, Input::Text(text)) if !text.trim().is_empty() => {
             d.draft.address = Some(text.trim().to_owned());
         }
+        (Step::IdNumber, Input::Text(text)) => match id_number("id_number", text) {
+            Ok(number) => d.draft.id_number = Some(number),
+            Err(_) => return refuse(d, Refusal::NotAnIdNumber),
+        },
         (Step::Phone, Input::Text(text)) => {
             let digits = text.chars().filter(char::is_ascii_digit).count();
             let shaped = text
@@ -717,7 +732,7 @@ mod tests {
     }
 
     #[test]
-    fn a_denunciation_needs_name_and_address_and_asks_no_consent() {
+    fn a_denunciation_needs_name_address_and_id_number_and_asks_no_consent() {
         let d = go(Dialogue::start(), choice("kind", "to_cao"));
         let d = go(go(d, Input::Skip), Input::Skip);
         let d = go(
@@ -732,6 +747,25 @@ mod tests {
         let d = go(d, Input::Text("Trần Thị Bình"));
         assert_eq!(d.step, Step::Address);
         let d = go(d, Input::Text("Số 5 ngõ 7, phường Hồng Bàng"));
+        assert_eq!(d.step, Step::IdNumber);
+        for bad in ["", "12345", "0010990123456", "ABC1234567", "C12 34"] {
+            let expected = if bad.is_empty() {
+                Refusal::Required
+            } else {
+                Refusal::NotAnIdNumber
+            };
+            let input = if bad.is_empty() {
+                Input::Skip
+            } else {
+                Input::Text(bad)
+            };
+            let refused = advance(&profile(), d.clone(), input);
+            assert_eq!(refused, Outcome::Again(d.clone(), expected), "{bad:?}");
+        }
+        let passport = go(d.clone(), Input::Text("c 1234567"));
+        assert_eq!(passport.draft.id_number.as_deref(), Some("C1234567"));
+        let d = go(d, Input::Text("001.099.012 345"));
+        assert_eq!(d.draft.id_number.as_deref(), Some("001099012345"));
         let d = go(go(d, Input::Skip), Input::Skip);
         assert_eq!(d.step, Step::Confirm, "no consent step for a tố cáo");
     }

@@ -1190,6 +1190,7 @@ fn new_case(chat: &str, language: Language, draft: &Draft) -> NewCase {
             phone: draft.phone.clone(),
             email: draft.email.clone(),
             address: draft.address.clone(),
+            id_number: draft.id_number.clone(),
             chosen_contact: Some(chat_contact),
         };
         (None, None, Vec::new(), Some(identity))
@@ -1217,6 +1218,8 @@ fn new_case(chat: &str, language: Language, draft: &Draft) -> NewCase {
         channel: SourceChannel::Telegram,
         citizen_name,
         citizen_address,
+        // A denouncer's is in the sealed identity.
+        citizen_id_number: draft.id_number.clone().filter(|_| !draft.is_denunciation()),
         contacts,
         // The hub reads each file's name, type and size from its row.
         attachments: draft

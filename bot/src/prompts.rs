@@ -207,6 +207,7 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
         Step::Content
         | Step::Name
         | Step::Address
+        | Step::IdNumber
         | Step::Phone
         | Step::Email
         | Step::StaffNote
@@ -283,6 +284,7 @@ pub fn data(
             "content": draft.content,
             "name": draft.name,
             "address": draft.address,
+            "id_number": draft.id_number,
             "phone": draft.phone,
             "email": draft.email,
             "consent": draft.consent,
@@ -318,6 +320,7 @@ mod tests {
             Step::Files,
             Step::Name,
             Step::Address,
+            Step::IdNumber,
             Step::Phone,
             Step::Email,
             Step::Consent,
@@ -340,6 +343,7 @@ mod tests {
             Some(Refusal::Required),
             Some(Refusal::NotAPhone),
             Some(Refusal::NotAnEmail),
+            Some(Refusal::NotAnIdNumber),
             Some(Refusal::NotYourContact),
             Some(Refusal::Unsupported),
             Some(Refusal::FileNotHere),

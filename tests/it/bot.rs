@@ -464,6 +464,7 @@ async fn a_denunciation_by_telegram_is_sealed_from_the_kind_on(db: TestDb) {
             press(50, "n:skip"),
             text(6, "Trần Thị Bình"),
             text(7, "Số 5 ngõ 7, phường Hồng Bàng"),
+            text(70, "001099012345"),
             press(8, "n:skip"),
             press(80, "n:skip"),
             press(9, "n:confirm"),
@@ -526,6 +527,9 @@ async fn a_complaint_keeps_the_name_and_address_the_law_needs(db: TestDb) {
             text(6, "Vũ Văn Khánh"),
             press(7, "n:skip"),
             text(8, "Số 9 ngõ 3, phường Hồng Bàng"),
+            press(81, "n:skip"),
+            text(82, "12345"),
+            text(83, "001 099 012 345"),
             press(9, "n:skip"),
             press(90, "n:skip"),
             press(10, "n:consent:no"),
@@ -559,8 +563,22 @@ async fn a_complaint_keeps_the_name_and_address_the_law_needs(db: TestDb) {
         Some("Số 9 ngõ 3, phường Hồng Bàng")
     );
     assert!(
-        !format!("{case:?}").contains("ngõ 3"),
-        "the address stays out of Debug"
+        replies[8].1.contains("Số định danh cá nhân"),
+        "{}",
+        replies[8].1
+    );
+    assert!(
+        replies[9].1.contains("Thông tin này bắt buộc"),
+        "{}",
+        replies[9].1
+    );
+    assert!(replies[10].1.contains("gồm 12 chữ số"), "{}", replies[10].1);
+    assert_eq!(case.citizen_id_number.as_deref(), Some("001099012345"));
+    let debug = format!("{case:?}");
+    assert!(!debug.contains("ngõ 3"), "the address stays out of Debug");
+    assert!(
+        !debug.contains("012345"),
+        "the ID number stays out of Debug"
     );
 }
 

@@ -124,6 +124,7 @@ async fn a_denouncers_additions_are_sealed_and_reach_their_case(db: TestDb) {
             press(6, "n:skip"),
             text(7, "Trần Thị Bình"),
             text(8, "Số 5 ngõ 7, phường Hồng Bàng"),
+            text(80, "001099012345"),
             press(9, "n:skip"),
             press(10, "n:skip"),
             press(11, "n:confirm"),

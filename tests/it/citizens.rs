@@ -132,6 +132,7 @@ fn petition_like_denunciation() -> hdnd_hub::domain::NewCase {
         phone: Some("090 000 0009".to_owned()),
         email: None,
         address: None,
+        id_number: None,
         chosen_contact: None,
     });
     case

@@ -173,6 +173,7 @@ pub(crate) fn petition() -> NewCase {
         channel: SourceChannel::Telegram,
         citizen_name: Some("Phạm Thị Hoa".to_owned()),
         citizen_address: None,
+        citizen_id_number: None,
         contacts: vec![ContactPoint {
             kind: ContactKind::Email,
             address: "hoa.pham@example.org".to_owned(),

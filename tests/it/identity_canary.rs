@@ -1,4 +1,4 @@
-//! The canary: a denouncer's name and phone are stored, and never come back from a
+//! The canary: a denouncer's name, phone and ID number are stored, and never come back from a
 //! non-privileged store call nor appear in any log line; a privileged read is audited.
 
 use hdnd_hub::domain::AuditNote;
@@ -15,6 +15,7 @@ use crate::helpers::{TestDb, captured_logs, contract_tests, hub_on, staff};
 const NAME: &str = "Đoàn Thị Canary";
 const PHONE: &str = "0999111222";
 pub(crate) const EMAIL: &str = "canary.doan@example.net";
+const ID_NUMBER: &str = "099188277366";
 
 contract_tests!(
     denouncer_identity_never_leaks_and_every_read_is_audited,
@@ -37,6 +38,7 @@ pub(crate) fn denunciation() -> NewCase {
         channel: SourceChannel::Email,
         citizen_name: None,
         citizen_address: None,
+        citizen_id_number: None,
         contacts: vec![],
         attachments: vec![],
         publication_consent: false,
@@ -47,6 +49,7 @@ pub(crate) fn denunciation() -> NewCase {
             phone: Some(PHONE.to_owned()),
             email: Some(EMAIL.to_owned()),
             address: Some("Số 1 đường Thử Nghiệm".to_owned()),
+            id_number: Some(ID_NUMBER.to_owned()),
             chosen_contact: Some(ContactPoint {
                 kind: ContactKind::Email,
                 address: EMAIL.to_owned(),
@@ -58,7 +61,7 @@ pub(crate) fn denunciation() -> NewCase {
 }
 
 fn assert_no_secret(what: &str, text: &str) {
-    for secret in [NAME, PHONE, EMAIL] {
+    for secret in [NAME, PHONE, EMAIL, ID_NUMBER] {
         assert!(!text.contains(secret), "{what} leaks `{secret}`");
     }
 }
@@ -142,6 +145,7 @@ async fn denouncer_identity_never_leaks_and_every_read_is_audited(db: TestDb) {
     // Assert: it returns the secret, writes one audit row, and logs no secret either.
     assert_eq!(identity.full_name, NAME);
     assert_eq!(identity.phone.as_deref(), Some(PHONE));
+    assert_eq!(identity.id_number.as_deref(), Some(ID_NUMBER));
     let audit = store.list_audit(100).await.unwrap();
     let reads: Vec<_> = audit
         .iter()

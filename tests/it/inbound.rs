@@ -62,6 +62,7 @@ impl InboundHandler for TextHandler {
                     phone: Some("0900000009".to_owned()),
                     email: None,
                     address: None,
+                    id_number: None,
                     chosen_contact: None,
                 });
                 let record = self.hub.prepare_case(case).await?;

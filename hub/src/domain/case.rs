@@ -238,6 +238,9 @@ pub struct NewCase {
     pub citizen_name: Option<String>,
     /// The citizen's postal address, where the law needs it (a complaint); personal data.
     pub citizen_address: Option<String>,
+    /// The citizen's personal identification number (số định danh cá nhân, căn cước or a
+    /// passport), which the law asks of a complainant; personal data.
+    pub citizen_id_number: Option<String>,
     pub contacts: Vec<ContactPoint>,
     pub attachments: Vec<Attachment>,
     pub publication_consent: bool,
@@ -304,6 +307,9 @@ impl NewCase {
         if let Some(address) = &self.citizen_address {
             self.citizen_address = Some(clean_text("citizen_address", address, 500, true)?);
         }
+        if let Some(number) = &self.citizen_id_number {
+            self.citizen_id_number = Some(id_number("citizen_id_number", number)?);
+        }
         // One normal form per kind (E.164 phones, lower-case email domains), so the same
         // person typing the same address twice is recognised as one citizen.
         for contact in &mut self.contacts {
@@ -347,6 +353,7 @@ impl NewCase {
             (CaseKind::ToCao, Some(identity)) => {
                 if self.citizen_name.is_some()
                     || self.citizen_address.is_some()
+                    || self.citizen_id_number.is_some()
                     || !self.contacts.is_empty()
                 {
                     return Err(DomainError::invalid(
@@ -450,6 +457,34 @@ impl Publication {
     }
 }
 
+/// A personal identification number as the law accepts it: the twelve digits of a số định
+/// danh cá nhân (on the căn cước), or a passport's one or two letters and six to eight digits.
+/// Spaces and dots people type between groups are dropped; `field` names it in the error.
+pub fn id_number(field: &'static str, text: &str) -> Result<String, DomainError> {
+    let number: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '.' && *c != '-')
+        .collect::<String>()
+        .to_uppercase();
+    let letters = number.chars().take_while(char::is_ascii_uppercase).count();
+    let digits = &number[letters..];
+    let all_digits = !digits.is_empty() && digits.chars().all(|c| c.is_ascii_digit());
+    let valid = match letters {
+        0 => all_digits && digits.len() == 12,
+        1 | 2 => all_digits && (6..=8).contains(&digits.len()),
+        _ => false,
+    };
+    if valid {
+        Ok(number)
+    } else {
+        Err(DomainError::invalid(
+            field,
+            "số định danh cá nhân gồm 12 chữ số, hoặc số hộ chiếu (a personal identification \
+             number has 12 digits; or give a passport number)",
+        ))
+    }
+}
+
 /// A stored case.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Case {
@@ -465,6 +500,8 @@ pub struct Case {
     pub channel: SourceChannel,
     pub citizen_name: Option<String>,
     pub citizen_address: Option<String>,
+    /// A complainant's personal identification number; personal data.
+    pub citizen_id_number: Option<String>,
     pub contacts: Vec<ContactPoint>,
     pub attachments: Vec<Attachment>,
     pub publication_consent: bool,
@@ -508,6 +545,50 @@ impl fmt::Debug for Case {
 mod tests {
     use super::*;
 
+    #[test]
+    fn an_id_number_is_twelve_digits_or_a_passport_as_people_type_them() {
+        for (typed, kept) in [
+            ("001099012345", "001099012345"),
+            ("001 099 012 345", "001099012345"),
+            ("001.099.012.345", "001099012345"),
+            ("c1234567", "C1234567"),
+            ("B 12345678", "B12345678"),
+        ] {
+            assert_eq!(id_number("id_number", typed).unwrap(), kept, "{typed}");
+        }
+        for wrong in [
+            "",
+            "12345",
+            "123456789",
+            "0010990123456",
+            "ABC123456",
+            "C12",
+            "0012X9012345",
+        ] {
+            let error = id_number("citizen_id_number", wrong).unwrap_err();
+            assert!(error.to_string().contains("12 chữ số"), "{wrong}: {error}");
+        }
+    }
+
+    #[test]
+    fn a_denouncers_id_number_belongs_in_the_sealed_identity_only() {
+        let mut case = opinion();
+        case.kind = CaseKind::ToCao;
+        case.citizen_name = None;
+        case.citizen_id_number = Some("001099012345".to_owned());
+        case.denouncer = Some(DenouncerIdentity {
+            full_name: "Trần Thị Bình".to_owned(),
+            phone: None,
+            email: None,
+            address: None,
+            id_number: None,
+            chosen_contact: None,
+        });
+        assert!(case.clone().validate().is_err());
+        case.citizen_id_number = None;
+        assert!(case.validate().is_ok(), "the same case without it is valid");
+    }
+
     fn opinion() -> NewCase {
         NewCase {
             kind: CaseKind::YKien,
@@ -520,6 +601,7 @@ mod tests {
             channel: SourceChannel::Web,
             citizen_name: Some("Nguyễn Văn An".to_owned()),
             citizen_address: None,
+            citizen_id_number: None,
             contacts: vec![],
             attachments: vec![],
             publication_consent: true,
@@ -593,6 +675,7 @@ mod tests {
             phone: Some("0900000001".to_owned()),
             email: None,
             address: None,
+            id_number: None,
             chosen_contact: None,
         };
         let named = NewCase {

@@ -6,7 +6,7 @@
 
 use std::fmt;
 
-use super::case::{ContactKind, ContactPoint, clean_text};
+use super::case::{ContactKind, ContactPoint, clean_text, id_number};
 use super::citizen::{ContactKey, NormalisedContact, contact_hash};
 use super::staff::{Role, Staff, StaffId};
 use crate::error::DomainError;
@@ -18,6 +18,8 @@ pub struct DenouncerIdentity {
     pub phone: Option<String>,
     pub email: Option<String>,
     pub address: Option<String>,
+    /// The personal identification number the law asks of a denouncer.
+    pub id_number: Option<String>,
     /// The one channel on which the denouncer is notified (code and status only).
     pub chosen_contact: Option<ContactPoint>,
 }
@@ -37,6 +39,9 @@ impl DenouncerIdentity {
             .flatten()
         {
             *value = clean_text("denouncer", value, 500, true)?;
+        }
+        if let Some(number) = &self.id_number {
+            self.id_number = Some(id_number("denouncer.id_number", number)?);
         }
         if let Some(contact) = &mut self.chosen_contact {
             *contact = NormalisedContact::try_from(&*contact)?.into();

@@ -617,6 +617,7 @@ mod tests {
             channel: SourceChannel::Web,
             citizen_name: None,
             citizen_address: None,
+            citizen_id_number: None,
             contacts: vec![],
             attachments: vec![],
             publication_consent: false,

@@ -25,7 +25,8 @@ macro_rules! case_select {
     () => {
         r#"
         SELECT id, code, kind, complaint_round, first_case_id, title, content, area, category,
-               channel, citizen_name, citizen_address, publication_consent, published, complex,
+               channel, citizen_name, citizen_address, citizen_id_number, publication_consent,
+               published, complex,
                remote_area,
                received_at, received_on, status, accepted_on, forwarded_on, forwarded_unit,
                unit_accepted_on, result_on, assignee_id, answer, closed_on, competent,
@@ -73,6 +74,7 @@ fn case_from_row(
         channel: parse(row, "channel")?,
         citizen_name: row.try_get("citizen_name")?,
         citizen_address: row.try_get("citizen_address")?,
+        citizen_id_number: row.try_get("citizen_id_number")?,
         contacts,
         attachments,
         publication_consent: row.try_get("publication_consent")?,
@@ -549,9 +551,9 @@ pub(super) async fn insert_case(
             area, category, channel, citizen_name, publication_consent, published,
             complex, remote_area, received_at, received_on, status,
             extensions, version, created_at, updated_at, source_ref, citizen_id, language,
-            citizen_address)
+            citizen_address, citizen_id_number)
         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, FALSE,
-                FALSE, FALSE, $13, $14, $15, 0, 1, $16, $16, $17, $18, $19, $20)
+                FALSE, FALSE, $13, $14, $15, 0, 1, $16, $16, $17, $18, $19, $20, $21)
         RETURNING id
         "#,
     )
@@ -575,6 +577,7 @@ pub(super) async fn insert_case(
     .bind(citizen)
     .bind(case.language.as_str())
     .bind(case.citizen_address.as_deref())
+    .bind(case.citizen_id_number.as_deref())
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| match (Error::from(e), &case.source_ref) {
@@ -599,8 +602,10 @@ pub(super) async fn insert_case(
     if let Some(identity) = &case.denouncer {
         sqlx::query(
             r#"
-            INSERT INTO denouncer_identities (case_id, full_name, phone, email, address, contact_kind, contact_address, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+            INSERT INTO denouncer_identities (
+                case_id, full_name, phone, email, address, contact_kind, contact_address,
+                created_at, id_number)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
             "#,
         )
         .bind(id)
@@ -611,6 +616,7 @@ pub(super) async fn insert_case(
         .bind(identity.chosen_contact.as_ref().map(|c| c.kind.as_str()))
         .bind(identity.chosen_contact.as_ref().map(|c| c.address.as_str()))
         .bind(now)
+        .bind(identity.id_number.as_deref())
         .execute(&mut *conn)
         .await?;
         for hash in &record.denouncer_hashes {
@@ -814,7 +820,7 @@ impl CaseStore for This {
         let mut tx = self.begin_write().await?;
         let row = sqlx::query(
             r#"
-            SELECT full_name, phone, email, address, contact_kind, contact_address
+            SELECT full_name, phone, email, address, id_number, contact_kind, contact_address
             FROM denouncer_identities
             WHERE case_id = $1
             "#,
@@ -830,6 +836,7 @@ impl CaseStore for This {
             phone: row.try_get("phone")?,
             email: row.try_get("email")?,
             address: row.try_get("address")?,
+            id_number: row.try_get("id_number")?,
             chosen_contact: kind
                 .zip(address)
                 .map(|(kind, address)| ContactPoint { kind, address }),
