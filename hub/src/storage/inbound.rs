@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::cases::{CaseRecord, CreatedCase, ProgressChange};
 use super::follows::{FollowChange, UnfollowChange};
+use super::messages::{MessageChange, ReadChange};
 use super::ratings::RatingChange;
 use super::staff_links::StaffLinkChange;
 use crate::domain::{ChatChange, InboundFailure, InboundRow, InboundStatus, NewInbound, Received};
@@ -38,6 +39,12 @@ pub enum InboundEffect {
     /// account's Telegram contact; a token used or expired meanwhile fails the completion
     /// with `Conflict`, and the message is handled again (and then refused).
     StaffLink(Box<StaffLinkChange>),
+    /// A staff member's internal message or reply (`/msg`, the reply button's text), stored
+    /// with its recipients and notifications; its source reference is the inbound row, so a
+    /// replayed update sends nothing twice.
+    Message(Box<MessageChange>),
+    /// A recipient's "đã đọc" on an internal message; reading twice changes nothing.
+    MessageRead(Box<ReadChange>),
 }
 
 /// A processed message: its effect, the replies to enqueue with it, and whether the content

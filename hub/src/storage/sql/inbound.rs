@@ -11,6 +11,7 @@ use super::cases::insert_case;
 use super::chats::apply_chat_change;
 use super::common::{claim, count, parse};
 use super::follows::{apply_follow, apply_unfollow};
+use super::messages::{apply_message, apply_read};
 use super::outbox::insert_notifications;
 use super::ratings::apply_rating;
 use super::staff_links::apply_staff_link;
@@ -193,6 +194,15 @@ impl InboundStore for This {
             }
             InboundEffect::StaffLink(change) => {
                 apply_staff_link(&mut tx, &change, now).await?;
+                None
+            }
+            InboundEffect::Message(change) => {
+                let source_ref = format!("inbound:{}", row.id);
+                apply_message(&mut tx, &change, Some(&source_ref), now).await?;
+                None
+            }
+            InboundEffect::MessageRead(change) => {
+                apply_read(&mut tx, &change, now).await?;
                 None
             }
         };
