@@ -33,6 +33,8 @@ pub enum Step {
     /// A staff member's text for a button pressed on case `case_id`: the reason of a refusal,
     /// or the question to the citizen (`staff_action`).
     StaffNote,
+    /// A staff member's reply to the internal message `message_id`, in its thread.
+    MessageReply,
     /// Rating the answer on `case_code`: the score, 1 to 5.
     Rate,
     /// A comment beside the score, optional.
@@ -60,6 +62,7 @@ impl Step {
             Step::Choose => "choose",
             Step::Withdraw => "withdraw",
             Step::StaffNote => "staff_note",
+            Step::MessageReply => "message_reply",
             Step::Rate => "rate",
             Step::RateComment => "rate_comment",
             Step::RateSend => "rate_send",
@@ -96,6 +99,9 @@ pub struct Draft {
     pub staff_action: Option<String>,
     #[serde(default)]
     pub case_id: Option<i64>,
+    /// The internal message a reply answers; its text is `content`.
+    #[serde(default)]
+    pub message_id: Option<i64>,
     /// The score of a rating, 1 to 5; its comment is `content`.
     #[serde(default)]
     pub score: Option<u8>,
@@ -154,6 +160,9 @@ impl Dialogue {
         if self.step == Step::StaffNote {
             return vec![Step::StaffNote];
         }
+        if self.step == Step::MessageReply {
+            return vec![Step::MessageReply];
+        }
         if matches!(self.step, Step::Rate | Step::RateComment | Step::RateSend) {
             return vec![Step::Rate, Step::RateComment, Step::RateSend];
         }
@@ -206,6 +215,14 @@ impl Dialogue {
         dialogue.draft.staff_action = Some(action.to_owned());
         dialogue.draft.case_id = Some(case_id);
         dialogue.draft.case_code = Some(code.to_owned());
+        dialogue
+    }
+
+    /// Asks a staff member for the text of a reply to internal message `message_id`.
+    pub fn message_reply(message_id: i64) -> Self {
+        let mut dialogue = Self::start();
+        dialogue.step = Step::MessageReply;
+        dialogue.draft.message_id = Some(message_id);
         dialogue
     }
 
@@ -365,6 +382,8 @@ pub enum Outcome {
     },
     /// A staff member wrote the text their button asked for (in `content`).
     StaffNote(Draft),
+    /// A staff member wrote their reply to internal message `draft.message_id` (in `content`).
+    MessageReply(Draft),
 }
 
 /// Moves the dialogue by one input.
@@ -433,6 +452,10 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
         (Step::StaffNote, Input::Text(text)) if !text.trim().is_empty() => {
             d.draft.content = Some(text.trim().to_owned());
             return Outcome::StaffNote(d.draft);
+        }
+        (Step::MessageReply, Input::Text(text)) if !text.trim().is_empty() => {
+            d.draft.content = Some(text.trim().to_owned());
+            return Outcome::MessageReply(d.draft);
         }
         (Step::RateComment, Input::Text(text)) if !text.trim().is_empty() => {
             d.draft.content = Some(text.trim().to_owned());
@@ -710,6 +733,27 @@ mod tests {
             advance(&profile(), d, choice("rate_send", "ok")),
             Outcome::Rate { not_satisfied: false, draft } if draft.content.is_none()
         ));
+    }
+
+    #[test]
+    fn a_reply_to_an_internal_message_takes_one_text_and_can_be_cancelled() {
+        let d = Dialogue::message_reply(12);
+        assert_eq!(d.step, Step::MessageReply);
+        assert_eq!(
+            advance(&profile(), d.clone(), Input::Text("   ")),
+            Outcome::Again(d.clone(), Refusal::UseTheButtons)
+        );
+        assert_eq!(go(d.clone(), Input::Back).step, Step::MessageReply);
+        assert_eq!(
+            advance(&profile(), d.clone(), Input::Cancel),
+            Outcome::Cancelled
+        );
+        let Outcome::MessageReply(draft) = advance(&profile(), d, Input::Text(" Đã nhận. "))
+        else {
+            panic!("the reply is sent");
+        };
+        assert_eq!(draft.message_id, Some(12));
+        assert_eq!(draft.content.as_deref(), Some("Đã nhận."));
     }
 
     #[test]

@@ -158,6 +158,7 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
         | Step::Phone
         | Step::Email
         | Step::StaffNote
+        | Step::MessageReply
         | Step::RateComment => Vec::new(),
     };
     // At the files step "continue" is the way on, with or without files.
@@ -167,7 +168,12 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
     let mut last = Vec::new();
     if !matches!(
         dialogue.step,
-        Step::Kind | Step::Choose | Step::Withdraw | Step::Rate | Step::StaffNote
+        Step::Kind
+            | Step::Choose
+            | Step::Withdraw
+            | Step::Rate
+            | Step::StaffNote
+            | Step::MessageReply
     ) {
         last.extend(button(l("◀ Quay lại", "◀ Back"), "n:back".into()));
     }
@@ -225,6 +231,7 @@ pub fn data(
             "consent": draft.consent,
             "score": draft.score,
             "staff_action": draft.staff_action,
+            "message_id": draft.message_id,
         },
     })
 }
@@ -260,6 +267,7 @@ mod tests {
             Step::RateComment,
             Step::RateSend,
             Step::StaffNote,
+            Step::MessageReply,
         ];
         let refusals = [
             None,

@@ -515,6 +515,19 @@ impl Hub {
         })
     }
 
+    /// Whom `audience` names, in `language`, for a reader (a colleague by name).
+    pub async fn audience_label(
+        &self,
+        audience: &Audience,
+        language: crate::domain::Language,
+    ) -> Result<String, Error> {
+        let name = match audience {
+            Audience::Staff(id) => Some(self.store().get_staff(*id).await?.display_name),
+            _ => None,
+        };
+        Ok(audience.describe(language, name.as_deref()))
+    }
+
     /// The signed callback data of the button `action` under message `message` (at most 64
     /// bytes).
     pub fn message_button(&self, action: StaffAction, message: MessageId) -> String {
