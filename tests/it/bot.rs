@@ -43,7 +43,7 @@ contract_tests!(
 
 const CHAT: i64 = 4242;
 
-fn worker(hub: &Hub) -> InboundWorker {
+pub(crate) fn worker(hub: &Hub) -> InboundWorker {
     InboundWorker::new(hub.store().clone(), InboundSettings::default()).with_handler(
         InboundSource::Telegram,
         Arc::new(TelegramHandler::new(
@@ -89,7 +89,7 @@ fn press(update_id: u32, data: &str) -> NewInbound {
     )
 }
 
-fn raw(update_id: u32, update: Value) -> NewInbound {
+pub(crate) fn raw(update_id: u32, update: Value) -> NewInbound {
     NewInbound {
         source: InboundSource::Telegram,
         key: ExternalKey::telegram(123_456, update_id),
@@ -99,7 +99,7 @@ fn raw(update_id: u32, update: Value) -> NewInbound {
 }
 
 /// Stores each update, then processes everything due; the rows' ids.
-async fn deliver(worker: &InboundWorker, updates: Vec<NewInbound>) -> Vec<i64> {
+pub(crate) async fn deliver(worker: &InboundWorker, updates: Vec<NewInbound>) -> Vec<i64> {
     let mut ids = Vec::new();
     for update in updates {
         ids.push(worker.receive(update).await.unwrap().id);
@@ -109,7 +109,7 @@ async fn deliver(worker: &InboundWorker, updates: Vec<NewInbound>) -> Vec<i64> {
 }
 
 /// Every one of the rows `ids` was processed.
-async fn assert_all_done(hub: &Hub, ids: Vec<i64>) {
+pub(crate) async fn assert_all_done(hub: &Hub, ids: Vec<i64>) {
     for id in ids {
         let row = hub.store().get_inbound(id).await.unwrap();
         assert_eq!(row.status, InboundStatus::Done, "{:?}", row.last_error);
@@ -126,7 +126,7 @@ async fn assert_said(store: &Arc<dyn Store>, said: &[&str]) {
 }
 
 /// The replies in the outbox, oldest first, as the text of their Telegram parts.
-async fn replies(store: &Arc<dyn Store>) -> Vec<(OutboxRow, String)> {
+pub(crate) async fn replies(store: &Arc<dyn Store>) -> Vec<(OutboxRow, String)> {
     let mut rows = store.list_outbox(None, 100).await.unwrap();
     rows.sort_by_key(|r| r.id);
     rows.into_iter()
@@ -143,7 +143,7 @@ async fn replies(store: &Arc<dyn Store>) -> Vec<(OutboxRow, String)> {
 }
 
 /// A Bot API on loopback that records every call and answers each with a sent message.
-async fn bot_api() -> (String, Arc<Mutex<Vec<(String, Value)>>>) {
+pub(crate) async fn bot_api() -> (String, Arc<Mutex<Vec<(String, Value)>>>) {
     type Seen = Arc<Mutex<Vec<(String, Value)>>>;
     async fn any(State(seen): State<Seen>, uri: axum::http::Uri, body: Bytes) -> axum::Json<Value> {
         let method = uri.path().rsplit('/').next().unwrap_or_default().to_owned();
@@ -1065,7 +1065,7 @@ async fn start_with_a_staff_link_links_the_chat_once_and_greets_the_member(db: T
 const STAFF_CHAT: i64 = 777_000;
 
 /// A button pressed in `chat`'s private chat with the bot.
-fn press_in(chat: i64, update_id: u32, data: &str) -> NewInbound {
+pub(crate) fn press_in(chat: i64, update_id: u32, data: &str) -> NewInbound {
     raw(
         update_id,
         json!({ "update_id": update_id, "callback_query": {

@@ -1,5 +1,6 @@
 mod bot;
 mod bot_conversation;
+mod bot_messages;
 mod bot_transport;
 mod bot_webhook;
 mod catalog;
@@ -17,6 +18,7 @@ mod identity_canary;
 mod inbound;
 mod labels;
 mod leases;
+mod messages;
 mod notify;
 mod outbox;
 mod pacing;
