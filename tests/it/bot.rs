@@ -117,7 +117,7 @@ pub(crate) async fn assert_all_done(hub: &Hub, ids: Vec<i64>) {
 }
 
 /// The bot's replies, oldest first, are exactly as many as `said` and each holds its phrase.
-async fn assert_said(store: &Arc<dyn Store>, said: &[&str]) {
+pub(crate) async fn assert_said(store: &Arc<dyn Store>, said: &[&str]) {
     let replies = replies(store).await;
     assert_eq!(replies.len(), said.len(), "{replies:?}");
     for ((_, text), phrase) in replies.iter().zip(said) {
