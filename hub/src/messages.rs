@@ -170,13 +170,11 @@ impl Hub {
     ) -> Result<MessageChange, Error> {
         let body = clean_body(body)?;
         let sender = self.active_member(sender).await?;
-        if let Addressee::Thread(id) = to {
-            return self.reply_change(sender, *id, body).await;
-        }
         let staff = self.store().list_staff().await?;
         let has_unit = |code: &str| staff.iter().any(|s| s.unit.as_deref() == Some(code));
         let by_login = |login: &str| staff.iter().find(|s| s.login == login);
         let audience = match to {
+            Addressee::Thread(id) => return self.reply_change(sender, *id, body, staff).await,
             Addressee::Everyone => Audience::All,
             Addressee::Role(role) => Audience::Role(*role),
             Addressee::Unit(code) if has_unit(code) => Audience::Unit(code.clone()),
@@ -190,7 +188,6 @@ impl Hub {
                 None => return Err(unknown_addressee(word)),
             },
             Addressee::Unit(code) => return Err(unknown_addressee(code)),
-            Addressee::Thread(_) => unreachable!("a reply was planned above"),
         };
         let recipients: Vec<Staff> = staff
             .into_iter()
@@ -233,7 +230,8 @@ impl Hub {
     ) -> Result<MessageChange, Error> {
         let body = clean_body(body)?;
         let sender = self.active_member(sender).await?;
-        self.reply_change(sender, message, body).await
+        let staff = self.store().list_staff().await?;
+        self.reply_change(sender, message, body, staff).await
     }
 
     /// Replies now: see [`Hub::plan_reply`].
@@ -247,11 +245,13 @@ impl Hub {
         self.store_message(&change).await
     }
 
+    /// A reply of `sender` to message `id`, among the accounts `staff`.
     async fn reply_change(
         &self,
         sender: Staff,
         id: MessageId,
         body: String,
+        staff: Vec<Staff>,
     ) -> Result<MessageChange, Error> {
         let message = match self.store().get_message(id).await {
             Ok(message) => message,
@@ -263,10 +263,7 @@ impl Hub {
         if !participants.contains(&sender.id) {
             return Err(unknown_thread(id));
         }
-        let recipients: Vec<Staff> = self
-            .store()
-            .list_staff()
-            .await?
+        let recipients: Vec<Staff> = staff
             .into_iter()
             .filter(|s| s.active && s.id != sender.id && participants.contains(&s.id))
             .collect();
