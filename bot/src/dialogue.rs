@@ -28,11 +28,29 @@ pub enum Step {
     /// A message came while the council waits for this person's answer: is it the answer, or
     /// a new case?
     Choose,
+    /// A message sent outside a dialogue while this person has an open case: add it to
+    /// `case_code`, or start a new case with it?
+    ChooseAdd,
+    /// Text, photos and documents to add to the open case `case_code`, sent when the person
+    /// presses "send".
+    AddInfo,
     /// Confirm withdrawing the case `case_code`.
     Withdraw,
-    /// A staff member's text for a button pressed on case `case_id`: the reason of a refusal,
-    /// or the question to the citizen (`staff_action`).
+    /// A staff member's text for a button pressed on case `case_id` (`staff_action`): the
+    /// reason of a refusal, the question to the citizen, or the answer.
     StaffNote,
+    /// The answer is sent as resolved (đã giải quyết) or as an explanation (giải trình).
+    StaffAnswerAs,
+    /// The unit a case is forwarded to, from the profile's units.
+    StaffUnit,
+    /// The colleague a case is given to, from `choices`.
+    StaffAssignee,
+    /// The public title of a case to publish.
+    StaffTitle,
+    /// The public excerpt (the redacted content and answer).
+    StaffExcerpt,
+    /// Publish with this title and excerpt.
+    StaffPublish,
     /// A staff member's reply to the internal message `message_id`, in its thread.
     MessageReply,
     /// Rating the answer on `case_code`: the score, 1 to 5.
@@ -60,8 +78,16 @@ impl Step {
     pub const fn as_str(self) -> &'static str {
         match self {
             Step::Choose => "choose",
+            Step::ChooseAdd => "choose_add",
+            Step::AddInfo => "add_info",
             Step::Withdraw => "withdraw",
             Step::StaffNote => "staff_note",
+            Step::StaffAnswerAs => "staff_answer_as",
+            Step::StaffUnit => "staff_unit",
+            Step::StaffAssignee => "staff_assignee",
+            Step::StaffTitle => "staff_title",
+            Step::StaffExcerpt => "staff_excerpt",
+            Step::StaffPublish => "staff_publish",
             Step::MessageReply => "message_reply",
             Step::Rate => "rate",
             Step::RateComment => "rate_comment",
@@ -94,11 +120,22 @@ pub struct Draft {
     #[serde(default)]
     pub email: Option<String>,
     pub consent: Option<bool>,
-    /// A staff button waiting for its text: the action (`reject`, `ask`) and the case's id.
+    /// A staff button being carried out: its action (`reject`, `ask`, `answer`, `forward`,
+    /// `assign`, `publish`) and the case's id, from the signed button, never from the chat.
     #[serde(default)]
     pub staff_action: Option<String>,
     #[serde(default)]
     pub case_id: Option<i64>,
+    /// The button a staff step's choice was: a unit's code, a colleague's id, `answered` or
+    /// `explained`.
+    #[serde(default)]
+    pub choice: Option<String>,
+    /// The colleagues offered to assign to, as they were when the button was pressed.
+    #[serde(default)]
+    pub choices: Vec<Choice>,
+    /// The public title of a case to publish; its excerpt is `content`.
+    #[serde(default)]
+    pub public_title: Option<String>,
     /// The internal message a reply answers; its text is `content`.
     #[serde(default)]
     pub message_id: Option<i64>,
@@ -111,6 +148,13 @@ pub struct Draft {
     /// The case the dialogue is about: whose question this message may answer (`choose`), or
     /// which the person withdraws (`withdraw`).
     pub case_code: Option<String>,
+}
+
+/// A button a staff step offers: its callback value and its label.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Choice {
+    pub value: String,
+    pub label: String,
 }
 
 /// A file the person sent, already accepted into the file store.
@@ -157,8 +201,17 @@ impl Dialogue {
         if self.step == Step::Withdraw {
             return vec![Step::Withdraw];
         }
-        if self.step == Step::StaffNote {
-            return vec![Step::StaffNote];
+        if matches!(self.step, Step::ChooseAdd | Step::AddInfo) {
+            return vec![Step::AddInfo];
+        }
+        if let Some(action) = &self.draft.staff_action {
+            return match action.as_str() {
+                "answer" => vec![Step::StaffNote, Step::StaffAnswerAs],
+                "forward" => vec![Step::StaffUnit],
+                "assign" => vec![Step::StaffAssignee],
+                "publish" => vec![Step::StaffTitle, Step::StaffExcerpt, Step::StaffPublish],
+                _ => vec![Step::StaffNote],
+            };
         }
         if self.step == Step::MessageReply {
             return vec![Step::MessageReply];
@@ -192,10 +245,27 @@ impl Dialogue {
     }
 
     /// A message sent outside a dialogue while case `code` waits for the person's answer.
-    pub fn choose(content: &str, code: &str) -> Self {
-        let mut dialogue = Self::with_content(content);
+    pub fn choose(content: &str, code: &str, kind: CaseKind) -> Self {
+        let mut dialogue = Self::choose_add(Some(content), code, kind);
         dialogue.step = Step::Choose;
+        dialogue
+    }
+
+    /// A message (or a file) sent outside a dialogue while case `code` of `kind` is open: add
+    /// it there, or start a new case? A denunciation's draft takes its kind, so that every
+    /// message of the dialogue is sealed as the case is.
+    pub fn choose_add(content: Option<&str>, code: &str, kind: CaseKind) -> Self {
+        let mut dialogue = content.map_or_else(Self::start, Self::with_content);
+        dialogue.step = Step::ChooseAdd;
         dialogue.draft.case_code = Some(code.to_owned());
+        dialogue.draft.kind = (kind == CaseKind::ToCao).then(|| kind.as_str().to_owned());
+        dialogue
+    }
+
+    /// Adds information to the open case `code` of `kind` (the button under its news).
+    pub fn add_info(code: &str, kind: CaseKind) -> Self {
+        let mut dialogue = Self::choose_add(None, code, kind);
+        dialogue.step = Step::AddInfo;
         dialogue
     }
 
@@ -207,15 +277,28 @@ impl Dialogue {
         dialogue
     }
 
-    /// Asks a staff member for the text of `action` (`reject`, `ask`) on case `case_id`,
-    /// whose code is `code`.
-    pub fn staff_note(action: &str, case_id: i64, code: &str) -> Self {
+    /// Carries out a staff member's `action` (`reject`, `ask`, `answer`, `forward`, `assign`,
+    /// `publish`) on case `case_id`, whose code is `code`: the first step asks what the
+    /// action needs.
+    pub fn staff(action: &str, case_id: i64, code: &str) -> Self {
         let mut dialogue = Self::start();
-        dialogue.step = Step::StaffNote;
         dialogue.draft.staff_action = Some(action.to_owned());
         dialogue.draft.case_id = Some(case_id);
         dialogue.draft.case_code = Some(code.to_owned());
+        dialogue.step = dialogue.steps()[0];
         dialogue
+    }
+
+    /// [`Dialogue::staff`] assigning to one of `colleagues`.
+    pub fn assign(case_id: i64, code: &str, colleagues: Vec<Choice>) -> Self {
+        let mut dialogue = Self::staff("assign", case_id, code);
+        dialogue.draft.choices = colleagues;
+        dialogue
+    }
+
+    /// Whether the step is the last of a staff action: what it takes completes the action.
+    fn completes_staff_action(&self) -> bool {
+        self.draft.staff_action.is_some() && self.steps().last() == Some(&self.step)
     }
 
     /// Asks a staff member for the text of a reply to internal message `message_id`.
@@ -263,7 +346,7 @@ impl Dialogue {
     /// Whether a file sent now belongs to the draft: while the content is asked, and at the
     /// files step.
     pub fn accepts_files(&self) -> bool {
-        matches!(self.step, Step::Content | Step::Files)
+        matches!(self.step, Step::Content | Step::Files | Step::AddInfo)
     }
 
     /// Whether the person may skip this step.
@@ -372,6 +455,8 @@ pub enum Outcome {
     Submit(Draft),
     /// The message is the answer to the council's question on `draft.case_code`.
     Answer(Draft),
+    /// The person sends what they gathered (`content`, `files`) to add to `draft.case_code`.
+    AddInfo(Draft),
     /// The person confirmed withdrawing `draft.case_code`.
     Withdraw(Draft),
     /// The person sent their rating of `draft.case_code` (`score`, the comment in `content`),
@@ -380,8 +465,9 @@ pub enum Outcome {
         draft: Draft,
         not_satisfied: bool,
     },
-    /// A staff member wrote the text their button asked for (in `content`).
-    StaffNote(Draft),
+    /// A staff member gave what their button asked for: the text (in `content`), the choice,
+    /// the public title.
+    Staff(Draft),
     /// A staff member wrote their reply to internal message `draft.message_id` (in `content`).
     MessageReply(Draft),
 }
@@ -430,12 +516,41 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
             return Outcome::Answer(d.draft);
         }
         (
-            Step::Choose,
+            Step::ChooseAdd,
             Input::Choice {
-                step: "choose",
+                step: "choose_add",
+                value: "add",
+            },
+        ) => {
+            d.step = Step::AddInfo;
+            return Outcome::Ask(d);
+        }
+        (Step::AddInfo, Input::Text(text)) if !text.trim().is_empty() => {
+            let text = text.trim();
+            match d.draft.content.as_mut() {
+                Some(content) => {
+                    content.push('\n');
+                    content.push_str(text);
+                }
+                None => d.draft.content = Some(text.to_owned()),
+            }
+            return Outcome::Ask(d);
+        }
+        (Step::AddInfo, Input::Confirm)
+            if d.draft.content.is_none() && d.draft.files.is_empty() =>
+        {
+            return refuse(d, Refusal::Required);
+        }
+        (Step::AddInfo, Input::Confirm) => return Outcome::AddInfo(d.draft),
+        (
+            Step::Choose | Step::ChooseAdd,
+            Input::Choice {
+                step: "choose" | "choose_add",
                 value: "new",
             },
         ) => {
+            // A new case: of whatever kind the person picks, not the open case's.
+            d.draft.kind = None;
             d.draft.case_code = None;
             d.step = Step::Kind;
             return Outcome::Ask(d);
@@ -449,10 +564,40 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
         ) if matches!(value, "1" | "2" | "3" | "4" | "5") => {
             d.draft.score = value.parse().ok();
         }
-        (Step::StaffNote, Input::Text(text)) if !text.trim().is_empty() => {
+        (Step::StaffNote | Step::StaffExcerpt, Input::Text(text)) if !text.trim().is_empty() => {
             d.draft.content = Some(text.trim().to_owned());
-            return Outcome::StaffNote(d.draft);
         }
+        (Step::StaffTitle, Input::Text(text)) if !text.trim().is_empty() => {
+            d.draft.public_title = Some(text.trim().to_owned());
+        }
+        (
+            Step::StaffAnswerAs,
+            Input::Choice {
+                step: "answer_as",
+                value,
+            },
+        ) if matches!(value, "answered" | "explained") => {
+            d.draft.choice = Some(value.to_owned());
+        }
+        (
+            Step::StaffUnit,
+            Input::Choice {
+                step: "unit",
+                value,
+            },
+        ) if profile.unit(value).is_some() => {
+            d.draft.choice = Some(value.to_owned());
+        }
+        (
+            Step::StaffAssignee,
+            Input::Choice {
+                step: "assignee",
+                value,
+            },
+        ) if d.draft.choices.iter().any(|c| c.value == value) => {
+            d.draft.choice = Some(value.to_owned());
+        }
+        (Step::StaffPublish, Input::Confirm) => {}
         (Step::MessageReply, Input::Text(text)) if !text.trim().is_empty() => {
             d.draft.content = Some(text.trim().to_owned());
             return Outcome::MessageReply(d.draft);
@@ -541,6 +686,9 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
         (Step::Confirm, Input::Confirm) => return Outcome::Submit(d.draft),
         (Step::Name | Step::Address, Input::Text(_)) => return refuse(d, Refusal::Required),
         _ => return refuse(d, Refusal::UseTheButtons),
+    }
+    if d.completes_staff_action() {
+        return Outcome::Staff(d.draft);
     }
     Outcome::Ask(d.next())
 }
@@ -658,7 +806,7 @@ mod tests {
 
     #[test]
     fn a_message_while_a_question_waits_is_the_answer_or_a_new_case() {
-        let d = Dialogue::choose("Số nhà 12, ngõ 34.", "HB.20261126.0001");
+        let d = Dialogue::choose("Số nhà 12, ngõ 34.", "HB.20261126.0001", CaseKind::PhanAnh);
         let Outcome::Answer(draft) = advance(&profile(), d.clone(), choice("choose", "answer"))
         else {
             panic!("the answer");
@@ -768,5 +916,71 @@ mod tests {
         let d = go(Dialogue::start(), choice("kind", "khieu_nai"));
         let json = serde_json::to_string(&d).unwrap();
         assert_eq!(serde_json::from_str::<Dialogue>(&json).unwrap(), d);
+    }
+
+    #[test]
+    fn an_answer_is_written_then_sent_as_resolved_or_explained() {
+        let d = Dialogue::staff("answer", 7, "HB.20261126.0012");
+        assert_eq!(d.step, Step::StaffNote);
+        let d = go(d, Input::Text("  Đã sửa đèn ngày 2/12.  "));
+        assert_eq!(d.step, Step::StaffAnswerAs);
+        assert_eq!(go(d.clone(), Input::Back).step, Step::StaffNote);
+        let wrong = advance(&profile(), d.clone(), choice("answer_as", "rejected"));
+        assert_eq!(wrong, Outcome::Again(d.clone(), Refusal::UseTheButtons));
+        let Outcome::Staff(draft) = advance(&profile(), d, choice("answer_as", "explained")) else {
+            panic!("the answer is complete");
+        };
+        assert_eq!(draft.content.as_deref(), Some("Đã sửa đèn ngày 2/12."));
+        assert_eq!(draft.choice.as_deref(), Some("explained"));
+        assert_eq!(
+            (draft.case_id, draft.staff_action.as_deref()),
+            (Some(7), Some("answer"))
+        );
+    }
+
+    #[test]
+    fn a_forward_takes_only_a_unit_of_the_profile_and_an_assignment_only_an_offered_colleague() {
+        let d = Dialogue::staff("forward", 7, "HB.20261126.0012");
+        assert_eq!(d.step, Step::StaffUnit);
+        let unknown = advance(&profile(), d.clone(), choice("unit", "bo-cong-an"));
+        assert_eq!(unknown, Outcome::Again(d.clone(), Refusal::UseTheButtons));
+        let Outcome::Staff(draft) = advance(&profile(), d, choice("unit", "ubnd-phuong")) else {
+            panic!("a unit of the profile completes the forward");
+        };
+        assert_eq!(draft.choice.as_deref(), Some("ubnd-phuong"));
+
+        let offered = vec![Choice {
+            value: "3".to_owned(),
+            label: "Lê Văn Chuyên".to_owned(),
+        }];
+        let d = Dialogue::assign(7, "HB.20261126.0012", offered);
+        assert_eq!(d.step, Step::StaffAssignee);
+        let other = advance(&profile(), d.clone(), choice("assignee", "4"));
+        assert_eq!(other, Outcome::Again(d.clone(), Refusal::UseTheButtons));
+        let Outcome::Staff(draft) = advance(&profile(), d, choice("assignee", "3")) else {
+            panic!("an offered colleague completes the assignment");
+        };
+        assert_eq!(draft.choice.as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn a_publication_asks_the_title_then_the_excerpt_then_to_confirm() {
+        let d = Dialogue::staff("publish", 7, "HB.20261126.0012");
+        assert_eq!(d.step, Step::StaffTitle);
+        let d = go(d, Input::Text("Đèn đường ngõ 12 được sửa"));
+        assert_eq!(d.step, Step::StaffExcerpt);
+        let d = go(
+            d,
+            Input::Text("Cử tri phản ánh đèn hỏng; phường đã thay bóng."),
+        );
+        assert_eq!(d.step, Step::StaffPublish);
+        let Outcome::Staff(draft) = advance(&profile(), d, Input::Confirm) else {
+            panic!("confirming publishes");
+        };
+        assert_eq!(
+            draft.public_title.as_deref(),
+            Some("Đèn đường ngõ 12 được sửa")
+        );
+        assert!(draft.content.unwrap().starts_with("Cử tri"));
     }
 }

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use hdnd_hub::access::CitizenCapability;
 use hdnd_hub::delivery::outbox::{Category, Destination, NewNotification, Target};
 use hdnd_hub::delivery::render::Renderer;
-use hdnd_hub::delivery::telegram::rated_case;
+use hdnd_hub::delivery::telegram::{add_info_case, rated_case};
 use hdnd_hub::delivery::{Button, ButtonAction, ChannelKind, Keyboard, TelegramMessage};
 use hdnd_hub::domain::calendar::vn_date;
 use hdnd_hub::domain::progress::TransitionRequest;
@@ -22,8 +22,8 @@ use hdnd_hub::domain::staff_link::is_link_refusal;
 use hdnd_hub::domain::{
     Actor, Attachment, Case, CaseCode, CaseId, CaseKind, ChatChange, ChatState, ComplaintRound,
     ContactKind, ContactPoint, DenouncerIdentity, FileId, InboundRow, Language, NewCase,
-    NormalisedContact, RatingInput, Reopening, SourceChannel, StaffAction, StaffButton,
-    StaffLinkToken, Status, Window,
+    NormalisedContact, RatingInput, Reopening, SourceChannel, Staff, StaffAction, StaffButton,
+    StaffId, StaffLinkToken, Status, Window,
 };
 use hdnd_hub::inbound::{HandleError, InboundHandler};
 use hdnd_hub::storage::{InboundCompletion, InboundEffect, ProgressChange};
@@ -33,7 +33,7 @@ use teloxide::types::{CallbackQuery, Message, Update, UpdateKind};
 
 use crate::api::BotApi;
 use crate::commands::{Command, Parsed, parse};
-use crate::dialogue::{Dialogue, Draft, Input, Outcome, Refusal, Step, advance, callback};
+use crate::dialogue::{Choice, Dialogue, Draft, Input, Outcome, Refusal, Step, advance, callback};
 use crate::{files, prompts, receipt};
 
 // Internal messages between staff: `/msg`, `/messages` and the buttons under a message.
@@ -200,13 +200,11 @@ impl TelegramHandler {
                         self.step(&chat, language, dialogue, Input::Text(text))
                             .await
                     }
-                    // Never dropped: the message becomes the content of a case, if the person
-                    // goes on.
+                    // Never dropped: the message becomes the answer the council waits for,
+                    // information for the person's open case, or the content of a new case,
+                    // if the person goes on.
                     None => {
-                        let dialogue = match self.awaiting_answer(&chat).await? {
-                            Some(code) => Dialogue::choose(text, &code),
-                            None => Dialogue::with_content(text),
-                        };
+                        let dialogue = self.loose_message(&chat, Some(text)).await?;
                         self.ask(&chat, language, dialogue, None)
                     }
                 }
@@ -261,6 +259,21 @@ impl TelegramHandler {
         if StaffButton::looks_like(data) {
             return self.staff_button(&chat, language, data).await;
         }
+        if let Some(code) = add_info_case(data) {
+            let case = self.own_case(&chat, |c| {
+                c.code.as_str() == code && c.progress.status.is_open()
+            });
+            return match case.await? {
+                Some(case) => {
+                    let dialogue = Dialogue::add_info(case.code.as_str(), case.kind);
+                    self.ask(&chat, language, dialogue, None)
+                }
+                None => {
+                    let data = json!({ "found": false, "bad_code": false, "case": null });
+                    self.say(&chat, "bot_status", language, &data)
+                }
+            };
+        }
         if let Some(code) = rated_case(data) {
             return match self.answered_case(&chat, code).await? {
                 Some(code) => self.ask(&chat, language, Dialogue::rate(&code), None),
@@ -307,10 +320,11 @@ impl TelegramHandler {
         }
     }
 
-    /// A button under a new case, pressed by a linked staff member. The hub made and signed
-    /// it; the service it leads to checks the member's rights. Accepting is done at once;
-    /// rejecting and asking first ask for the text. A case moved on meanwhile (pressed twice,
-    /// or by a colleague first) changes nothing and says where it stands.
+    /// A button under a case, pressed by a linked staff member. The hub made and signed it;
+    /// the service it leads to checks the member's rights. Accepting is done at once; the
+    /// others first ask what they need (a text, a unit, a colleague, a public title). A button
+    /// whose action the case no longer offers (pressed twice, or by a colleague first)
+    /// changes nothing and says who moved the case and where it stands.
     async fn staff_button(
         &self,
         chat: &str,
@@ -318,7 +332,7 @@ impl TelegramHandler {
         data: &str,
     ) -> Result<InboundCompletion, HandleError> {
         let Some(member) = self.hub.staff_by_chat(chat).await? else {
-            return self.staff_reply(chat, language, "not_linked", None);
+            return self.staff_reply(chat, language, "not_linked", None).await;
         };
         let language = member.language;
         let Some((button, case_id)) = self
@@ -326,74 +340,127 @@ impl TelegramHandler {
             .read_staff_button(data)
             .and_then(|b| Some((b, b.case_id()?)))
         else {
-            return self.staff_reply(chat, language, "refused", None);
+            return self.staff_reply(chat, language, "refused", None).await;
         };
         let case = match self.hub.case_for_staff(member.id, case_id).await {
             Ok(case) => case,
-            Err(Error::Domain(_)) => return self.staff_reply(chat, language, "refused", None),
+            Err(Error::Domain(_)) => {
+                return self.staff_reply(chat, language, "refused", None).await;
+            }
             Err(e) => return Err(e.into()),
         };
-        match button.action {
+        if !self
+            .hub
+            .staff_actions(&member, &case)
+            .await?
+            .contains(&button.action)
+        {
+            return self
+                .staff_reply_on(chat, language, "already", Some(&case), Some(button.action))
+                .await;
+        }
+        let (id, code) = (case.id.0, case.code.as_str());
+        let dialogue = match button.action {
             StaffAction::Accept => {
                 let request = TransitionRequest::to(Status::Accepted, Actor::Staff(member.id));
-                self.staff_change(chat, language, &case, request).await
+                return self
+                    .staff_change(chat, &member, &case, StaffAction::Accept, request)
+                    .await;
             }
-            StaffAction::Reject | StaffAction::Ask if case.progress.status == Status::Received => {
-                let action = if button.action == StaffAction::Reject {
-                    "reject"
-                } else {
-                    "ask"
-                };
-                let dialogue = Dialogue::staff_note(action, case.id.0, case.code.as_str());
-                self.ask(chat, language, dialogue, None)
+            StaffAction::Assign => {
+                let colleagues: Vec<Choice> = self
+                    .hub
+                    .assignable_staff(&member, &case)
+                    .await?
+                    .into_iter()
+                    .map(|s| Choice {
+                        value: s.id.0.to_string(),
+                        label: s.display_name,
+                    })
+                    .collect();
+                if colleagues.is_empty() {
+                    return self
+                        .staff_reply(chat, language, "no_colleague", Some(&case))
+                        .await;
+                }
+                Dialogue::assign(id, code, colleagues)
             }
-            _ => self.staff_reply(chat, language, "already", Some(&case)),
-        }
+            action => Dialogue::staff(action.as_str(), id, code),
+        };
+        self.ask(chat, language, dialogue, None)
     }
 
-    /// The text a staff button asked for: the refusal's reason, or the question.
-    async fn staff_note(
+    /// What a staff button asked for, given: the move it makes, or the publication.
+    async fn staff_action(
         &self,
         chat: &str,
         language: Language,
         draft: Draft,
     ) -> Result<InboundCompletion, HandleError> {
-        let (Some(member), Some(id), Some(note)) = (
-            self.hub.staff_by_chat(chat).await?,
-            draft.case_id,
-            draft.content,
-        ) else {
+        let (Some(member), Some(id)) = (self.hub.staff_by_chat(chat).await?, draft.case_id) else {
             return self.cancel(chat, language, None);
-        };
-        let to = match draft.staff_action.as_deref() {
-            Some("reject") => Status::Rejected,
-            _ => Status::NeedsInfo,
         };
         let case = match self.hub.case_for_staff(member.id, CaseId(id)).await {
             Ok(case) => case,
-            Err(Error::Domain(_)) => return self.staff_reply(chat, language, "refused", None),
+            Err(Error::Domain(_)) => {
+                return self
+                    .staff_reply(chat, member.language, "refused", None)
+                    .await;
+            }
             Err(e) => return Err(e.into()),
         };
-        let request = TransitionRequest::to(to, Actor::Staff(member.id)).with_text(&note);
-        self.staff_change(chat, member.language, &case, request)
+        let text = draft.content.as_deref().unwrap_or_default();
+        let choice = draft.choice.as_deref().unwrap_or_default();
+        let actor = Actor::Staff(member.id);
+        let request = match draft.staff_action.as_deref() {
+            Some("reject") => TransitionRequest::to(Status::Rejected, actor).with_text(text),
+            Some("ask") => TransitionRequest::to(Status::NeedsInfo, actor).with_text(text),
+            Some("answer") if choice == "explained" => {
+                TransitionRequest::to(Status::Explained, actor).with_text(text)
+            }
+            Some("answer") => TransitionRequest::to(Status::Answered, actor).with_text(text),
+            Some("forward") => TransitionRequest::to(Status::Forwarded, actor).with_unit(choice),
+            Some("assign") => match choice.parse() {
+                Ok(assignee) => TransitionRequest::to(Status::InProgress, actor)
+                    .with_assignee(StaffId(assignee)),
+                Err(_) => return self.cancel(chat, language, None),
+            },
+            Some("publish") => return self.publish(chat, &member, &case, &draft).await,
+            _ => return self.cancel(chat, language, None),
+        };
+        let action = draft.staff_action.as_deref().and_then(StaffAction::parse);
+        let action = action.unwrap_or(StaffAction::Accept);
+        self.staff_change(chat, &member, &case, action, request)
             .await
     }
 
-    /// A staff member's move of `case`, applied with the update's `done`.
+    /// A staff member's move of `case`, applied with the update's `done`; the reply carries
+    /// the buttons of what they may do next.
     async fn staff_change(
         &self,
         chat: &str,
-        language: Language,
+        member: &Staff,
         case: &Case,
+        action: StaffAction,
         request: TransitionRequest,
     ) -> Result<InboundCompletion, HandleError> {
+        let language = member.language;
         let to = request.to;
         match self.hub.plan_transition(case.id, request).await {
             Ok(change) => {
+                let moved = Case {
+                    progress: change.progress.clone(),
+                    version: case.version + 1,
+                    ..case.clone()
+                };
                 let data = json!({
                     "outcome": "done", "code": case.code.as_str(), "status": to.label(language),
+                    "by": null,
                 });
-                let reply = self.reply(chat, "bot_staff", language, &data)?;
+                let mut reply = self.reply(chat, "bot_staff", language, &data)?;
+                if let Some(telegram) = &mut reply.telegram {
+                    telegram.keyboard = self.hub.case_keyboard(member, &moved).await?;
+                }
                 Ok(ended(
                     InboundEffect::Progress(Box::new(change)),
                     reply,
@@ -401,24 +468,100 @@ impl TelegramHandler {
                 ))
             }
             Err(Error::Domain(DomainError::Forbidden(_))) => {
-                self.staff_reply(chat, language, "refused", None)
+                self.staff_reply(chat, language, "refused", None).await
             }
-            Err(Error::Domain(_)) => self.staff_reply(chat, language, "already", Some(case)),
+            Err(Error::Domain(DomainError::Invalid { field: "unit", .. })) => {
+                self.staff_reply(chat, language, "refused", None).await
+            }
+            Err(Error::Domain(_)) => {
+                self.staff_reply_on(chat, language, "already", Some(case), Some(action))
+                    .await
+            }
             Err(e) => Err(e.into()),
         }
     }
 
-    fn staff_reply(
+    /// Publishes `case` with the title and excerpt the member wrote, with the update's `done`.
+    async fn publish(
+        &self,
+        chat: &str,
+        member: &Staff,
+        case: &Case,
+        draft: &Draft,
+    ) -> Result<InboundCompletion, HandleError> {
+        let language = member.language;
+        let title = draft.public_title.as_deref().unwrap_or_default();
+        let excerpt = draft.content.as_deref().unwrap_or_default();
+        match self
+            .hub
+            .plan_publication(case.id, member.id, title, excerpt)
+            .await
+        {
+            Ok(change) => {
+                let data = json!({
+                    "outcome": "published", "code": case.code.as_str(), "status": null,
+                    "by": null,
+                });
+                let reply = self.reply(chat, "bot_staff", language, &data)?;
+                Ok(ended(
+                    InboundEffect::Publication(Box::new(change)),
+                    reply,
+                    chat,
+                ))
+            }
+            Err(Error::Domain(DomainError::Forbidden(_))) => {
+                self.staff_reply(chat, language, "refused", None).await
+            }
+            Err(Error::Domain(_)) => {
+                let publish = Some(StaffAction::Publish);
+                self.staff_reply_on(chat, language, "already", Some(case), publish)
+                    .await
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// A staff button's answer without a change.
+    async fn staff_reply(
         &self,
         chat: &str,
         language: Language,
         outcome: &str,
         case: Option<&Case>,
     ) -> Result<InboundCompletion, HandleError> {
+        self.staff_reply_on(chat, language, outcome, case, None)
+            .await
+    }
+
+    /// [`Self::staff_reply`] for a button of `action`: "already" names the colleague who did
+    /// it first, unless it was the member themself.
+    async fn staff_reply_on(
+        &self,
+        chat: &str,
+        language: Language,
+        outcome: &str,
+        case: Option<&Case>,
+        action: Option<StaffAction>,
+    ) -> Result<InboundCompletion, HandleError> {
+        let by = match (case, action) {
+            (Some(case), Some(action)) if outcome == "already" => self
+                .hub
+                .done_by(case, action)
+                .await?
+                .filter(|mover| {
+                    !mover
+                        .contacts
+                        .iter()
+                        .any(|c| c.kind == ContactKind::Telegram && c.address == chat)
+                })
+                .map(|mover| mover.display_name),
+            _ => None,
+        };
         let data = json!({
             "outcome": outcome,
             "code": case.map(|c| c.code.as_str()),
             "status": case.map(|c| c.progress.status.label(language)),
+            "by": by,
         });
         let reply = self.reply(chat, "bot_staff", language, &data)?;
         Ok(answer(reply, Some(dialogue_change(chat, None))))
@@ -517,19 +660,28 @@ impl TelegramHandler {
             .await
     }
 
+    /// The newest of this chat's own cases that `pick` chooses.
+    async fn own_case(
+        &self,
+        chat: &str,
+        pick: impl Fn(&Case) -> bool,
+    ) -> Result<Option<Case>, HandleError> {
+        Ok(self
+            .hub
+            .my_cases(&chat_contact(chat)?)
+            .await?
+            .into_iter()
+            .find(|c| pick(c)))
+    }
+
     /// The code of the newest of this chat's own cases that `pick` chooses.
     async fn own_case_code(
         &self,
         chat: &str,
         pick: impl Fn(&Case) -> bool,
     ) -> Result<Option<String>, HandleError> {
-        Ok(self
-            .hub
-            .my_cases(&chat_contact(chat)?)
-            .await?
-            .into_iter()
-            .find(|c| pick(c))
-            .map(|c| c.code.as_str().to_owned()))
+        let case = self.own_case(chat, pick).await?;
+        Ok(case.map(|c| c.code.as_str().to_owned()))
     }
 
     /// The code of this chat's answered case `code`, or with no code its newest answered one.
@@ -661,9 +813,64 @@ impl TelegramHandler {
     }
 
     /// The newest of this chat's cases on which the council waits for an answer.
-    async fn awaiting_answer(&self, chat: &str) -> Result<Option<String>, HandleError> {
-        self.own_case_code(chat, |c| c.progress.status == Status::NeedsInfo)
-            .await
+    /// The dialogue a message sent outside one starts (`content`: its text or caption): is it
+    /// the answer the council waits for, information for the person's open case, or a new
+    /// case?
+    async fn loose_message(
+        &self,
+        chat: &str,
+        content: Option<&str>,
+    ) -> Result<Dialogue, HandleError> {
+        let cases = self.hub.my_cases(&chat_contact(chat)?).await?;
+        let waiting = cases
+            .iter()
+            .find(|c| c.progress.status == Status::NeedsInfo);
+        let open = cases.iter().find(|c| c.progress.status.is_open());
+        Ok(match (waiting, open, content) {
+            (Some(case), _, Some(text)) => Dialogue::choose(text, case.code.as_str(), case.kind),
+            (_, Some(case), _) => Dialogue::choose_add(content, case.code.as_str(), case.kind),
+            (_, None, Some(text)) => Dialogue::with_content(text),
+            _ => Dialogue::start(),
+        })
+    }
+
+    /// What the person gathered to add to their open case, filed with the update's `done`.
+    async fn add_info(
+        &self,
+        chat: &str,
+        language: Language,
+        draft: Draft,
+    ) -> Result<InboundCompletion, HandleError> {
+        let Some(code) = draft.case_code.as_deref() else {
+            return self.cancel(chat, language, None);
+        };
+        let files = draft.files.iter().map(|f| FileId(f.id)).collect();
+        let planned = match self.capability(chat, code).await {
+            Ok(capability) => {
+                self.hub
+                    .plan_information_as_citizen(&capability, draft.content.clone(), files)
+                    .await
+            }
+            Err(e) => Err(e),
+        };
+        let change = match planned {
+            Ok(change) => change,
+            // Closed meanwhile, or over the case's file limits: said, and nothing is lost
+            // that the person cannot send again.
+            Err(Error::Domain(DomainError::Invalid { .. } | DomainError::Forbidden(_)))
+            | Err(Error::NotFound(_)) => {
+                let data = json!({ "found": false, "bad_code": false, "case": null });
+                let reply = self.reply(chat, "bot_status", language, &data)?;
+                return Ok(answer(reply, Some(dialogue_change(chat, None))));
+            }
+            Err(other) => return Err(other.into()),
+        };
+        let data = json!({ "code": code, "files": draft.files.len() });
+        let reply = self.reply(chat, "bot_added", language, &data)?;
+        Ok(InboundCompletion {
+            seal: draft.is_denunciation(),
+            ..ended(InboundEffect::Information(Box::new(change)), reply, chat)
+        })
     }
 
     /// The message is the answer to the council's question: the case goes back to where it
@@ -738,7 +945,7 @@ impl TelegramHandler {
                 return self.ask(chat, language, d, Some(Refusal::FileNotHere));
             }
             Some(d) => d,
-            None => caption.map_or_else(Dialogue::start, Dialogue::with_content),
+            None => self.loose_message(chat, caption).await?,
         };
         let file = match files::accept(
             &self.hub,
@@ -796,12 +1003,13 @@ impl TelegramHandler {
             Outcome::Cancelled => self.cancel(chat, language, None),
             Outcome::Submit(draft) => self.submit(chat, language, draft).await,
             Outcome::Answer(draft) => self.answer_question(chat, language, draft).await,
+            Outcome::AddInfo(draft) => self.add_info(chat, language, draft).await,
             Outcome::Withdraw(draft) => self.withdraw(chat, language, draft).await,
             Outcome::Rate {
                 draft,
                 not_satisfied,
             } => self.rate(chat, language, draft, not_satisfied).await,
-            Outcome::StaffNote(draft) => self.staff_note(chat, language, draft).await,
+            Outcome::Staff(draft) => self.staff_action(chat, language, draft).await,
             Outcome::MessageReply(draft) => self.message_reply(chat, language, draft).await,
         }
     }

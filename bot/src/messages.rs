@@ -219,7 +219,7 @@ impl TelegramHandler {
         button: StaffButton,
     ) -> Result<InboundCompletion, HandleError> {
         let Some(member) = self.hub.staff_by_chat(chat).await? else {
-            return self.staff_reply(chat, language, "not_linked", None);
+            return self.staff_reply(chat, language, "not_linked", None).await;
         };
         let language = member.language;
         let Some(id) = button.message_id() else {

@@ -84,6 +84,25 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
             .into_iter()
             .collect(),
         ],
+        Step::ChooseAdd => vec![
+            button(
+                l("➕ Bổ sung vào hồ sơ đang mở", "➕ Add it to my open case"),
+                "n:choose_add:add".into(),
+            )
+            .into_iter()
+            .collect(),
+            button(
+                l("📝 Gửi thành hồ sơ mới", "📝 Send it as a new case"),
+                "n:choose_add:new".into(),
+            )
+            .into_iter()
+            .collect(),
+        ],
+        Step::AddInfo => vec![
+            button(l("✅ Gửi bổ sung", "✅ Send"), "n:confirm".into())
+                .into_iter()
+                .collect(),
+        ],
         Step::Withdraw => vec![
             button(
                 l("Xác nhận rút hồ sơ", "Yes, withdraw it"),
@@ -152,12 +171,47 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
                 .into_iter()
                 .collect(),
         ],
+        Step::StaffAnswerAs => vec![
+            button(
+                l("✅ Gửi: đã giải quyết", "✅ Send as resolved"),
+                "n:answer_as:answered".into(),
+            )
+            .into_iter()
+            .collect(),
+            button(
+                l("ℹ️ Gửi: giải trình, thông tin", "ℹ️ Send as an explanation"),
+                "n:answer_as:explained".into(),
+            )
+            .into_iter()
+            .collect(),
+        ],
+        Step::StaffUnit => pairs(
+            profile
+                .units
+                .iter()
+                .filter_map(|u| button(&u.name, format!("n:unit:{}", u.code)))
+                .collect(),
+        ),
+        Step::StaffAssignee => dialogue
+            .draft
+            .choices
+            .iter()
+            .filter_map(|c| button(&c.label, format!("n:assignee:{}", c.value)))
+            .map(|b| vec![b])
+            .collect(),
+        Step::StaffPublish => vec![
+            button(l("🌐 Công khai", "🌐 Publish"), "n:confirm".into())
+                .into_iter()
+                .collect(),
+        ],
         Step::Content
         | Step::Name
         | Step::Address
         | Step::Phone
         | Step::Email
         | Step::StaffNote
+        | Step::StaffTitle
+        | Step::StaffExcerpt
         | Step::MessageReply
         | Step::RateComment => Vec::new(),
     };
@@ -170,9 +224,14 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
         dialogue.step,
         Step::Kind
             | Step::Choose
+            | Step::ChooseAdd
+            | Step::AddInfo
             | Step::Withdraw
             | Step::Rate
             | Step::StaffNote
+            | Step::StaffUnit
+            | Step::StaffAssignee
+            | Step::StaffTitle
             | Step::MessageReply
     ) {
         last.extend(button(l("◀ Quay lại", "◀ Back"), "n:back".into()));
@@ -231,6 +290,7 @@ pub fn data(
             "consent": draft.consent,
             "score": draft.score,
             "staff_action": draft.staff_action,
+            "public_title": draft.public_title,
             "message_id": draft.message_id,
         },
     })
@@ -251,6 +311,8 @@ mod tests {
         let renderer = Renderer::builtin();
         let steps = [
             Step::Choose,
+            Step::ChooseAdd,
+            Step::AddInfo,
             Step::Withdraw,
             Step::Kind,
             Step::Area,
@@ -267,6 +329,12 @@ mod tests {
             Step::RateComment,
             Step::RateSend,
             Step::StaffNote,
+            Step::StaffAnswerAs,
+            Step::StaffUnit,
+            Step::StaffAssignee,
+            Step::StaffTitle,
+            Step::StaffExcerpt,
+            Step::StaffPublish,
             Step::MessageReply,
         ];
         let refusals = [
@@ -292,13 +360,22 @@ mod tests {
             case_code: Some("HB.20261126.0012".to_owned()),
             ..Draft::default()
         };
-        for step in steps {
+        // The staff note asks for a reason, a question or an answer.
+        let actions = ["reject", "ask", "answer"];
+        let cases = steps.into_iter().flat_map(|step| {
+            let actions = if step == Step::StaffNote {
+                &actions[..]
+            } else {
+                &actions[..1]
+            };
+            actions.iter().map(move |action| (step, *action))
+        });
+        for (step, action) in cases {
             for language in [Language::Vi, Language::En] {
                 for refusal in &refusals {
-                    let dialogue = Dialogue {
-                        step,
-                        draft: draft.clone(),
-                    };
+                    let mut draft = draft.clone();
+                    draft.staff_action = Some(action.to_owned());
+                    let dialogue = Dialogue { step, draft };
                     let data = data(
                         &profile,
                         FileLimits::default(),

@@ -187,6 +187,18 @@ impl Hub {
             .await
     }
 
+    /// [`Hub::add_information_as_citizen`] checked and planned but not applied: the text or
+    /// files a citizen sends from a chat, applied with the message's `done`.
+    pub async fn plan_information_as_citizen(
+        &self,
+        capability: &CitizenCapability,
+        text: Option<String>,
+        files: Vec<FileId>,
+    ) -> Result<InformationChange, Error> {
+        self.plan_information(capability.case(), Actor::Citizen, text, files, true)
+            .await
+    }
+
     async fn record_information(
         &self,
         case_id: CaseId,
@@ -195,6 +207,29 @@ impl Hub {
         files: Vec<FileId>,
         citizen_checked: bool,
     ) -> Result<Case, Error> {
+        let change = self
+            .plan_information(case_id, actor, text, files, citizen_checked)
+            .await?;
+        let added = change.attachments.len();
+        let updated = self.store().add_case_information(change).await?;
+        tracing::info!(
+            case.id = case_id.0,
+            case.code = %updated.code,
+            case.files_added = added,
+            "information added to case {} by {actor}",
+            updated.code
+        );
+        Ok(updated)
+    }
+
+    async fn plan_information(
+        &self,
+        case_id: CaseId,
+        actor: Actor,
+        text: Option<String>,
+        files: Vec<FileId>,
+        citizen_checked: bool,
+    ) -> Result<InformationChange, Error> {
         let text = text
             .map(|t| clean_text("text", &t, MAX_CONTENT_CHARS, false))
             .transpose()?
@@ -233,38 +268,26 @@ impl Hub {
         }
         let sizes = attachments.iter().map(|a| size_of(a.size_bytes));
         self.file_policy().admit(usage_of(&case), sizes)?;
-        let added = attachments.len();
         let notify = self
             .notify(
                 CaseEvent::InformationAdded { by: actor },
                 case.progress.assignee,
             )
             .await?;
-        let updated = self
-            .store()
-            .add_case_information(InformationChange {
-                case_id,
-                expected_status: case.progress.status,
-                expected_version: case.version,
-                attachments,
-                event: NewEvent {
-                    kind: EventKind::InformationAdded,
-                    actor,
-                    from: None,
-                    to: None,
-                    note: text,
-                },
-                notify,
-            })
-            .await?;
-        tracing::info!(
-            case.id = case_id.0,
-            case.code = %updated.code,
-            case.files_added = added,
-            "information added to case {} by {actor}",
-            updated.code
-        );
-        Ok(updated)
+        Ok(InformationChange {
+            case_id,
+            expected_status: case.progress.status,
+            expected_version: case.version,
+            attachments,
+            event: NewEvent {
+                kind: EventKind::InformationAdded,
+                actor,
+                from: None,
+                to: None,
+                note: text,
+            },
+            notify,
+        })
     }
 
     /// A file of a case, for a staff member who may read the case's attachments; a

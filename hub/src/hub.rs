@@ -12,11 +12,10 @@ use crate::domain::policy::{self, Action, CaseContext, transition_action};
 use crate::domain::progress::{self, TransitionRequest};
 use crate::domain::{
     AccessToken, Actor, ButtonKey, Case, CaseBasics, CaseId, CaseKind, ContactKey, CouncilProfile,
-    DenouncerIdentity, EventKind, IdentityAccess, Language, NewCase, NewEvent, NormalisedContact,
-    Publication, StaffId, contact_hash,
+    DenouncerIdentity, IdentityAccess, Language, NewCase, NormalisedContact, StaffId, contact_hash,
 };
 use crate::error::{DomainError, Error};
-use crate::storage::{CaseRecord, CreatedCase, Notify, ProgressChange, PublicationChange, Store};
+use crate::storage::{CaseRecord, CreatedCase, Notify, ProgressChange, Store};
 
 /// How long a staff link may be used when the settings say nothing.
 pub const DEFAULT_STAFF_LINK_TTL: chrono::Duration = chrono::Duration::hours(24);
@@ -425,35 +424,10 @@ impl Hub {
         public_title: &str,
         public_summary: &str,
     ) -> Result<Case, Error> {
-        let case = self.store.get_case(id).await?;
-        let member = self.store.get_staff(staff).await?;
-        policy::check(
-            &member,
-            Action::Publish,
-            Some(&self.case_context(&case).await?),
-        )?;
-        let publication = Publication::new(&case, public_title, public_summary, self.clock.now())?;
-        let event = NewEvent {
-            kind: EventKind::Published,
-            actor: Actor::Staff(staff),
-            from: None,
-            to: None,
-            note: None,
-        };
-        // Followers hear of it when the public copy shows the answer.
-        let notify = self
-            .notify_with(None, None, Some((id, FollowNews::AnswerPublished)))
+        let change = self
+            .plan_publication(id, staff, public_title, public_summary)
             .await?;
-        let case = self
-            .store
-            .update_case_publication(PublicationChange {
-                case_id: id,
-                expected_version: case.version,
-                publication: Some(publication),
-                event,
-                notify,
-            })
-            .await?;
+        let case = self.store.update_case_publication(change).await?;
         tracing::info!(case.id = id.0, case.code = %case.code, "case {} published", case.code);
         Ok(case)
     }

@@ -41,7 +41,7 @@ contract_tests!(
     intake_staff_accept_and_reject_new_cases_from_their_buttons_once_and_forgeries_do_nothing,
 );
 
-const CHAT: i64 = 4242;
+pub(crate) const CHAT: i64 = 4242;
 
 pub(crate) fn worker(hub: &Hub) -> InboundWorker {
     InboundWorker::new(hub.store().clone(), InboundSettings::default()).with_handler(
@@ -70,14 +70,14 @@ fn private() -> Value {
     json!({ "id": CHAT, "type": "private", "first_name": "Cử tri" })
 }
 
-fn text(update_id: u32, text: &str) -> NewInbound {
+pub(crate) fn text(update_id: u32, text: &str) -> NewInbound {
     raw(
         update_id,
         json!({ "update_id": update_id, "message": message(private(), json!({ "text": text })) }),
     )
 }
 
-fn press(update_id: u32, data: &str) -> NewInbound {
+pub(crate) fn press(update_id: u32, data: &str) -> NewInbound {
     raw(
         update_id,
         json!({ "update_id": update_id, "callback_query": {
@@ -1062,7 +1062,7 @@ async fn start_with_a_staff_link_links_the_chat_once_and_greets_the_member(db: T
     );
 }
 
-const STAFF_CHAT: i64 = 777_000;
+pub(crate) const STAFF_CHAT: i64 = 777_000;
 
 /// A button pressed in `chat`'s private chat with the bot.
 pub(crate) fn press_in(chat: i64, update_id: u32, data: &str) -> NewInbound {

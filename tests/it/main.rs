@@ -1,6 +1,8 @@
 mod bot;
+mod bot_add_info;
 mod bot_conversation;
 mod bot_messages;
+mod bot_staff;
 mod bot_transport;
 mod bot_webhook;
 mod catalog;

@@ -456,8 +456,13 @@ async fn a_new_case_reaches_intake_on_telegram_with_buttons_the_hub_can_verify_a
     let labels: Vec<&str> = buttons.iter().map(|b| b.text.as_str()).collect();
     assert_eq!(
         labels,
-        ["✅ Accept", "❌ Reject", "❓ Ask the citizen"],
-        "the moves a chat can finish; forwarding needs a unit the chat does not offer yet"
+        [
+            "✅ Accept",
+            "❌ Reject",
+            "❓ Ask the citizen",
+            "➡\u{fe0f} Forward"
+        ],
+        "the moves intake may make from `received`"
     );
     assert!(keyboard.rows.iter().all(|row| row.len() <= 2));
     let pressed: Vec<StaffButton> = buttons
@@ -473,8 +478,13 @@ async fn a_new_case_reaches_intake_on_telegram_with_buttons_the_hub_can_verify_a
         .collect();
     assert_eq!(
         pressed,
-        [StaffAction::Accept, StaffAction::Reject, StaffAction::Ask]
-            .map(|a| StaffButton::case(a, case.id))
+        [
+            StaffAction::Accept,
+            StaffAction::Reject,
+            StaffAction::Ask,
+            StaffAction::Forward
+        ]
+        .map(|a| StaffButton::case(a, case.id))
     );
     // ... which another hub (another key) does not accept.
     let (stranger, _) = hub_on(&db).await;
@@ -498,8 +508,8 @@ async fn a_new_case_reaches_intake_on_telegram_with_buttons_the_hub_can_verify_a
             "{text}"
         );
     }
-    // The labels are Vietnamese for a Vietnamese reader; publishing, though the secretary may,
-    // is not offered in a chat yet (it needs the public title and excerpt).
+    // The labels are Vietnamese for a Vietnamese reader, and the secretary may also publish
+    // (the chat then asks the public title and excerpt).
     let keyboard = &row_of(&secretary).telegram.as_ref().unwrap().keyboard;
     let labels: Vec<&str> = keyboard
         .rows
@@ -507,7 +517,16 @@ async fn a_new_case_reaches_intake_on_telegram_with_buttons_the_hub_can_verify_a
         .flatten()
         .map(|b| b.text.as_str())
         .collect();
-    assert_eq!(labels, ["✅ Thụ lý", "❌ Không thụ lý", "❓ Hỏi thêm"]);
+    assert_eq!(
+        labels,
+        [
+            "✅ Thụ lý",
+            "❌ Không thụ lý",
+            "❓ Hỏi thêm",
+            "➡\u{fe0f} Chuyển đơn",
+            "🌐 Công khai"
+        ]
+    );
 }
 
 async fn a_denunciations_buttons_go_only_to_staff_who_may_see_it(db: TestDb) {
@@ -570,8 +589,13 @@ async fn a_denunciations_buttons_go_only_to_staff_who_may_see_it(db: TestDb) {
         .collect();
     assert_eq!(
         officer_buttons,
-        [StaffAction::Accept, StaffAction::Reject, StaffAction::Ask]
-            .map(|a| StaffButton::case(a, case.id)),
+        [
+            StaffAction::Accept,
+            StaffAction::Reject,
+            StaffAction::Ask,
+            StaffAction::Forward
+        ]
+        .map(|a| StaffButton::case(a, case.id)),
         "never publish on a denunciation"
     );
 }

@@ -39,15 +39,14 @@ use super::outbox::Destination;
 use super::outbox::{Category, NewNotification, Target, destination, staff_destinations};
 use super::render::Renderer;
 use crate::catalog::public_view;
+use crate::domain::ButtonKey;
 use crate::domain::calendar::vn_date;
 use crate::domain::policy::CaseContext;
-use crate::domain::staff_button::case_actions;
 use crate::domain::workflow::is_reopening;
 use crate::domain::{
     Actor, ActorKind, Case, CaseKind, ContactKind, CouncilProfile, Follower, Language, Role, Staff,
     StaffId, Status,
 };
-use crate::domain::{ButtonKey, StaffButton};
 use crate::error::Error;
 use crate::notification::{Button, ButtonAction, EmailMessage, Keyboard, telegram};
 
@@ -163,7 +162,7 @@ impl Notifier {
                 .filter(|id| Some(*id) != by.staff_id())
                 .and_then(|id| staff.iter().find(|s| s.id == id && s.active));
             if let Some(member) = assignee {
-                out.extend(self.to_staff(
+                let n = self.to_staff(
                     "staff_info_added",
                     "info",
                     member,
@@ -171,7 +170,8 @@ impl Notifier {
                     case,
                     (event, None),
                     now,
-                )?);
+                )?;
+                out.extend(self.with_buttons(n, case, member, staff));
             }
             return Ok(out);
         }
@@ -241,12 +241,7 @@ impl Notifier {
                         (event, None),
                         now,
                     )?;
-                    out.extend(n.map(|mut n| {
-                        if let Some(telegram) = &mut n.telegram {
-                            telegram.keyboard = self.case_keyboard(case, member, staff);
-                        }
-                        n
-                    }));
+                    out.extend(self.with_buttons(n, case, member, staff));
                 }
             }
             CaseEvent::StatusChanged { from, by, note } => {
@@ -262,7 +257,7 @@ impl Notifier {
                         None => active.filter(|s| s.has_role(Role::Intake)).collect(),
                     };
                     for member in on_case {
-                        out.extend(self.to_staff(
+                        let n = self.to_staff(
                             "staff_reopened",
                             "reopened",
                             member,
@@ -270,12 +265,13 @@ impl Notifier {
                             case,
                             (event, note.as_deref()),
                             now,
-                        )?);
+                        )?;
+                        out.extend(self.with_buttons(n, case, member, staff));
                     }
                     return Ok(out);
                 }
                 if let Some(member) = assignee.filter(|s| Some(s.id) != assignee_before) {
-                    out.extend(self.to_staff(
+                    let n = self.to_staff(
                         "staff_assigned",
                         "assigned",
                         member,
@@ -283,13 +279,14 @@ impl Notifier {
                         case,
                         (event, None),
                         now,
-                    )?);
+                    )?;
+                    out.extend(self.with_buttons(n, case, member, staff));
                 }
                 let info_arrived = *from == Status::NeedsInfo
                     && case.progress.status == Status::Received
                     && *by == ActorKind::Citizen;
                 if let Some(member) = assignee.filter(|_| info_arrived) {
-                    out.extend(self.to_staff(
+                    let n = self.to_staff(
                         "staff_info_added",
                         "info",
                         member,
@@ -297,13 +294,30 @@ impl Notifier {
                         case,
                         (event, None),
                         now,
-                    )?);
+                    )?;
+                    out.extend(self.with_buttons(n, case, member, staff));
                 }
             }
             // Handled above, before anything for the citizen.
             CaseEvent::InformationAdded { .. } => {}
         }
         Ok(out)
+    }
+
+    /// `n` with the buttons of what `member` may do next on `case`, on Telegram.
+    fn with_buttons(
+        &self,
+        n: Option<NewNotification>,
+        case: &Case,
+        member: &Staff,
+        staff: &[Staff],
+    ) -> Option<NewNotification> {
+        n.map(|mut n| {
+            if let Some(telegram) = &mut n.telegram {
+                telegram.keyboard = self.case_keyboard(case, member, staff);
+            }
+            n
+        })
     }
 
     /// The signed buttons under `member`'s Telegram message about `case`: what they may do
@@ -326,17 +340,7 @@ impl Notifier {
             },
             None => context,
         };
-        let buttons: Vec<Button> = case_actions(case, member, &context)
-            .into_iter()
-            .filter(|action| action.in_chat())
-            .map(|action| Button {
-                text: action.label(member.language).to_owned(),
-                action: ButtonAction::CallbackData(StaffButton::case(action, case.id).encode(key)),
-            })
-            .collect();
-        Keyboard {
-            rows: buttons.chunks(2).map(<[Button]>::to_vec).collect(),
-        }
+        telegram::case_keyboard(case, member, &context, key)
     }
 
     /// A staff member's notification on the channels they did not turn off, waiting out their
@@ -440,19 +444,31 @@ impl Notifier {
         })
     }
 
-    /// The buttons under a citizen's own case message: an answer can be rated.
+    /// The buttons under a citizen's own case message: an answer can be rated, and an open
+    /// case takes more information. A question waits for its answer, which the person just
+    /// writes back (the bot asks whether it is the answer), so it gets no button.
     fn citizen_keyboard(case: &Case, language: Language) -> Keyboard {
-        if !matches!(case.progress.status, Status::Answered | Status::Explained) {
-            return Keyboard::default();
-        }
-        let text = match language {
-            Language::Vi => "⭐ Đánh giá câu trả lời",
-            Language::En => "⭐ Rate the answer",
+        let code = case.code.as_str();
+        let (text, data) = match (case.progress.status, language) {
+            (Status::Answered | Status::Explained, Language::Vi) => {
+                ("⭐ Đánh giá câu trả lời", telegram::rate_button(code))
+            }
+            (Status::Answered | Status::Explained, Language::En) => {
+                ("⭐ Rate the answer", telegram::rate_button(code))
+            }
+            (Status::NeedsInfo, _) => return Keyboard::default(),
+            (status, Language::Vi) if status.is_open() => {
+                ("➕ Bổ sung thông tin", telegram::add_info_button(code))
+            }
+            (status, Language::En) if status.is_open() => {
+                ("➕ Add information", telegram::add_info_button(code))
+            }
+            _ => return Keyboard::default(),
         };
         Keyboard {
             rows: vec![vec![Button {
                 text: text.to_owned(),
-                action: ButtonAction::CallbackData(telegram::rate_button(case.code.as_str())),
+                action: ButtonAction::CallbackData(data),
             }]],
         }
     }

@@ -109,6 +109,7 @@ const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
     "bot_mycases",
     "bot_status",
     "bot_answered",
+    "bot_added",
     "bot_withdrawn",
     "bot_slow_down",
     "bot_rated",
@@ -1443,11 +1444,15 @@ mod tests {
             ),
             ("bot_cancelled", json!({})),
             ("bot_answered", json!({ "code": "HB.20261126.0012" })),
+            (
+                "bot_added",
+                json!({ "code": "HB.20261126.0012", "files": 2 }),
+            ),
             ("bot_withdrawn", json!({ "code": "HB.20261126.0012" })),
             ("bot_slow_down", json!({})),
             (
                 "bot_staff",
-                json!({ "outcome": "already", "code": "HB.20261126.0012", "status": "Đã thụ lý" }),
+                json!({ "outcome": "already", "code": "HB.20261126.0012", "status": "Đã thụ lý", "by": "Trần <Thị> Lan" }),
             ),
             (
                 "bot_linked",

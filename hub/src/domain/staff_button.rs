@@ -117,7 +117,8 @@ impl StaffAction {
         }
     }
 
-    fn parse(name: &str) -> Option<StaffAction> {
+    /// The action named `name` in callback data.
+    pub fn parse(name: &str) -> Option<StaffAction> {
         StaffAction::ALL
             .iter()
             .copied()
@@ -252,19 +253,6 @@ impl StaffButton {
 /// case's status that the policy lets `staff` take on it (`context`: its kind, assignee and
 /// the assignee's lead), in [`StaffAction::ALL`]'s order. None for anybody who may not read
 /// the case (a denunciation's buttons go only to `giai_quyet_to_cao`).
-impl StaffAction {
-    /// Whether the bot carries the action out in a chat today: accepting at once, and
-    /// rejecting or asking the citizen with the text it then asks for. Forwarding, assigning,
-    /// answering and publishing need choices a chat does not offer yet (units, colleagues, a
-    /// reviewed answer, a public title), so their buttons are not shown.
-    pub const fn in_chat(self) -> bool {
-        matches!(
-            self,
-            StaffAction::Accept | StaffAction::Reject | StaffAction::Ask
-        )
-    }
-}
-
 pub fn case_actions(case: &Case, staff: &Staff, context: &CaseContext) -> Vec<StaffAction> {
     let may = |action: Action| policy::check(staff, action, Some(context)).is_ok();
     if !may(Action::ReadCase) {

@@ -6,6 +6,11 @@
 //! source, tags and entities included, which is never less than what Telegram counts, so a
 //! part that fits here fits there.
 
+use super::{Button, ButtonAction, Keyboard};
+use crate::domain::policy::CaseContext;
+use crate::domain::staff_button::{ButtonKey, StaffButton, case_actions};
+use crate::domain::{Case, Staff};
+
 /// The most UTF-16 code units one message may hold.
 pub const MESSAGE_LIMIT: usize = 4096;
 /// The most bytes of callback data one inline button may carry.
@@ -20,6 +25,38 @@ pub fn rate_button(code: &str) -> String {
 /// The case code a "rate the answer" button names.
 pub fn rated_case(data: &str) -> Option<&str> {
     data.strip_prefix("r:")
+}
+
+/// The signed buttons under `member`'s message about `case`: what they may do next
+/// ([`case_actions`], given the case's policy `context`), two to a row, labelled in their
+/// language. Empty for anybody who may not read the case.
+pub fn case_keyboard(
+    case: &Case,
+    member: &Staff,
+    context: &CaseContext,
+    key: &ButtonKey,
+) -> Keyboard {
+    let buttons: Vec<Button> = case_actions(case, member, context)
+        .into_iter()
+        .map(|action| Button {
+            text: action.label(member.language).to_owned(),
+            action: ButtonAction::CallbackData(StaffButton::case(action, case.id).encode(key)),
+        })
+        .collect();
+    Keyboard {
+        rows: buttons.chunks(2).map(<[Button]>::to_vec).collect(),
+    }
+}
+
+/// The callback data of the "add information" button under a citizen's news of an open case;
+/// the bot reads it back with [`add_info_case`].
+pub fn add_info_button(code: &str) -> String {
+    format!("i:{code}")
+}
+
+/// The case code an "add information" button names.
+pub fn add_info_case(data: &str) -> Option<&str> {
+    data.strip_prefix("i:")
 }
 
 /// Escapes text for Telegram's HTML parse mode: `&`, `<` and `>`, the only characters it

@@ -6,7 +6,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
-use super::cases::{CaseRecord, CreatedCase, ProgressChange};
+use super::cases::{CaseRecord, CreatedCase, InformationChange, ProgressChange, PublicationChange};
 use super::follows::{FollowChange, UnfollowChange};
 use super::messages::{MessageChange, ReadChange};
 use super::ratings::RatingChange;
@@ -39,6 +39,11 @@ pub enum InboundEffect {
     /// account's Telegram contact; a token used or expired meanwhile fails the completion
     /// with `Conflict`, and the message is handled again (and then refused).
     StaffLink(Box<StaffLinkChange>),
+    /// Information the citizen adds to their open case from the chat (a text, files), applied
+    /// only if the case is still as the handler read it.
+    Information(Box<InformationChange>),
+    /// A staff member publishes a case from the chat, with the title and excerpt they wrote.
+    Publication(Box<PublicationChange>),
     /// A staff member's internal message or reply (`/msg`, the reply button's text), stored
     /// with its recipients and notifications; its source reference is the inbound row, so a
     /// replayed update sends nothing twice.

@@ -181,6 +181,82 @@ pub(super) async fn apply_progress(
     Ok(case)
 }
 
+/// Applies added information inside the caller's transaction: a staff action's own, or an
+/// inbound message's effect committed with the message's `done`.
+pub(super) async fn apply_information(
+    conn: &mut DbConnection,
+    change: &InformationChange,
+    now: DbTime,
+) -> Result<Case, Error> {
+    // Only the version moves: information changes no status or clock. The status guard
+    // keeps a case closed meanwhile from taking it.
+    let updated = bump_version(
+        &mut *conn,
+        change.case_id,
+        change.expected_status,
+        change.expected_version,
+        now,
+    )
+    .await?;
+    if updated > 0 {
+        insert_attachments(&mut *conn, change.case_id, &change.attachments).await?;
+    }
+    let case = record_change(&mut *conn, change.case_id, updated, &change.event, now).await?;
+    enqueue_change(&mut *conn, &case, &change.notify, now).await?;
+    Ok(case)
+}
+
+/// Applies a publication change inside the caller's transaction, audited.
+pub(super) async fn apply_publication(
+    conn: &mut DbConnection,
+    change: &PublicationChange,
+    now: DbTime,
+) -> Result<Case, Error> {
+    let public = change.publication.as_ref();
+    let updated = sqlx::query(
+        r#"
+            UPDATE cases
+            SET published = $1, public_title = $2, public_summary = $3, published_at = $4,
+                version = version + 1, updated_at = $5
+            WHERE id = $6
+              AND version = $7
+              AND kind <> 'to_cao'
+            "#,
+    )
+    .bind(public.is_some())
+    .bind(public.map(|p| p.title.as_str()))
+    .bind(public.map(|p| p.summary.as_str()))
+    .bind(public.map(|p| DbTime(p.published_at)))
+    .bind(now)
+    .bind(change.case_id.0)
+    .bind(change.expected_version)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let case = record_change(&mut *conn, change.case_id, updated, &change.event, now).await?;
+    enqueue_change(&mut *conn, &case, &change.notify, now).await?;
+    let note = AuditNote {
+        by: change.event.actor.staff_id(),
+        detail: Some(
+            if public.is_some() {
+                "published"
+            } else {
+                "withdrawn"
+            }
+            .to_owned(),
+        ),
+    };
+    write_audit(
+        &mut *conn,
+        now,
+        &note,
+        PUBLISH_CASE,
+        &format!("case:{}", case.id),
+    )
+    .await?;
+    Ok(case)
+}
+
 /// The cases whose ids `sql` selects, each read whole.
 async fn cases_where(conn: &mut DbConnection, sql: &'static str) -> Result<Vec<Case>, Error> {
     let ids: Vec<i64> = sqlx::query(sql)
@@ -680,70 +756,15 @@ impl CaseStore for This {
     async fn add_case_information(&self, change: InformationChange) -> Result<Case, Error> {
         let now = DbTime(self.clock.now());
         let mut tx = self.begin_write().await?;
-        // Only the version moves: information changes no status or clock. The status guard
-        // keeps a case closed meanwhile from taking it.
-        let updated = bump_version(
-            &mut tx,
-            change.case_id,
-            change.expected_status,
-            change.expected_version,
-            now,
-        )
-        .await?;
-        if updated > 0 {
-            insert_attachments(&mut tx, change.case_id, &change.attachments).await?;
-        }
-        let case = record_change(&mut tx, change.case_id, updated, &change.event, now).await?;
-        enqueue_change(&mut tx, &case, &change.notify, now).await?;
+        let case = apply_information(&mut tx, &change, now).await?;
         tx.commit().await?;
         Ok(case)
     }
 
     async fn update_case_publication(&self, change: PublicationChange) -> Result<Case, Error> {
         let now = DbTime(self.clock.now());
-        let public = change.publication.as_ref();
         let mut tx = self.begin_write().await?;
-        let updated = sqlx::query(
-            r#"
-            UPDATE cases
-            SET published = $1, public_title = $2, public_summary = $3, published_at = $4,
-                version = version + 1, updated_at = $5
-            WHERE id = $6
-              AND version = $7
-              AND kind <> 'to_cao'
-            "#,
-        )
-        .bind(public.is_some())
-        .bind(public.map(|p| p.title.as_str()))
-        .bind(public.map(|p| p.summary.as_str()))
-        .bind(public.map(|p| DbTime(p.published_at)))
-        .bind(now)
-        .bind(change.case_id.0)
-        .bind(change.expected_version)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        let case = record_change(&mut tx, change.case_id, updated, &change.event, now).await?;
-        enqueue_change(&mut tx, &case, &change.notify, now).await?;
-        let note = AuditNote {
-            by: change.event.actor.staff_id(),
-            detail: Some(
-                if public.is_some() {
-                    "published"
-                } else {
-                    "withdrawn"
-                }
-                .to_owned(),
-            ),
-        };
-        write_audit(
-            &mut tx,
-            now,
-            &note,
-            PUBLISH_CASE,
-            &format!("case:{}", case.id),
-        )
-        .await?;
+        let case = apply_publication(&mut tx, &change, now).await?;
         tx.commit().await?;
         Ok(case)
     }

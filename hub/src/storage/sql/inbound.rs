@@ -6,8 +6,7 @@ use async_trait::async_trait;
 use sqlx::Row;
 
 use super::SKIP_LOCKED;
-use super::cases::apply_progress;
-use super::cases::insert_case;
+use super::cases::{apply_information, apply_progress, apply_publication, insert_case};
 use super::chats::apply_chat_change;
 use super::common::{claim, count, parse};
 use super::follows::{apply_follow, apply_unfollow};
@@ -194,6 +193,14 @@ impl InboundStore for This {
             }
             InboundEffect::StaffLink(change) => {
                 apply_staff_link(&mut tx, &change, now).await?;
+                None
+            }
+            InboundEffect::Information(change) => {
+                apply_information(&mut tx, &change, now).await?;
+                None
+            }
+            InboundEffect::Publication(change) => {
+                apply_publication(&mut tx, &change, now).await?;
                 None
             }
             InboundEffect::Message(change) => {
