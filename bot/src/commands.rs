@@ -92,6 +92,12 @@ commands! {
     /// Chuyển tiếng Việt / tiếng Anh
     /// Switch between Vietnamese and English
     Lang => "lang" for Everyone,
+    /// Gửi tin nhắn nội bộ, ví dụ /msg dai_bieu Họp lúc 14h (một đồng chí, unit:mã_đơn_vị, nhóm, all)
+    /// Send an internal message, e.g. /msg dai_bieu Meeting at 14:00 (a login, unit:code, a group, all)
+    Msg => "msg" for Staff,
+    /// Tin nhắn nội bộ của đồng chí và ai đã đọc
+    /// Your internal messages and who has read them
+    Messages => "messages" for Staff,
 }
 
 /// A message parsed as a command: the command and what follows it.
@@ -135,8 +141,22 @@ mod tests {
         assert_eq!(parse("  /HELP  "), Parsed::Command(Command::Help, ""));
         assert_eq!(parse("/lang en"), Parsed::Command(Command::Lang, "en"));
         assert_eq!(parse("/xoa"), Parsed::Unknown);
+        assert_eq!(
+            parse("/msg dai_bieu Họp lúc 14h"),
+            Parsed::Command(Command::Msg, "dai_bieu Họp lúc 14h")
+        );
+        assert_eq!(parse("/messages"), Parsed::Command(Command::Messages, ""));
         assert_eq!(parse("/"), Parsed::Unknown);
         assert_eq!(parse("Đèn đường hỏng"), Parsed::Text);
+    }
+
+    #[test]
+    fn internal_messages_are_staff_commands_that_an_unlinked_chat_never_sees() {
+        for command in [Command::Msg, Command::Messages] {
+            assert_eq!(command.audience(), Audience::Staff);
+            assert!(!Command::visible(false).any(|c| c == command));
+            assert!(Command::visible(true).any(|c| c == command));
+        }
     }
 
     #[test]

@@ -52,6 +52,8 @@ pub enum Step {
     StaffExcerpt,
     /// Publish with this title and excerpt.
     StaffPublish,
+    /// A staff member's reply to the internal message `message_id`, in its thread.
+    MessageReply,
     /// Rating the answer on `case_code`: the score, 1 to 5.
     Rate,
     /// A comment beside the score, optional.
@@ -90,6 +92,7 @@ impl Step {
             Step::StaffTitle => "staff_title",
             Step::StaffExcerpt => "staff_excerpt",
             Step::StaffPublish => "staff_publish",
+            Step::MessageReply => "message_reply",
             Step::Rate => "rate",
             Step::RateComment => "rate_comment",
             Step::RateSend => "rate_send",
@@ -141,6 +144,9 @@ pub struct Draft {
     /// The public title of a case to publish; its excerpt is `content`.
     #[serde(default)]
     pub public_title: Option<String>,
+    /// The internal message a reply answers; its text is `content`.
+    #[serde(default)]
+    pub message_id: Option<i64>,
     /// The score of a rating, 1 to 5; its comment is `content`.
     #[serde(default)]
     pub score: Option<u8>,
@@ -214,6 +220,9 @@ impl Dialogue {
                 "publish" => vec![Step::StaffTitle, Step::StaffExcerpt, Step::StaffPublish],
                 _ => vec![Step::StaffNote],
             };
+        }
+        if self.step == Step::MessageReply {
+            return vec![Step::MessageReply];
         }
         if matches!(self.step, Step::Rate | Step::RateComment | Step::RateSend) {
             return vec![Step::Rate, Step::RateComment, Step::RateSend];
@@ -299,6 +308,14 @@ impl Dialogue {
     /// Whether the step is the last of a staff action: what it takes completes the action.
     fn completes_staff_action(&self) -> bool {
         self.draft.staff_action.is_some() && self.steps().last() == Some(&self.step)
+    }
+
+    /// Asks a staff member for the text of a reply to internal message `message_id`.
+    pub fn message_reply(message_id: i64) -> Self {
+        let mut dialogue = Self::start();
+        dialogue.step = Step::MessageReply;
+        dialogue.draft.message_id = Some(message_id);
+        dialogue
     }
 
     /// Asks to rate the answer on case `code`.
@@ -462,6 +479,8 @@ pub enum Outcome {
     /// A staff member gave what their button asked for: the text (in `content`), the choice,
     /// the public title.
     Staff(Draft),
+    /// A staff member wrote their reply to internal message `draft.message_id` (in `content`).
+    MessageReply(Draft),
 }
 
 /// Moves the dialogue by one input.
@@ -590,6 +609,10 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
             d.draft.choice = Some(value.to_owned());
         }
         (Step::StaffPublish, Input::Confirm) => {}
+        (Step::MessageReply, Input::Text(text)) if !text.trim().is_empty() => {
+            d.draft.content = Some(text.trim().to_owned());
+            return Outcome::MessageReply(d.draft);
+        }
         (Step::RateComment, Input::Text(text)) if !text.trim().is_empty() => {
             d.draft.content = Some(text.trim().to_owned());
         }
@@ -892,6 +915,27 @@ mod tests {
             advance(&profile(), d, choice("rate_send", "ok")),
             Outcome::Rate { not_satisfied: false, draft } if draft.content.is_none()
         ));
+    }
+
+    #[test]
+    fn a_reply_to_an_internal_message_takes_one_text_and_can_be_cancelled() {
+        let d = Dialogue::message_reply(12);
+        assert_eq!(d.step, Step::MessageReply);
+        assert_eq!(
+            advance(&profile(), d.clone(), Input::Text("   ")),
+            Outcome::Again(d.clone(), Refusal::UseTheButtons)
+        );
+        assert_eq!(go(d.clone(), Input::Back).step, Step::MessageReply);
+        assert_eq!(
+            advance(&profile(), d.clone(), Input::Cancel),
+            Outcome::Cancelled
+        );
+        let Outcome::MessageReply(draft) = advance(&profile(), d, Input::Text(" Đã nhận. "))
+        else {
+            panic!("the reply is sent");
+        };
+        assert_eq!(draft.message_id, Some(12));
+        assert_eq!(draft.content.as_deref(), Some("Đã nhận."));
     }
 
     #[test]

@@ -36,6 +36,10 @@ use crate::commands::{Command, Parsed, parse};
 use crate::dialogue::{Choice, Dialogue, Draft, Input, Outcome, Refusal, Step, advance, callback};
 use crate::{files, prompts, receipt};
 
+// Internal messages between staff: `/msg`, `/messages` and the buttons under a message.
+#[path = "messages.rs"]
+mod messages;
+
 /// Turns stored Telegram updates into replies.
 #[derive(Debug, Clone)]
 pub struct TelegramHandler {
@@ -178,6 +182,9 @@ impl TelegramHandler {
             Some(Parsed::Command(Command::Unfollow, argument)) => {
                 self.unfollow(&chat, language, argument).await
             }
+            Some(Parsed::Command(command @ (Command::Msg | Command::Messages), argument)) => {
+                self.staff_command(&chat, language, command, argument).await
+            }
             Some(Parsed::Command(Command::Status, argument)) => {
                 let data = self.status(&chat, language, argument).await?;
                 self.say(&chat, "bot_status", language, &data)
@@ -245,6 +252,9 @@ impl TelegramHandler {
         };
         if data == "n:new" {
             return self.ask(&chat, language, Dialogue::start(), None);
+        }
+        if let Some(button) = self.message_button(data) {
+            return self.message_button_pressed(&chat, language, button).await;
         }
         if StaffButton::looks_like(data) {
             return self.staff_button(&chat, language, data).await;
@@ -1000,6 +1010,7 @@ impl TelegramHandler {
                 not_satisfied,
             } => self.rate(chat, language, draft, not_satisfied).await,
             Outcome::Staff(draft) => self.staff_action(chat, language, draft).await,
+            Outcome::MessageReply(draft) => self.message_reply(chat, language, draft).await,
         }
     }
 

@@ -213,6 +213,7 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
         | Step::StaffNote
         | Step::StaffTitle
         | Step::StaffExcerpt
+        | Step::MessageReply
         | Step::RateComment => Vec::new(),
     };
     // At the files step "continue" is the way on, with or without files.
@@ -232,6 +233,7 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
             | Step::StaffUnit
             | Step::StaffAssignee
             | Step::StaffTitle
+            | Step::MessageReply
     ) {
         last.extend(button(l("◀ Quay lại", "◀ Back"), "n:back".into()));
     }
@@ -291,6 +293,7 @@ pub fn data(
             "score": draft.score,
             "staff_action": draft.staff_action,
             "public_title": draft.public_title,
+            "message_id": draft.message_id,
         },
     })
 }
@@ -335,6 +338,7 @@ mod tests {
             Step::StaffTitle,
             Step::StaffExcerpt,
             Step::StaffPublish,
+            Step::MessageReply,
         ];
         let refusals = [
             None,

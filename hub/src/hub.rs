@@ -135,6 +135,11 @@ impl Hub {
         &self.store
     }
 
+    /// The notifier of every change, if notifications are on.
+    pub(crate) fn notifier(&self) -> Option<&Arc<Notifier>> {
+        self.notifier.as_ref()
+    }
+
     /// What the public may see of the cases: the service every public page and answer uses.
     pub fn catalog(&self) -> PublicCatalog {
         PublicCatalog::new(self.store.clone(), self.profile.clone())

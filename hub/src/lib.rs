@@ -19,6 +19,7 @@ pub mod hub;
 pub mod inbound;
 pub mod leader;
 pub mod lookups;
+pub mod messages;
 pub mod notification;
 pub mod retry;
 pub mod schedule;

@@ -117,7 +117,7 @@ pub(crate) async fn assert_all_done(hub: &Hub, ids: Vec<i64>) {
 }
 
 /// The bot's replies, oldest first, are exactly as many as `said` and each holds its phrase.
-async fn assert_said(store: &Arc<dyn Store>, said: &[&str]) {
+pub(crate) async fn assert_said(store: &Arc<dyn Store>, said: &[&str]) {
     let replies = replies(store).await;
     assert_eq!(replies.len(), said.len(), "{replies:?}");
     for ((_, text), phrase) in replies.iter().zip(said) {
@@ -143,7 +143,7 @@ pub(crate) async fn replies(store: &Arc<dyn Store>) -> Vec<(OutboxRow, String)> 
 }
 
 /// A Bot API on loopback that records every call and answers each with a sent message.
-async fn bot_api() -> (String, Arc<Mutex<Vec<(String, Value)>>>) {
+pub(crate) async fn bot_api() -> (String, Arc<Mutex<Vec<(String, Value)>>>) {
     type Seen = Arc<Mutex<Vec<(String, Value)>>>;
     async fn any(State(seen): State<Seen>, uri: axum::http::Uri, body: Bytes) -> axum::Json<Value> {
         let method = uri.path().rsplit('/').next().unwrap_or_default().to_owned();

@@ -1,6 +1,7 @@
 mod bot;
 mod bot_add_info;
 mod bot_conversation;
+mod bot_messages;
 mod bot_staff;
 mod bot_transport;
 mod bot_webhook;
@@ -19,6 +20,7 @@ mod identity_canary;
 mod inbound;
 mod labels;
 mod leases;
+mod messages;
 mod notify;
 mod outbox;
 mod pacing;

@@ -267,7 +267,7 @@ async fn relinking_moves_the_chat_and_replaces_the_accounts_earlier_one(db: Test
 
 /// Turns an account off the way an operator would in the database (the hub has no service
 /// for it yet).
-async fn deactivate(db: &TestDb, login: &str) {
+pub(crate) async fn deactivate(db: &TestDb, login: &str) {
     use sqlx::Connection;
     let sql = "UPDATE staff SET active = FALSE WHERE login = $1";
     if db.url.starts_with("sqlite:") {

@@ -11,7 +11,7 @@ use hdnd_hub::inbound::TelegramWebhook;
 use tower_http::trace::TraceLayer;
 
 use crate::error::{WebError, error_pages};
-use crate::routes::{assets, cases, health, home, telegram, unsubscribe};
+use crate::routes::{assets, cases, health, home, messages, telegram, unsubscribe};
 use crate::state::AppState;
 
 /// The whole portal. Paths are Vietnamese words without diacritics; Telegram's webhook, when
@@ -35,6 +35,7 @@ pub fn router(state: AppState) -> Router {
             "/huy-nhan-tin/{token}",
             get(unsubscribe::confirm).post(unsubscribe::apply),
         )
+        .route("/tin-noi-bo/{token}", get(messages::show))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/static/site.css", get(assets::stylesheet))
@@ -46,7 +47,7 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The span of one request: the method and the route template (`/huy-nhan-tin/{token}`), never
-/// the path, which may carry an access or unsubscribe token; a request that matched no route
+/// the path, which may carry an access, unsubscribe or read token; a request that matched no route
 /// is `fallback`.
 fn request_span(request: &Request) -> tracing::Span {
     let route = request

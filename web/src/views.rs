@@ -23,6 +23,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "unsubscribe",
         include_str!("../../templates/web/unsubscribe.hbs"),
     ),
+    ("message", include_str!("../../templates/web/message.hbs")),
 ];
 
 /// A template that does not compile.

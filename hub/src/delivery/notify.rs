@@ -7,6 +7,8 @@
 //!   added information to the assignee; information added to an open case
 //!   ([`CaseEvent::InformationAdded`]) to the assignee alone, unless they added it themselves;
 //!   a reopening (the citizen not satisfied) to the assignee, or to intake when nobody is;
+//! - staff, an internal message to each recipient ([`Notifier::for_staff_message`], in
+//!   `notify/staff_message.rs`);
 //! - followers of a published case ([`Notifier::for_followers`]): every status change and the
 //!   publication of its answer, with only what the public catalog shows, and a way to stop
 //!   (`/unfollow CODE` on Telegram, the one-click unsubscribe link by email). A follower who is
@@ -22,6 +24,8 @@
 //! Every email about a case to one recipient threads under one root Message-ID, derived from
 //! the case code and the recipient's contact id (never the address), which the first mail
 //! carries and later mails refer to.
+
+mod staff_message;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -45,6 +49,8 @@ use crate::domain::{
 };
 use crate::error::Error;
 use crate::notification::{Button, ButtonAction, EmailMessage, Keyboard, telegram};
+
+pub use staff_message::MessageNews;
 
 /// The staff who may be notified, and the channels each turned off.
 #[derive(Debug, Clone, Default)]

@@ -74,6 +74,7 @@ const BUILTIN: &[(&str, &str, &str, &str)] = builtin_templates!(
     "reminder_task",
     "deadline_warning",
     "morning_digest",
+    "staff_message",
 );
 
 /// Lists each built-in Telegram template as `(name, locale, text)`.
@@ -115,6 +116,8 @@ const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
     "bot_follow",
     "bot_linked",
     "bot_staff",
+    "staff_message",
+    "bot_messages",
 );
 
 /// Why an email template could not be loaded or rendered.
@@ -1306,6 +1309,96 @@ mod tests {
         }
     }
 
+    const READ_URL: &str = "https://hdnd.example.org/tin-noi-bo/0123abcd";
+
+    fn staff_message_data(reply: bool, read_url: Option<&str>) -> Value {
+        json!({
+            "council": council(),
+            "staff": { "name": "Nguyễn Thị Lan" },
+            "sender": { "name": "Trần <Văn> Minh" },
+            "message": {
+                "id": 14, "thread": if reply { 12 } else { 14 }, "reply": reply,
+                "audience": "các đồng chí Đại biểu",
+                "body": "Họp lúc 14h & mang <tài liệu>.\nPhòng 2.",
+                "sent_at": "09:30 26/11/2026",
+            },
+            "read_url": read_url,
+        })
+    }
+
+    /// The data of `bot_messages` with every key, as the bot gives it.
+    fn bot_messages_data(outcome: &str) -> Value {
+        json!({
+            "outcome": outcome, "id": 14, "thread": 12, "audience": "các đồng chí Đại biểu",
+            "count": 3, "to": "ai <đó>", "max": 3000,
+            "threads": [{
+                "root": 12, "root_sender": "Trần Văn Minh", "audience": "toàn thể cán bộ",
+                "unread": 1, "last_at": "09:30 26/11", "last_sender": "Lan", "excerpt": "Đã <nhận>",
+                "own": { "id": 14, "read_count": 1, "total": 2, "read": "Lan", "unread": "Hùng" },
+            }],
+        })
+    }
+
+    #[test]
+    fn an_internal_message_email_carries_its_read_link_and_the_body_escaped_in_html_only() {
+        // Arrange
+        let renderer = Renderer::builtin();
+
+        for language in Language::ALL {
+            // Act
+            let with = renderer
+                .email(
+                    "staff_message",
+                    *language,
+                    &staff_message_data(false, Some(READ_URL)),
+                )
+                .unwrap();
+            let reply = renderer
+                .email("staff_message", *language, &staff_message_data(true, None))
+                .unwrap();
+
+            // Assert
+            assert!(with.subject.starts_with("[#14] "), "{}", with.subject);
+            assert!(reply.subject.starts_with("[#12] "), "{}", reply.subject);
+            assert_ne!(with.subject, reply.subject);
+            assert!(with.text.contains(READ_URL), "{}", with.text);
+            assert!(
+                with.text
+                    .contains("Họp lúc 14h & mang <tài liệu>.\nPhòng 2.")
+            );
+            assert!(with.text.ends_with(".\n"), "{:?}", with.text);
+            assert!(with.html.contains(&format!("<a href=\"{READ_URL}\">")));
+            assert!(
+                with.html
+                    .contains("Họp lúc 14h &amp; mang &lt;tài liệu&gt;.")
+            );
+            assert!(
+                with.html
+                    .contains(&format!("<html lang=\"{}\">", language.as_str()))
+            );
+            assert!(!reply.text.contains("tin-noi-bo") && !reply.html.contains("tin-noi-bo"));
+        }
+    }
+
+    #[test]
+    fn an_internal_message_on_telegram_shows_the_sender_and_the_body_but_never_the_link() {
+        let renderer = Renderer::builtin();
+        let message = renderer
+            .telegram(
+                "staff_message",
+                Language::Vi,
+                &staff_message_data(false, Some(READ_URL)),
+            )
+            .unwrap();
+        let text = message.parts.join("");
+        assert!(text.contains("Từ: <b>Trần &lt;Văn&gt; Minh</b>"), "{text}");
+        assert!(
+            text.contains("Họp lúc 14h &amp; mang &lt;tài liệu&gt;."),
+            "{text}"
+        );
+        assert!(!text.contains("tin-noi-bo"), "{text}");
+    }
+
     /// Every built-in template with data that exercises it, as `(name, data)`.
     fn every_template() -> Vec<(&'static str, Value)> {
         let staff = json!({ "name": "Nguyễn Thị Lan" });
@@ -1334,6 +1427,8 @@ mod tests {
                 warning_data("soon", true, Some("Trần Văn Minh")),
             ),
             ("morning_digest", digest_data(true)),
+            ("staff_message", staff_message_data(false, Some(READ_URL))),
+            ("staff_message", staff_message_data(true, None)),
             ("bot_start", json!({ "council": council() })),
             (
                 "bot_help",
@@ -1373,6 +1468,8 @@ mod tests {
                 json!({ "followed": true, "already": false, "code": "HB.20261126.0012",
                     "unfollowed": false, "refused": false, "bad_code": false, "count": 0 }),
             ),
+            ("bot_messages", bot_messages_data("sent")),
+            ("bot_messages", bot_messages_data("list")),
             (
                 "bot_mycases",
                 json!({ "cases": [{ "code": "HB.20261126.0012", "kind": "Kiến nghị",

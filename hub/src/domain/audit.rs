@@ -35,6 +35,15 @@ pub const FOLLOW_CASE: &str = "case.follow";
 /// A contact no longer following one case, or any.
 pub const UNFOLLOW_CASE: &str = "case.unfollow";
 
+/// Sending an internal message (the detail: whom it was addressed to and how many received
+/// it; never the body).
+pub const SEND_MESSAGE: &str = "message.send";
+/// Replying in a thread of internal messages (the detail: the thread and how many received it).
+pub const REPLY_MESSAGE: &str = "message.reply";
+/// A recipient reading an internal message (the detail: by the Telegram button or the email's
+/// link).
+pub const READ_MESSAGE: &str = "message.read";
+
 /// Who did an audited change, and why if they said: the store writes it, with the action and
 /// the subject it knows, in the same transaction as the change.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,6 +10,7 @@ pub mod feedback;
 pub mod identity;
 pub mod inbound;
 pub mod lease;
+pub mod message;
 pub mod policy;
 pub mod profile;
 pub mod progress;
@@ -41,6 +42,7 @@ pub use inbound::{
     ExternalKey, InboundFailure, InboundRow, InboundSource, InboundStatus, NewInbound, Received,
 };
 pub use lease::Lease;
+pub use message::{Addressee, Audience, Message, MessageId, ReadToken, ReadVia, Receipt};
 pub use policy::{Action, CaseContext};
 pub use profile::{CouncilLevel, CouncilProfile, ProfileError};
 pub use progress::{CaseBasics, TransitionRequest};

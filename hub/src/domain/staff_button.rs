@@ -1,8 +1,9 @@
 //! Staff buttons that cannot be forged: the callback data of the inline buttons staff press
-//! on a case (or, later, a reminder), signed so that nobody can turn a button into another
-//! case or another action.
+//! on a case, a reminder or an internal message, signed so that nobody can turn a button into
+//! another case, message or action.
 //!
-//! The data is `s:<action>:<target>:<tag>`: the action's name, `c<case id>` or `t<task id>`,
+//! The data is `s:<action>:<target>:<tag>`: the action's name, `c<case id>`, `t<task id>` or
+//! `m<message id>`,
 //! and the first 128 bits of HMAC-SHA256 over `s:<action>:<target>` in base64url (22
 //! characters), under [`ButtonKey`], a sub-key of the hub's [`ContactKey`]. The longest, an
 //! action of seven letters on the lowest `i64`, is 54 bytes: within Telegram's 64.
@@ -17,6 +18,7 @@ use sha2::Sha256;
 
 use super::case::{Case, CaseId, CaseKind};
 use super::citizen::ContactKey;
+use super::message::MessageId;
 use super::policy::{self, Action, CaseContext, transition_action};
 use super::staff::{Language, Staff};
 use super::token::base64url;
@@ -45,6 +47,10 @@ pub enum StaffAction {
     Snooze,
     /// Shows the task or case a reminder is about.
     Open,
+    /// An internal message was read ("👁 Đã đọc").
+    Read,
+    /// Replies to an internal message in its thread; the bot asks the text.
+    Reply,
 }
 
 impl StaffAction {
@@ -59,6 +65,8 @@ impl StaffAction {
         StaffAction::Done,
         StaffAction::Snooze,
         StaffAction::Open,
+        StaffAction::Read,
+        StaffAction::Reply,
     ];
 
     /// The name in callback data.
@@ -74,6 +82,8 @@ impl StaffAction {
             StaffAction::Done => "done",
             StaffAction::Snooze => "snooze",
             StaffAction::Open => "open",
+            StaffAction::Read => "read",
+            StaffAction::Reply => "reply",
         }
     }
 
@@ -100,6 +110,10 @@ impl StaffAction {
             (StaffAction::Snooze, Language::En) => "⏰ Remind me in 1 hour",
             (StaffAction::Open, Language::Vi) => "📂 Mở",
             (StaffAction::Open, Language::En) => "📂 Open",
+            (StaffAction::Read, Language::Vi) => "👁 Đã đọc",
+            (StaffAction::Read, Language::En) => "👁 Mark as read",
+            (StaffAction::Reply, Language::Vi) => "↩️ Trả lời",
+            (StaffAction::Reply, Language::En) => "↩️ Reply",
         }
     }
 
@@ -124,6 +138,8 @@ pub enum ButtonTarget {
     Case(CaseId),
     /// A task's id (reminders).
     Task(i64),
+    /// An internal message.
+    Message(MessageId),
 }
 
 impl fmt::Display for ButtonTarget {
@@ -131,6 +147,7 @@ impl fmt::Display for ButtonTarget {
         match self {
             ButtonTarget::Case(id) => write!(f, "c{id}"),
             ButtonTarget::Task(id) => write!(f, "t{id}"),
+            ButtonTarget::Message(id) => write!(f, "m{id}"),
         }
     }
 }
@@ -142,6 +159,7 @@ impl ButtonTarget {
         match kind {
             "c" => Some(ButtonTarget::Case(CaseId(id))),
             "t" => Some(ButtonTarget::Task(id)),
+            "m" => Some(ButtonTarget::Message(MessageId(id))),
             _ => None,
         }
     }
@@ -171,11 +189,27 @@ impl StaffButton {
         }
     }
 
+    /// A button on an internal message.
+    pub const fn message(action: StaffAction, message: MessageId) -> Self {
+        Self {
+            action,
+            target: ButtonTarget::Message(message),
+        }
+    }
+
     /// The case the button is about, if it is about one.
     pub const fn case_id(&self) -> Option<CaseId> {
         match self.target {
             ButtonTarget::Case(id) => Some(id),
-            ButtonTarget::Task(_) => None,
+            ButtonTarget::Task(_) | ButtonTarget::Message(_) => None,
+        }
+    }
+
+    /// The internal message the button is about, if it is about one.
+    pub const fn message_id(&self) -> Option<MessageId> {
+        match self.target {
+            ButtonTarget::Message(id) => Some(id),
+            ButtonTarget::Case(_) | ButtonTarget::Task(_) => None,
         }
     }
 
@@ -250,8 +284,12 @@ pub fn case_actions(case: &Case, staff: &Staff, context: &CaseContext) -> Vec<St
                     && case.publication.is_none()
                     && may(Action::Publish)
             }
-            // Reminders' buttons, on tasks.
-            StaffAction::Done | StaffAction::Snooze | StaffAction::Open => false,
+            // Reminders' buttons, on tasks, and internal messages' buttons.
+            StaffAction::Done
+            | StaffAction::Snooze
+            | StaffAction::Open
+            | StaffAction::Read
+            | StaffAction::Reply => false,
         })
         .collect()
 }
@@ -312,6 +350,8 @@ mod tests {
                 ButtonTarget::Case(CaseId(1)),
                 ButtonTarget::Case(CaseId(i64::MAX)),
                 ButtonTarget::Task(42),
+                ButtonTarget::Message(MessageId(7)),
+                ButtonTarget::Message(MessageId(i64::MAX)),
             ] {
                 let button = StaffButton { action, target };
                 let data = button.encode(&key);
@@ -337,6 +377,7 @@ mod tests {
                     StaffButton::case(action, CaseId(i64::MIN)),
                     StaffButton::case(action, CaseId(i64::MAX)),
                     StaffButton::task(action, i64::MIN),
+                    StaffButton::message(action, MessageId(i64::MIN)),
                 ]
             })
             .map(|b| b.encode(&key).len())
@@ -391,6 +432,40 @@ mod tests {
             StaffButton::decode(&data, &key),
             Some(StaffButton::case(StaffAction::Accept, CaseId(12)))
         );
+    }
+
+    #[test]
+    fn a_message_button_cannot_be_turned_into_another_message_action_or_target() {
+        let key = key();
+        let data = StaffButton::message(StaffAction::Read, MessageId(12)).encode(&key);
+        assert!(data.starts_with("s:read:m12:"), "{data}");
+        let button = StaffButton::decode(&data, &key).unwrap();
+        assert_eq!(button.message_id(), Some(MessageId(12)));
+        assert_eq!(button.case_id(), None);
+        let tag = data.rsplit(':').next().unwrap();
+        let tampered = [
+            // Another message, another action, a case or a task, with the same tag.
+            format!("s:read:m13:{tag}"),
+            format!("s:reply:m12:{tag}"),
+            format!("s:read:c12:{tag}"),
+            format!("s:read:t12:{tag}"),
+            format!("s:accept:m12:{tag}"),
+            // The same button spelled otherwise.
+            format!("s:read:m012:{tag}"),
+            format!("s:read:M12:{tag}"),
+            format!("s:read:m+12:{tag}"),
+            format!("s:read:m:{tag}"),
+            data[..data.len() - 1].to_owned(),
+            format!("{data}A"),
+        ];
+        for bad in &tampered {
+            assert_eq!(StaffButton::decode(bad, &key), None, "{bad}");
+        }
+        // A case's genuine button is no message's.
+        let case = StaffButton::case(StaffAction::Accept, CaseId(12)).encode(&key);
+        assert_eq!(StaffButton::decode(&case, &key).unwrap().message_id(), None);
+        let other = ButtonKey::derive(&ContactKey::random());
+        assert_eq!(StaffButton::decode(&data, &other), None);
     }
 
     #[test]

@@ -40,6 +40,8 @@ named_enum!(
         /// The bot's answers to what a person just wrote: part of the conversation, never
         /// news to turn off.
         Conversation => "conversation", "Trả lời tin nhắn", "Replies";
+        /// Internal messages between staff (`/msg`).
+        StaffMessage => "staff_message", "Tin nhắn nội bộ", "Internal messages";
     }
 );
 

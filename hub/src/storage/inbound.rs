@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 
 use super::cases::{CaseRecord, CreatedCase, InformationChange, ProgressChange, PublicationChange};
 use super::follows::{FollowChange, UnfollowChange};
+use super::messages::{MessageChange, ReadChange};
 use super::ratings::RatingChange;
 use super::staff_links::StaffLinkChange;
 use crate::domain::{ChatChange, InboundFailure, InboundRow, InboundStatus, NewInbound, Received};
@@ -43,6 +44,12 @@ pub enum InboundEffect {
     Information(Box<InformationChange>),
     /// A staff member publishes a case from the chat, with the title and excerpt they wrote.
     Publication(Box<PublicationChange>),
+    /// A staff member's internal message or reply (`/msg`, the reply button's text), stored
+    /// with its recipients and notifications; its source reference is the inbound row, so a
+    /// replayed update sends nothing twice.
+    Message(Box<MessageChange>),
+    /// A recipient's "đã đọc" on an internal message; reading twice changes nothing.
+    MessageRead(Box<ReadChange>),
 }
 
 /// A processed message: its effect, the replies to enqueue with it, and whether the content

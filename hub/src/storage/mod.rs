@@ -1,6 +1,6 @@
 //! Storage: the hub's port to its database, one sub-trait per aggregate (cases, staff, outbox,
 //! pacing, work, audit, inbound, leases, citizens, chats, files, ratings, follows, staff links,
-//! the public catalog), all of them together
+//! internal messages, the public catalog), all of them together
 //! [`Store`], implemented for SQLite (the embedded default) and PostgreSQL (several hub
 //! instances on one database).
 //!
@@ -18,6 +18,7 @@ mod files;
 mod follows;
 mod inbound;
 mod leases;
+mod messages;
 mod outbox;
 mod pacing;
 mod postgres;
@@ -51,6 +52,10 @@ pub use files::{FileRecord, FileStore, NewFile};
 pub use follows::{FollowChange, FollowStore, FollowToken, UnfollowChange};
 pub use inbound::{Completed, InboundCompletion, InboundEffect, InboundStore};
 pub use leases::LeaseStore;
+pub use messages::{
+    MessageChange, MessageNotify, MessageNotifyFn, MessageStore, PlannedRecipient, ReadByLink,
+    ReadChange, SentMessage, ThreadRow,
+};
 pub use outbox::OutboxStore;
 pub use pacing::PacingStore;
 pub use postgres::PgStore;
@@ -65,8 +70,8 @@ pub use work::WorkStore;
 pub mod prelude {
     pub use super::{
         AuditStore, CaseStore, ChatStore, CitizenStore, FileStore, FollowStore, InboundStore,
-        LeaseStore, OutboxStore, PacingStore, PublicCatalogStore, RatingStore, StaffLinkStore,
-        StaffStore, Store, StoreBase, WorkStore,
+        LeaseStore, MessageStore, OutboxStore, PacingStore, PublicCatalogStore, RatingStore,
+        StaffLinkStore, StaffStore, Store, StoreBase, WorkStore,
     };
 }
 
@@ -110,6 +115,7 @@ pub trait Store:
     + RatingStore
     + FollowStore
     + StaffLinkStore
+    + MessageStore
 {
 }
 
@@ -130,6 +136,7 @@ impl<T> Store for T where
         + RatingStore
         + FollowStore
         + StaffLinkStore
+        + MessageStore
 {
 }
 

@@ -117,6 +117,8 @@ mod follows;
 mod inbound;
 #[path = "sql/leases.rs"]
 mod leases;
+#[path = "sql/messages.rs"]
+mod messages;
 #[path = "sql/outbox.rs"]
 mod outbox;
 #[path = "sql/pacing.rs"]

@@ -4,5 +4,6 @@ pub(crate) mod assets;
 pub(crate) mod cases;
 pub(crate) mod health;
 pub(crate) mod home;
+pub(crate) mod messages;
 pub(crate) mod telegram;
 pub(crate) mod unsubscribe;

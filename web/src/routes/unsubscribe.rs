@@ -43,11 +43,13 @@ fn what(category: Category, channel: ChannelKind, language: Language) -> String 
         // No link is made for a duty or a reply; a name in case one is presented all the same.
         (Language::Vi, Category::Duty) => "cảnh báo thời hạn",
         (Language::Vi, Category::Conversation) => "tin trả lời của bot",
+        (Language::Vi, Category::StaffMessage) => "tin nhắn nội bộ",
         (Language::En, Category::Digest) => "the morning agenda",
         (Language::En, Category::Reminder) => "task and calendar reminders",
         (Language::En, Category::CaseUpdate | Category::StaffCase) => "case notifications",
         (Language::En, Category::Duty) => "deadline warnings",
         (Language::En, Category::Conversation) => "the bot's replies",
+        (Language::En, Category::StaffMessage) => "internal messages",
     };
     let by = match (language, channel) {
         (Language::Vi, ChannelKind::Email) => "qua thư điện tử",

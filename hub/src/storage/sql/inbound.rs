@@ -10,6 +10,7 @@ use super::cases::{apply_information, apply_progress, apply_publication, insert_
 use super::chats::apply_chat_change;
 use super::common::{claim, count, parse};
 use super::follows::{apply_follow, apply_unfollow};
+use super::messages::{apply_message, apply_read};
 use super::outbox::insert_notifications;
 use super::ratings::apply_rating;
 use super::staff_links::apply_staff_link;
@@ -200,6 +201,15 @@ impl InboundStore for This {
             }
             InboundEffect::Publication(change) => {
                 apply_publication(&mut tx, &change, now).await?;
+                None
+            }
+            InboundEffect::Message(change) => {
+                let source_ref = format!("inbound:{}", row.id);
+                apply_message(&mut tx, &change, Some(&source_ref), now).await?;
+                None
+            }
+            InboundEffect::MessageRead(change) => {
+                apply_read(&mut tx, &change, now).await?;
                 None
             }
         };
