@@ -616,6 +616,7 @@ async fn no_body_address_or_denouncers_data_reaches_a_log_line_or_debug_output(d
         phone: Some("+84912000777".to_owned()),
         email: Some("kin.do@example.org".to_owned()),
         address: Some("Số 9 ngõ Bí Mật".to_owned()),
+        id_number: None,
         chosen_contact: None,
     });
     hub.submit_case(denunciation).await.unwrap();
