@@ -17,10 +17,10 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 
 use hdnd_bot::api::BotApi;
-use hdnd_bot::menu::{self, Menu};
+use hdnd_bot::menu;
 use hdnd_bot::poller::{self, Poller};
 use hdnd_bot::{TelegramChannel, TelegramHandler, TelegramSettings};
-use hdnd_hub::Store;
+use hdnd_hub::Hub;
 use hdnd_hub::delivery::Channel;
 use hdnd_hub::delivery::email::EmailChannel;
 use hdnd_hub::delivery::worker::Worker;
@@ -93,7 +93,7 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
             &settings.telegram,
             &settings.inbound,
             api,
-            store.clone(),
+            hub.clone(),
             telegram_handler,
             &workers_stopped,
         )?;
@@ -148,20 +148,20 @@ struct TelegramStarted {
 
 /// Starts the Telegram transport and the inbound worker that hands the stored updates to
 /// `handler`. The instance holding the lease [`poller::LEASE_NAME`] sets the command menus
-/// and either polls or sets the webhook; in webhook mode every instance serves the route.
+/// (the citizens', and each linked staff chat's, read when it takes the lease) and either
+/// polls or sets the webhook; in webhook mode every instance serves the route.
 fn start_telegram(
     telegram: &TelegramSettings,
     inbound: &InboundSettings,
     api: BotApi,
-    store: Arc<dyn Store>,
+    hub: Hub,
     handler: Arc<dyn InboundHandler>,
     stop: &watch::Receiver<bool>,
 ) -> anyhow::Result<TelegramStarted> {
+    let store = hub.store().clone();
     // One worker value: the transport's `receive` wakes the very worker that processes the row.
     let worker = InboundWorker::new(store.clone(), inbound.clone())
         .with_handler(InboundSource::Telegram, handler);
-    // Staff chats get their own menus once staff link their accounts.
-    let menus = Arc::new(vec![Menu::citizens()]);
     let leader = Leader::new(
         store,
         poller::LEASE_NAME,
@@ -185,11 +185,11 @@ fn start_telegram(
                 poller::LEASE_NAME
             );
             tokio::spawn(leader.run_until_stopped(stop.clone(), move |leadership| {
-                let (api, webhook, menus) = (api.clone(), webhook.clone(), menus.clone());
+                let (api, webhook, hub) = (api.clone(), webhook.clone(), hub.clone());
                 async move {
                     // The menus do not wait for the webhook, nor the webhook for the menus.
                     tokio::join!(
-                        menu::set_menus(&api, &menus),
+                        menu::set_all(&api, &hub),
                         hdnd_bot::webhook::set_until_lost(api.clone(), webhook, leadership),
                     );
                 }
@@ -204,12 +204,9 @@ fn start_telegram(
                 poller::LEASE_NAME
             );
             tokio::spawn(leader.run_until_stopped(stop.clone(), move |leadership| {
-                let (api, poller, menus) = (api.clone(), poller.clone(), menus.clone());
+                let (api, poller, hub) = (api.clone(), poller.clone(), hub.clone());
                 async move {
-                    tokio::join!(
-                        menu::set_menus(&api, &menus),
-                        poller.run_until_lost(leadership),
-                    );
+                    tokio::join!(menu::set_all(&api, &hub), poller.run_until_lost(leadership));
                 }
             }))
         }

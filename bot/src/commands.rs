@@ -98,6 +98,18 @@ commands! {
     /// Tin nhắn nội bộ của đồng chí và ai đã đọc
     /// Your internal messages and who has read them
     Messages => "messages" for Staff,
+    /// Hồ sơ đang chờ đồng chí xử lý, theo hạn (quá hạn trước)
+    /// Your open cases by deadline, overdue first
+    Inbox => "inbox" for Staff,
+    /// Xem một hồ sơ và các thao tác, ví dụ /case HB.20261126.0012
+    /// A case and what you may do with it, e.g. /case HB.20261126.0012
+    Case => "case" for Staff,
+    /// Công việc chưa xong, theo hạn
+    /// Your open tasks by due date
+    Tasks => "tasks" for Staff,
+    /// Lịch công tác hôm nay và ngày mai
+    /// Your calendar for today and tomorrow
+    Agenda => "agenda" for Staff,
 }
 
 /// A message parsed as a command: the command and what follows it.
@@ -157,6 +169,26 @@ mod tests {
             assert!(!Command::visible(false).any(|c| c == command));
             assert!(Command::visible(true).any(|c| c == command));
         }
+    }
+
+    #[test]
+    fn staff_commands_are_seen_only_by_linked_chats() {
+        let citizens: Vec<_> = Command::visible(false).collect();
+        let staff: Vec<_> = Command::visible(true).collect();
+        for command in [
+            Command::Inbox,
+            Command::Case,
+            Command::Tasks,
+            Command::Agenda,
+        ] {
+            assert_eq!(command.audience(), Audience::Staff);
+            assert!(!citizens.contains(&command) && staff.contains(&command));
+        }
+        assert_eq!(staff.len(), Command::ALL.len());
+        assert_eq!(
+            parse("/case HB.20261126.0012"),
+            Parsed::Command(Command::Case, "HB.20261126.0012")
+        );
     }
 
     #[test]

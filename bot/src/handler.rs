@@ -33,8 +33,9 @@ use teloxide::types::{CallbackQuery, Message, Update, UpdateKind};
 
 use crate::api::BotApi;
 use crate::commands::{Command, Parsed, parse};
+use crate::desk::{self, Desk};
 use crate::dialogue::{Choice, Dialogue, Draft, Input, Outcome, Refusal, Step, advance, callback};
-use crate::{files, prompts, receipt};
+use crate::{files, menu, prompts, receipt};
 
 // Internal messages between staff: `/msg`, `/messages` and the buttons under a message.
 #[path = "messages.rs"]
@@ -132,7 +133,8 @@ impl TelegramHandler {
                 Ok(answer(reply, None))
             }
             Some(Parsed::Command(Command::Help, _)) => {
-                self.say(&chat, "bot_help", language, &help(language))
+                let staff = self.hub.staff_by_chat(&chat).await?.is_some();
+                self.say(&chat, "bot_help", language, &help(language, staff))
             }
             Some(Parsed::Command(Command::Lang, argument)) => {
                 let language = match argument.to_ascii_lowercase().as_str() {
@@ -188,6 +190,14 @@ impl TelegramHandler {
             Some(Parsed::Command(Command::Status, argument)) => {
                 let data = self.status(&chat, language, argument).await?;
                 self.say(&chat, "bot_status", language, &data)
+            }
+            Some(Parsed::Command(
+                command @ (Command::Inbox | Command::Case | Command::Tasks | Command::Agenda),
+                argument,
+            )) => {
+                Desk::new(&self.hub, &self.renderer)
+                    .command(&chat, language, command, argument)
+                    .await
             }
             Some(Parsed::Unknown) => {
                 let data = json!({ "unknown_command": true });
@@ -331,6 +341,12 @@ impl TelegramHandler {
         language: Language,
         data: &str,
     ) -> Result<InboundCompletion, HandleError> {
+        // Reminders' buttons (on tasks) and "open" are the staff desk's.
+        if let Some(button) = self.hub.read_staff_button(data).filter(desk::handles) {
+            return Desk::new(&self.hub, &self.renderer)
+                .button(chat, language, button)
+                .await;
+        }
         let Some(member) = self.hub.staff_by_chat(chat).await? else {
             return self.staff_reply(chat, language, "not_linked", None).await;
         };
@@ -1313,10 +1329,9 @@ fn excerpt(text: &str) -> String {
     format!("{cut}…")
 }
 
-/// `/help`, from the command table.
-fn help(language: Language) -> Value {
-    // Staff commands join the list with the staff desk.
-    let commands: Vec<_> = Command::visible(false)
+/// `/help`, from the command table: a linked staff chat's lists the staff commands too.
+fn help(language: Language, staff: bool) -> Value {
+    let commands: Vec<_> = Command::visible(staff)
         .map(|c| json!({ "name": c.name(), "description": c.description(language) }))
         .collect();
     json!({ "commands": commands })
@@ -1365,6 +1380,12 @@ impl InboundHandler for TelegramHandler {
     fn stored(&self, payload: &[u8]) {
         if let Some(api) = &self.api {
             receipt::acknowledge(api, payload);
+        }
+    }
+
+    fn completed(&self, effect: &InboundEffect) {
+        if let Some(api) = &self.api {
+            menu::after_link(api, effect);
         }
     }
 }

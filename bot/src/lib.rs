@@ -8,12 +8,14 @@
 //! (`/start`, `/help`, `/lang` from the [`commands`] table, and the [`dialogue`] that files a
 //! case, shown by [`prompts`]), what every Telegram message must respect (message and
 //! callback-data limits, Telegram-HTML escaping: [`text`]), and the `[telegram]` settings
-//! section. Staff commands, buttons on new cases and internal messages come next.
+//! section. Linked staff get the desk (`desk`: `/inbox`, `/case`, `/tasks`, `/agenda`, and the
+//! buttons under reminders) beside the buttons under new cases; internal messages come next.
 
 pub mod api;
 pub mod channel;
 pub mod commands;
 pub mod config;
+mod desk;
 pub mod dialogue;
 pub mod files;
 pub mod handler;

@@ -4,10 +4,16 @@
 //!
 //! Telegram keeps a list per (scope, language code); the list without a language code is for
 //! everyone whose language has none of its own. So Vietnamese goes without a code and English
-//! under `en`. Citizens' private chats are one scope; linked staff chats will each get theirs
-//! (`MenuScope::Chat`), which Telegram prefers over the broader scope.
+//! under `en`. Citizens' private chats are one scope; each linked staff chat gets its own
+//! (`MenuScope::Chat`), which Telegram prefers over the broader scope: the staff commands too,
+//! in the member's language, as the chat's one list (so it holds whatever the client's
+//! language). A staff menu is set for every linked chat at start and right after a chat is
+//! linked ([`after_link`]).
 
-use hdnd_hub::domain::Language;
+use hdnd_hub::Hub;
+use hdnd_hub::access::Caller;
+use hdnd_hub::domain::{ContactKind, Language, Staff};
+use hdnd_hub::storage::InboundEffect;
 use serde_json::{Value, json};
 
 use crate::api::BotApi;
@@ -37,6 +43,10 @@ impl MenuScope {
 pub struct Menu {
     pub scope: MenuScope,
     pub commands: Vec<Command>,
+    /// The one language of the menu, sent as the scope's list for every client language (a
+    /// staff chat's, in its member's language); `None`: Vietnamese as that list and English
+    /// under `en`.
+    pub language: Option<Language>,
 }
 
 impl Menu {
@@ -45,22 +55,58 @@ impl Menu {
         Self {
             scope: MenuScope::AllPrivateChats,
             commands: Command::visible(false).collect(),
+            language: None,
         }
+    }
+
+    /// What a linked staff member sees in their own chat: every command, staff's too, in
+    /// their language.
+    pub fn staff(chat: i64, language: Language) -> Self {
+        Self {
+            scope: MenuScope::Chat(chat),
+            commands: Command::visible(true).collect(),
+            language: Some(language),
+        }
+    }
+
+    /// The menus of the private chats linked to `staff`'s active accounts (a group's id, which
+    /// is negative, gets none: the whole group would see them).
+    pub fn for_staff(staff: &[Staff]) -> Vec<Self> {
+        staff
+            .iter()
+            .filter(|member| member.active)
+            .flat_map(|member| {
+                member
+                    .contacts
+                    .iter()
+                    .filter(|c| c.kind == ContactKind::Telegram)
+                    .filter_map(|c| c.address.parse::<i64>().ok())
+                    .filter(|chat| *chat > 0)
+                    .map(|chat| Menu::staff(chat, member.language))
+            })
+            .collect()
     }
 
     /// The `setMyCommands` bodies, one per language, Vietnamese (the default list) first.
     pub fn requests(&self) -> Vec<Value> {
-        Language::ALL
-            .iter()
-            .map(|&language| {
+        let languages = match self.language {
+            Some(language) => vec![(language, None)],
+            None => Language::ALL
+                .iter()
+                .map(|&l| (l, (l != Language::Vi).then_some(l)))
+                .collect(),
+        };
+        languages
+            .into_iter()
+            .map(|(language, code)| {
                 let commands: Vec<Value> = self
                     .commands
                     .iter()
                     .map(|c| json!({ "command": c.name(), "description": c.description(language) }))
                     .collect();
                 let mut body = json!({ "commands": commands, "scope": self.scope.json() });
-                if language != Language::Vi {
-                    body["language_code"] = language.as_str().into();
+                if let Some(code) = code {
+                    body["language_code"] = code.as_str().into();
                 }
                 body
             })
@@ -99,6 +145,38 @@ pub async fn set_menus(api: &BotApi, menus: &[Menu]) -> usize {
         }
     }
     failed
+}
+
+/// Sets the citizens' menu and every linked staff chat's, reading the staff accounts now (as
+/// the process's operator): called when an instance takes the Telegram lease, so chats linked
+/// through another instance are there too. A failure to read the staff leaves the citizens'
+/// menu only, with a warning; returns how many calls failed.
+pub async fn set_all(api: &BotApi, hub: &Hub) -> usize {
+    let mut menus = vec![Menu::citizens()];
+    match hub.list_staff(Caller::Operator).await {
+        Ok(staff) => menus.extend(Menu::for_staff(&staff)),
+        Err(e) => tracing::warn!(
+            error.message = %e,
+            "cannot read the staff accounts for their menus: {e}; only the citizens' menu is set"
+        ),
+    }
+    set_menus(api, &menus).await
+}
+
+/// After an update's effect is committed: a chat just linked to a staff account gets the staff
+/// menu in the member's language, without waiting (best effort, logged without the chat).
+pub fn after_link(api: &BotApi, effect: &InboundEffect) {
+    let InboundEffect::StaffLink(change) = effect else {
+        return;
+    };
+    let Ok(chat) = change.chat.value().parse::<i64>() else {
+        return;
+    };
+    let menu = Menu::staff(chat, change.staff.language);
+    let api = api.clone();
+    tokio::spawn(async move {
+        set_menus(&api, &[menu]).await;
+    });
 }
 
 #[cfg(test)]
@@ -146,6 +224,7 @@ mod tests {
         let staff = Menu {
             scope: MenuScope::Chat(4242),
             commands: vec![Command::Help],
+            language: None,
         };
         assert_eq!(
             staff.requests()[1],
@@ -154,6 +233,30 @@ mod tests {
                 "scope": { "type": "chat", "chat_id": 4242 },
                 "language_code": "en",
             })
+        );
+    }
+
+    #[test]
+    fn a_staff_chat_gets_every_command_in_its_members_language_as_its_one_list() {
+        let requests = Menu::staff(4242, Language::En).requests();
+        assert_eq!(requests.len(), 1);
+        let body = &requests[0];
+        assert_eq!(body["scope"], json!({ "type": "chat", "chat_id": 4242 }));
+        assert_eq!(body.get("language_code"), None);
+        let names: Vec<_> = body["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["command"].as_str().unwrap())
+            .collect();
+        assert!(
+            names.contains(&"inbox") && names.contains(&"agenda"),
+            "{names:?}"
+        );
+        assert_eq!(names.len(), Command::ALL.len());
+        assert_eq!(
+            body["commands"][0]["description"],
+            json!("What this bot is for")
         );
     }
 }

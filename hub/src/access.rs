@@ -288,12 +288,21 @@ impl Hub {
         status: TaskStatus,
     ) -> Result<Task, Error> {
         let task = self.store().get_task(id).await?;
-        if caller != Caller::Staff(task.assignee) {
-            self.allow(caller, Action::ManageWork).await?;
-        }
+        self.allow_task(caller, &task).await?;
         self.store()
             .set_task_status(id, status, &caller.audit())
             .await
+    }
+
+    /// Checks that `caller` may change `task`: its assignee (while active), or anyone with
+    /// `manage_work`.
+    pub(crate) async fn allow_task(&self, caller: Caller, task: &Task) -> Result<(), Error> {
+        if caller == Caller::Staff(task.assignee) {
+            self.staff_caller(caller).await?;
+            Ok(())
+        } else {
+            self.allow(caller, Action::ManageWork).await
+        }
     }
 
     /// Creates a calendar event (`manage_work`).

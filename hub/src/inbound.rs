@@ -14,7 +14,7 @@ use tokio::sync::{Notify, watch};
 
 use crate::domain::{InboundFailure, InboundRow, InboundSource, NewInbound, Received};
 use crate::error::Error;
-use crate::storage::{Completed, InboundCompletion, Store};
+use crate::storage::{Completed, InboundCompletion, InboundEffect, Store};
 
 mod webhook;
 
@@ -105,6 +105,11 @@ pub trait InboundHandler: Send + Sync + fmt::Debug {
     /// effort, and it must not wait: a receipt that fails costs the person a spinner, never
     /// the message.
     fn stored(&self, _payload: &[u8]) {}
+
+    /// What the source is told once a message's completion is committed, with the effect that
+    /// was applied: for Telegram, a chat just linked to a staff account gets the staff menu.
+    /// Best effort, and it must not wait, like [`InboundHandler::stored`].
+    fn completed(&self, _effect: &InboundEffect) {}
 }
 
 /// What one step of the worker did.
@@ -185,21 +190,28 @@ impl InboundWorker {
             (Some(handler), Some(payload)) => handler.handle(row, payload).await,
         };
         let failure = match outcome {
-            Ok(completion) => match self.store.complete_inbound(row, completion).await {
-                Ok(Completed::Done { .. }) => {
-                    tracing::debug!(inbound.id = row.id, inbound.source = %row.source, "inbound message {} processed", row.id);
-                    return Ok(());
+            Ok(completion) => {
+                // Kept for the handler's after-commit hook; most effects are small or nothing.
+                let effect = completion.effect.clone();
+                match self.store.complete_inbound(row, completion).await {
+                    Ok(Completed::Done { .. }) => {
+                        tracing::debug!(inbound.id = row.id, inbound.source = %row.source, "inbound message {} processed", row.id);
+                        if let Some(handler) = self.handlers.get(&row.source) {
+                            handler.completed(&effect);
+                        }
+                        return Ok(());
+                    }
+                    Ok(Completed::LeaseLost) => {
+                        tracing::warn!(
+                            inbound.id = row.id,
+                            "inbound message {} was taken over after its lease ended; its result was dropped",
+                            row.id
+                        );
+                        return Ok(());
+                    }
+                    Err(e) => HandleError::from(e),
                 }
-                Ok(Completed::LeaseLost) => {
-                    tracing::warn!(
-                        inbound.id = row.id,
-                        "inbound message {} was taken over after its lease ended; its result was dropped",
-                        row.id
-                    );
-                    return Ok(());
-                }
-                Err(e) => HandleError::from(e),
-            },
+            }
             Err(e) => e,
         };
         let failure = self.failure(row, failure);

@@ -10,6 +10,7 @@ pub mod chats;
 pub mod clock;
 pub mod config;
 pub mod delivery;
+pub mod desk;
 pub mod domain;
 pub mod error;
 pub mod feedback;

@@ -26,7 +26,9 @@ use crate::delivery::outbox::{Category, NewNotification, Target, staff_destinati
 use crate::delivery::render::Renderer;
 use crate::domain::calendar::vn_date;
 use crate::domain::policy::{self, Action};
-use crate::domain::{Case, CaseId, ClockKind, Language, Role, Staff, StaffId, Status, TaskStatus};
+use crate::domain::{
+    Case, CaseId, ClockKind, Language, Role, Staff, StaffId, Status, Task, TaskStatus,
+};
 use crate::error::Error;
 use crate::files::BlobStore;
 use crate::hub::Hub;
@@ -140,6 +142,9 @@ struct Reminder<'a> {
     /// Unique per reminder: source, kind and moment.
     event_key: String,
     case: Option<CaseId>,
+    /// The task a task reminder is about: its Telegram message gets the done, snooze and open
+    /// buttons.
+    task: Option<i64>,
     urgent: bool,
     /// The start of the event an event reminder is about: quiet hours never defer it past
     /// that, and its text says the time left when it goes out (`event.lead`).
@@ -364,6 +369,7 @@ impl Scheduler {
                             moment.timestamp()
                         ),
                         case: None,
+                        task: None,
                         urgent: false,
                         event_start: Some(event.starts_at),
                     });
@@ -403,11 +409,13 @@ impl Scheduler {
                 if !Self::due(moment, now, self.settings.reminder_max_age_mins) {
                     continue;
                 }
-                let data = json!({
-                    "council": self.council(),
-                    "staff": { "name": member.display_name },
-                    "task": { "title": task.title, "due_on": vn_date(task.due_on), "overdue": overdue, "case_code": case_code },
-                });
+                let data = task_reminder_data(
+                    &self.hub.profile().name,
+                    member,
+                    task,
+                    case_code.as_deref(),
+                    overdue,
+                );
                 out.push(Reminder {
                     to: member,
                     category: Category::Reminder,
@@ -420,6 +428,7 @@ impl Scheduler {
                         day
                     ),
                     case: task.case_id,
+                    task: Some(task.id),
                     // A task due today is urgent and ignores quiet hours.
                     urgent: !overdue,
                     event_start: None,
@@ -512,6 +521,7 @@ impl Scheduler {
                                 case.id
                             ),
                             case: Some(case.id),
+                            task: None,
                             urgent: stage == "today" || stage == "overdue",
                             event_start: None,
                         });
@@ -615,6 +625,7 @@ impl Scheduler {
                     data,
                     event_key: format!("digest:{}:{}", member.id, slot.naive_local()),
                     case: None,
+                    task: None,
                     urgent: false,
                     event_start: None,
                 });
@@ -678,7 +689,10 @@ impl Scheduler {
             rendered.0 = rendered.0.or(email);
             rendered.1 = rendered.1.or(telegram);
         }
-        let (email, telegram) = rendered;
+        let (email, mut telegram) = rendered;
+        if let (Some(task), Some(telegram)) = (reminder.task, telegram.as_mut()) {
+            telegram.keyboard = self.hub.task_keyboard(task, member.language);
+        }
         let note = NewNotification {
             key: format!("staff:{}", member.id),
             to,
@@ -737,9 +751,30 @@ fn responsible<'a>(
     (desk, leads)
 }
 
+/// The data of a task reminder (`reminder_task`) to `member`, without its unsubscribe link:
+/// the scheduler's, and the one a snoozed reminder brings back.
+pub fn task_reminder_data(
+    council: &str,
+    member: &Staff,
+    task: &Task,
+    case_code: Option<&str>,
+    overdue: bool,
+) -> Value {
+    json!({
+        "council": { "name": council },
+        "staff": { "name": member.display_name },
+        "task": {
+            "title": task.title,
+            "due_on": vn_date(task.due_on),
+            "overdue": overdue,
+            "case_code": case_code,
+        },
+    })
+}
+
 /// Whether a clock is stopped for now: the resolver's while suspended, the council's while a
 /// question pauses it (where the profile allows that).
-fn paused(case: &Case, clock: ClockKind) -> bool {
+pub(crate) fn paused(case: &Case, clock: ClockKind) -> bool {
     let p = &case.progress;
     match clock {
         ClockKind::Resolver => p.status == Status::Suspended,

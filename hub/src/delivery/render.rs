@@ -118,6 +118,10 @@ const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
     "bot_staff",
     "staff_message",
     "bot_messages",
+    "bot_inbox",
+    "bot_case",
+    "bot_tasks",
+    "bot_agenda",
 );
 
 /// Why an email template could not be loaded or rendered.
@@ -1481,6 +1485,42 @@ mod tests {
                     "kind": null, "title": "Đèn <ngõ> 12", "content": null, "status": "Đã giải quyết",
                     "received_on": "26/11/2026", "expected_by": null, "source": null,
                     "answer": "Đã sửa." } }),
+            ),
+            (
+                "bot_inbox",
+                json!({ "total": 2, "more": 0, "cases": [
+                    { "code": "HB.20261120.0003", "kind": "Tố cáo", "status": "Đã tiếp nhận",
+                      "due_on": "24/11/2026", "days": 2, "overdue": true, "today": false,
+                      "unknown": false },
+                    { "code": "HB.20261126.0012", "kind": "Kiến nghị", "status": "Đã thụ lý",
+                      "due_on": null, "days": null, "overdue": false, "today": false,
+                      "unknown": true },
+                ] }),
+            ),
+            (
+                "bot_case",
+                json!({ "found": true, "bad_code": false, "case": {
+                    "code": "HB.20261126.0012", "kind": "Kiến nghị", "status": "Đã tiếp nhận",
+                    "title": "Đèn <ngõ> 12", "area": "Phường Hoàng Văn Thụ", "category": null,
+                    "received_on": "26/11/2026", "clock": "Hạn xử lý của Hội đồng",
+                    "due_on": "10/12/2026", "days": 14, "overdue": false, "today": false,
+                    "unknown": false, "assignee": null, "content": "Đèn hỏng & tối <om>.",
+                    "events": [{ "at": "26/11/2026 09:30", "label": "Tiếp nhận",
+                        "status": "Đã tiếp nhận", "by": "công dân" }] } }),
+            ),
+            (
+                "bot_tasks",
+                json!({ "outcome": "list", "task": null, "until": null, "tasks": [
+                    { "number": 1, "title": "Soạn <báo cáo>", "due_on": "26/11/2026",
+                      "overdue": false, "case_code": "HB.20261126.0012" },
+                ] }),
+            ),
+            (
+                "bot_agenda",
+                json!({ "zone": "Europe/Berlin",
+                    "today": { "date": "26/11/2026", "events": [{ "time": "14:00", "end": null,
+                        "title": "Họp <giao ban>", "kind": "Họp", "place": "Phòng 2" }] },
+                    "tomorrow": { "date": "27/11/2026", "events": [] } }),
             ),
         ]
     }

@@ -11,6 +11,7 @@ use super::follows::{FollowChange, UnfollowChange};
 use super::messages::{MessageChange, ReadChange};
 use super::ratings::RatingChange;
 use super::staff_links::StaffLinkChange;
+use super::work::TaskChange;
 use crate::domain::{ChatChange, InboundFailure, InboundRow, InboundStatus, NewInbound, Received};
 use crate::error::Error;
 use crate::notification::outbox::NewNotification;
@@ -50,6 +51,10 @@ pub enum InboundEffect {
     Message(Box<MessageChange>),
     /// A recipient's "đã đọc" on an internal message; reading twice changes nothing.
     MessageRead(Box<ReadChange>),
+    /// A staff member's task changes status (a reminder's "done" button), audited; a task
+    /// changed meanwhile fails the completion with `Conflict`, and the message is handled again
+    /// (and then told it was done already).
+    Task(Box<TaskChange>),
 }
 
 /// A processed message: its effect, the replies to enqueue with it, and whether the content

@@ -64,7 +64,7 @@ pub use sqlite::SqliteStore;
 pub use staff::StaffStore;
 pub use staff_links::{NewStaffLink, StaffLinkChange, StaffLinkRow, StaffLinkStore};
 pub(crate) use time::DbTime;
-pub use work::WorkStore;
+pub use work::{TaskChange, WorkStore};
 
 /// Every store trait, for `use hdnd_hub::storage::prelude::*`.
 pub mod prelude {

@@ -14,6 +14,7 @@ use super::messages::{apply_message, apply_read};
 use super::outbox::insert_notifications;
 use super::ratings::apply_rating;
 use super::staff_links::apply_staff_link;
+use super::work::apply_task_change;
 use super::{DbConnection, DbRow, This};
 use crate::domain::{ExternalKey, InboundFailure, InboundRow, InboundStatus, NewInbound, Received};
 use crate::error::Error;
@@ -210,6 +211,10 @@ impl InboundStore for This {
             }
             InboundEffect::MessageRead(change) => {
                 apply_read(&mut tx, &change, now).await?;
+                None
+            }
+            InboundEffect::Task(change) => {
+                apply_task_change(&mut tx, &change, now).await?;
                 None
             }
         };

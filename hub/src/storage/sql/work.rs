@@ -11,7 +11,7 @@ use crate::domain::{
     AuditNote, CalendarEvent, CaseId, NewCalendarEvent, NewTask, StaffId, Task, TaskStatus,
 };
 use crate::error::Error;
-use crate::storage::{DbTime, WorkStore};
+use crate::storage::{DbTime, TaskChange, WorkStore};
 
 fn task_from_row(row: &DbRow) -> Result<Task, Error> {
     Ok(Task {
@@ -47,6 +47,41 @@ async fn fetch_calendar_event(
         public: row.try_get("public")?,
         attendees,
     })
+}
+
+/// Applies a planned task change with its audit row, only while the task is still in the
+/// status it was read in.
+pub(super) async fn apply_task_change(
+    conn: &mut DbConnection,
+    change: &TaskChange,
+    now: DbTime,
+) -> Result<Task, Error> {
+    let row = sqlx::query(
+        r#"
+        UPDATE tasks
+        SET status = $1, updated_at = $2
+        WHERE id = $3
+          AND status = $4
+        RETURNING id, title, assignee_id, due_on, status, case_id
+        "#,
+    )
+    .bind(change.to.as_str())
+    .bind(now)
+    .bind(change.task.id)
+    .bind(change.task.status.as_str())
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or_else(|| Error::Conflict("the task changed meanwhile".to_owned()))?;
+    let task = task_from_row(&row)?;
+    write_audit(
+        conn,
+        now,
+        &change.audit,
+        SET_TASK_STATUS,
+        &format!("task:{}", task.id),
+    )
+    .await?;
+    Ok(task)
 }
 
 #[async_trait]
@@ -94,6 +129,29 @@ impl WorkStore for This {
         .bind(status.map(|s| s.as_str()))
         .bind(from)
         .bind(to)
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(task_from_row)
+        .collect()
+    }
+
+    async fn list_staff_tasks(
+        &self,
+        assignee: StaffId,
+        status: Option<TaskStatus>,
+    ) -> Result<Vec<Task>, Error> {
+        sqlx::query(
+            r#"
+            SELECT id, title, assignee_id, due_on, status, case_id
+            FROM tasks
+            WHERE assignee_id = $1
+              AND ($2 IS NULL OR status = $2)
+            ORDER BY due_on, id
+            "#,
+        )
+        .bind(assignee.0)
+        .bind(status.map(|s| s.as_str()))
         .fetch_all(&self.pool)
         .await?
         .iter()
