@@ -23,7 +23,7 @@ const COLLEAGUE: i64 = STAFF_CHAT + 1;
 const SPECIALIST: i64 = STAFF_CHAT + 2;
 
 /// A member with `roles` whose chat `chat` is linked.
-async fn linked(hub: &Hub, login: &str, name: &str, roles: &[Role], chat: i64) -> Staff {
+pub(crate) async fn linked(hub: &Hub, login: &str, name: &str, roles: &[Role], chat: i64) -> Staff {
     let mut member = staff(login, roles);
     member.display_name = name.to_owned();
     member.contacts.insert(
@@ -40,7 +40,7 @@ async fn linked(hub: &Hub, login: &str, name: &str, roles: &[Role], chat: i64) -
 }
 
 /// A text a staff member types in their chat.
-fn typed(chat: i64, update_id: u32, text: &str) -> hdnd_hub::domain::NewInbound {
+pub(crate) fn typed(chat: i64, update_id: u32, text: &str) -> hdnd_hub::domain::NewInbound {
     raw(
         update_id,
         json!({ "update_id": update_id, "message": {

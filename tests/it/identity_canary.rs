@@ -12,7 +12,7 @@ use hdnd_hub::{CaseFilter, DomainError, Error};
 use crate::helpers::{TestDb, captured_logs, contract_tests, hub_on, staff};
 
 /// The demo denouncer's secrets (fictional, unique strings a leak would show).
-const NAME: &str = "Đoàn Thị Canary";
+pub(crate) const NAME: &str = "Đoàn Thị Canary";
 const PHONE: &str = "0999111222";
 pub(crate) const EMAIL: &str = "canary.doan@example.net";
 const ID_NUMBER: &str = "099188277366";

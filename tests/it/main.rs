@@ -1,6 +1,7 @@
 mod bot;
 mod bot_add_info;
 mod bot_conversation;
+mod bot_desk;
 mod bot_messages;
 mod bot_staff;
 mod bot_transport;
