@@ -266,6 +266,17 @@ impl<'a> Desk<'a> {
         Ok(answer(vec![reply], InboundEffect::Nothing))
     }
 
+    /// A task button pressed on a task no longer open: nothing changes, and it says so.
+    fn task_already(
+        &self,
+        chat: &str,
+        task: &Task,
+        language: Language,
+    ) -> Result<InboundCompletion, HandleError> {
+        let data = tasks_data("already", Vec::new(), Some(task_data(task, language)), None);
+        self.say(chat, "bot_tasks", language, &data)
+    }
+
     /// "Done" on a task: done with the update's `done`, through the hub's audited task
     /// service; a task no longer open changes nothing and says so.
     async fn done(
@@ -276,13 +287,7 @@ impl<'a> Desk<'a> {
     ) -> Result<InboundCompletion, HandleError> {
         let language = member.language;
         if task.status != TaskStatus::Open {
-            let data = tasks_data(
-                "already",
-                Vec::new(),
-                Some(task_data(&task, language)),
-                None,
-            );
-            return self.say(chat, "bot_tasks", language, &data);
+            return self.task_already(chat, &task, language);
         }
         let change = match self
             .hub
@@ -293,15 +298,7 @@ impl<'a> Desk<'a> {
             Err(Error::Domain(DomainError::Forbidden(_))) => {
                 return self.staff_outcome(chat, language, "refused");
             }
-            Err(Error::Domain(_)) => {
-                let data = tasks_data(
-                    "already",
-                    Vec::new(),
-                    Some(task_data(&task, language)),
-                    None,
-                );
-                return self.say(chat, "bot_tasks", language, &data);
-            }
+            Err(Error::Domain(_)) => return self.task_already(chat, &task, language),
             Err(e) => return Err(e.into()),
         };
         let data = tasks_data("done", Vec::new(), Some(task_data(&task, language)), None);
@@ -318,13 +315,7 @@ impl<'a> Desk<'a> {
     ) -> Result<InboundCompletion, HandleError> {
         let language = member.language;
         if task.status != TaskStatus::Open {
-            let data = tasks_data(
-                "already",
-                Vec::new(),
-                Some(task_data(&task, language)),
-                None,
-            );
-            return self.say(chat, "bot_tasks", language, &data);
+            return self.task_already(chat, &task, language);
         }
         let now = self.hub.clock().now();
         let again = now + SNOOZE;
@@ -537,12 +528,7 @@ fn short(title: &str) -> String {
 
 /// The start of a case's content, cut at a word.
 fn excerpt(text: &str) -> String {
-    if text.chars().count() <= EXCERPT_CHARS {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(EXCERPT_CHARS).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
-    format!("{cut}…")
+    crate::text::cut_at_word(text, EXCERPT_CHARS)
 }
 
 #[cfg(test)]

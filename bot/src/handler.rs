@@ -1320,13 +1320,7 @@ const MY_CASES_SHOWN: usize = 20;
 
 /// The start of a long text, cut at a word.
 fn excerpt(text: &str) -> String {
-    const CHARS: usize = 300;
-    if text.chars().count() <= CHARS {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(CHARS).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
-    format!("{cut}…")
+    crate::text::cut_at_word(text, 300)
 }
 
 /// `/help`, from the command table: a linked staff chat's lists the staff commands too.

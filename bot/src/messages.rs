@@ -103,12 +103,7 @@ fn refusal<'a>(error: &Error, to: &'a Addressee, typed: &'a str) -> Option<Said<
 fn short(text: &str) -> String {
     const CHARS: usize = 80;
     let line = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if line.chars().count() <= CHARS {
-        return line;
-    }
-    let cut: String = line.chars().take(CHARS).collect();
-    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
-    format!("{cut}…")
+    crate::text::cut_at_word(&line, CHARS)
 }
 
 impl TelegramHandler {

@@ -6,6 +6,17 @@ pub use hdnd_hub::delivery::telegram::{
     CALLBACK_DATA_LIMIT, MESSAGE_LIMIT, escape_html, split_html, utf16_len,
 };
 
+/// The first `chars` characters of `text`, cut back to the last whole word, with "…" when
+/// anything was cut.
+pub fn cut_at_word(text: &str, chars: usize) -> String {
+    if text.chars().count() <= chars {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(chars).collect();
+    let cut = cut.rsplit_once(' ').map_or(cut.as_str(), |(head, _)| head);
+    format!("{cut}…")
+}
+
 /// Callback data for an inline button, checked against Telegram's 64-byte limit.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CallbackData(String);
