@@ -61,27 +61,22 @@ impl<'a> Desk<'a> {
         Self { hub, renderer }
     }
 
-    /// A staff command from `chat`: answered for a linked member in their language, and for
-    /// anybody else exactly as a command that does not exist.
+    /// A staff command from `member`'s chat (the handler checked the chat is theirs).
     pub(crate) async fn command(
         &self,
         chat: &str,
-        language: Language,
+        member: &Staff,
         command: Command,
         argument: &str,
     ) -> Result<InboundCompletion, HandleError> {
-        let Some(member) = self.hub.staff_by_chat(chat).await? else {
-            let data = json!({ "unknown_command": true });
-            return self.say(chat, "bot_fallback", language, &data);
-        };
         match command {
-            Command::Inbox => self.inbox(chat, &member).await,
-            Command::Case => self.case(chat, &member, argument).await,
-            Command::Tasks => self.tasks(chat, &member).await,
-            Command::Agenda => self.agenda(chat, &member).await,
+            Command::Inbox => self.inbox(chat, member).await,
+            Command::Case => self.case(chat, member, argument).await,
+            Command::Tasks => self.tasks(chat, member).await,
+            Command::Agenda => self.agenda(chat, member).await,
             _ => {
                 let data = json!({ "unknown_command": true });
-                self.say(chat, "bot_fallback", language, &data)
+                self.say(chat, "bot_fallback", member.language, &data)
             }
         }
     }

@@ -32,7 +32,7 @@ use serde_json::{Value, json};
 use teloxide::types::{CallbackQuery, Message, Update, UpdateKind};
 
 use crate::api::BotApi;
-use crate::commands::{Command, Parsed, parse};
+use crate::commands::{Audience, Command, Parsed, parse};
 use crate::desk::{self, Desk};
 use crate::dialogue::{Choice, Dialogue, Draft, Input, Outcome, Refusal, Step, advance, callback};
 use crate::{files, menu, prompts, receipt};
@@ -121,6 +121,33 @@ impl TelegramHandler {
                 .await;
         }
         match message.text().map(parse) {
+            // A staff command is for a linked member only; any other chat hears what an
+            // unknown command hears, and so learns nothing of staff commands.
+            Some(Parsed::Command(
+                command @ (Command::Msg
+                | Command::Messages
+                | Command::Inbox
+                | Command::Case
+                | Command::Tasks
+                | Command::Agenda),
+                argument,
+            )) => {
+                debug_assert_eq!(command.audience(), Audience::Staff);
+                let Some(member) = self.hub.staff_by_chat(&chat).await? else {
+                    let data = json!({ "unknown_command": true });
+                    return self.say(&chat, "bot_fallback", language, &data);
+                };
+                match command {
+                    Command::Msg | Command::Messages => {
+                        self.staff_command(&chat, &member, command, argument).await
+                    }
+                    _ => {
+                        Desk::new(&self.hub, &self.renderer)
+                            .command(&chat, &member, command, argument)
+                            .await
+                    }
+                }
+            }
             Some(Parsed::Command(Command::Start, token)) if StaffLinkToken::looks_like(token) => {
                 self.link_staff(&chat, language, token).await
             }
@@ -184,20 +211,9 @@ impl TelegramHandler {
             Some(Parsed::Command(Command::Unfollow, argument)) => {
                 self.unfollow(&chat, language, argument).await
             }
-            Some(Parsed::Command(command @ (Command::Msg | Command::Messages), argument)) => {
-                self.staff_command(&chat, language, command, argument).await
-            }
             Some(Parsed::Command(Command::Status, argument)) => {
                 let data = self.status(&chat, language, argument).await?;
                 self.say(&chat, "bot_status", language, &data)
-            }
-            Some(Parsed::Command(
-                command @ (Command::Inbox | Command::Case | Command::Tasks | Command::Agenda),
-                argument,
-            )) => {
-                Desk::new(&self.hub, &self.renderer)
-                    .command(&chat, language, command, argument)
-                    .await
             }
             Some(Parsed::Unknown) => {
                 let data = json!({ "unknown_command": true });

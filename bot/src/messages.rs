@@ -107,22 +107,17 @@ fn short(text: &str) -> String {
 }
 
 impl TelegramHandler {
-    /// `/msg` or `/messages`: for a linked staff member; any other chat is answered as an
-    /// unknown command is, so that it learns nothing of staff commands.
+    /// `/msg` or `/messages` from `member`'s chat (the handler checked the chat is theirs).
     pub(super) async fn staff_command(
         &self,
         chat: &str,
-        language: Language,
+        member: &Staff,
         command: Command,
         argument: &str,
     ) -> Result<InboundCompletion, HandleError> {
-        let Some(member) = self.hub.staff_by_chat(chat).await? else {
-            let data = json!({ "unknown_command": true });
-            return self.say(chat, "bot_fallback", language, &data);
-        };
         match command {
-            Command::Messages => self.list_messages(chat, &member).await,
-            _ => self.send_message(chat, &member, argument).await,
+            Command::Messages => self.list_messages(chat, member).await,
+            _ => self.send_message(chat, member, argument).await,
         }
     }
 
