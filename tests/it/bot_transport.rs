@@ -25,6 +25,8 @@ use crate::helpers::{TestDb, contract_tests};
 pub(crate) const TOKEN: &str = "123456:TEST-secret-token";
 pub(crate) const BOT_ID: u64 = 123_456;
 /// What the fictional citizen writes: it must never reach a log line.
+/// The contact key every test instance shares.
+const CONTACT_KEY: &str = "test-contact-key-shared-by-all-instances-0123456789";
 pub(crate) const TEXT: &str = "Xin chào, đèn ngõ 12 hỏng";
 
 /// One request the fake received.
@@ -412,6 +414,9 @@ impl Instance {
             .env_remove("DATABASE_URL")
             .env_remove("HDND_CONFIG")
             .env("HDND_DATABASE__URL", database_url)
+            // One key for every instance, as a deployment of several must have: a staff
+            // button signed by one instance verifies on the next.
+            .env("HDND_CITIZENS__CONTACT_KEY", CONTACT_KEY)
             // Everything the transport says, to check that none of it shows the token or a
             // message's text.
             .env("RUST_LOG", "info,hdnd_bot=trace,hdnd_hub=debug,sqlx=warn")
