@@ -24,9 +24,9 @@ use crate::helpers::{TestDb, contract_tests};
 /// The bot of every test here; its id is the digits before the colon.
 pub(crate) const TOKEN: &str = "123456:TEST-secret-token";
 pub(crate) const BOT_ID: u64 = 123_456;
-/// What the fictional citizen writes: it must never reach a log line.
 /// The contact key every test instance shares.
 const CONTACT_KEY: &str = "test-contact-key-shared-by-all-instances-0123456789";
+/// What the fictional citizen writes: it must never reach a log line.
 pub(crate) const TEXT: &str = "Xin chào, đèn ngõ 12 hỏng";
 
 /// One request the fake received.
