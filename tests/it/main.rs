@@ -2,6 +2,7 @@ mod bot;
 mod bot_add_info;
 mod bot_conversation;
 mod bot_desk;
+mod bot_journey;
 mod bot_messages;
 mod bot_staff;
 mod bot_transport;
