@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use hdnd_hub::access::Caller;
-use hdnd_hub::delivery::notify::Notifier;
+use hdnd_hub::delivery::notify::{Notifier, StaffRoom};
 use hdnd_hub::delivery::outbox::OutboxStatus;
 use hdnd_hub::delivery::render::Renderer;
 use hdnd_hub::domain::{
@@ -83,13 +83,23 @@ pub(crate) async fn open_service(settings: &Settings) -> anyhow::Result<Service>
         .map_err(anyhow::Error::msg)?;
     // The public URL makes a follower's email carry its unsubscribe link; the button key (a
     // sub-key of the contact key, as the hub derives it) signs the buttons staff press.
-    let notifier = Notifier::new(
+    let mut notifier = Notifier::new(
         renderer.clone(),
         profile.clone(),
         &settings.email.message_id_domain,
     )
     .with_public_url(&settings.web.public_url)
     .with_button_key(ButtonKey::derive(&contact_key));
+    if let Some(group) = settings
+        .telegram
+        .staff_group
+        .filter(|_| settings.telegram.enabled())
+    {
+        notifier = notifier.with_staff_room(StaffRoom {
+            chat: group.to_string(),
+            language: Language::Vi,
+        });
+    }
     let hub = Hub::new(store, profile)
         .with_contact_key(contact_key)
         .with_staff_link_ttl(settings.telegram.staff_link_ttl())

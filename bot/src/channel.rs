@@ -2,14 +2,23 @@
 //! (`sendMessage` in HTML parse mode, with the inline keyboard under the last part), returns
 //! Telegram's `message_id` so that the message can be edited later, and classifies failures
 //! for the worker. The hub rendered and split the text at enqueue.
+//!
+//! A message for a case's topic in the staff group creates the topic first when the case has
+//! none yet (`createForumTopic`), and the hub keeps it; when two instances create one at once,
+//! the one the hub kept first stands and the other is deleted again.
 
 use async_trait::async_trait;
+use hdnd_hub::Hub;
 use hdnd_hub::delivery::{
     ButtonAction, Channel, ChannelKind, Content, DeliveryError, Keyboard, Outgoing, ProviderId,
+    TelegramThread,
 };
+use hdnd_hub::domain::CaseId;
 use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::Requester;
-use teloxide::types::{ChatId, InlineKeyboardButton, InlineKeyboardMarkup, ParseMode};
+use teloxide::types::{
+    ChatId, InlineKeyboardButton, InlineKeyboardMarkup, MessageId, ParseMode, ThreadId,
+};
 use teloxide::{ApiError, Bot, RequestError};
 
 use crate::config::TelegramSettings;
@@ -29,6 +38,9 @@ pub enum TelegramSetupError {
 #[derive(Debug, Clone)]
 pub struct TelegramChannel {
     bot: Bot,
+    /// Where the staff group's case topics are kept; without it, a message for a topic goes
+    /// to the group's general thread.
+    hub: Option<Hub>,
 }
 
 impl TelegramChannel {
@@ -45,7 +57,55 @@ impl TelegramChannel {
                 .map_err(|_| TelegramSetupError::ApiUrl(url.clone()))?;
             bot = bot.set_api_url(parsed);
         }
-        Ok(Some(Self { bot }))
+        Ok(Some(Self { bot, hub: None }))
+    }
+
+    /// The same channel, keeping the staff group's case topics in `hub`.
+    pub fn with_topics(mut self, hub: Hub) -> Self {
+        self.hub = Some(hub);
+        self
+    }
+
+    /// The `message_thread_id` a message for `thread` in `chat` goes into: a case's topic is
+    /// created the first time.
+    async fn topic(
+        &self,
+        chat: i64,
+        thread: &TelegramThread,
+    ) -> Result<Option<i32>, DeliveryError> {
+        let (case, title) = match thread {
+            TelegramThread::Topic(id) => return Ok(Some(*id)),
+            TelegramThread::Case { case, title } => (CaseId(*case), title),
+        };
+        let Some(hub) = &self.hub else {
+            return Ok(None);
+        };
+        let group = chat.to_string();
+        let stored = |e: hdnd_hub::Error| DeliveryError::Transient {
+            reason: format!("cannot read the case's topic: {e}"),
+            retry_after: None,
+        };
+        if let Some(id) = hub.case_topic(&group, case).await.map_err(stored)? {
+            return Ok(i32::try_from(id).ok());
+        }
+        let created = self
+            .bot
+            .create_forum_topic(ChatId(chat), title.as_str())
+            .await
+            .map_err(classify)?;
+        let ours = created.thread_id.0.0;
+        let kept = hub
+            .keep_case_topic(&group, case, i64::from(ours))
+            .await
+            .map_err(stored)?;
+        if kept != i64::from(ours) {
+            // Another instance's topic came first: ours would stay empty.
+            let _ = self
+                .bot
+                .delete_forum_topic(ChatId(chat), created.thread_id)
+                .await;
+        }
+        Ok(i32::try_from(kept).ok())
     }
 }
 
@@ -70,6 +130,11 @@ impl Channel for TelegramChannel {
             .parse_mode(ParseMode::Html);
         if !part.keyboard.is_empty() {
             request = request.reply_markup(markup(&part.keyboard)?);
+        }
+        if let Some(thread) = &part.thread
+            && let Some(id) = self.topic(chat, thread).await?
+        {
+            request = request.message_thread_id(ThreadId(MessageId(id)));
         }
         let sent = request.await.map_err(classify)?;
         Ok(ProviderId(sent.id.0.to_string()))

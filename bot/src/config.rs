@@ -33,6 +33,11 @@ pub struct TelegramSettings {
     pub username: Option<String>,
     /// Hours a staff member's one-time Telegram link may be used after it is issued.
     pub staff_link_hours: u32,
+    /// The staff group (a supergroup with topics, e.g. `-1001234567890`, where the bot is an
+    /// administrator that may manage topics): every case but denunciations gets a topic there,
+    /// with its buttons, and a linked member's reply in the topic becomes, once confirmed, the
+    /// question to the citizen or the answer. Unset, everything happens in private chats.
+    pub staff_group: Option<i64>,
 }
 
 impl Default for TelegramSettings {
@@ -47,6 +52,7 @@ impl Default for TelegramSettings {
             flood_per_minute: crate::handler::DEFAULT_FLOOD_PER_MINUTE,
             username: None,
             staff_link_hours: DEFAULT_STAFF_LINK_HOURS,
+            staff_group: None,
         }
     }
 }
@@ -149,6 +155,15 @@ impl TelegramSettings {
                     ),
                 ));
             }
+        }
+        // A supergroup's id is negative: a positive one is a person's private chat.
+        if let Some(group) = self.staff_group.filter(|g| *g >= 0) {
+            return Err(InvalidSetting::new(
+                "telegram.staff_group",
+                format!(
+                    "`{group}` is not a group's chat id: a supergroup's is negative, like -1001234567890"
+                ),
+            ));
         }
         if !(1..=MAX_STAFF_LINK_HOURS).contains(&self.staff_link_hours) {
             return Err(InvalidSetting::new(
@@ -285,6 +300,7 @@ impl fmt::Debug for TelegramSettings {
             .field("flood_per_minute", &self.flood_per_minute)
             .field("username", &self.username)
             .field("staff_link_hours", &self.staff_link_hours)
+            .field("staff_group", &self.staff_group)
             .field("webhook_url", &self.webhook_url)
             .field(
                 "webhook_secret",
@@ -307,6 +323,19 @@ mod tests {
         assert!(settings.enabled());
         assert!(!format!("{settings:?}").contains("ABC-secret"));
         assert!(!TelegramSettings::default().enabled());
+    }
+
+    #[test]
+    fn a_staff_group_is_a_supergroups_negative_id() {
+        let with = |group| TelegramSettings {
+            staff_group: Some(group),
+            ..TelegramSettings::default()
+        };
+        assert_eq!(with(-1_001_234_567_890).check(), Ok(()));
+        for private in [0, 4242] {
+            let err = with(private).check().unwrap_err();
+            assert_eq!(err.key, "telegram.staff_group", "{private}");
+        }
     }
 
     #[test]

@@ -42,6 +42,9 @@ pub enum Step {
     StaffNote,
     /// The answer is sent as resolved (đã giải quyết) or as an explanation (giải trình).
     StaffAnswerAs,
+    /// What a staff member wrote in case `case_id`'s topic of the staff group (in `content`)
+    /// goes to the citizen as the question, or as the answer (resolved or explained).
+    StaffRoom,
     /// The unit a case is forwarded to, from the profile's units.
     StaffUnit,
     /// The colleague a case is given to, from `choices`.
@@ -87,6 +90,7 @@ impl Step {
             Step::Withdraw => "withdraw",
             Step::StaffNote => "staff_note",
             Step::StaffAnswerAs => "staff_answer_as",
+            Step::StaffRoom => "staff_room",
             Step::StaffUnit => "staff_unit",
             Step::StaffAssignee => "staff_assignee",
             Step::StaffTitle => "staff_title",
@@ -212,6 +216,9 @@ impl Dialogue {
         if matches!(self.step, Step::ChooseAdd | Step::AddInfo) {
             return vec![Step::AddInfo];
         }
+        if self.step == Step::StaffRoom {
+            return vec![Step::StaffRoom];
+        }
         if let Some(action) = &self.draft.staff_action {
             return match action.as_str() {
                 "answer" => vec![Step::StaffNote, Step::StaffAnswerAs],
@@ -296,6 +303,27 @@ impl Dialogue {
         dialogue.draft.case_code = Some(code.to_owned());
         dialogue.step = dialogue.steps()[0];
         dialogue
+    }
+
+    /// Sends `text`, written in case `case_id`'s topic of the staff group, to the citizen of
+    /// case `code` once the member says as what.
+    pub fn room(case_id: i64, code: &str, text: &str) -> Self {
+        let mut dialogue = Self::start();
+        dialogue.step = Step::StaffRoom;
+        dialogue.draft.case_id = Some(case_id);
+        dialogue.draft.case_code = Some(code.to_owned());
+        dialogue.draft.content = Some(text.trim().to_owned());
+        dialogue
+    }
+
+    /// Whether a text written in case `case_id`'s topic is what this dialogue waits for: the
+    /// reason, question or answer, the public title or excerpt a button there asked for.
+    pub fn waits_for_text_on(&self, case_id: i64) -> bool {
+        self.draft.case_id == Some(case_id)
+            && matches!(
+                self.step,
+                Step::StaffNote | Step::StaffTitle | Step::StaffExcerpt
+            )
     }
 
     /// [`Dialogue::staff`] assigning to one of `colleagues`.
@@ -591,6 +619,21 @@ pub fn advance(profile: &CouncilProfile, dialogue: Dialogue, input: Input<'_>) -
             d.draft.choice = Some(value.to_owned());
         }
         (
+            Step::StaffRoom,
+            Input::Choice {
+                step: "room",
+                value,
+            },
+        ) if matches!(value, "ask" | "answered" | "explained") => {
+            let (action, choice) = match value {
+                "ask" => ("ask", None),
+                answered => ("answer", Some(answered.to_owned())),
+            };
+            d.draft.staff_action = Some(action.to_owned());
+            d.draft.choice = choice;
+            return Outcome::Staff(d.draft);
+        }
+        (
             Step::StaffUnit,
             Input::Choice {
                 step: "unit",
@@ -824,6 +867,35 @@ mod tests {
             callback("n:area:minh-khai"),
             Some(choice("area", "minh-khai"))
         );
+    }
+
+    #[test]
+    fn a_text_from_the_staff_group_goes_as_a_question_or_an_answer_once_chosen() {
+        let d = Dialogue::room(7, "HB.20261203.0001", "  Số nhà nào?  ");
+        assert_eq!(d.draft.content.as_deref(), Some("Số nhà nào?"));
+        let Outcome::Staff(asked) = advance(&profile(), d.clone(), choice("room", "ask")) else {
+            panic!("the question goes");
+        };
+        assert_eq!(asked.staff_action.as_deref(), Some("ask"));
+        assert_eq!(asked.case_id, Some(7));
+        for how in ["answered", "explained"] {
+            let Outcome::Staff(answer) = advance(&profile(), d.clone(), choice("room", how)) else {
+                panic!("the answer goes");
+            };
+            assert_eq!(answer.staff_action.as_deref(), Some("answer"));
+            assert_eq!(answer.choice.as_deref(), Some(how));
+        }
+        // Any other button, or more text, leaves it waiting for the choice.
+        let forged = advance(&profile(), d.clone(), choice("room", "publish"));
+        assert_eq!(forged, Outcome::Again(d.clone(), Refusal::UseTheButtons));
+        let typed = advance(&profile(), d.clone(), Input::Text("thêm"));
+        assert_eq!(typed, Outcome::Again(d.clone(), Refusal::UseTheButtons));
+        assert!(
+            !d.waits_for_text_on(7),
+            "a new text in the topic is a new draft"
+        );
+        assert!(Dialogue::staff("ask", 7, "HB.20261203.0001").waits_for_text_on(7));
+        assert!(!Dialogue::staff("ask", 8, "HB.20261203.0002").waits_for_text_on(7));
     }
 
     #[test]

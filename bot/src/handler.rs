@@ -40,6 +40,9 @@ use crate::{files, menu, prompts, receipt};
 // Internal messages between staff: `/msg`, `/messages` and the buttons under a message.
 #[path = "messages.rs"]
 mod messages;
+// The staff group's topics, one per case.
+#[path = "room.rs"]
+mod room;
 
 /// Turns stored Telegram updates into replies.
 #[derive(Debug, Clone)]
@@ -49,6 +52,8 @@ pub struct TelegramHandler {
     flood_per_minute: u32,
     /// For the receipt of a pressed button; without it (tests of the handler alone) none.
     api: Option<BotApi>,
+    /// The staff group's chat id (`room.rs`); without it, the bot answers no group.
+    staff_group: Option<i64>,
 }
 
 /// Messages a chat may send in a minute before the bot asks it to slow down and then goes
@@ -62,7 +67,14 @@ impl TelegramHandler {
             renderer,
             flood_per_minute: DEFAULT_FLOOD_PER_MINUTE,
             api: None,
+            staff_group: None,
         }
+    }
+
+    /// The same handler, answering linked members in the topics of the staff group `group`.
+    pub fn with_staff_group(mut self, group: Option<i64>) -> Self {
+        self.staff_group = group;
+        self
     }
 
     /// The same handler, acknowledging pressed buttons through `api` as soon as they are
@@ -105,8 +117,11 @@ impl TelegramHandler {
         state: ChatState,
     ) -> Result<InboundCompletion, HandleError> {
         if !message.chat.is_private() {
-            // Staff groups come later; a citizen's case never starts in a group.
-            return Ok(InboundCompletion::nothing());
+            // A citizen's case never starts in a group; the staff group is its own.
+            return match self.topic_of(&UpdateKind::Message(message.clone())) {
+                Some(topic) => self.room_message(topic, message, state).await,
+                None => Ok(InboundCompletion::nothing()),
+            };
         }
         let chat = state.chat.clone();
         let language = state.language;
@@ -1362,10 +1377,17 @@ impl InboundHandler for TelegramHandler {
                 e.column()
             ))
         })?;
-        // A private chat's message or a button pressed in one; groups (staff groups come
-        // later), edits and the rest get no answer, as Telegram users expect.
+        // A private chat's message or a button pressed; a member's message in a topic of the
+        // staff group counts in their own chat. Other groups, edits and the rest get no
+        // answer, as Telegram users expect.
+        let topic = self.topic_of(&update.kind);
         let chat = match &update.kind {
             UpdateKind::Message(message) if message.chat.is_private() => message.chat.id.0,
+            UpdateKind::Message(Message {
+                from: Some(from), ..
+            }) if topic.is_some() => i64::try_from(from.id.0).map_err(|_| {
+                HandleError::Permanent("a user id beyond Telegram's range".to_owned())
+            })?,
             UpdateKind::CallbackQuery(query) => i64::try_from(query.from.id.0).map_err(|_| {
                 HandleError::Permanent("a user id beyond Telegram's range".to_owned())
             })?,
@@ -1383,6 +1405,9 @@ impl InboundHandler for TelegramHandler {
             UpdateKind::Message(message) => self.message(message, state).await?,
             _ => InboundCompletion::nothing(),
         };
+        if let Some(topic) = topic {
+            room::answer_in(topic, &chat, &mut completion);
+        }
         with_window(&mut completion, &chat, window);
         Ok(completion)
     }

@@ -185,6 +185,32 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
             .into_iter()
             .collect(),
         ],
+        Step::StaffRoom => vec![
+            button(
+                l("❓ Gửi thành câu hỏi", "❓ Send as a question"),
+                "n:room:ask".into(),
+            )
+            .into_iter()
+            .collect(),
+            button(
+                l(
+                    "✅ Gửi trả lời: đã giải quyết",
+                    "✅ Send as the answer: resolved",
+                ),
+                "n:room:answered".into(),
+            )
+            .into_iter()
+            .collect(),
+            button(
+                l(
+                    "ℹ️ Gửi trả lời: giải trình",
+                    "ℹ️ Send as the answer: explained",
+                ),
+                "n:room:explained".into(),
+            )
+            .into_iter()
+            .collect(),
+        ],
         Step::StaffUnit => pairs(
             profile
                 .units
@@ -233,6 +259,7 @@ pub fn keyboard(profile: &CouncilProfile, dialogue: &Dialogue, language: Languag
             | Step::StaffUnit
             | Step::StaffAssignee
             | Step::StaffTitle
+            | Step::StaffRoom
             | Step::MessageReply
     ) {
         last.extend(button(l("◀ Quay lại", "◀ Back"), "n:back".into()));

@@ -1,7 +1,8 @@
-//! What the bot may read of a chat through the hub: its language and dialogue. Writes go with
-//! the inbound message that caused them (`InboundCompletion::chat`), never on their own.
+//! What the bot may read of a chat through the hub: its language and dialogue, and the topics
+//! of a staff group. Chat writes go with the inbound message that caused them
+//! (`InboundCompletion::chat`), never on their own.
 
-use crate::domain::{ChatState, ContactKind, Language, NormalisedContact};
+use crate::domain::{CaseId, ChatState, ContactKind, Language, NormalisedContact};
 use crate::error::Error;
 use crate::hub::Hub;
 
@@ -23,5 +24,30 @@ impl Hub {
             dialogue: None,
             window: None,
         })
+    }
+}
+
+/// A staff group's topic per case: the Telegram channel creates a case's topic with the first
+/// message posted about it, and the bot reads which case a staff reply in a topic is about.
+impl Hub {
+    /// The topic of `case` in the group `chat`, if one was created.
+    pub async fn case_topic(&self, chat: &str, case: CaseId) -> Result<Option<i64>, Error> {
+        self.store().case_topic(chat, case).await
+    }
+
+    /// Keeps the topic just created for `case`; when another instance created one first, its
+    /// topic stands and is returned.
+    pub async fn keep_case_topic(
+        &self,
+        chat: &str,
+        case: CaseId,
+        thread: i64,
+    ) -> Result<i64, Error> {
+        self.store().keep_case_topic(chat, case, thread).await
+    }
+
+    /// The case whose topic `thread` is in the group `chat`.
+    pub async fn topic_case(&self, chat: &str, thread: i64) -> Result<Option<CaseId>, Error> {
+        self.store().topic_case(chat, thread).await
     }
 }

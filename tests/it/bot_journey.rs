@@ -23,19 +23,19 @@ const CLERK: i64 = 7101;
 const SPECIALIST: i64 = 7102;
 
 /// The conversation's side of the test: what is pushed and what the bot said, per chat.
-struct Chats {
-    fake: FakeBotApi,
-    update: u32,
+pub(crate) struct Chats {
+    pub(crate) fake: FakeBotApi,
+    pub(crate) update: u32,
 }
 
 impl Chats {
-    fn next(&mut self) -> u32 {
+    pub(crate) fn next(&mut self) -> u32 {
         self.update += 1;
         self.update
     }
 
     /// Every message the bot sent `chat`, oldest first.
-    fn said(&self, chat: i64) -> Vec<Value> {
+    pub(crate) fn said(&self, chat: i64) -> Vec<Value> {
         self.fake
             .calls_of("sendMessage")
             .into_iter()
@@ -44,7 +44,7 @@ impl Chats {
             .collect()
     }
 
-    fn texts(&self, chat: i64) -> Vec<String> {
+    pub(crate) fn texts(&self, chat: i64) -> Vec<String> {
         self.said(chat)
             .iter()
             .map(|b| b["text"].as_str().unwrap_or_default().to_owned())
@@ -52,7 +52,12 @@ impl Chats {
     }
 
     /// Pushes `update` from `chat` and waits until the bot has said something more to it.
-    async fn send(&mut self, app: &Instance, chat: i64, update: impl FnOnce(u32) -> String) {
+    pub(crate) async fn send(
+        &mut self,
+        app: &Instance,
+        chat: i64,
+        update: impl FnOnce(u32) -> String,
+    ) {
         let before = self.said(chat).len();
         let id = self.next();
         self.fake.push(id, update(id));
@@ -62,17 +67,17 @@ impl Chats {
         .await;
     }
 
-    async fn type_in(&mut self, app: &Instance, chat: i64, text: &str) {
+    pub(crate) async fn type_in(&mut self, app: &Instance, chat: i64, text: &str) {
         self.send(app, chat, |id| message_update(id, chat, text))
             .await;
     }
 
-    async fn press(&mut self, app: &Instance, chat: i64, data: &str) {
+    pub(crate) async fn press(&mut self, app: &Instance, chat: i64, data: &str) {
         self.send(app, chat, |id| press(id, chat, data)).await;
     }
 
     /// Waits until the bot said something to `chat` containing `phrase`, and returns it.
-    async fn heard(&self, app: &Instance, chat: i64, phrase: &str) -> String {
+    pub(crate) async fn heard(&self, app: &Instance, chat: i64, phrase: &str) -> String {
         wait_for(&format!("{phrase:?} in chat {chat}"), &[app], async || {
             self.texts(chat).iter().any(|t| t.contains(phrase))
         })
@@ -85,12 +90,12 @@ impl Chats {
 
     /// The callback data of the newest button in `chat` whose label contains `label`, once
     /// the bot has sent one.
-    async fn button(&self, app: &Instance, chat: i64, label: &str) -> String {
+    pub(crate) async fn button(&self, app: &Instance, chat: i64, label: &str) -> String {
         self.button_where(app, chat, label, |text, _| text.contains(label))
             .await
     }
 
-    async fn button_where(
+    pub(crate) async fn button_where(
         &self,
         app: &Instance,
         chat: i64,
@@ -120,7 +125,7 @@ impl Chats {
     }
 }
 
-fn press(update_id: u32, chat: i64, data: &str) -> String {
+pub(crate) fn press(update_id: u32, chat: i64, data: &str) -> String {
     json!({ "update_id": update_id, "callback_query": {
         "id": format!("cb{update_id}"), "chat_instance": "-7",
         "from": { "id": chat, "is_bot": false, "first_name": "Người dùng" },
@@ -142,7 +147,13 @@ fn photo(update_id: u32, chat: i64) -> String {
 }
 
 /// A staff member with `roles` whose Telegram chat `chat` is linked.
-async fn linked(store: &Arc<dyn Store>, login: &str, name: &str, roles: &[Role], chat: i64) {
+pub(crate) async fn linked(
+    store: &Arc<dyn Store>,
+    login: &str,
+    name: &str,
+    roles: &[Role],
+    chat: i64,
+) {
     let mut member = staff(login, roles);
     member.display_name = name.to_owned();
     member.contacts.insert(
@@ -158,13 +169,13 @@ async fn linked(store: &Arc<dyn Store>, login: &str, name: &str, roles: &[Role],
         .unwrap();
 }
 
-async fn the_case(store: &Arc<dyn Store>) -> Case {
+pub(crate) async fn the_case(store: &Arc<dyn Store>) -> Case {
     let cases = store.list_cases(&Default::default()).await.unwrap();
     assert_eq!(cases.len(), 1, "one case, whatever was pressed twice");
     store.get_case(cases[0].id).await.unwrap()
 }
 
-async fn status_becomes(store: &Arc<dyn Store>, app: &Instance, status: Status) -> Case {
+pub(crate) async fn status_becomes(store: &Arc<dyn Store>, app: &Instance, status: Status) -> Case {
     wait_for(&format!("the case {status:?}"), &[app], async || {
         the_case(store).await.progress.status == status
     })

@@ -266,9 +266,25 @@ async fn serve(State(fake): State<FakeBotApi>, uri: Uri, body: Bytes) -> Respons
     } else if method == "sendMessage" {
         let mut inner = fake.inner.lock().unwrap();
         inner.next_message_id += 1;
-        json!({ "message_id": inner.next_message_id, "date": 1_790_000_000,
-            "chat": { "id": body["chat_id"], "type": "private", "first_name": "Cử tri" },
-            "text": body["text"] })
+        let chat = match body["chat_id"].as_i64() {
+            Some(id) if id < 0 => {
+                json!({ "id": id, "type": "supergroup", "title": "Tổ công tác", "is_forum": true })
+            }
+            _ => json!({ "id": body["chat_id"], "type": "private", "first_name": "Cử tri" }),
+        };
+        let mut message = json!({ "message_id": inner.next_message_id, "date": 1_790_000_000,
+            "chat": chat, "text": body["text"] });
+        if let Some(thread) = body.get("message_thread_id") {
+            message["message_thread_id"] = thread.clone();
+            message["is_topic_message"] = json!(true);
+        }
+        message
+    } else if method == "createForumTopic" {
+        // A topic's id is the id of the message that created it.
+        let mut inner = fake.inner.lock().unwrap();
+        inner.next_message_id += 1;
+        json!({ "message_thread_id": inner.next_message_id, "name": body["name"],
+            "icon_color": 7_322_096 })
     } else {
         json!(true)
     };

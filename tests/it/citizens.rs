@@ -122,7 +122,7 @@ async fn a_denouncer_finds_their_denunciation_under_my_cases_and_no_other_query_
     assert_eq!(by_phone.len(), 1, "the identity's phone finds it too");
 }
 
-fn petition_like_denunciation() -> hdnd_hub::domain::NewCase {
+pub(crate) fn petition_like_denunciation() -> hdnd_hub::domain::NewCase {
     let mut case = petition();
     case.kind = CaseKind::ToCao;
     case.citizen_name = None;

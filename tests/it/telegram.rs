@@ -62,6 +62,7 @@ fn part(text: &str, keyboard: Keyboard) -> Outgoing {
             index: 0,
             count: 1,
             keyboard,
+            thread: None,
         }),
     }
 }

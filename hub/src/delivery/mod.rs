@@ -21,7 +21,7 @@ pub mod worker;
 // are re-exported here under their old paths.
 pub use crate::notification::{
     Button, ButtonAction, ChannelKind, Content, EmailMessage, Keyboard, Outgoing, ProviderId,
-    TelegramMessage, TelegramPart, outbox, telegram,
+    TelegramMessage, TelegramPart, TelegramThread, outbox, telegram,
 };
 
 /// Why a message was not delivered.

@@ -26,6 +26,7 @@
 //! carries and later mails refer to.
 
 mod staff_message;
+mod staff_room;
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -51,6 +52,7 @@ use crate::error::Error;
 use crate::notification::{Button, ButtonAction, EmailMessage, Keyboard, telegram};
 
 pub use staff_message::MessageNews;
+pub use staff_room::StaffRoom;
 
 /// The staff who may be notified, and the channels each turned off.
 #[derive(Debug, Clone, Default)]
@@ -106,6 +108,8 @@ pub struct Notifier {
     public_url: Option<String>,
     /// Signs the buttons under a staff member's Telegram message; without it, none.
     button_key: Option<ButtonKey>,
+    /// The staff group every case gets a topic in (`staff_room.rs`); without it, none.
+    staff_room: Option<StaffRoom>,
 }
 
 impl Notifier {
@@ -120,6 +124,7 @@ impl Notifier {
             message_id_domain: message_id_domain.to_owned(),
             public_url: None,
             button_key: None,
+            staff_room: None,
         }
     }
 
@@ -140,9 +145,30 @@ impl Notifier {
         self
     }
 
+    /// The same notifier, posting every case but denunciations in its own topic of the staff
+    /// group `room`.
+    pub fn with_staff_room(mut self, room: StaffRoom) -> Self {
+        self.staff_room = Some(room);
+        self
+    }
+
     /// The notifications of `event` on `case` (as stored after the change). `staff` are the
     /// accounts that may receive them; `assignee_before` is the assignee before the change.
     pub fn for_case(
+        &self,
+        case: &Case,
+        event: &CaseEvent,
+        staff: &StaffRecipients,
+        assignee_before: Option<crate::domain::StaffId>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<NewNotification>, Error> {
+        let mut out = self.for_people(case, event, staff, assignee_before, now)?;
+        out.extend(self.for_room(case, event, staff, now)?);
+        Ok(out)
+    }
+
+    /// [`Notifier::for_case`] to the citizen and to staff one by one.
+    fn for_people(
         &self,
         case: &Case,
         event: &CaseEvent,
@@ -327,8 +353,14 @@ impl Notifier {
         let Some(key) = &self.button_key else {
             return Keyboard::default();
         };
+        let context = self.case_context(case, staff);
+        telegram::case_keyboard(case, member, &context, key)
+    }
+
+    /// What the policy knows of `case`: its kind, its assignee and the assignee's lead.
+    fn case_context(&self, case: &Case, staff: &[Staff]) -> CaseContext {
         let context = CaseContext::new(case.kind);
-        let context = match case
+        match case
             .progress
             .assignee
             .map(|id| staff.iter().find(|s| s.id == id))
@@ -339,8 +371,7 @@ impl Notifier {
                 ..context
             },
             None => context,
-        };
-        telegram::case_keyboard(case, member, &context, key)
+        }
     }
 
     /// A staff member's notification on the channels they did not turn off, waiting out their

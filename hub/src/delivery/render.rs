@@ -26,7 +26,7 @@ use serde_json::Value;
 
 use crate::domain::Language;
 use crate::notification::telegram::{MESSAGE_LIMIT, escape_html, split_html};
-use crate::notification::{ChannelKind, Keyboard, TelegramMessage};
+use crate::notification::{ChannelKind, TelegramMessage};
 
 /// The locale every email exists in, and the one used when the recipient's is missing.
 const FALLBACK: Language = Language::Vi;
@@ -96,6 +96,7 @@ const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
     "staff_assigned",
     "staff_info_added",
     "staff_reopened",
+    "staff_room_update",
     "reminder_event",
     "reminder_task",
     "deadline_warning",
@@ -294,7 +295,7 @@ impl Renderer {
         let text = render(&self.telegram, &key(name, TELEGRAM_PART, locale), data)?;
         Ok(TelegramMessage {
             parts: split_html(tidy_text(&text).trim_end(), MESSAGE_LIMIT),
-            keyboard: Keyboard::default(),
+            ..TelegramMessage::default()
         })
     }
 
@@ -1419,6 +1420,11 @@ mod tests {
             on_case("staff_assigned"),
             on_case("staff_info_added"),
             ("staff_reopened", reopened_data()),
+            (
+                "staff_room_update",
+                json!({ "council": council(), "staff": { "name": null },
+                    "case": { "code": "HB.20261126.0012", "status": "Cần bổ sung", "note": "Số nhà <nào>?" } }),
+            ),
             (
                 "case_follow_update",
                 follow_data("status", Some(UNSUBSCRIBE)),

@@ -54,6 +54,19 @@ pub struct TelegramMessage {
     /// At least one part; each at most [`telegram::MESSAGE_LIMIT`] UTF-16 code units.
     pub parts: Vec<String>,
     pub keyboard: Keyboard,
+    /// The topic of a forum group it goes into; `None` for a private chat or a group's
+    /// general thread.
+    pub thread: Option<TelegramThread>,
+}
+
+/// A topic of a Telegram supergroup with topics (a forum).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TelegramThread {
+    /// The case's own topic, created under `title` by the first message posted about it.
+    Case { case: i64, title: String },
+    /// A topic known by its `message_thread_id`: where the message being answered was.
+    Topic(i32),
 }
 
 /// An inline keyboard: rows of buttons. Empty means none.
@@ -104,6 +117,7 @@ pub struct TelegramPart {
     pub count: usize,
     /// Only on the last part, so that the buttons sit under the whole message.
     pub keyboard: Keyboard,
+    pub thread: Option<TelegramThread>,
 }
 
 /// A rendered message for one recipient on one channel.

@@ -241,6 +241,7 @@ impl OutboxRow {
                     } else {
                         super::Keyboard::default()
                     },
+                    thread: telegram.thread.clone(),
                 })
             }
         };

@@ -5,7 +5,7 @@ use sqlx::Row;
 
 use super::common::{count, parse};
 use super::{DbConnection, This};
-use crate::domain::{ChatChange, ChatState, ContactKind, Language, Window};
+use crate::domain::{CaseId, ChatChange, ChatState, ContactKind, Language, Window};
 use crate::error::Error;
 use crate::storage::{ChatStore, DbTime};
 
@@ -39,6 +39,47 @@ impl ChatStore for This {
             })
         })
         .transpose()
+    }
+
+    async fn case_topic(&self, chat: &str, case: CaseId) -> Result<Option<i64>, Error> {
+        Ok(sqlx::query_scalar(
+            "SELECT thread_id FROM case_topics WHERE chat_id = $1 AND case_id = $2",
+        )
+        .bind(chat)
+        .bind(case.0)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    async fn keep_case_topic(&self, chat: &str, case: CaseId, thread: i64) -> Result<i64, Error> {
+        let now = DbTime(self.clock.now());
+        sqlx::query(
+            r#"
+            INSERT INTO case_topics (chat_id, case_id, thread_id, created_at)
+            VALUES ($1, $2, $3, $4)
+            ON CONFLICT (chat_id, case_id) DO NOTHING
+            "#,
+        )
+        .bind(chat)
+        .bind(case.0)
+        .bind(thread)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        self.case_topic(chat, case)
+            .await?
+            .ok_or_else(|| Error::Corrupt("a case topic vanished as it was kept".to_owned()))
+    }
+
+    async fn topic_case(&self, chat: &str, thread: i64) -> Result<Option<CaseId>, Error> {
+        let case: Option<i64> = sqlx::query_scalar(
+            "SELECT case_id FROM case_topics WHERE chat_id = $1 AND thread_id = $2",
+        )
+        .bind(chat)
+        .bind(thread)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(case.map(CaseId))
     }
 }
 

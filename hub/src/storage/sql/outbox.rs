@@ -16,7 +16,7 @@ use crate::notification::outbox::{
     Destination, NewNotification, OutboxRow, OutboxStatus, Outcome, Target,
 };
 use crate::notification::telegram::{MESSAGE_LIMIT, escape_html, split_html};
-use crate::notification::{ChannelKind, Keyboard, TelegramMessage};
+use crate::notification::{ChannelKind, TelegramMessage};
 use crate::storage::{DbTime, OutboxStore, corrupt};
 
 /// The columns `outbox_from_row` reads.
@@ -25,8 +25,8 @@ macro_rules! outbox_columns {
         r#"
         id, dedupe_key, channel, address, sealed, category, urgent, case_id, has_email, subject,
         body_text, body_html, message_id, in_reply_to, reference_ids, list_unsubscribe,
-        telegram_parts, telegram_keyboard, parts_sent, provider_ids, fallback, status, attempts,
-        due_at, lease_token, claimed_by, last_error, sent_at, created_at
+        telegram_parts, telegram_keyboard, telegram_thread, parts_sent, provider_ids, fallback,
+        status, attempts, due_at, lease_token, claimed_by, last_error, sent_at, created_at
         "#
     };
 }
@@ -39,7 +39,7 @@ macro_rules! outbox_insert {
             dedupe_key, channel, address, sealed, category, urgent, case_id, subject, body_text,
             body_html, message_id, in_reply_to, reference_ids, list_unsubscribe, fallback, due_at,
             status, attempts, created_at, updated_at, has_email, telegram_parts,
-            telegram_keyboard)
+            telegram_keyboard, telegram_thread)
         "#
     };
 }
@@ -73,6 +73,7 @@ fn outbox_from_row(row: &DbRow) -> Result<OutboxRow, Error> {
     let has_email: bool = row.try_get("has_email")?;
     let parts: Option<String> = row.try_get("telegram_parts")?;
     let keyboard: Option<String> = row.try_get("telegram_keyboard")?;
+    let thread: Option<String> = row.try_get("telegram_thread")?;
     let mut telegram = parts
         .map(|parts| {
             Ok::<_, Error>(TelegramMessage {
@@ -82,6 +83,10 @@ fn outbox_from_row(row: &DbRow) -> Result<OutboxRow, Error> {
                     .map(|k| json(k, "telegram_keyboard"))
                     .transpose()?
                     .unwrap_or_default(),
+                thread: thread
+                    .as_deref()
+                    .map(|t| json(t, "telegram_thread"))
+                    .transpose()?,
             })
         })
         .transpose()?;
@@ -92,7 +97,7 @@ fn outbox_from_row(row: &DbRow) -> Result<OutboxRow, Error> {
         let plain = [subject.trim(), text.trim()].join("\n\n");
         telegram = Some(TelegramMessage {
             parts: split_html(&escape_html(plain.trim()), MESSAGE_LIMIT),
-            keyboard: Keyboard::default(),
+            ..TelegramMessage::default()
         });
     }
     let provider_ids: String = row.try_get("provider_ids")?;
@@ -156,7 +161,7 @@ pub(super) async fn insert_notifications(
                 r#"
                 VALUES ($1, $2, $3, FALSE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
                         CASE WHEN $17 THEN 'suppressed' ELSE 'queued' END, 0, $16, $16,
-                        $18, $19, $20)
+                        $18, $19, $20, $21)
                 ON CONFLICT (dedupe_key) DO NOTHING
                 "#
             ))
@@ -171,7 +176,7 @@ pub(super) async fn insert_notifications(
                 SELECT $1, contact_kind, '', TRUE, $4, $5, $6, $7, $8, $9, $10,
                        $11, $12, $13, $14, $15,
                        CASE WHEN $17 THEN 'suppressed' ELSE 'queued' END, 0, $16, $16,
-                       $18, $19, $20
+                       $18, $19, $20, $21
                 FROM denouncer_identities
                 WHERE case_id = $6
                   AND contact_kind IN ('email', 'telegram')
@@ -199,6 +204,13 @@ pub(super) async fn insert_notifications(
             .map(|t| serde_json::to_string(&t.keyboard))
             .transpose()
             .map_err(corrupt)?;
+        let telegram_thread = n
+            .telegram
+            .as_ref()
+            .and_then(|t| t.thread.as_ref())
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(corrupt)?;
         added += query
             .bind(n.category.as_str())
             .bind(n.urgent)
@@ -217,6 +229,7 @@ pub(super) async fn insert_notifications(
             .bind(n.email.is_some())
             .bind(telegram_parts)
             .bind(telegram_keyboard)
+            .bind(telegram_thread)
             .execute(&mut *conn)
             .await?
             .rows_affected();
@@ -291,7 +304,7 @@ async fn record_one(
             SELECT dedupe_key || $1, $2, $3, sealed, category, urgent, case_id, subject,
                    body_text, body_html, message_id, in_reply_to, reference_ids,
                    list_unsubscribe, $4, $5, 'queued', 0, $5, $5, has_email, telegram_parts,
-                   telegram_keyboard
+                   telegram_keyboard, telegram_thread
             FROM outbox
             WHERE id = $6
             ON CONFLICT (dedupe_key) DO NOTHING
