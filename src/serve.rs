@@ -60,7 +60,7 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     match TelegramChannel::new(&settings.telegram).context("cannot set up the Telegram channel")? {
         Some(telegram) => {
             tracing::info!("Telegram is on: notifications go out through the Bot API");
-            channels.push(Arc::new(telegram));
+            channels.push(Arc::new(telegram.with_topics(hub.clone())));
         }
         None => tracing::info!("Telegram is off: no telegram.token is set"),
     }
@@ -87,6 +87,7 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
         let telegram_handler = Arc::new(
             TelegramHandler::new(hub.clone(), renderer.clone())
                 .with_flood_limit(settings.telegram.flood_per_minute)
+                .with_staff_group(settings.telegram.staff_group)
                 .with_api(api.clone()),
         );
         let telegram = start_telegram(
@@ -106,6 +107,9 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
         telegram_webhook,
     });
 
+    // Listening for SIGTERM before the portal is announced: a signal sent as soon as it is
+    // up must stop it gracefully, not kill it (the default action, until a handler exists).
+    let terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate());
     // The line tests and people look for.
     println!("hdnd: portal at http://{local}/");
     tracing::info!(http.address = %local, "portal at http://{local}/");
@@ -113,7 +117,7 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     let (stopping, mut stopped) = watch::channel(false);
     let server = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
-            shutdown_signal().await;
+            shutdown_signal(terminate).await;
             let _ = stopping.send(true);
         })
         .into_future();
@@ -217,12 +221,12 @@ fn start_telegram(
     Ok(started)
 }
 
-async fn shutdown_signal() {
+async fn shutdown_signal(terminate: std::io::Result<tokio::signal::unix::Signal>) {
     let interrupt = async {
         let _ = tokio::signal::ctrl_c().await;
     };
     let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        match terminate {
             Ok(mut signal) => {
                 signal.recv().await;
             }
