@@ -104,7 +104,7 @@ impl Hub {
         };
         // Followers hear of it when the public copy shows the answer.
         let notify = self
-            .notify_with(None, None, Some((id, FollowNews::AnswerPublished)))
+            .notify_with(None, None, Some((id, FollowNews::AnswerPublished)), None)
             .await?;
         Ok(PublicationChange {
             case_id: id,

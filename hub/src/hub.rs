@@ -87,16 +87,19 @@ impl Hub {
         event: CaseEvent,
         assignee_before: Option<StaffId>,
     ) -> Result<Notify, Error> {
-        self.notify_with(Some(event), assignee_before, None).await
+        self.notify_with(Some(event), assignee_before, None, None)
+            .await
     }
 
     /// What to enqueue with a case change: the citizen's and staff's notifications of `event`,
-    /// and the `news` to the followers of `followers` (read now, as the staff are).
+    /// and the `news` to the followers of `followers` (read now, as the staff are). A new
+    /// case's receipt carries the private link of `access_token`.
     pub(crate) async fn notify_with(
         &self,
         event: Option<CaseEvent>,
         assignee_before: Option<StaffId>,
         followers: Option<(CaseId, FollowNews)>,
+        access_token: Option<AccessToken>,
     ) -> Result<Notify, Error> {
         let Some(notifier) = self.notifier.clone() else {
             return Ok(Notify::none());
@@ -121,7 +124,10 @@ impl Hub {
         let now = self.clock.now();
         Ok(Notify(Arc::new(move |case| {
             let mut out = match &event {
-                Some(event) => notifier.for_case(case, event, &staff, assignee_before, now)?,
+                Some(event) => {
+                    let about = (event, access_token.as_ref());
+                    notifier.for_case(case, about, &staff, assignee_before, now)?
+                }
                 None => Vec::new(),
             };
             if let Some((followers, news)) = &followers {
@@ -279,7 +285,15 @@ impl Hub {
                  calendar for the year it reaches; add it and run `hdnd config check`"
             );
         }
-        let notify = self.notify(CaseEvent::Received, None).await?;
+        let access_token = AccessToken::generate();
+        let notify = self
+            .notify_with(
+                Some(CaseEvent::Received),
+                None,
+                None,
+                Some(access_token.clone()),
+            )
+            .await?;
         let denouncer_hashes = case
             .denouncer
             .as_ref()
@@ -292,7 +306,7 @@ impl Hub {
             received_at,
             received_on,
             progress,
-            access_token: AccessToken::generate(),
+            access_token,
             denouncer_hashes,
             notify,
         })
@@ -377,7 +391,7 @@ impl Hub {
         let followers = (case.publication.is_some() && case.kind != CaseKind::ToCao)
             .then_some((case.id, FollowNews::StatusChanged));
         let notify = self
-            .notify_with(Some(change), case.progress.assignee, followers)
+            .notify_with(Some(change), case.progress.assignee, followers, None)
             .await?;
         Ok(ProgressChange {
             case_id: case.id,

@@ -22,6 +22,7 @@ pub mod leader;
 pub mod lookups;
 pub mod messages;
 pub mod notification;
+pub mod private_view;
 pub mod retry;
 pub mod schedule;
 pub mod staff_links;

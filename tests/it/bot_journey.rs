@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 
 use crate::bot_transport::{FakeBotApi, Instance, TEXT, message_update, wait_for};
 use crate::helpers::{TestDb, contract_tests, staff};
+use crate::http::get;
 
 contract_tests!(a_case_goes_from_the_citizens_chat_through_two_officers_and_back_reopened,);
 
@@ -229,6 +230,19 @@ async fn a_case_goes_from_the_citizens_chat_through_two_officers_and_back_reopen
     let receipt = chats.heard(&app, CITIZEN, "Mã hồ sơ").await;
     let received = the_case(&store).await;
     assert!(receipt.contains(received.code.as_str()), "{receipt}");
+    // The receipt's private link opens the citizen's own case on the portal.
+    let link = receipt
+        .split("href=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("the receipt carries the private link");
+    let private = &link[link.find("/ho-so-rieng/").expect(link)..];
+    let portal = app.portal().expect("the portal's address");
+    let page = get(&portal, private).await;
+    assert_eq!(page.status, 200);
+    assert!(page.body.contains(&content), "{}", page.body);
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    assert_eq!(get(&portal, "/ho-so-rieng/0123abcd").await.status, 404);
     assert_eq!(received.content, content);
     assert_eq!(received.attachments.len(), 1);
     assert_eq!(received.progress.status, Status::Received);
@@ -300,6 +314,23 @@ async fn a_case_goes_from_the_citizens_chat_through_two_officers_and_back_reopen
         );
     }
     chats.heard(&app, CITIZEN, "đã mở lại hồ sơ").await;
+    // The private page tells the story as the citizen knows it, and names no officer.
+    let page = get(&portal, private).await.body;
+    for told in [
+        question,
+        "Trước số nhà 12B, cạnh cột điện.",
+        official,
+        "Đang giải quyết",
+    ] {
+        assert!(
+            page.contains(told),
+            "{told:?} not on the private page:\n{page}"
+        );
+    }
+    assert!(
+        !page.contains("Lê Văn Chuyên") && !page.contains("Trần Thị Lan"),
+        "{page}"
+    );
     first.assert_log_is_clean();
     app.assert_log_is_clean();
 }

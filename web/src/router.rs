@@ -11,7 +11,7 @@ use hdnd_hub::inbound::TelegramWebhook;
 use tower_http::trace::TraceLayer;
 
 use crate::error::{WebError, error_pages};
-use crate::routes::{assets, cases, health, home, messages, telegram, unsubscribe};
+use crate::routes::{assets, cases, health, home, messages, private, telegram, unsubscribe};
 use crate::state::AppState;
 
 /// The whole portal. Paths are Vietnamese words without diacritics; Telegram's webhook, when
@@ -36,6 +36,7 @@ pub fn router(state: AppState) -> Router {
             get(unsubscribe::confirm).post(unsubscribe::apply),
         )
         .route("/tin-noi-bo/{token}", get(messages::show))
+        .route("/ho-so-rieng/{token}", get(private::show))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/static/site.css", get(assets::stylesheet))

@@ -24,6 +24,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web/unsubscribe.hbs"),
     ),
     ("message", include_str!("../../templates/web/message.hbs")),
+    (
+        "case_private",
+        include_str!("../../templates/web/case_private.hbs"),
+    ),
 ];
 
 /// A template that does not compile.

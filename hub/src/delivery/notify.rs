@@ -45,8 +45,8 @@ use crate::domain::calendar::vn_date;
 use crate::domain::policy::CaseContext;
 use crate::domain::workflow::is_reopening;
 use crate::domain::{
-    Actor, ActorKind, Case, CaseKind, ContactKind, CouncilProfile, Follower, Language, Role, Staff,
-    StaffId, Status,
+    AccessToken, Actor, ActorKind, Case, CaseKind, ContactKind, CouncilProfile, Follower, Language,
+    Role, Staff, StaffId, Status,
 };
 use crate::error::Error;
 use crate::notification::{Button, ButtonAction, EmailMessage, Keyboard, telegram};
@@ -154,15 +154,21 @@ impl Notifier {
 
     /// The notifications of `event` on `case` (as stored after the change). `staff` are the
     /// accounts that may receive them; `assignee_before` is the assignee before the change.
+    /// The receipt of a new case links to the sender's private view with `access_token`
+    /// (`<public_url>/ho-so-rieng/<token>`), when the portal's address is known.
     pub fn for_case(
         &self,
         case: &Case,
-        event: &CaseEvent,
+        (event, access_token): (&CaseEvent, Option<&AccessToken>),
         staff: &StaffRecipients,
         assignee_before: Option<crate::domain::StaffId>,
         now: DateTime<Utc>,
     ) -> Result<Vec<NewNotification>, Error> {
-        let mut out = self.for_people(case, event, staff, assignee_before, now)?;
+        let private_url = match (&self.public_url, access_token) {
+            (Some(base), Some(token)) => Some(format!("{base}/ho-so-rieng/{}", token.expose())),
+            _ => None,
+        };
+        let mut out = self.for_people(case, event, staff, assignee_before, private_url, now)?;
         out.extend(self.for_room(case, event, staff, now)?);
         Ok(out)
     }
@@ -174,6 +180,7 @@ impl Notifier {
         event: &CaseEvent,
         staff: &StaffRecipients,
         assignee_before: Option<crate::domain::StaffId>,
+        private_url: Option<String>,
         now: DateTime<Utc>,
     ) -> Result<Vec<NewNotification>, Error> {
         let disabled = &staff.disabled;
@@ -214,6 +221,7 @@ impl Notifier {
             "council": { "name": self.profile.name },
             "case": self.case_data(case, denunciation, note.as_deref(), case.language),
             "denunciation": denunciation,
+            "private_url": private_url,
         });
         let starts = *event == CaseEvent::Received;
         if denunciation {

@@ -463,6 +463,7 @@ mod tests {
                 "council_due": "10/12/2026",
             },
             "denunciation": false,
+            "private_url": "https://hdnd.example.org/ho-so-rieng/00ff",
         })
     }
 

@@ -5,5 +5,6 @@ pub(crate) mod cases;
 pub(crate) mod health;
 pub(crate) mod home;
 pub(crate) mod messages;
+pub(crate) mod private;
 pub(crate) mod telegram;
 pub(crate) mod unsubscribe;
