@@ -55,7 +55,11 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
         .with_context(|| format!("cannot listen on {address}"))?;
     let local = listener.local_addr()?;
     let store = hub.store().clone();
-    let email = EmailChannel::new(&settings.email).context("cannot set up the email channel")?;
+    let mut email =
+        EmailChannel::new(&settings.email).context("cannot set up the email channel")?;
+    if let Some(mailbox) = &settings.email.mailbox {
+        email = email.with_bounces(hub.mail_key(), mailbox);
+    }
     let mut channels: Vec<Arc<dyn Channel>> = vec![Arc::new(email)];
     match TelegramChannel::new(&settings.telegram).context("cannot set up the Telegram channel")? {
         Some(telegram) => {

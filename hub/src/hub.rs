@@ -12,7 +12,8 @@ use crate::domain::policy::{self, Action, CaseContext, transition_action};
 use crate::domain::progress::{self, TransitionRequest};
 use crate::domain::{
     AccessToken, Actor, ButtonKey, Case, CaseBasics, CaseId, CaseKind, ContactKey, CouncilProfile,
-    DenouncerIdentity, IdentityAccess, Language, NewCase, NormalisedContact, StaffId, contact_hash,
+    DenouncerIdentity, IdentityAccess, Language, MailKey, NewCase, NormalisedContact, StaffId,
+    contact_hash,
 };
 use crate::error::{DomainError, Error};
 use crate::storage::{CaseRecord, CreatedCase, Notify, ProgressChange, Store};
@@ -60,6 +61,12 @@ impl Hub {
         self.button_key = Arc::new(ButtonKey::derive(&key));
         self.contact_key = Arc::new(key);
         self
+    }
+
+    /// The key the signed reply and bounce addresses are made with (derived from the contact
+    /// key), for the email channel and the gateway.
+    pub fn mail_key(&self) -> MailKey {
+        MailKey::derive(&self.contact_key)
     }
 
     /// The key staff buttons are signed with (derived from the contact key), for the

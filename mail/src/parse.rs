@@ -59,8 +59,7 @@ impl fmt::Debug for MailAttachment {
     }
 }
 
-/// The header our outgoing mail carries, so that a copy coming back is known as ours.
-pub const LOOP_HEADER: &str = "X-Hdnd-Loop";
+use hdnd_hub::delivery::email::LOOP_HEADER;
 
 /// What the gateway reads of one message.
 #[derive(Clone, PartialEq, Eq)]

@@ -114,6 +114,46 @@ async fn email_channel_sends_every_header_and_both_parts_when_the_server_accepts
 }
 
 #[tokio::test]
+async fn with_the_councils_mailbox_the_envelope_sender_is_the_rows_signed_bounce_address() {
+    // Arrange
+    let sink = SmtpSink::start().await;
+    let key = hdnd_hub::domain::MailKey::derive(
+        &hdnd_hub::domain::ContactKey::new("a fictional contact key of 32+ bytes").unwrap(),
+    );
+    let channel = smtp_channel(sink.addr, 1).with_bounces(key.clone(), "hdnd@hongbang.example");
+    let message = Outgoing {
+        outbox_id: 4242,
+        ..outgoing()
+    };
+
+    // Act
+    channel.send(&message).await.expect("delivered");
+
+    // Assert: a report to the envelope sender names row 4242; the From is unchanged, and the
+    // loop mark is on the mail.
+    let mail = sink.wait_for(1, WAIT).await.remove(0);
+    assert!(
+        mail.mail_from.starts_with("hdnd-bounce+4242."),
+        "{}",
+        mail.mail_from
+    );
+    assert_eq!(
+        key.read("hdnd@hongbang.example", &mail.mail_from),
+        Some(hdnd_hub::domain::Signed::Bounce(4242))
+    );
+    assert!(
+        mail.header("From")
+            .unwrap()
+            .contains("no-reply@hongbang.example")
+    );
+    assert_eq!(
+        mail.header("X-Hdnd-Loop").as_deref(),
+        Some("hongbang.example")
+    );
+    assert_eq!(mail.rcpt_to, [CITIZEN]);
+}
+
+#[tokio::test]
 async fn email_channel_encodes_the_vietnamese_subject_per_rfc_2047_when_it_is_not_ascii() {
     // Arrange
     let sink = SmtpSink::start().await;

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use lettre::address::Envelope;
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart, SinglePart};
 use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
@@ -22,6 +23,11 @@ use serde::{Deserialize, Serialize};
 
 use super::{Channel, ChannelKind, Content, DeliveryError, EmailMessage, Outgoing, ProviderId};
 use crate::config::{InvalidSetting, at_least_one};
+use crate::domain::MailKey;
+
+/// The header every mail hdnd sends carries (its value: the Message-ID domain), so that the
+/// gateway knows a copy of its own mail that comes back in and never answers it.
+pub const LOOP_HEADER: &str = "X-Hdnd-Loop";
 
 /// `[email]`: who the mail is from, and where it goes.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -35,6 +41,10 @@ pub struct EmailSettings {
     pub file_dir: PathBuf,
     /// The SMTP server; without it, mail goes to `file_dir`.
     pub smtp: Option<SmtpSettings>,
+    /// The council's own mailbox (`hdnd@hongbang.example`), where replies and bounces come
+    /// back: when set, every mail's envelope sender is its signed bounce address
+    /// (`hdnd-bounce+<outbox id>.<tag>@…`), so that a delivery report names the row.
+    pub mailbox: Option<String>,
 }
 
 impl Default for EmailSettings {
@@ -44,6 +54,7 @@ impl Default for EmailSettings {
             message_id_domain: "hongbang.example".to_owned(),
             file_dir: PathBuf::from("data/mail"),
             smtp: None,
+            mailbox: None,
         }
     }
 }
@@ -60,6 +71,16 @@ impl EmailSettings {
                     self.from
                 ),
             ));
+        }
+        if let Some(mailbox) = &self.mailbox {
+            let plain =
+                !mailbox.contains(['+', '<', ' ']) && mailbox.trim().parse::<Address>().is_ok();
+            if !plain {
+                return Err(InvalidSetting::new(
+                    "email.mailbox",
+                    format!("`{mailbox}` is not a plain address like hdnd@hongbang.example"),
+                ));
+            }
         }
         let domain = self.message_id_domain.trim();
         let domain_ok = !domain.is_empty()
@@ -215,6 +236,9 @@ pub struct EmailChannel {
     from: Mailbox,
     message_id_domain: String,
     transport: Transport,
+    /// The signed bounce addresses on the council's mailbox; without it, the envelope sender
+    /// is the `From` address.
+    bounces: Option<(MailKey, String)>,
 }
 
 enum Transport {
@@ -269,7 +293,32 @@ impl EmailChannel {
             from,
             message_id_domain: settings.message_id_domain.clone(),
             transport,
+            bounces: None,
         })
+    }
+
+    /// The same channel, sending every mail with the signed bounce address of its outbox row
+    /// on `mailbox` as its envelope sender (VERP), made with `key`: the hub's
+    /// [`Hub::mail_key`](crate::Hub::mail_key), so that the gateway can read it back.
+    pub fn with_bounces(mut self, key: MailKey, mailbox: &str) -> Self {
+        self.bounces = Some((key, mailbox.trim().to_owned()));
+        self
+    }
+
+    /// Who the SMTP envelope says the mail is from, and whom it goes to.
+    fn envelope(&self, outgoing: &Outgoing, email: &Message) -> Result<Envelope, DeliveryError> {
+        let Some(bounce) = self
+            .bounces
+            .as_ref()
+            .and_then(|(key, mailbox)| key.bounce_address(mailbox, outgoing.outbox_id))
+        else {
+            return Ok(email.envelope().clone());
+        };
+        let from = bounce.parse::<Address>().map_err(|e| {
+            DeliveryError::Permanent(format!("the bounce address is not valid: {e}"))
+        })?;
+        Envelope::new(Some(from), email.envelope().to().to_vec())
+            .map_err(|e| DeliveryError::Permanent(format!("cannot build the envelope: {e}")))
     }
 
     /// The message as it goes on the wire, minus the transport's envelope.
@@ -303,7 +352,9 @@ impl EmailChannel {
             .to(Mailbox::new(None, to))
             .subject(outgoing.subject.as_str())
             .message_id(Some(message_id))
-            .raw_header(header("Auto-Submitted", "auto-generated"));
+            .raw_header(header("Auto-Submitted", "auto-generated"))
+            // Our own mark: a copy of this mail that comes back in is never answered.
+            .raw_header(header(LOOP_HEADER, &self.message_id_domain));
         if let Some(parent) = &outgoing.in_reply_to {
             builder = builder.in_reply_to(parent.clone());
         }
@@ -340,9 +391,13 @@ impl Channel for EmailChannel {
 
     async fn send(&self, message: &Outgoing) -> Result<ProviderId, DeliveryError> {
         let email = self.build(message)?;
+        let envelope = self.envelope(message, &email)?;
         match &self.transport {
             Transport::Smtp { pool, .. } => {
-                let response = pool.send(&email).await.map_err(classify_smtp)?;
+                let response = pool
+                    .send(&envelope, &email.formatted())
+                    .await
+                    .map_err(classify_smtp)?;
                 let answer = std::iter::once(response.code().to_string())
                     .chain(response.message().map(str::to_owned))
                     .collect::<Vec<_>>()
@@ -351,7 +406,7 @@ impl Channel for EmailChannel {
             }
             // A full disk or a missing folder may be mended by an operator: retry.
             Transport::File { transport, .. } => transport
-                .send(email)
+                .send_raw(&envelope, &email.formatted())
                 .await
                 .map(|id| ProviderId(id.to_string()))
                 .map_err(|e| DeliveryError::Transient {
@@ -413,7 +468,11 @@ struct SmtpPool {
 }
 
 impl SmtpPool {
-    async fn send(&self, email: &Message) -> Result<Response, lettre::transport::smtp::Error> {
+    async fn send(
+        &self,
+        envelope: &Envelope,
+        email: &[u8],
+    ) -> Result<Response, lettre::transport::smtp::Error> {
         // The semaphore is never closed.
         let _permit = self.sessions.acquire().await;
         let mut session = loop {
@@ -426,7 +485,7 @@ impl SmtpPool {
             }
             session.abort().await;
         };
-        let result = session.send(email.envelope(), &email.formatted()).await;
+        let result = session.send(envelope, email).await;
         // lettre aborts a session on any error reply, so a broken one is simply dropped.
         if session.has_broken() {
             session.abort().await;
@@ -497,6 +556,22 @@ fn without_addresses(message: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_mailbox_must_be_a_plain_address() {
+        let with = |mailbox: &str| EmailSettings {
+            mailbox: Some(mailbox.to_owned()),
+            ..EmailSettings::default()
+        };
+        assert_eq!(with("hdnd@hongbang.example").check(), Ok(()));
+        for bad in [
+            "hdnd",
+            "hdnd+x@hongbang.example",
+            "HĐND <hdnd@hongbang.example>",
+        ] {
+            assert_eq!(with(bad).check().unwrap_err().key, "email.mailbox", "{bad}");
+        }
+    }
 
     #[test]
     fn settings_read_defaults_and_reject_unknown_keys() {

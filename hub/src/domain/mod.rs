@@ -10,6 +10,7 @@ pub mod feedback;
 pub mod identity;
 pub mod inbound;
 pub mod lease;
+pub mod mail_address;
 pub mod message;
 pub mod policy;
 pub mod profile;
@@ -42,6 +43,7 @@ pub use inbound::{
     ExternalKey, InboundFailure, InboundRow, InboundSource, InboundStatus, NewInbound, Received,
 };
 pub use lease::Lease;
+pub use mail_address::{MailKey, Signed};
 pub use message::{Addressee, Audience, Message, MessageId, ReadToken, ReadVia, Receipt};
 pub use policy::{Action, CaseContext};
 pub use profile::{CouncilLevel, CouncilProfile, ProfileError};

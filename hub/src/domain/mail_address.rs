@@ -1,0 +1,179 @@
+//! Signed addresses on the council's mailbox, so that mail coming back finds its way without
+//! trusting what anyone typed:
+//!
+//! - the reply address of a case, `<local>+<code>.<tag>@<domain>`, set as Reply-To on every
+//!   mail about the case: a reply to it belongs to that case;
+//! - the bounce address of an outbox row, `<local>-bounce+<id>.<tag>@<domain>` (VERP), the
+//!   Return-Path of every mail: a delivery report to it names the row that failed.
+//!
+//! The tag is the first 80 bits of HMAC-SHA256 over the kind and the value, in lower-case hex,
+//! under [`MailKey`] (a sub-key of the hub's [`ContactKey`]): mail systems may change the case
+//! of a local part, so the whole address is read case-insensitively, and nobody can point an
+//! address at another case or row.
+
+use std::fmt;
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+use super::case::CaseCode;
+use super::citizen::ContactKey;
+
+/// Bytes of the HMAC kept: 80 bits, 20 hex digits.
+const TAG_BYTES: usize = 10;
+/// The label the sub-key is derived with; a new version makes every old address invalid.
+const KEY_LABEL: &[u8] = b"hdnd/mail-address/v1";
+
+/// The key the signed addresses are made with.
+#[derive(Clone, PartialEq, Eq)]
+pub struct MailKey([u8; 32]);
+
+impl MailKey {
+    /// The sub-key of `key` for mail addresses.
+    pub fn derive(key: &ContactKey) -> Self {
+        Self(key.derive(KEY_LABEL))
+    }
+
+    fn tag(&self, kind: &str, value: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.0)
+            .expect("HMAC accepts a key of any length");
+        mac.update(kind.as_bytes());
+        mac.update(b":");
+        mac.update(value.as_bytes());
+        mac.finalize().into_bytes()[..TAG_BYTES]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// The reply address of case `code` on `mailbox` (`hdnd@hongbang.example`); `None` when
+    /// `mailbox` is not an address.
+    pub fn reply_address(&self, mailbox: &str, code: &CaseCode) -> Option<String> {
+        let (local, domain) = split(mailbox)?;
+        let code = code.as_str().to_lowercase();
+        let tag = self.tag("case", &code);
+        Some(format!("{local}+{code}.{tag}@{domain}"))
+    }
+
+    /// The bounce address of outbox row `id` on `mailbox`.
+    pub fn bounce_address(&self, mailbox: &str, id: i64) -> Option<String> {
+        let (local, domain) = split(mailbox)?;
+        let tag = self.tag("bounce", &id.to_string());
+        Some(format!("{local}-bounce+{id}.{tag}@{domain}"))
+    }
+
+    /// What a signed address on `mailbox` names, if `address` is one and its tag holds.
+    pub fn read(&self, mailbox: &str, address: &str) -> Option<Signed> {
+        let (local, domain) = split(mailbox)?;
+        let (their_local, their_domain) = split(address)?;
+        if !their_domain.eq_ignore_ascii_case(&domain) {
+            return None;
+        }
+        let their_local = their_local.to_lowercase();
+        let (value, tag) = their_local.rsplit_once('.')?;
+        if let Some(code) = value.strip_prefix(&format!("{local}+")) {
+            let expected = self.tag("case", code);
+            return constant_time_eq(tag.as_bytes(), expected.as_bytes())
+                .then(|| CaseCode::parse(code).ok())
+                .flatten()
+                .map(Signed::Case);
+        }
+        let id = value.strip_prefix(&format!("{local}-bounce+"))?;
+        let expected = self.tag("bounce", id);
+        constant_time_eq(tag.as_bytes(), expected.as_bytes())
+            .then(|| id.parse().ok())
+            .flatten()
+            .map(Signed::Bounce)
+    }
+}
+
+// Never print the secret.
+impl fmt::Debug for MailKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MailKey(<secret>)")
+    }
+}
+
+/// What a signed address names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signed {
+    /// A reply about this case.
+    Case(CaseCode),
+    /// A delivery report about this outbox row.
+    Bounce(i64),
+}
+
+/// `local@domain`, the local part lower-cased, without a `+detail` of its own.
+fn split(address: &str) -> Option<(String, String)> {
+    let address = address.trim().trim_start_matches('<').trim_end_matches('>');
+    let (local, domain) = address.rsplit_once('@')?;
+    if local.is_empty() || domain.is_empty() {
+        return None;
+    }
+    Some((local.to_lowercase(), domain.to_lowercase()))
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MAILBOX: &str = "hdnd@hongbang.example";
+
+    fn key() -> MailKey {
+        MailKey::derive(&ContactKey::new("a fictional contact key of 32+ bytes").unwrap())
+    }
+
+    fn code() -> CaseCode {
+        CaseCode::parse("HB.20261201.0003").unwrap()
+    }
+
+    #[test]
+    fn a_reply_and_a_bounce_address_read_back_whatever_their_case() {
+        let key = key();
+        let reply = key.reply_address(MAILBOX, &code()).unwrap();
+        assert!(reply.starts_with("hdnd+hb.20261201.0003."), "{reply}");
+        assert!(
+            reply.split('@').next().unwrap().len() <= 64,
+            "RFC 5321's local part"
+        );
+        assert_eq!(key.read(MAILBOX, &reply), Some(Signed::Case(code())));
+        assert_eq!(
+            key.read(MAILBOX, &reply.to_uppercase()),
+            Some(Signed::Case(code()))
+        );
+        let bounce = key.bounce_address(MAILBOX, 42).unwrap();
+        assert!(bounce.starts_with("hdnd-bounce+42."), "{bounce}");
+        assert_eq!(
+            key.read(MAILBOX, &format!("<{bounce}>")),
+            Some(Signed::Bounce(42))
+        );
+    }
+
+    #[test]
+    fn a_tampered_address_or_another_mailbox_or_key_names_nothing() {
+        let key = key();
+        let reply = key.reply_address(MAILBOX, &code()).unwrap();
+        let other_case = reply.replace("0003", "0004");
+        let bounce = key.bounce_address(MAILBOX, 42).unwrap();
+        let other_row = bounce.replace("+42.", "+43.");
+        let other_domain = reply.replace("hongbang.example", "evil.example");
+        for forged in [
+            other_case.as_str(),
+            other_row.as_str(),
+            other_domain.as_str(),
+            "hdnd+hb.20261201.0003@hongbang.example",
+            "hdnd@hongbang.example",
+            "khong-phai-dia-chi",
+        ] {
+            assert_eq!(key.read(MAILBOX, forged), None, "{forged}");
+        }
+        let other_key =
+            MailKey::derive(&ContactKey::new("another fictional key of 32+ bytes").unwrap());
+        assert_eq!(other_key.read(MAILBOX, &reply), None);
+        assert!(!format!("{key:?}").contains("fictional"));
+    }
+}
