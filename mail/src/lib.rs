@@ -1,8 +1,10 @@
 //! hdnd's email gateway: inbound mail read ([`parse`]), its reply separated from the quoted
-//! history ([`quote`]); routing to cases, the IMAP poller and the SMTP listener build on them.
+//! history ([`quote`]), what it names and asks ([`route`]); the hub's routing, the IMAP poller
+//! and the SMTP listener build on them.
 //! Like the bot, a transport: it depends on the hub, and the hub knows nothing of it.
 
 pub mod parse;
 pub mod quote;
+pub mod route;
 
 pub use parse::{Automatic, MailAttachment, ParsedMail, Unreadable, parse};

@@ -120,3 +120,34 @@ fn malformed_mime_is_read_as_far_as_it_goes_and_garbage_is_an_error_not_a_panic(
     }
     assert!(parse(b"").is_err());
 }
+
+#[test]
+fn each_reply_in_the_corpus_names_its_case_and_each_new_mail_its_kind() {
+    use hdnd_hub::domain::{CaseCode, CaseKind, ContactKey, MailKey};
+    use hdnd_mail::route::{Named, guess_kind, named_case};
+    let key = MailKey::derive(&ContactKey::new("a fictional contact key of 32+ bytes").unwrap());
+    let named = |name: &str| {
+        let mail = parse(&read(name)).unwrap();
+        named_case(&mail, "hongbang.example", "hdnd@hongbang.example", &key)
+    };
+    let code = |c: &str| CaseCode::parse(c).unwrap();
+    assert_eq!(
+        named("gmail-reply.eml"),
+        Some(Named::Thread(code("HB.20261201.0003")))
+    );
+    assert_eq!(
+        named("thunderbird-flowed.eml"),
+        Some(Named::Thread(code("HB.20261201.0009")))
+    );
+    assert_eq!(named("outlook-1258.eml"), None);
+    let outlook = parse(&read("outlook-1258.eml")).unwrap();
+    assert_eq!(
+        guess_kind(&outlook.subject, &outlook.reply),
+        Some(CaseKind::KienNghi)
+    );
+    let phone = parse(&read("phone-html-only.eml")).unwrap();
+    assert_eq!(
+        guess_kind(&phone.subject, &phone.reply),
+        Some(CaseKind::PhanAnh)
+    );
+}
