@@ -9,7 +9,7 @@ use hdnd_hub::delivery::notify::{Notifier, StaffRoom};
 use hdnd_hub::delivery::outbox::OutboxStatus;
 use hdnd_hub::delivery::render::Renderer;
 use hdnd_hub::domain::{
-    ButtonKey, ContactKind, ContactPoint, CouncilProfile, Language, NewStaff, Role,
+    ButtonKey, ContactKind, ContactPoint, CouncilProfile, Language, MailKey, NewStaff, Role,
 };
 use hdnd_hub::files::{BlobStore, FilePolicy, FsBlobStore};
 use hdnd_hub::{Hub, SystemClock};
@@ -90,6 +90,9 @@ pub(crate) async fn open_service(settings: &Settings) -> anyhow::Result<Service>
     )
     .with_public_url(&settings.web.public_url)
     .with_button_key(ButtonKey::derive(&contact_key));
+    if let Some(mailbox) = &settings.email.mailbox {
+        notifier = notifier.with_reply_addresses(MailKey::derive(&contact_key), mailbox);
+    }
     if let Some(group) = settings
         .telegram
         .staff_group

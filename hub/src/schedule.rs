@@ -706,6 +706,7 @@ impl Scheduler {
                 in_reply_to: None,
                 references: vec![],
                 list_unsubscribe,
+                reply_to: None,
             }),
             telegram,
             due_at,

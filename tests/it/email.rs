@@ -30,6 +30,7 @@ fn email() -> EmailMessage {
         in_reply_to: None,
         references: Vec::new(),
         list_unsubscribe: None,
+        reply_to: None,
     }
 }
 
@@ -151,6 +152,17 @@ async fn with_the_councils_mailbox_the_envelope_sender_is_the_rows_signed_bounce
         Some("hongbang.example")
     );
     assert_eq!(mail.rcpt_to, [CITIZEN]);
+    assert!(mail.header("Reply-To").is_none(), "none was given");
+
+    // A mail about a case carries its reply address.
+    let reply = "hdnd+hb.20261126.0012.0123456789abcdef0123@hongbang.example";
+    let message = outgoing_with(EmailMessage {
+        reply_to: Some(reply.to_owned()),
+        ..email()
+    });
+    channel.send(&message).await.expect("delivered");
+    let mail = sink.wait_for(2, WAIT).await.remove(1);
+    assert_eq!(mail.header("Reply-To").as_deref(), Some(reply));
 }
 
 #[tokio::test]

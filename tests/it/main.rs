@@ -23,6 +23,7 @@ mod identity_canary;
 mod inbound;
 mod labels;
 mod leases;
+mod mail_addresses;
 mod messages;
 mod notify;
 mod outbox;

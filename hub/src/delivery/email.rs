@@ -358,6 +358,10 @@ impl EmailChannel {
         if let Some(parent) = &outgoing.in_reply_to {
             builder = builder.in_reply_to(parent.clone());
         }
+        // A reply address that does not parse is left off: the mail still goes.
+        if let Some(reply_to) = outgoing.reply_to.as_deref().and_then(|r| r.parse().ok()) {
+            builder = builder.reply_to(Mailbox::new(None, reply_to));
+        }
         if !outgoing.references.is_empty() {
             builder = builder.references(outgoing.references.join(" "));
         }

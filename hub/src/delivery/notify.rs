@@ -40,7 +40,6 @@ use super::outbox::Destination;
 use super::outbox::{Category, NewNotification, Target, destination, staff_destinations};
 use super::render::Renderer;
 use crate::catalog::public_view;
-use crate::domain::ButtonKey;
 use crate::domain::calendar::vn_date;
 use crate::domain::policy::CaseContext;
 use crate::domain::workflow::is_reopening;
@@ -48,6 +47,7 @@ use crate::domain::{
     AccessToken, Actor, ActorKind, Case, CaseKind, ContactKind, CouncilProfile, Follower, Language,
     Role, Staff, StaffId, Status,
 };
+use crate::domain::{ButtonKey, MailKey};
 use crate::error::Error;
 use crate::notification::{Button, ButtonAction, EmailMessage, Keyboard, telegram};
 
@@ -110,6 +110,9 @@ pub struct Notifier {
     button_key: Option<ButtonKey>,
     /// The staff group every case gets a topic in (`staff_room.rs`); without it, none.
     staff_room: Option<StaffRoom>,
+    /// The council's mailbox and the key of its signed reply addresses: every mail about a
+    /// case carries the case's as Reply-To. Without it, none.
+    reply_addresses: Option<(MailKey, String)>,
 }
 
 impl Notifier {
@@ -125,6 +128,7 @@ impl Notifier {
             public_url: None,
             button_key: None,
             staff_room: None,
+            reply_addresses: None,
         }
     }
 
@@ -142,6 +146,13 @@ impl Notifier {
     /// `/unfollow CODE` either way).
     pub fn with_public_url(mut self, public_url: &str) -> Self {
         self.public_url = Some(public_url.trim_end_matches('/').to_owned());
+        self
+    }
+
+    /// The same notifier, giving every mail about a case the case's signed reply address on
+    /// `mailbox` as Reply-To, made with `key` (the hub's [`Hub::mail_key`](crate::Hub::mail_key)).
+    pub fn with_reply_addresses(mut self, key: MailKey, mailbox: &str) -> Self {
+        self.reply_addresses = Some((key, mailbox.trim().to_owned()));
         self
     }
 
@@ -170,6 +181,13 @@ impl Notifier {
         };
         let mut out = self.for_people(case, event, staff, assignee_before, private_url, now)?;
         out.extend(self.for_room(case, event, staff, now)?);
+        let reply_to = self
+            .reply_addresses
+            .as_ref()
+            .and_then(|(key, mailbox)| key.reply_address(mailbox, &case.code));
+        for email in out.iter_mut().filter_map(|n| n.email.as_mut()) {
+            email.reply_to.clone_from(&reply_to);
+        }
         Ok(out)
     }
 
@@ -463,6 +481,7 @@ impl Notifier {
                     in_reply_to,
                     message_id: Some(message_id),
                     list_unsubscribe: None,
+                    reply_to: None,
                 })
             }
         };

@@ -45,6 +45,9 @@ pub struct EmailMessage {
     pub references: Vec<String>,
     /// A one-click unsubscribe URL (RFC 8058), on reminders and digests.
     pub list_unsubscribe: Option<String>,
+    /// The case's signed reply address, on mail about a case when the council's mailbox is
+    /// set.
+    pub reply_to: Option<String>,
 }
 
 /// A Telegram message as rendered at enqueue: HTML parse-mode text, already split into parts

@@ -181,6 +181,7 @@ pub struct OutboxRow {
     pub in_reply_to: Option<String>,
     pub references: Vec<String>,
     pub list_unsubscribe: Option<String>,
+    pub reply_to: Option<String>,
     /// The Telegram rendering, when the row or a fallback may go to Telegram.
     pub telegram: Option<TelegramMessage>,
     /// How many parts of the message have gone out (a Telegram message split in several;
@@ -211,6 +212,7 @@ impl OutboxRow {
             in_reply_to: self.in_reply_to.clone(),
             references: self.references.clone(),
             list_unsubscribe: self.list_unsubscribe.clone(),
+            reply_to: self.reply_to.clone(),
         })
     }
 

@@ -24,7 +24,7 @@ macro_rules! outbox_columns {
     () => {
         r#"
         id, dedupe_key, channel, address, sealed, category, urgent, case_id, has_email, subject,
-        body_text, body_html, message_id, in_reply_to, reference_ids, list_unsubscribe,
+        body_text, body_html, message_id, in_reply_to, reference_ids, list_unsubscribe, reply_to,
         telegram_parts, telegram_keyboard, telegram_thread, parts_sent, provider_ids, fallback,
         status, attempts, due_at, lease_token, claimed_by, last_error, sent_at, created_at
         "#
@@ -39,7 +39,7 @@ macro_rules! outbox_insert {
             dedupe_key, channel, address, sealed, category, urgent, case_id, subject, body_text,
             body_html, message_id, in_reply_to, reference_ids, list_unsubscribe, fallback, due_at,
             status, attempts, created_at, updated_at, has_email, telegram_parts,
-            telegram_keyboard, telegram_thread)
+            telegram_keyboard, telegram_thread, reply_to)
         "#
     };
 }
@@ -118,6 +118,7 @@ fn outbox_from_row(row: &DbRow) -> Result<OutboxRow, Error> {
         in_reply_to: row.try_get("in_reply_to")?,
         references: references.split_whitespace().map(str::to_owned).collect(),
         list_unsubscribe: row.try_get("list_unsubscribe")?,
+        reply_to: row.try_get("reply_to")?,
         telegram,
         parts_sent: count(row, "parts_sent")?,
         provider_ids: json(&provider_ids, "provider_ids")?,
@@ -161,7 +162,7 @@ pub(super) async fn insert_notifications(
                 r#"
                 VALUES ($1, $2, $3, FALSE, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15,
                         CASE WHEN $17 THEN 'suppressed' ELSE 'queued' END, 0, $16, $16,
-                        $18, $19, $20, $21)
+                        $18, $19, $20, $21, $22)
                 ON CONFLICT (dedupe_key) DO NOTHING
                 "#
             ))
@@ -176,7 +177,7 @@ pub(super) async fn insert_notifications(
                 SELECT $1, contact_kind, '', TRUE, $4, $5, $6, $7, $8, $9, $10,
                        $11, $12, $13, $14, $15,
                        CASE WHEN $17 THEN 'suppressed' ELSE 'queued' END, 0, $16, $16,
-                       $18, $19, $20, $21
+                       $18, $19, $20, $21, $22
                 FROM denouncer_identities
                 WHERE case_id = $6
                   AND contact_kind IN ('email', 'telegram')
@@ -230,6 +231,7 @@ pub(super) async fn insert_notifications(
             .bind(telegram_parts)
             .bind(telegram_keyboard)
             .bind(telegram_thread)
+            .bind(email.reply_to)
             .execute(&mut *conn)
             .await?
             .rows_affected();
@@ -304,7 +306,7 @@ async fn record_one(
             SELECT dedupe_key || $1, $2, $3, sealed, category, urgent, case_id, subject,
                    body_text, body_html, message_id, in_reply_to, reference_ids,
                    list_unsubscribe, $4, $5, 'queued', 0, $5, $5, has_email, telegram_parts,
-                   telegram_keyboard, telegram_thread
+                   telegram_keyboard, telegram_thread, reply_to
             FROM outbox
             WHERE id = $6
             ON CONFLICT (dedupe_key) DO NOTHING
