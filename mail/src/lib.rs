@@ -3,6 +3,7 @@
 //! and the SMTP listener build on them.
 //! Like the bot, a transport: it depends on the hub, and the hub knows nothing of it.
 
+pub mod listener;
 pub mod parse;
 pub mod quote;
 pub mod route;

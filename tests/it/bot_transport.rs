@@ -366,25 +366,43 @@ pub(crate) async fn stored_keys(url: &str) -> Vec<(String, String)> {
 
 /// [`stored_keys`], or the error while the binary has not made the database yet.
 async fn try_stored_keys(url: &str) -> Result<Vec<(String, String)>, sqlx::Error> {
+    Ok(try_stored_payloads(url, "telegram")
+        .await?
+        .into_iter()
+        .map(|(key, payload)| {
+            let payload = String::from_utf8(payload).expect("JSON is UTF-8");
+            (key, payload)
+        })
+        .collect())
+}
+
+/// The `(external_key, payload)` of every row of `source` in `inbound`, in the order stored.
+pub(crate) async fn stored_payloads(url: &str, source: &str) -> Vec<(String, Vec<u8>)> {
+    try_stored_payloads(url, source)
+        .await
+        .unwrap_or_else(|e| panic!("cannot read inbound: {e}"))
+}
+
+async fn try_stored_payloads(
+    url: &str,
+    source: &str,
+) -> Result<Vec<(String, Vec<u8>)>, sqlx::Error> {
     const SQL: &str = r#"
         SELECT external_key, payload
         FROM inbound
-        WHERE source = 'telegram'
+        WHERE source = $1
         ORDER BY id
     "#;
     let rows: Vec<(String, Option<Vec<u8>>)> = if url.starts_with("sqlite:") {
         let mut db = sqlx::SqliteConnection::connect(url).await?;
-        sqlx::query_as(SQL).fetch_all(&mut db).await?
+        sqlx::query_as(SQL).bind(source).fetch_all(&mut db).await?
     } else {
         let mut db = sqlx::PgConnection::connect(url).await?;
-        sqlx::query_as(SQL).fetch_all(&mut db).await?
+        sqlx::query_as(SQL).bind(source).fetch_all(&mut db).await?
     };
     Ok(rows
         .into_iter()
-        .map(|(key, payload)| {
-            let payload = String::from_utf8(payload.unwrap_or_default()).expect("JSON is UTF-8");
-            (key, payload)
-        })
+        .map(|(key, payload)| (key, payload.unwrap_or_default()))
         .collect())
 }
 

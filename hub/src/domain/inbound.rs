@@ -53,6 +53,15 @@ impl ExternalKey {
         Self(format!("{mailbox}:{uid_validity}:{uid}"))
     }
 
+    /// A mail delivered to the SMTP listener: the SHA-256 of its bytes, so that a relay's
+    /// retry of the same message (after a lost "250") is the same row.
+    pub fn smtp(raw: &[u8]) -> Self {
+        use sha2::{Digest, Sha256};
+        let digest = Sha256::digest(raw);
+        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        Self(format!("smtp:{hex}"))
+    }
+
     /// A key made elsewhere (a web form's one-time token, an Open311 client's request id):
     /// printable ASCII without spaces, at most [`Self::MAX_LEN`] bytes.
     pub fn parse(key: &str) -> Result<Self, DomainError> {
