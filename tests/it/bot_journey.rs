@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use hdnd_hub::Store;
 use hdnd_hub::SystemClock;
-use hdnd_hub::domain::{AuditNote, Case, ContactKind, ContactPoint, Role, Status};
+use hdnd_hub::domain::{AuditNote, Case, ContactKind, ContactPoint, Role, Staff, Status};
 use serde_json::{Value, json};
 
 use crate::bot_transport::{FakeBotApi, Instance, TEXT, message_update, wait_for};
@@ -154,7 +154,7 @@ pub(crate) async fn linked(
     name: &str,
     roles: &[Role],
     chat: i64,
-) {
+) -> Staff {
     let mut member = staff(login, roles);
     member.display_name = name.to_owned();
     member.contacts.insert(
@@ -167,7 +167,7 @@ pub(crate) async fn linked(
     store
         .add_staff(member, &AuditNote::operator())
         .await
-        .unwrap();
+        .unwrap()
 }
 
 pub(crate) async fn the_case(store: &Arc<dyn Store>) -> Case {

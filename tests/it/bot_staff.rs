@@ -7,11 +7,11 @@
 use hdnd_hub::Hub;
 use hdnd_hub::delivery::ButtonAction;
 use hdnd_hub::delivery::outbox::OutboxRow;
-use hdnd_hub::domain::{AuditNote, ContactKind, ContactPoint, Role, Staff, Status};
+use hdnd_hub::domain::{Role, Staff, Status};
 use serde_json::json;
 
 use crate::bot::{STAFF_CHAT, assert_all_done, deliver, press_in, raw, replies, worker};
-use crate::helpers::{TestDb, contract_tests, notifying_hub, petition, staff};
+use crate::helpers::{TestDb, contract_tests, notifying_hub, petition};
 
 contract_tests!(
     staff_assign_answer_and_publish_a_case_from_their_buttons_and_a_late_colleague_hears_who,
@@ -24,19 +24,7 @@ const SPECIALIST: i64 = STAFF_CHAT + 2;
 
 /// A member with `roles` whose chat `chat` is linked.
 pub(crate) async fn linked(hub: &Hub, login: &str, name: &str, roles: &[Role], chat: i64) -> Staff {
-    let mut member = staff(login, roles);
-    member.display_name = name.to_owned();
-    member.contacts.insert(
-        0,
-        ContactPoint {
-            kind: ContactKind::Telegram,
-            address: chat.to_string(),
-        },
-    );
-    hub.store()
-        .add_staff(member, &AuditNote::operator())
-        .await
-        .unwrap()
+    crate::bot_journey::linked(hub.store(), login, name, roles, chat).await
 }
 
 /// A text a staff member types in their chat.
