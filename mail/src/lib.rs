@@ -1,6 +1,6 @@
-//! hdnd's email gateway: inbound mail read ([`parse`]), its reply separated from the quoted
-//! history ([`quote`]), what it names and asks ([`route`]); the hub's routing, the IMAP poller
-//! and the SMTP listener build on them.
+//! hdnd's email gateway: inbound mail read ([`parse`](mod@parse)), its reply separated from
+//! the quoted history ([`quote`]), what it names and asks ([`route`]), and mail delivered by
+//! SMTP stored ([`listener`]); the hub's routing and the IMAP poller build on them.
 //! Like the bot, a transport: it depends on the hub, and the hub knows nothing of it.
 
 pub mod listener;
