@@ -57,9 +57,7 @@ impl ExternalKey {
     /// retry of the same message (after a lost "250") is the same row.
     pub fn smtp(raw: &[u8]) -> Self {
         use sha2::{Digest, Sha256};
-        let digest = Sha256::digest(raw);
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        Self(format!("smtp:{hex}"))
+        Self(format!("smtp:{}", super::token::hex(&Sha256::digest(raw))))
     }
 
     /// A key made elsewhere (a web form's one-time token, an Open311 client's request id):

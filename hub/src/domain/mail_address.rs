@@ -18,6 +18,7 @@ use sha2::Sha256;
 
 use super::case::CaseCode;
 use super::citizen::ContactKey;
+use super::token::{constant_time_eq, hex};
 
 /// Bytes of the HMAC kept: 80 bits, 20 hex digits.
 const TAG_BYTES: usize = 10;
@@ -40,10 +41,7 @@ impl MailKey {
         mac.update(kind.as_bytes());
         mac.update(b":");
         mac.update(value.as_bytes());
-        mac.finalize().into_bytes()[..TAG_BYTES]
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
+        hex(&mac.finalize().into_bytes()[..TAG_BYTES])
     }
 
     /// The reply address of case `code` on `mailbox` (`hdnd@hongbang.example`); `None` when
@@ -111,10 +109,6 @@ fn split(address: &str) -> Option<(String, String)> {
         return None;
     }
     Some((local.to_lowercase(), domain.to_lowercase()))
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

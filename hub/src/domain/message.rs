@@ -18,6 +18,7 @@ use unicode_normalization::UnicodeNormalization;
 
 use super::case::clean_text;
 use super::staff::{Language, Role, StaffId};
+use super::token::hex;
 use crate::error::DomainError;
 
 /// Longest body accepted, in characters: a message, not a document (a Telegram message holds
@@ -290,10 +291,6 @@ impl fmt::Debug for ReadToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ReadToken(<secret>)")
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

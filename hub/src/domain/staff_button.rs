@@ -21,7 +21,7 @@ use super::citizen::ContactKey;
 use super::message::MessageId;
 use super::policy::{self, Action, CaseContext, transition_action};
 use super::staff::{Language, Staff};
-use super::token::base64url;
+use super::token::{base64url, constant_time_eq};
 use super::workflow::{self, ActorKind, Status};
 
 /// What a staff button does.
@@ -327,11 +327,6 @@ impl fmt::Debug for ButtonKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ButtonKey(<secret>)")
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    // The lengths are no secret: every tag has the same.
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

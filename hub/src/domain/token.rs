@@ -59,8 +59,17 @@ pub(crate) fn base64url(bytes: &[u8]) -> String {
     out
 }
 
-fn hex(bytes: &[u8]) -> String {
+/// `bytes` in lower-case hex.
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether two secrets are equal, comparing every byte whatever the first difference (the
+/// lengths are no secret: a tag's or a hash's is fixed).
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let difference = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    // Keeps the compiler from turning the fold into an early exit.
+    a.len() == b.len() && std::hint::black_box(difference) == 0
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use super::InboundWorker;
+use crate::domain::token::constant_time_eq;
 use crate::domain::{ExternalKey, InboundSource, NewInbound, Received};
 use crate::error::Error;
 
@@ -121,13 +122,6 @@ fn update_id(body: &[u8]) -> Option<u32> {
     serde_json::from_slice::<UpdateId>(body)
         .ok()
         .map(|u| u.update_id)
-}
-
-/// Compares every byte, whatever the first difference.
-fn constant_time_eq(a: &[u8; 32], b: &[u8; 32]) -> bool {
-    let difference = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
-    // Keeps the compiler from turning the fold into an early exit.
-    std::hint::black_box(difference) == 0
 }
 
 #[cfg(test)]
