@@ -4,8 +4,11 @@
 //! carry no personal data. This module only turns them into what the templates print: Vietnamese
 //! labels, dates as dd/mm/yyyy, and the bucket as a style-sheet class.
 
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
 use chrono::NaiveDate;
 use hdnd_hub::catalog::{PublicCase, PublicCaseItem, PublicStep};
+use hdnd_hub::domain::Language;
 use serde::Serialize;
 use serde_json::json;
 
@@ -95,6 +98,25 @@ impl From<&PublicStep> for StepView {
             label: step.label.clone(),
         }
     }
+}
+
+/// The link to the same page in the other language, as the templates print it
+/// (`other.code`, `other.name`, the name in that language).
+pub(crate) fn other_language(language: Language) -> serde_json::Value {
+    let other = match language {
+        Language::Vi => Language::En,
+        Language::En => Language::Vi,
+    };
+    json!({ "code": other.as_str(), "name": other.label(other) })
+}
+
+/// `response`, a page behind a secret link: neither a shared cache nor a search engine keeps
+/// it.
+pub(crate) fn unlisted(mut response: Response) -> Response {
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
+    response
 }
 
 /// 26/11/2026

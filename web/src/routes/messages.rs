@@ -14,13 +14,12 @@
 use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use hdnd_hub::domain::Language;
 use serde_json::json;
 
 use crate::error::WebError;
-use crate::public::base;
+use crate::public::{base, other_language, unlisted};
 use crate::state::AppState;
 
 /// The page's words in one language.
@@ -77,10 +76,6 @@ pub(crate) async fn show(
         Language::Vi => &VI,
         Language::En => &EN,
     };
-    let other = match language {
-        Language::Vi => Language::En,
-        Language::En => Language::Vi,
-    };
     let message = &opened.message;
     let audience = state
         .hub
@@ -109,11 +104,9 @@ pub(crate) async fn show(
     view["reply_hint"] = json!(format!("{}{} …", w.reply_hint, message.thread));
     view["token"] = json!(token);
     view["home"] = json!(w.home);
-    view["other"] = json!({ "code": other.as_str(), "name": other.label(other) });
-    let mut response = Html(state.views.render("message", &view)?).into_response();
-    // The page holds a member's message: neither a shared cache nor a search engine keeps it.
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
-    Ok(response)
+    view["other"] = other_language(language);
+    // The page holds a member's message.
+    Ok(unlisted(
+        Html(state.views.render("message", &view)?).into_response(),
+    ))
 }

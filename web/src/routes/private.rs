@@ -15,7 +15,7 @@ use hdnd_hub::domain::{EventKind, Language};
 use serde_json::json;
 
 use crate::error::WebError;
-use crate::public::{base, vn_date};
+use crate::public::{base, other_language, unlisted, vn_date};
 use crate::state::AppState;
 
 /// The page's words in one language.
@@ -82,9 +82,9 @@ pub(crate) async fn show(
         .get("lang")
         .and_then(|l| l.parse().ok())
         .unwrap_or(case.language);
-    let (w, other) = match language {
-        Language::Vi => (&VI, Language::En),
-        Language::En => (&EN, Language::Vi),
+    let w = match language {
+        Language::Vi => &VI,
+        Language::En => &EN,
     };
     let steps: Vec<_> = case
         .steps
@@ -125,14 +125,11 @@ pub(crate) async fn show(
         "steps": steps,
     });
     view["token"] = json!(token);
-    view["other"] = json!({ "code": other.as_str(), "name": other.label(other) });
-    let mut response = Html(state.views.render("case_private", &view)?).into_response();
-    // The sender's own words: neither a shared cache, a search engine nor a linked site keeps
-    // or sees the link.
-    let headers = response.headers_mut();
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert("x-robots-tag", HeaderValue::from_static("noindex"));
-    headers.insert(
+    view["other"] = other_language(language);
+    let html = Html(state.views.render("case_private", &view)?);
+    let mut response = unlisted(html.into_response());
+    // The sender's own words: no linked site sees the link either.
+    response.headers_mut().insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );

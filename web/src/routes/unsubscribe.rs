@@ -14,7 +14,7 @@ use hdnd_hub::domain::Language;
 use serde_json::json;
 
 use crate::error::WebError;
-use crate::public::base;
+use crate::public::{base, other_language};
 use crate::state::AppState;
 
 /// Tokens are 64 hex characters; anything else is not one.
@@ -101,10 +101,6 @@ fn view(
     confirm: bool,
 ) -> serde_json::Value {
     let w = words(language);
-    let other = match language {
-        Language::Vi => Language::En,
-        Language::En => Language::Vi,
-    };
     let mut view = base(state, heading, None);
     view["lang"] = json!(language.as_str());
     view["heading"] = json!(heading);
@@ -113,7 +109,7 @@ fn view(
     view["token"] = json!(token);
     view["button"] = json!(w.button);
     view["home"] = json!(w.home);
-    view["other"] = json!({ "code": other.as_str(), "name": other.label(other) });
+    view["other"] = other_language(language);
     view
 }
 
