@@ -106,17 +106,15 @@ pub(super) fn answer_in(topic: Topic, chat: &str, completion: &mut InboundComple
             .retain(|reply| !addressed_to(reply, chat));
         return;
     }
-    for reply in &mut completion.replies {
-        let Target::Contacts(destinations) = &mut reply.to else {
-            continue;
-        };
-        if !destinations.iter().any(|d| d.address == chat) {
-            continue;
-        }
-        *destinations = vec![Destination {
+    for reply in completion
+        .replies
+        .iter_mut()
+        .filter(|r| addressed_to(r, chat))
+    {
+        reply.to = Target::Contacts(vec![Destination {
             channel: hdnd_hub::delivery::ChannelKind::Telegram,
             address: topic.group.to_string(),
-        }];
+        }]);
         if let Some(telegram) = &mut reply.telegram {
             telegram.thread = Some(TelegramThread::Topic(topic.thread));
         }
