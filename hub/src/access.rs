@@ -46,6 +46,10 @@ pub struct CitizenCapability {
 }
 
 impl CitizenCapability {
+    pub(crate) fn of(case: CaseId) -> Self {
+        Self { case }
+    }
+
     pub fn case(&self) -> CaseId {
         self.case
     }

@@ -20,6 +20,7 @@ pub mod hub;
 pub mod inbound;
 pub mod leader;
 pub mod lookups;
+pub mod mail_gateway;
 pub mod messages;
 pub mod notification;
 pub mod private_view;

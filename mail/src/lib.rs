@@ -6,6 +6,7 @@
 pub mod listener;
 pub mod parse;
 pub mod quote;
+pub mod report;
 pub mod route;
 
 pub use parse::{Automatic, MailAttachment, ParsedMail, Unreadable, parse};

@@ -15,6 +15,7 @@ use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::quote::strip_quoted;
+use crate::report::{DeliveryReport, delivery_report};
 
 /// A message mail-parser could not read as a message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -71,7 +72,8 @@ pub struct ParsedMail {
     /// The sender's address, lower-cased.
     pub from: Option<String>,
     pub from_name: Option<String>,
-    /// Every address in To and Cc, lower-cased.
+    /// Every address in To and Cc, and the envelope recipient the receiving server noted
+    /// (`Delivered-To`, `X-Original-To`), lower-cased.
     pub to: Vec<String>,
     /// One line: folded, control characters gone, so nothing can be injected into a header.
     pub subject: String,
@@ -81,6 +83,8 @@ pub struct ParsedMail {
     pub reply: String,
     pub attachments: Vec<MailAttachment>,
     pub automatic: Option<Automatic>,
+    /// A delivery report's verdict, when the message is one.
+    pub report: Option<DeliveryReport>,
 }
 
 // Addresses, names, subjects and bodies are personal data.
@@ -103,13 +107,25 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, Unreadable> {
     }
     let from = message.from().and_then(|a| a.first());
     let from_address = from.and_then(|a| a.address()).map(str::to_lowercase);
-    let to = [message.to(), message.cc()]
+    let mut to: Vec<String> = [message.to(), message.cc()]
         .into_iter()
         .flatten()
         .flat_map(|list| list.iter())
         .filter_map(|a| a.address())
         .map(str::to_lowercase)
         .collect();
+    // A bounce reaches a plus-address that its To may not show (Postfix and Dovecot note it).
+    for name in ["Delivered-To", "X-Original-To"] {
+        let noted = message
+            .header_values(name)
+            .filter_map(|v| v.as_text())
+            .map(|v| bare_id(v).to_lowercase());
+        for address in noted {
+            if !to.contains(&address) {
+                to.push(address);
+            }
+        }
+    }
     let text = nfc(&body_text(&message));
     let reply = strip_quoted(&text);
     Ok(ParsedMail {
@@ -127,6 +143,7 @@ pub fn parse(raw: &[u8]) -> Result<ParsedMail, Unreadable> {
         text,
         reply,
         attachments: attachments(&message),
+        report: delivery_report(&message),
     })
 }
 

@@ -99,6 +99,26 @@ fn auto_replies_lists_and_bounces_are_known_as_automatic() {
 }
 
 #[test]
+fn a_delivery_report_gives_its_status_diagnostic_and_the_bounce_address_it_came_to() {
+    let failed = parse(&read("dsn.eml")).unwrap();
+    let report = failed.report.expect("a report");
+    assert_eq!(report.status, "5.1.1");
+    assert_eq!(report.diagnostic, None);
+    assert_eq!(failed.to, ["hdnd-bounce+42.abc@hongbang.example"]);
+
+    let delayed = parse(&read("dsn-delayed.eml")).unwrap();
+    let report = delayed.report.expect("a report");
+    assert_eq!(report.status, "4.4.1");
+    assert_eq!(
+        report.diagnostic.as_deref(),
+        Some("connect to mx.example.net[192.0.2.1]:25: Connection timed out")
+    );
+    // The envelope's plus-address, noted by the receiving server, is among the recipients.
+    assert!(delayed.to.contains(&"hdnd-bounce+43.abc@hongbang.example".to_owned()));
+    assert_eq!(parse(&read("gmail-reply.eml")).unwrap().report, None);
+}
+
+#[test]
 fn a_subject_with_an_encoded_line_break_stays_one_line_and_a_missing_id_is_none() {
     let mail = parse(&read("no-id-injection.eml")).unwrap();
     assert_eq!(mail.subject, "Kiến nghị Bcc: all@example.com");

@@ -49,6 +49,22 @@ pub struct CaseRecord {
     pub notify: Notify,
 }
 
+impl CaseRecord {
+    /// The same case, with the citizen's acknowledgement kept as `suppressed` instead of sent:
+    /// for a sender over the gateway's rate of acknowledgements, whose case staff still see.
+    pub fn without_receipt(mut self) -> Self {
+        let inner = self.notify.0.clone();
+        self.notify = Notify(Arc::new(move |case| {
+            let mut out = inner(case)?;
+            for n in out.iter_mut().filter(|n| n.key == "citizen" || n.key == "denouncer") {
+                n.suppressed = true;
+            }
+            Ok(out)
+        }));
+        self
+    }
+}
+
 /// A case just stored, with the token to hand to the citizen once.
 #[derive(Debug, Clone)]
 pub struct CreatedCase {

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use super::cases::{CaseRecord, CreatedCase, InformationChange, ProgressChange, PublicationChange};
 use super::follows::{FollowChange, UnfollowChange};
 use super::messages::{MessageChange, ReadChange};
+use super::outbox::BounceChange;
 use super::ratings::RatingChange;
 use super::staff_links::StaffLinkChange;
 use super::work::TaskChange;
@@ -55,6 +56,9 @@ pub enum InboundEffect {
     /// changed meanwhile fails the completion with `Conflict`, and the message is handled again
     /// (and then told it was done already).
     Task(Box<TaskChange>),
+    /// A delivery report says a mail we sent will never arrive: the row fails, the address
+    /// becomes unreachable and the fallback goes out; a report read twice changes nothing.
+    Bounce(Box<BounceChange>),
 }
 
 /// A processed message: its effect, the replies to enqueue with it, and whether the content

@@ -56,7 +56,7 @@ pub use messages::{
     MessageChange, MessageNotify, MessageNotifyFn, MessageStore, PlannedRecipient, ReadByLink,
     ReadChange, SentMessage, ThreadRow,
 };
-pub use outbox::OutboxStore;
+pub use outbox::{BounceChange, OutboxStore};
 pub use pacing::PacingStore;
 pub use postgres::PgStore;
 pub use ratings::{RatedCase, RatingChange, RatingStore};

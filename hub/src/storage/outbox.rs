@@ -10,6 +10,22 @@ use crate::error::Error;
 use crate::notification::outbox::{NewNotification, OutboxRow, OutboxStatus, Outcome};
 
 /// The transactional outbox.
+/// A delivery report's verdict on one mail already sent, applied with the report's inbound
+/// `done` (`InboundEffect::Bounce`): the row fails, its address becomes unreachable and its
+/// fallback is enqueued. Only the hub makes one, from a signed bounce address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BounceChange {
+    pub(crate) outbox_id: i64,
+    /// The report's status and diagnostic, kept as the row's error (no address in it).
+    pub(crate) error: String,
+}
+
+impl BounceChange {
+    pub fn outbox_id(&self) -> i64 {
+        self.outbox_id
+    }
+}
+
 #[async_trait]
 pub trait OutboxStore: Send + Sync {
     /// Enqueues notifications that belong to no case change (reminders, digests); each row's

@@ -11,7 +11,7 @@ use super::chats::apply_chat_change;
 use super::common::{claim, count, parse};
 use super::follows::{apply_follow, apply_unfollow};
 use super::messages::{apply_message, apply_read};
-use super::outbox::insert_notifications;
+use super::outbox::{insert_notifications, record_bounce};
 use super::ratings::apply_rating;
 use super::staff_links::apply_staff_link;
 use super::work::apply_task_change;
@@ -215,6 +215,10 @@ impl InboundStore for This {
             }
             InboundEffect::Task(change) => {
                 apply_task_change(&mut tx, &change, now).await?;
+                None
+            }
+            InboundEffect::Bounce(change) => {
+                record_bounce(&mut tx, now, change.outbox_id, &change.error).await?;
                 None
             }
         };

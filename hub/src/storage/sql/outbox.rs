@@ -300,30 +300,80 @@ async fn record_one(
         && matches!(outcome, Outcome::Failed { .. })
         && let Some((next, rest)) = row.fallback.split_first()
     {
-        sqlx::query(concat!(
-            outbox_insert!(),
-            r#"
-            SELECT dedupe_key || $1, $2, $3, sealed, category, urgent, case_id, subject,
-                   body_text, body_html, message_id, in_reply_to, reference_ids,
-                   list_unsubscribe, $4, $5, 'queued', 0, $5, $5, has_email, telegram_parts,
-                   telegram_keyboard, telegram_thread, reply_to
-            FROM outbox
-            WHERE id = $6
-            ON CONFLICT (dedupe_key) DO NOTHING
-            "#
-        ))
-        // Each step of the chain appends to its parent's key, so the channel alone makes it
-        // unique, and no address enters the key.
-        .bind(format!("|fallback:{}", next.channel))
-        .bind(next.channel.as_str())
-        .bind(next.address.as_str())
-        .bind(serde_json::to_string(rest).map_err(corrupt)?)
-        .bind(now)
-        .bind(row.id)
-        .execute(&mut *conn)
-        .await?;
+        enqueue_fallback(conn, now, row.id, next, rest).await?;
     }
     Ok(updated == 1)
+}
+
+/// Enqueues a failed row's next destination (`next`, then `rest` should that fail too) as a
+/// copy of the row. Each step of the chain appends to its parent's key, so the channel alone
+/// makes it unique, and no address enters the key.
+async fn enqueue_fallback(
+    conn: &mut DbConnection,
+    now: DbTime,
+    id: i64,
+    next: &Destination,
+    rest: &[Destination],
+) -> Result<(), Error> {
+    sqlx::query(concat!(
+        outbox_insert!(),
+        r#"
+        SELECT dedupe_key || $1, $2, $3, sealed, category, urgent, case_id, subject,
+               body_text, body_html, message_id, in_reply_to, reference_ids,
+               list_unsubscribe, $4, $5, 'queued', 0, $5, $5, has_email, telegram_parts,
+               telegram_keyboard, telegram_thread, reply_to
+        FROM outbox
+        WHERE id = $6
+        ON CONFLICT (dedupe_key) DO NOTHING
+        "#
+    ))
+    .bind(format!("|fallback:{}", next.channel))
+    .bind(next.channel.as_str())
+    .bind(next.address.as_str())
+    .bind(serde_json::to_string(rest).map_err(corrupt)?)
+    .bind(now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A delivery report's permanent failure of a mail already sent (a DSN 5.x.x naming the row
+/// by its bounce address): the row becomes `failed`, its address unreachable and its first
+/// fallback is enqueued, as when the SMTP server refuses at once. `false` when the row is
+/// not a sent mail (unknown, still queued, or bounced before: a report read twice).
+pub(super) async fn record_bounce(
+    conn: &mut DbConnection,
+    now: DbTime,
+    id: i64,
+    error: &str,
+) -> Result<bool, Error> {
+    let bounced = sqlx::query(
+        r#"
+        UPDATE outbox
+        SET status = 'failed', last_error = $1, updated_at = $2
+        WHERE id = $3 AND channel = 'email' AND status = 'sent'
+        RETURNING address, sealed, fallback
+        "#,
+    )
+    .bind(error)
+    .bind(now)
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(bounced) = bounced else {
+        return Ok(false);
+    };
+    let address: String = bounced.try_get("address")?;
+    let sealed: bool = bounced.try_get("sealed")?;
+    let fallback: Vec<Destination> = json(&bounced.try_get::<String, _>("fallback")?, "fallback")?;
+    if !sealed {
+        mark_unreachable(&mut *conn, now, "email", &address, error).await?;
+    }
+    if let Some((next, rest)) = fallback.split_first() {
+        enqueue_fallback(conn, now, id, next, rest).await?;
+    }
+    Ok(true)
 }
 
 #[async_trait]

@@ -1,0 +1,105 @@
+//! What the email gateway asks of the hub beyond what every transport does: the capability a
+//! signed reply address carries, and the verdict of a delivery report on a mail we sent.
+//!
+//! Both addresses are made with [`Hub::mail_key`], so only mail that went out from this
+//! council can name a case or a row by them: the signed reply address (`hdnd+<code>.<tag>@`)
+//! is the mail's equivalent of the private link, the bounce address (`hdnd-bounce+<id>.<tag>@`)
+//! names the one outbox row a report is about.
+
+use crate::access::CitizenCapability;
+use crate::domain::{CaseCode, Signed};
+use crate::error::{DomainError, Error};
+use crate::hub::Hub;
+use crate::storage::BounceChange;
+
+impl Hub {
+    /// The case a signed reply address of `mailbox` names, and the capability of whoever
+    /// writes to it: only someone who received the council's mail about the case knows it.
+    /// `None` when `address` is not one.
+    pub async fn capability_by_mail_address(
+        &self,
+        mailbox: &str,
+        address: &str,
+    ) -> Result<Option<(CaseCode, CitizenCapability)>, Error> {
+        let Some(Signed::Case(code)) = self.mail_key().read(mailbox, address) else {
+            return Ok(None);
+        };
+        match self.store().get_case_by_code(&code).await {
+            Ok(case) => Ok(Some((code, CitizenCapability::of(case.id)))),
+            // Signed by us for a case since erased: nothing to act on.
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// What a delivery report sent to one of `addresses` changes: a permanent failure
+    /// (`status` 5.x.x) of the row the signed bounce address names fails that row. A delayed
+    /// delivery (4.x.x) is left to the retries, and a report to no bounce address of ours
+    /// names nothing: both `None`.
+    pub fn plan_bounce(
+        &self,
+        mailbox: &str,
+        addresses: &[String],
+        status: &str,
+        diagnostic: Option<&str>,
+    ) -> Result<Option<BounceChange>, Error> {
+        let key = self.mail_key();
+        let Some(outbox_id) = addresses.iter().find_map(|a| match key.read(mailbox, a) {
+            Some(Signed::Bounce(id)) => Some(id),
+            _ => None,
+        }) else {
+            return Ok(None);
+        };
+        let status = status.trim();
+        if !is_status(status) {
+            return Err(DomainError::invalid(
+                "status",
+                "a delivery status is three numbers like 5.1.1",
+            )
+            .into());
+        }
+        if !status.starts_with('5') {
+            return Ok(None);
+        }
+        // The diagnostic names the address it failed for; the row's error keeps only the code
+        // and the server's words after it, cut short, for an operator.
+        let words: String = diagnostic
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control())
+            .take(200)
+            .collect();
+        Ok(Some(BounceChange {
+            outbox_id,
+            error: format!("bounced: {status} {}", words.trim())
+                .trim_end()
+                .to_owned(),
+        }))
+    }
+}
+
+/// RFC 3463: `class.subject.detail`, class 2, 4 or 5.
+fn is_status(status: &str) -> bool {
+    let parts: Vec<&str> = status.split('.').collect();
+    parts.len() == 3
+        && matches!(parts[0], "2" | "4" | "5")
+        && parts[1..]
+            .iter()
+            .all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_status;
+
+    #[test]
+    fn a_delivery_status_is_three_numbers_of_a_known_class() {
+        assert!(is_status("5.1.1"));
+        assert!(is_status("4.4.7"));
+        assert!(is_status("5.7.133"));
+        assert!(!is_status("5.1"));
+        assert!(!is_status("6.1.1"));
+        assert!(!is_status("5.x.1"));
+        assert!(!is_status("5.1.1234"));
+    }
+}
