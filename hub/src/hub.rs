@@ -6,7 +6,9 @@ use std::sync::Arc;
 use crate::catalog::PublicCatalog;
 use crate::clock::Clock;
 use crate::delivery::ChannelKind;
-use crate::delivery::notify::{CaseEvent, FollowNews, Notifier, StaffRecipients};
+use crate::delivery::notify::{
+    CaseEvent, FollowNews, Notifier, Receipt, RefusedFile, StaffRecipients,
+};
 use crate::delivery::outbox::Category;
 use crate::domain::policy::{self, Action, CaseContext, transition_action};
 use crate::domain::progress::{self, TransitionRequest};
@@ -100,13 +102,13 @@ impl Hub {
 
     /// What to enqueue with a case change: the citizen's and staff's notifications of `event`,
     /// and the `news` to the followers of `followers` (read now, as the staff are). A new
-    /// case's receipt carries the private link of `access_token`.
+    /// case's `receipt` carries the private link and names the files refused.
     pub(crate) async fn notify_with(
         &self,
         event: Option<CaseEvent>,
         assignee_before: Option<StaffId>,
         followers: Option<(CaseId, FollowNews)>,
-        access_token: Option<AccessToken>,
+        receipt: Option<Receipt>,
     ) -> Result<Notify, Error> {
         let Some(notifier) = self.notifier.clone() else {
             return Ok(Notify::none());
@@ -132,7 +134,7 @@ impl Hub {
         Ok(Notify(Arc::new(move |case| {
             let mut out = match &event {
                 Some(event) => {
-                    let about = (event, access_token.as_ref());
+                    let about = (event, receipt.as_ref());
                     notifier.for_case(case, about, &staff, assignee_before, now)?
                 }
                 None => Vec::new(),
@@ -236,6 +238,16 @@ impl Hub {
     /// its token and its notifications, for a caller that stores it in a transaction of its
     /// own (an inbound message's handler).
     pub async fn prepare_case(&self, case: NewCase) -> Result<CaseRecord, Error> {
+        self.prepare_case_refusing(case, Vec::new()).await
+    }
+
+    /// [`Hub::prepare_case`] for a case some of whose files were refused before it was
+    /// filed (a mail's attachments): its receipt names them, each with why.
+    pub async fn prepare_case_refusing(
+        &self,
+        case: NewCase,
+        refused_files: Vec<RefusedFile>,
+    ) -> Result<CaseRecord, Error> {
         let case = self.resolve_attachments(case.validate()?).await?;
         let profile = &self.profile;
         if let Some(area) = case.area.as_deref().filter(|a| profile.area(a).is_none()) {
@@ -298,7 +310,10 @@ impl Hub {
                 Some(CaseEvent::Received),
                 None,
                 None,
-                Some(access_token.clone()),
+                Some(Receipt {
+                    access_token: access_token.clone(),
+                    refused_files,
+                }),
             )
             .await?;
         let denouncer_hashes = case

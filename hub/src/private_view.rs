@@ -8,8 +8,9 @@ use std::fmt;
 
 use chrono::{DateTime, NaiveDate, Utc};
 
+use crate::access::CitizenCapability;
 use crate::domain::{
-    AccessToken, Actor, CaseCode, CaseKind, EventKind, Language, Status, TimelineEvent,
+    AccessToken, Actor, Case, CaseCode, CaseKind, EventKind, Language, Status, TimelineEvent,
 };
 use crate::error::Error;
 use crate::hub::Hub;
@@ -93,10 +94,21 @@ impl Hub {
             Err(Error::NotFound(_)) => return Ok(None),
             Err(e) => return Err(e),
         };
+        self.as_sent(case).await.map(Some)
+    }
+
+    /// The case `capability` acts on, as its sender sees it: what a reply by mail or chat
+    /// may tell of it.
+    pub async fn case_as_sent(&self, capability: &CitizenCapability) -> Result<PrivateCase, Error> {
+        let case = self.store().get_case(capability.case()).await?;
+        self.as_sent(case).await
+    }
+
+    async fn as_sent(&self, case: Case) -> Result<PrivateCase, Error> {
         let steps = self.store().get_timeline(case.id).await?;
         let profile = self.profile();
         let p = &case.progress;
-        Ok(Some(PrivateCase {
+        Ok(PrivateCase {
             code: case.code.clone(),
             kind: case.kind,
             status: p.status,
@@ -117,7 +129,7 @@ impl Hub {
             attachments: case.attachments.len(),
             language: case.language,
             steps: steps.into_iter().map(PrivateStep::of).collect(),
-        }))
+        })
     }
 }
 

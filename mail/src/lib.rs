@@ -3,10 +3,14 @@
 //! SMTP stored ([`listener`]); the hub's routing and the IMAP poller build on them.
 //! Like the bot, a transport: it depends on the hub, and the hub knows nothing of it.
 
+pub mod handler;
+mod intake;
 pub mod listener;
 pub mod parse;
 pub mod quote;
+mod reply;
 pub mod report;
 pub mod route;
 
+pub use handler::MailHandler;
 pub use parse::{Automatic, MailAttachment, ParsedMail, Unreadable, parse};

@@ -7,7 +7,7 @@
 //! otherwise the mail is a new case, of the kind its subject and first lines suggest. Words are
 //! compared without diacritics or case ("khieu nai" is "Khiếu nại"), as people type on phones.
 
-use hdnd_hub::domain::{CaseCode, CaseKind, MailKey, Signed};
+use hdnd_hub::domain::{CaseCode, CaseKind, Language, MailKey, Signed};
 use unicode_normalization::UnicodeNormalization;
 
 use crate::parse::ParsedMail;
@@ -114,6 +114,44 @@ pub fn guess_kind(subject: &str, text: &str) -> Option<CaseKind> {
     .map(|(_, kind)| kind)
 }
 
+/// The language a new case's mail is written in: English when it has none of Vietnamese's
+/// letters or tone marks and reads like English; Vietnamese, the default, otherwise.
+pub fn guess_language(subject: &str, text: &str) -> Language {
+    let head: String = format!("{subject} {}", text.chars().take(2_000).collect::<String>());
+    let vietnamese = head.nfd().any(|c| {
+        ('\u{0300}'..='\u{0323}').contains(&c) || matches!(c, 'đ' | 'Đ' | 'ơ' | 'Ơ' | 'ư' | 'Ư')
+    });
+    if vietnamese {
+        return Language::Vi;
+    }
+    let english = head
+        .split(|c: char| !c.is_alphabetic())
+        .filter(|w| {
+            matches!(
+                w.to_lowercase().as_str(),
+                "the" | "and" | "is" | "of" | "to" | "please" | "my" | "our" | "we" | "dear"
+            )
+        })
+        .count();
+    if english >= 3 { Language::En } else { Language::Vi }
+}
+
+/// A subject without the `Re:`, `Fwd:`, `TL:` (trả lời) and `CT:` (chuyển tiếp) its
+/// clients put before it.
+pub fn without_reply_prefix(subject: &str) -> &str {
+    let mut rest = subject.trim();
+    loop {
+        let Some((prefix, after)) = rest.split_once(':') else {
+            return rest;
+        };
+        let prefix = fold(prefix.trim());
+        if !matches!(prefix.as_str(), "re" | "fw" | "fwd" | "tl" | "ct" | "aw" | "sv" | "tr") {
+            return rest;
+        }
+        rest = after.trim_start();
+    }
+}
+
 /// `text` lower-cased without diacritics: "Khiếu nại" is "khieu nai", "đơn" is "don".
 pub fn fold(text: &str) -> String {
     text.nfd()
@@ -191,6 +229,24 @@ mod tests {
         ] {
             assert_eq!(command(reply), want, "{reply:?}");
         }
+    }
+
+    #[test]
+    fn the_language_is_vietnamese_unless_the_mail_reads_like_english() {
+        assert_eq!(guess_language("Đèn hỏng", "Đèn ngõ 12 hỏng."), Language::Vi);
+        // Typed without diacritics on a phone: still Vietnamese.
+        assert_eq!(guess_language("Den hong", "Den ngo 12 hong roi"), Language::Vi);
+        assert_eq!(
+            guess_language("Street light", "Dear council, the light of our lane is out. Please fix it."),
+            Language::En
+        );
+    }
+
+    #[test]
+    fn reply_and_forward_prefixes_leave_the_subject() {
+        assert_eq!(without_reply_prefix("Re: TL: Fwd: Đèn hỏng"), "Đèn hỏng");
+        assert_eq!(without_reply_prefix("Kiến nghị: đèn hỏng"), "Kiến nghị: đèn hỏng");
+        assert_eq!(without_reply_prefix("RE:re: x"), "x");
     }
 
     #[test]

@@ -45,6 +45,41 @@ pub struct EmailSettings {
     /// back: when set, every mail's envelope sender is its signed bounce address
     /// (`hdnd-bounce+<outbox id>.<tag>@…`), so that a delivery report names the row.
     pub mailbox: Option<String>,
+    /// `[email.inbound]`: how mail comes in, to `mailbox`.
+    pub inbound: InboundMailSettings,
+}
+
+/// `[email.inbound]`: the council's mailbox read by the gateway. Nothing comes in unless a
+/// way in is set, and every way in needs `email.mailbox` (the address replies and bounces
+/// are signed for).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InboundMailSettings {
+    /// Where the SMTP listener takes direct delivery from the council's mail server
+    /// (`127.0.0.1:2525`); without it, none.
+    pub smtp_listen: Option<std::net::SocketAddr>,
+    /// The largest message taken; a larger one is refused at once (552), never cut.
+    pub max_message_bytes: u64,
+    /// Acknowledgements to one sender in an hour; past it the case is filed all the same,
+    /// its receipt kept unsent, so that a loop with an auto-responder stops.
+    pub acknowledgements_per_hour: u32,
+}
+
+impl Default for InboundMailSettings {
+    fn default() -> Self {
+        Self {
+            smtp_listen: None,
+            max_message_bytes: 25 * 1024 * 1024,
+            acknowledgements_per_hour: 5,
+        }
+    }
+}
+
+impl InboundMailSettings {
+    /// Whether any way in is set.
+    pub fn enabled(&self) -> bool {
+        self.smtp_listen.is_some()
+    }
 }
 
 impl Default for EmailSettings {
@@ -55,6 +90,7 @@ impl Default for EmailSettings {
             file_dir: PathBuf::from("data/mail"),
             smtp: None,
             mailbox: None,
+            inbound: InboundMailSettings::default(),
         }
     }
 }
@@ -82,6 +118,20 @@ impl EmailSettings {
                 ));
             }
         }
+        if self.inbound.enabled() && self.mailbox.is_none() {
+            return Err(InvalidSetting::new(
+                "email.inbound",
+                "mail can come in only to the council's mailbox: set email.mailbox",
+            ));
+        }
+        at_least_one(
+            "email.inbound.max_message_bytes",
+            self.inbound.max_message_bytes,
+        )?;
+        at_least_one(
+            "email.inbound.acknowledgements_per_hour",
+            u64::from(self.inbound.acknowledgements_per_hour),
+        )?;
         let domain = self.message_id_domain.trim();
         let domain_ok = !domain.is_empty()
             && domain

@@ -61,6 +61,23 @@ pub struct StaffRecipients {
     pub disabled: HashSet<(StaffId, Category, ChannelKind)>,
 }
 
+/// What a new case's receipt tells beyond the case: the private link's token, and the files
+/// that came with the case but were refused (a mail's attachments), each with why.
+#[derive(Debug, Clone)]
+pub struct Receipt {
+    pub access_token: AccessToken,
+    pub refused_files: Vec<RefusedFile>,
+}
+
+/// A file that was sent with a case and refused, named in its receipt.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RefusedFile {
+    /// As the sender named it.
+    pub name: String,
+    /// Why, in the case's language.
+    pub reason: String,
+}
+
 /// What happened to a case.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseEvent {
@@ -170,16 +187,27 @@ impl Notifier {
     pub fn for_case(
         &self,
         case: &Case,
-        (event, access_token): (&CaseEvent, Option<&AccessToken>),
+        (event, receipt): (&CaseEvent, Option<&Receipt>),
         staff: &StaffRecipients,
         assignee_before: Option<crate::domain::StaffId>,
         now: DateTime<Utc>,
     ) -> Result<Vec<NewNotification>, Error> {
-        let private_url = match (&self.public_url, access_token) {
-            (Some(base), Some(token)) => Some(format!("{base}/ho-so-rieng/{}", token.expose())),
+        let private_url = match (&self.public_url, receipt) {
+            (Some(base), Some(receipt)) => Some(format!(
+                "{base}/ho-so-rieng/{}",
+                receipt.access_token.expose()
+            )),
             _ => None,
         };
-        let mut out = self.for_people(case, event, staff, assignee_before, private_url, now)?;
+        let refused = receipt.map_or(&[][..], |r| r.refused_files.as_slice());
+        let mut out = self.for_people(
+            case,
+            event,
+            staff,
+            assignee_before,
+            (private_url, refused),
+            now,
+        )?;
         out.extend(self.for_room(case, event, staff, now)?);
         let reply_to = self
             .reply_addresses
@@ -198,7 +226,7 @@ impl Notifier {
         event: &CaseEvent,
         staff: &StaffRecipients,
         assignee_before: Option<crate::domain::StaffId>,
-        private_url: Option<String>,
+        (private_url, refused_files): (Option<String>, &[RefusedFile]),
         now: DateTime<Utc>,
     ) -> Result<Vec<NewNotification>, Error> {
         let disabled = &staff.disabled;
@@ -240,6 +268,7 @@ impl Notifier {
             "case": self.case_data(case, denunciation, note.as_deref(), case.language),
             "denunciation": denunciation,
             "private_url": private_url,
+            "refused_files": refused_files,
         });
         let starts = *event == CaseEvent::Received;
         if denunciation {

@@ -75,6 +75,7 @@ const BUILTIN: &[(&str, &str, &str, &str)] = builtin_templates!(
     "deadline_warning",
     "morning_digest",
     "staff_message",
+    "mail_reply",
 );
 
 /// Lists each built-in Telegram template as `(name, locale, text)`.
@@ -123,6 +124,7 @@ const BUILTIN_TELEGRAM: &[(&str, &str, &str)] = builtin_telegram!(
     "bot_case",
     "bot_tasks",
     "bot_agenda",
+    "mail_reply",
 );
 
 /// Why an email template could not be loaded or rendered.
@@ -464,6 +466,30 @@ mod tests {
             },
             "denunciation": false,
             "private_url": "https://hdnd.example.org/ho-so-rieng/00ff",
+            "refused_files": [{ "name": "<script>.exe", "reason": "Loại tệp không được nhận." }],
+        })
+    }
+
+    /// The gateway's answer to a mail, as `hdnd_mail::reply` builds it.
+    fn mail_reply_data(what: &str) -> Value {
+        let reply: serde_json::Map<String, Value> = ["status", "answered", "added", "closed", "empty"]
+            .into_iter()
+            .map(|w| (w.to_owned(), Value::Bool(w == what)))
+            .collect();
+        json!({
+            "council": council(),
+            "reply": reply,
+            "case": {
+                "code": "HB.20261126.0012",
+                "kind": "Kiến nghị",
+                "status": "Đã thụ lý",
+                "received_on": "26/11/2026",
+                "expected_by": "10/12/2026",
+                "answer": null,
+            },
+            "denunciation": false,
+            "files": 1,
+            "refused_files": [{ "name": "<script>.exe", "reason": "Loại tệp không được nhận." }],
         })
     }
 
@@ -528,6 +554,10 @@ mod tests {
                 follow_data("status", Some(UNSUBSCRIBE)),
             ),
             ("case_follow_update", follow_data("answer", None)),
+            ("mail_reply", mail_reply_data("status")),
+            ("mail_reply", mail_reply_data("answered")),
+            ("mail_reply", mail_reply_data("added")),
+            ("mail_reply", mail_reply_data("closed")),
         ];
 
         for (name, data) in emails {
@@ -1460,6 +1490,8 @@ mod tests {
                 json!({ "code": "HB.20261126.0012", "files": 2 }),
             ),
             ("bot_withdrawn", json!({ "code": "HB.20261126.0012" })),
+            ("mail_reply", mail_reply_data("status")),
+            ("mail_reply", mail_reply_data("closed")),
             ("bot_slow_down", json!({})),
             (
                 "bot_staff",
