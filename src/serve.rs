@@ -25,9 +25,11 @@ use hdnd_hub::delivery::Channel;
 use hdnd_hub::delivery::email::EmailChannel;
 use hdnd_hub::delivery::worker::Worker;
 use hdnd_hub::domain::InboundSource;
-use hdnd_hub::inbound::{InboundHandler, InboundSettings, InboundWorker, TelegramWebhook};
+use hdnd_hub::inbound::{InboundWorker, TelegramWebhook};
 use hdnd_hub::leader::Leader;
 use hdnd_hub::schedule::Scheduler;
+use hdnd_mail::MailHandler;
+use hdnd_mail::listener::SmtpListener;
 use tokio::task::JoinHandle;
 
 use crate::commands::{Service, open_service};
@@ -83,27 +85,72 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     .with_files(blobs, settings.files.orphan_grace());
     let scheduling = tokio::spawn(scheduler.run_until_stopped(workers_stopped.clone()));
     let mut tasks = vec![(delivery, "delivery worker"), (scheduling, "scheduler")];
-    let mut telegram_webhook = None;
-    if settings.telegram.enabled() {
-        let api = BotApi::new(&settings.telegram)
-            .context("cannot set up the Telegram Bot API")?
-            .context("Telegram is on without a token")?;
+    // One inbound worker for every source that is on: a transport's `receive` wakes the very
+    // worker that processes the row.
+    let mut inbound = InboundWorker::new(store.clone(), settings.inbound.clone());
+    let telegram_api = match settings.telegram.enabled() {
+        true => Some(
+            BotApi::new(&settings.telegram)
+                .context("cannot set up the Telegram Bot API")?
+                .context("Telegram is on without a token")?,
+        ),
+        false => None,
+    };
+    if let Some(api) = &telegram_api {
         let telegram_handler = Arc::new(
             TelegramHandler::new(hub.clone(), renderer.clone())
                 .with_flood_limit(settings.telegram.flood_per_minute)
                 .with_staff_group(settings.telegram.staff_group)
                 .with_api(api.clone()),
         );
+        inbound = inbound.with_handler(InboundSource::Telegram, telegram_handler);
+    }
+    let mail_in = &settings.email.inbound;
+    if let (true, Some(mailbox)) = (mail_in.enabled(), &settings.email.mailbox) {
+        let mut handler = MailHandler::new(
+            hub.clone(),
+            renderer.clone(),
+            mailbox,
+            &settings.email.message_id_domain,
+        )
+        .with_acknowledgements_per_hour(mail_in.acknowledgements_per_hour);
+        if let Some(from) = settings.email.from_address() {
+            handler = handler.with_own_address(&from);
+        }
+        inbound = inbound.with_handler(InboundSource::Email, Arc::new(handler));
+    }
+    let mut telegram_webhook = None;
+    if let Some(api) = telegram_api {
         let telegram = start_telegram(
             &settings.telegram,
-            &settings.inbound,
             api,
             hub.clone(),
-            telegram_handler,
+            inbound.clone(),
             &workers_stopped,
         )?;
         tasks.extend(telegram.tasks);
         telegram_webhook = telegram.webhook;
+    }
+    if let Some(listen) = mail_in.smtp_listen {
+        let listener = SmtpListener::bind(
+            listen,
+            inbound.clone(),
+            usize::try_from(mail_in.max_message_bytes).unwrap_or(usize::MAX),
+            &settings.email.message_id_domain,
+        )
+        .await
+        .with_context(|| format!("cannot listen for mail on {listen}"))?;
+        let local = listener.local_addr()?;
+        println!("hdnd: mail in at smtp://{local}");
+        tracing::info!(smtp.address = %local, "taking mail by SMTP on {local}");
+        tasks.push((
+            tokio::spawn(listener.run_until_stopped(workers_stopped.clone())),
+            "SMTP listener",
+        ));
+    }
+    if settings.telegram.enabled() || mail_in.enabled() {
+        let processing = tokio::spawn(inbound.run_until_stopped(workers_stopped.clone()));
+        tasks.push((processing, "inbound worker"));
     }
     let app = hdnd_web::router(hdnd_web::AppState {
         hub,
@@ -154,22 +201,17 @@ struct TelegramStarted {
     webhook: Option<TelegramWebhook>,
 }
 
-/// Starts the Telegram transport and the inbound worker that hands the stored updates to
-/// `handler`. The instance holding the lease [`poller::LEASE_NAME`] sets the command menus
+/// Starts the Telegram transport, storing updates through `worker`. The instance holding the lease [`poller::LEASE_NAME`] sets the command menus
 /// (the citizens', and each linked staff chat's, read when it takes the lease) and either
 /// polls or sets the webhook; in webhook mode every instance serves the route.
 fn start_telegram(
     telegram: &TelegramSettings,
-    inbound: &InboundSettings,
     api: BotApi,
     hub: Hub,
-    handler: Arc<dyn InboundHandler>,
+    worker: InboundWorker,
     stop: &watch::Receiver<bool>,
 ) -> anyhow::Result<TelegramStarted> {
     let store = hub.store().clone();
-    // One worker value: the transport's `receive` wakes the very worker that processes the row.
-    let worker = InboundWorker::new(store.clone(), inbound.clone())
-        .with_handler(InboundSource::Telegram, handler);
     let leader = Leader::new(
         store,
         poller::LEASE_NAME,
@@ -220,8 +262,6 @@ fn start_telegram(
         }
     };
     started.tasks.push((leading, "Telegram transport"));
-    let processing = tokio::spawn(worker.run_until_stopped(stop.clone()));
-    started.tasks.push((processing, "inbound worker"));
     Ok(started)
 }
 

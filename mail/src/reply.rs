@@ -7,6 +7,7 @@
 //! identity when it is sent (`Target::Denouncer`), so no address of theirs is in the outbox,
 //! and it tells only the code and the status.
 
+use hdnd_hub::Error;
 use hdnd_hub::delivery::email::new_message_id;
 use hdnd_hub::delivery::notify::RefusedFile;
 use hdnd_hub::delivery::outbox::{Category, Destination, NewNotification, Target};
@@ -15,7 +16,6 @@ use hdnd_hub::domain::calendar::vn_date;
 use hdnd_hub::domain::{CaseKind, Language, Status};
 use hdnd_hub::inbound::HandleError;
 use hdnd_hub::private_view::PrivateCase;
-use hdnd_hub::Error;
 use serde_json::{Map, Value, json};
 
 use crate::handler::MailHandler;
@@ -190,4 +190,3 @@ fn answer(
         suppressed: false,
     })
 }
-

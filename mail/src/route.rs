@@ -133,7 +133,11 @@ pub fn guess_language(subject: &str, text: &str) -> Language {
             )
         })
         .count();
-    if english >= 3 { Language::En } else { Language::Vi }
+    if english >= 3 {
+        Language::En
+    } else {
+        Language::Vi
+    }
 }
 
 /// A subject without the `Re:`, `Fwd:`, `TL:` (trả lời) and `CT:` (chuyển tiếp) its
@@ -145,7 +149,10 @@ pub fn without_reply_prefix(subject: &str) -> &str {
             return rest;
         };
         let prefix = fold(prefix.trim());
-        if !matches!(prefix.as_str(), "re" | "fw" | "fwd" | "tl" | "ct" | "aw" | "sv" | "tr") {
+        if !matches!(
+            prefix.as_str(),
+            "re" | "fw" | "fwd" | "tl" | "ct" | "aw" | "sv" | "tr"
+        ) {
             return rest;
         }
         rest = after.trim_start();
@@ -235,9 +242,15 @@ mod tests {
     fn the_language_is_vietnamese_unless_the_mail_reads_like_english() {
         assert_eq!(guess_language("Đèn hỏng", "Đèn ngõ 12 hỏng."), Language::Vi);
         // Typed without diacritics on a phone: still Vietnamese.
-        assert_eq!(guess_language("Den hong", "Den ngo 12 hong roi"), Language::Vi);
         assert_eq!(
-            guess_language("Street light", "Dear council, the light of our lane is out. Please fix it."),
+            guess_language("Den hong", "Den ngo 12 hong roi"),
+            Language::Vi
+        );
+        assert_eq!(
+            guess_language(
+                "Street light",
+                "Dear council, the light of our lane is out. Please fix it."
+            ),
             Language::En
         );
     }
@@ -245,7 +258,10 @@ mod tests {
     #[test]
     fn reply_and_forward_prefixes_leave_the_subject() {
         assert_eq!(without_reply_prefix("Re: TL: Fwd: Đèn hỏng"), "Đèn hỏng");
-        assert_eq!(without_reply_prefix("Kiến nghị: đèn hỏng"), "Kiến nghị: đèn hỏng");
+        assert_eq!(
+            without_reply_prefix("Kiến nghị: đèn hỏng"),
+            "Kiến nghị: đèn hỏng"
+        );
         assert_eq!(without_reply_prefix("RE:re: x"), "x");
     }
 

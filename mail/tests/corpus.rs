@@ -114,7 +114,11 @@ fn a_delivery_report_gives_its_status_diagnostic_and_the_bounce_address_it_came_
         Some("connect to mx.example.net[192.0.2.1]:25: Connection timed out")
     );
     // The envelope's plus-address, noted by the receiving server, is among the recipients.
-    assert!(delayed.to.contains(&"hdnd-bounce+43.abc@hongbang.example".to_owned()));
+    assert!(
+        delayed
+            .to
+            .contains(&"hdnd-bounce+43.abc@hongbang.example".to_owned())
+    );
     assert_eq!(parse(&read("gmail-reply.eml")).unwrap().report, None);
 }
 

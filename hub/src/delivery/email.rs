@@ -96,6 +96,12 @@ impl Default for EmailSettings {
 }
 
 impl EmailSettings {
+    /// The address of `from`, lower-cased: mail from it is our own.
+    pub fn from_address(&self) -> Option<String> {
+        let from = self.from.parse::<Mailbox>().ok()?;
+        Some(from.email.to_string().to_lowercase())
+    }
+
     /// Checks what can be checked without a network: the `From` mailbox, the Message-ID
     /// domain, and the SMTP server's host, port, login and pool.
     pub fn check(&self) -> Result<(), InvalidSetting> {

@@ -472,10 +472,11 @@ mod tests {
 
     /// The gateway's answer to a mail, as `hdnd_mail::reply` builds it.
     fn mail_reply_data(what: &str) -> Value {
-        let reply: serde_json::Map<String, Value> = ["status", "answered", "added", "closed", "empty"]
-            .into_iter()
-            .map(|w| (w.to_owned(), Value::Bool(w == what)))
-            .collect();
+        let reply: serde_json::Map<String, Value> =
+            ["status", "answered", "added", "closed", "empty"]
+                .into_iter()
+                .map(|w| (w.to_owned(), Value::Bool(w == what)))
+                .collect();
         json!({
             "council": council(),
             "reply": reply,

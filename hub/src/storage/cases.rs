@@ -56,7 +56,10 @@ impl CaseRecord {
         let inner = self.notify.0.clone();
         self.notify = Notify(Arc::new(move |case| {
             let mut out = inner(case)?;
-            for n in out.iter_mut().filter(|n| n.key == "citizen" || n.key == "denouncer") {
+            for n in out
+                .iter_mut()
+                .filter(|n| n.key == "citizen" || n.key == "denouncer")
+            {
                 n.suppressed = true;
             }
             Ok(out)
