@@ -113,7 +113,8 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
             mailbox,
             &settings.email.message_id_domain,
         )
-        .with_acknowledgements_per_hour(mail_in.acknowledgements_per_hour);
+        .with_acknowledgements_per_hour(mail_in.acknowledgements_per_hour)
+        .with_public_url(&settings.web.public_url);
         if let Some(from) = settings.email.from_address() {
             handler = handler.with_own_address(&from);
         }

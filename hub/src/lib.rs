@@ -29,6 +29,7 @@ pub mod schedule;
 pub mod staff_links;
 pub mod storage;
 pub mod toml_file;
+pub mod withdrawal;
 
 pub use catalog::PublicCatalog;
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -24,12 +24,11 @@ impl Hub {
         let Some(Signed::Case(code)) = self.mail_key().read(mailbox, address) else {
             return Ok(None);
         };
-        match self.store().get_case_by_code(&code).await {
-            Ok(case) => Ok(Some((code, CitizenCapability::of(case.id)))),
-            // Signed by us for a case since erased: nothing to act on.
-            Err(Error::NotFound(_)) => Ok(None),
-            Err(e) => Err(e),
-        }
+        // Signed by us for a case since erased: nothing to act on.
+        Ok(self
+            .case_capability(&code)
+            .await?
+            .map(|capability| (code, capability)))
     }
 
     /// What a delivery report sent to one of `addresses` changes: a permanent failure

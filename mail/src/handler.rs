@@ -14,6 +14,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use hdnd_hub::access::CitizenCapability;
 use hdnd_hub::delivery::render::Renderer;
+use hdnd_hub::domain::workflow::ActorKind;
 use hdnd_hub::domain::{CaseCode, CaseKind, ContactKind, InboundRow, NormalisedContact, Status};
 use hdnd_hub::inbound::{HandleError, InboundHandler};
 use hdnd_hub::storage::{InboundCompletion, InboundEffect};
@@ -36,6 +37,8 @@ pub struct MailHandler {
     /// Addresses of ours besides the mailbox (the `From` of our mail): never answered.
     own: Vec<String>,
     pub(crate) acknowledgements_per_hour: u32,
+    /// The portal's address, for the withdrawal link; without it, none is sent.
+    public_url: Option<String>,
 }
 
 impl MailHandler {
@@ -48,7 +51,14 @@ impl MailHandler {
             domain: domain.trim().to_owned(),
             own: Vec::new(),
             acknowledgements_per_hour: 5,
+            public_url: None,
         }
+    }
+
+    /// The portal at `url` (`https://hdnd.hongbang.example`) confirms withdrawals.
+    pub fn with_public_url(mut self, url: &str) -> Self {
+        self.public_url = Some(url.trim().trim_end_matches('/').to_owned());
+        self
     }
 
     /// Mail from `address` (our `From`) is ours too, and never answered.
@@ -199,8 +209,18 @@ impl MailHandler {
         };
         match route::command(text) {
             Some(Command::Status) => return Ok(done(InboundEffect::Nothing, reply.status()?)),
-            // Withdrawing waits for its confirmation link (a later step): by then, the status.
-            Some(Command::Withdraw) => return Ok(done(InboundEffect::Nothing, reply.status()?)),
+            Some(Command::Withdraw) => {
+                // Only a case its citizen may still withdraw gets the link; else, where it
+                // stands.
+                let answer = match (&self.public_url, withdrawable(case.status)) {
+                    (Some(base), true) => {
+                        let token = self.hub.withdrawal_token(capability).await?;
+                        reply.withdraw(format!("{base}/rut-ho-so/{token}"))?
+                    }
+                    _ => reply.status()?,
+                };
+                return Ok(done(InboundEffect::Nothing, answer));
+            }
             None => {}
         }
         if case.status == Status::NeedsInfo && !text.is_empty() {
@@ -243,6 +263,11 @@ impl MailHandler {
             reply.added(files.len(), &refused)?,
         ))
     }
+}
+
+/// Whether the workflow lets a citizen withdraw a case in `status`.
+fn withdrawable(status: Status) -> bool {
+    hdnd_hub::domain::workflow::edge(status, Status::Withdrawn, ActorKind::Citizen).is_ok()
 }
 
 #[async_trait]

@@ -48,6 +48,11 @@ impl<'a> Reply<'a> {
         self.render("status", 0, &[])
     }
 
+    /// The link that confirms a withdrawal (`<public_url>/rut-ho-so/<token>`).
+    pub(crate) fn withdraw(&self, url: String) -> Result<NewNotification, HandleError> {
+        self.render_with("withdraw", 0, &[], Some(url))
+    }
+
     pub(crate) fn answered(&self) -> Result<NewNotification, HandleError> {
         self.render("answered", 0, &[])
     }
@@ -70,6 +75,16 @@ impl<'a> Reply<'a> {
         files: usize,
         refused: &[RefusedFile],
     ) -> Result<NewNotification, HandleError> {
+        self.render_with(what, files, refused, None)
+    }
+
+    fn render_with(
+        &self,
+        what: &str,
+        files: usize,
+        refused: &[RefusedFile],
+        withdraw_url: Option<String>,
+    ) -> Result<NewNotification, HandleError> {
         let case = self.case;
         let language = case.language;
         let denunciation = case.kind == CaseKind::ToCao;
@@ -88,6 +103,7 @@ impl<'a> Reply<'a> {
             "denunciation": denunciation,
             "files": files,
             "refused_files": refused,
+            "withdraw_url": withdraw_url,
         });
         let reply_to = self
             .handler
@@ -123,6 +139,7 @@ pub(crate) fn empty(
         "denunciation": false,
         "files": 0,
         "refused_files": [],
+        "withdraw_url": null,
     });
     let target = Target::Contacts(vec![Destination {
         channel: ChannelKind::Email,
@@ -134,7 +151,7 @@ pub(crate) fn empty(
 /// `{"status": true, "answered": false, …}`: which answer this is, every key present as the
 /// templates render in strict mode.
 fn flags(what: &str) -> Value {
-    let flags: Map<String, Value> = ["status", "answered", "added", "closed", "empty"]
+    let flags: Map<String, Value> = ["status", "answered", "added", "closed", "empty", "withdraw"]
         .into_iter()
         .map(|w| (w.to_owned(), Value::Bool(w == what)))
         .collect();

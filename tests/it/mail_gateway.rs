@@ -29,6 +29,7 @@ use crate::smtp::{ReceivedMail, SmtpSink};
 contract_tests!(
     a_citizens_mail_becomes_a_case_and_their_replies_thread_into_it,
     bounces_auto_replies_denunciations_and_broken_mail_each_get_their_due,
+    a_withdrawal_asked_by_mail_happens_only_from_the_links_button,
 );
 
 const CONTACT_KEY: &str = "test-contact-key-of-the-mail-gateway-0123456789abcdef";
@@ -103,6 +104,15 @@ impl Gateway {
             assert!(Instant::now() < deadline, "no SMTP listener:\n{log}");
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// The portal's `http://host:port`, once the log names it.
+    fn portal(&self) -> String {
+        let log = self.log();
+        let at =
+            log.find("portal at http://").expect("the portal is up") + "portal at http://".len();
+        let host = &log[at..];
+        format!("http://{}", &host[..host.find('/').unwrap()])
     }
 
     /// Nothing the citizen wrote, nor their address, is in the log.
@@ -462,4 +472,85 @@ async fn bounces_auto_replies_denunciations_and_broken_mail_each_get_their_due(d
 
     gateway.assert_log_is_clean();
     assert!(!gateway.log().contains("an.danh@example.net"));
+}
+
+async fn a_withdrawal_asked_by_mail_happens_only_from_the_links_button(db: TestDb) {
+    // Arrange: a case by mail, and its receipt.
+    let sink = SmtpSink::start().await;
+    let mut gateway = Gateway::start(&db.url, &sink);
+    let smtp = gateway.smtp().await;
+    let store = db.open(Arc::new(SystemClock)).await;
+    deliver(
+        smtp,
+        CITIZEN,
+        MAILBOX,
+        &mail("w1@example.org", MAILBOX, "Phản ánh", "", TEXT),
+    )
+    .await;
+    let ack = sink.wait_for(1, WAIT).await.remove(0);
+    let signed = ack.header("Reply-To").unwrap();
+
+    // Act 1: the citizen replies RÚT ĐƠN, without diacritics.
+    let asking = mail("w2@example.org", &signed, "Re: Phản ánh", "", "RUT DON");
+    deliver(smtp, CITIZEN, &signed, &asking).await;
+
+    // Assert: a mail with the link; the case is untouched.
+    let offer = sink.wait_for(2, WAIT).await.remove(1);
+    let text = text_of(&offer);
+    let at = text
+        .find("https://hdnd.hongbang.example/rut-ho-so/")
+        .expect(&text);
+    let path = text[at + "https://hdnd.hongbang.example".len()..]
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    assert_eq!(cases(&store).await[0].progress.status, Status::Received);
+
+    // Act 2: the link is opened (as a preview would), then its button pressed, twice.
+    let http = reqwest::Client::new();
+    let portal = gateway.portal();
+    let page = http.get(format!("{portal}{path}")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert_eq!(
+        page.headers()["cache-control"].to_str().unwrap(),
+        "no-store",
+        "the link's page is not kept"
+    );
+    let page = page.text().await.unwrap();
+    assert!(page.contains("Xác nhận rút hồ sơ"), "{page}");
+    assert_eq!(
+        cases(&store).await[0].progress.status,
+        Status::Received,
+        "a GET changes nothing"
+    );
+    let done = http.post(format!("{portal}{path}")).send().await.unwrap();
+    assert_eq!(done.status(), 200);
+    assert!(done.text().await.unwrap().contains("Đã rút hồ sơ"));
+    let again = http.post(format!("{portal}{path}")).send().await.unwrap();
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("không còn ở giai đoạn có thể rút")
+    );
+
+    // Assert: withdrawn, once; a token changed by one letter opens nothing.
+    let case = cases(&store).await.remove(0);
+    assert_eq!(case.progress.status, Status::Withdrawn);
+    let withdrawn = store
+        .get_timeline(case.id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.to == Some(Status::Withdrawn))
+        .count();
+    assert_eq!(withdrawn, 1);
+    let flipped = if path.ends_with('0') { '1' } else { '0' };
+    let forged = format!("{}{flipped}", &path[..path.len() - 1]);
+    let forged = http.get(format!("{portal}{forged}")).send().await.unwrap();
+    assert_eq!(forged.status(), 404);
+    gateway.assert_log_is_clean();
+    assert!(!gateway.log().contains(&path), "the token is not logged");
 }

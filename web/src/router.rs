@@ -11,7 +11,9 @@ use hdnd_hub::inbound::TelegramWebhook;
 use tower_http::trace::TraceLayer;
 
 use crate::error::{WebError, error_pages};
-use crate::routes::{assets, cases, health, home, messages, private, telegram, unsubscribe};
+use crate::routes::{
+    assets, cases, health, home, messages, private, telegram, unsubscribe, withdraw,
+};
 use crate::state::AppState;
 
 /// The whole portal. Paths are Vietnamese words without diacritics; Telegram's webhook, when
@@ -37,6 +39,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/tin-noi-bo/{token}", get(messages::show))
         .route("/ho-so-rieng/{token}", get(private::show))
+        .route(
+            "/rut-ho-so/{token}",
+            get(withdraw::confirm).post(withdraw::apply),
+        )
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/static/site.css", get(assets::stylesheet))

@@ -24,6 +24,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web/unsubscribe.hbs"),
     ),
     ("message", include_str!("../../templates/web/message.hbs")),
+    ("withdraw", include_str!("../../templates/web/withdraw.hbs")),
     (
         "case_private",
         include_str!("../../templates/web/case_private.hbs"),

@@ -491,6 +491,7 @@ mod tests {
             "denunciation": false,
             "files": 1,
             "refused_files": [{ "name": "<script>.exe", "reason": "Loại tệp không được nhận." }],
+            "withdraw_url": "https://hdnd.example.org/rut-ho-so/hb.20261126.0012.1.00ff",
         })
     }
 
@@ -559,6 +560,7 @@ mod tests {
             ("mail_reply", mail_reply_data("answered")),
             ("mail_reply", mail_reply_data("added")),
             ("mail_reply", mail_reply_data("closed")),
+            ("mail_reply", mail_reply_data("withdraw")),
         ];
 
         for (name, data) in emails {

@@ -85,6 +85,28 @@ impl MailKey {
     }
 }
 
+impl MailKey {
+    /// The token of a link that withdraws case `code` until `expires` (Unix seconds):
+    /// `<code>.<expires>.<tag>`, lower-case, for the mail that answers RÚT ĐƠN.
+    pub fn withdrawal_token(&self, code: &CaseCode, expires: i64) -> String {
+        let value = format!("{}.{expires}", code.as_str().to_lowercase());
+        let tag = self.tag("withdraw", &value);
+        format!("{value}.{tag}")
+    }
+
+    /// The case and expiry a withdrawal token names, if its tag holds.
+    pub fn read_withdrawal(&self, token: &str) -> Option<(CaseCode, i64)> {
+        let token = token.trim().to_lowercase();
+        let (value, tag) = token.rsplit_once('.')?;
+        let expected = self.tag("withdraw", value);
+        if !constant_time_eq(tag.as_bytes(), expected.as_bytes()) {
+            return None;
+        }
+        let (code, expires) = value.rsplit_once('.')?;
+        Some((CaseCode::parse(code).ok()?, expires.parse().ok()?))
+    }
+}
+
 // Never print the secret.
 impl fmt::Debug for MailKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -123,6 +145,35 @@ mod tests {
 
     fn code() -> CaseCode {
         CaseCode::parse("HB.20261201.0003").unwrap()
+    }
+
+    #[test]
+    fn a_withdrawal_token_reads_back_and_no_changed_part_does() {
+        let key = key();
+        let token = key.withdrawal_token(&code(), 1_800_000_000);
+        assert_eq!(key.read_withdrawal(&token), Some((code(), 1_800_000_000)));
+        assert_eq!(
+            key.read_withdrawal(&token.to_uppercase()),
+            Some((code(), 1_800_000_000))
+        );
+        let later = token.replace("1800000000", "1900000000");
+        assert_eq!(key.read_withdrawal(&later), None);
+        let other = token.replace("0003", "0004");
+        assert_eq!(key.read_withdrawal(&other), None);
+        assert_eq!(key.read_withdrawal("hb.20261201.0003.1800000000"), None);
+        // A reply address's tag does not sign a withdrawal.
+        let address = key.reply_address(MAILBOX, &code()).unwrap();
+        let tag = address
+            .split('.')
+            .next_back()
+            .unwrap()
+            .split('@')
+            .next()
+            .unwrap();
+        assert_eq!(
+            key.read_withdrawal(&format!("hb.20261201.0003.1800000000.{tag}")),
+            None
+        );
     }
 
     #[test]

@@ -8,3 +8,4 @@ pub(crate) mod messages;
 pub(crate) mod private;
 pub(crate) mod telegram;
 pub(crate) mod unsubscribe;
+pub(crate) mod withdraw;
