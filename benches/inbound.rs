@@ -2,7 +2,10 @@
 //! each, before the acknowledgement), then claimed under a lease and completed by a no-op
 //! handler through the hub's worker, on a file-backed SQLite with the production settings;
 //! beside it, the same SQL statements in a bare loop on a plain sqlx pool (the ceiling), and
-//! the ratio. Prints `bench <name> <value> <unit>` lines. Target: ratio ≥ 0.5.
+//! the ratio. Then the email gateway's figure: the corpus of `tests/mail` (each copy from
+//! its own sender) stored, parsed and routed by the gateway's handler, through to the cases
+//! and receipts it files (`bench inbound <n> msg/s`, target ≥ 500 on 2 cores), and its ratio
+//! to the bare store. Prints `bench <name> <value> <unit>` lines. Target: ratio ≥ 0.5.
 
 use std::str::FromStr;
 use std::sync::Arc;
@@ -16,6 +19,8 @@ use hdnd_hub::storage::InboundCompletion;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 
 const MESSAGES: u32 = 20_000;
+/// Mail is heavier (a case, its receipt and staff notices per message): fewer suffice.
+const MAILS: u32 = 3_000;
 const BATCH: i64 = 16;
 
 /// Completes every message with no effect: the figure is the inbound store's and worker's.
@@ -161,6 +166,83 @@ async fn bare_path(url: &str) -> f64 {
     rate
 }
 
+/// The corpus, each message with its own sender and Message-ID in copy `i`, so that every
+/// copy is a new mail from a new person (no rate limit, no replay).
+fn mail(corpus: &[String], i: u32) -> Vec<u8> {
+    let message = &corpus[i as usize % corpus.len()];
+    let mut out = format!("Message-ID: <bench.{i}@example.net>\r\n");
+    for line in message.split_inclusive('\n') {
+        if line.starts_with("From:") {
+            out.push_str(&format!("From: Cử tri {i} <cu.tri.{i}@example.net>\r\n"));
+        } else if !line.starts_with("Message-ID:") {
+            out.push_str(line);
+        }
+    }
+    out.into_bytes()
+}
+
+async fn mail_path(url: &str) -> f64 {
+    use hdnd_hub::delivery::notify::Notifier;
+    use hdnd_hub::delivery::render::Renderer;
+    use hdnd_hub::domain::CouncilProfile;
+
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/mail");
+    let mut corpus: Vec<String> = std::fs::read_dir(dir)
+        .expect("the corpus")
+        .map(|e| e.expect("an entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "eml"))
+        .map(|p| String::from_utf8_lossy(&std::fs::read(p).expect("a message")).into_owned())
+        .collect();
+    corpus.sort();
+    let store = hdnd_hub::storage::open(url, Arc::new(SystemClock))
+        .await
+        .expect("open the store");
+    let renderer = Arc::new(Renderer::builtin());
+    let hub = hdnd_hub::Hub::new(store.clone(), Arc::new(CouncilProfile::demo()));
+    let notifier = Notifier::new(renderer.clone(), hub.profile().clone(), "hongbang.example")
+        .with_reply_addresses(hub.mail_key(), "hdnd@hongbang.example")
+        .with_public_url("https://hdnd.hongbang.example");
+    let hub = hub.with_notifier(Arc::new(notifier));
+    let handler =
+        hdnd_mail::MailHandler::new(hub, renderer, "hdnd@hongbang.example", "hongbang.example");
+    let settings = InboundSettings {
+        batch_size: BATCH,
+        ..InboundSettings::default()
+    };
+    let worker = InboundWorker::new(store.clone(), settings)
+        .with_handler(InboundSource::Email, Arc::new(handler));
+    let started = Instant::now();
+    for i in 0..MAILS {
+        let raw = mail(&corpus, i);
+        worker
+            .receive(NewInbound {
+                source: InboundSource::Email,
+                key: ExternalKey::smtp(&raw),
+                payload: raw,
+                sealed: false,
+            })
+            .await
+            .expect("store a mail");
+    }
+    while worker.try_execute_batch().await.expect("a batch") != InboundStep::Idle {}
+    let rate = f64::from(MAILS) / started.elapsed().as_secs_f64();
+    let counts = store.count_inbound().await.expect("counts");
+    let settled: i64 = counts
+        .iter()
+        .filter(|(s, _)| matches!(s, InboundStatus::Done | InboundStatus::Failed))
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(
+        settled,
+        i64::from(MAILS),
+        "every mail must be settled: {counts:?}"
+    );
+    let cases = store.count_cases(&Default::default()).await.expect("cases");
+    println!("bench inbound_mail_cases {cases} cases");
+    store.close().await;
+    rate
+}
+
 #[tokio::main]
 async fn main() {
     let dir = tempfile::tempdir().expect("a temp dir");
@@ -169,4 +251,7 @@ async fn main() {
     println!("bench inbound_sqlite {hub:.0} msg/s");
     println!("bench inbound_bare_sqlite {bare:.0} msg/s");
     println!("bench inbound_ratio_sqlite {:.2}", hub / bare);
+    let mail = mail_path(&format!("sqlite://{}/mail.db", dir.path().display())).await;
+    println!("bench inbound {mail:.0} msg/s");
+    println!("bench inbound_mail_ratio_sqlite {:.2}", mail / bare);
 }

@@ -99,6 +99,28 @@ fn auto_replies_lists_and_bounces_are_known_as_automatic() {
 }
 
 #[test]
+fn vietnamese_attachment_names_decode_from_rfc_2231_and_rfc_2047() {
+    let mail = parse(&read("vn-attachments.eml")).unwrap();
+    let names: Vec<_> = mail.attachments.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["Đơn phản ánh.pdf", "ảnh vỉa hè.exe"]);
+    assert!(mail.attachments[0].bytes.starts_with(b"%PDF-1.7"));
+    assert!(mail.attachments[1].bytes.starts_with(b"MZ"));
+    assert_eq!(mail.subject, "Phản ánh lấn chiếm vỉa hè");
+    assert_eq!(mail.from_name.as_deref(), Some("Lê Thị Mai"));
+}
+
+#[test]
+fn a_forwarded_mail_keeps_the_forwarded_text_and_its_reply_is_the_note_above() {
+    let mail = parse(&read("forwarded.eml")).unwrap();
+    assert!(mail.text.contains("Rác thải ở đầu ngõ 7"), "{}", mail.text);
+    assert_eq!(
+        mail.reply,
+        "Kính gửi HĐND, tôi chuyển tiếp thư của tổ dân phố."
+    );
+    assert_eq!(mail.subject, "Fwd: Kiến nghị về rác thải");
+}
+
+#[test]
 fn a_delivery_report_gives_its_status_diagnostic_and_the_bounce_address_it_came_to() {
     let failed = parse(&read("dsn.eml")).unwrap();
     let report = failed.report.expect("a report");

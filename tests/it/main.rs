@@ -24,6 +24,7 @@ mod inbound;
 mod labels;
 mod leases;
 mod mail_addresses;
+mod mail_corpus;
 mod mail_gateway;
 mod mail_listener;
 mod messages;
