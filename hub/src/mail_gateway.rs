@@ -10,7 +10,7 @@ use crate::access::CitizenCapability;
 use crate::domain::{CaseCode, Signed};
 use crate::error::{DomainError, Error};
 use crate::hub::Hub;
-use crate::storage::BounceChange;
+use crate::storage::{BounceChange, InformationChange, Notify};
 
 impl Hub {
     /// The case a signed reply address of `mailbox` names, and the capability of whoever
@@ -29,6 +29,21 @@ impl Hub {
             .case_capability(&code)
             .await?
             .map(|capability| (code, capability)))
+    }
+
+    /// An automatic answer from the citizen's side (an out-of-office reply to the council's
+    /// mail) kept on the open case's timeline as `note`, telling nobody: staff see that the
+    /// citizen is away when they look, and no mail goes out because of it.
+    pub async fn plan_automatic_note(
+        &self,
+        capability: &CitizenCapability,
+        note: &str,
+    ) -> Result<InformationChange, Error> {
+        let mut change = self
+            .plan_information_as_citizen(capability, Some(note.to_owned()), Vec::new())
+            .await?;
+        change.notify = Notify::none();
+        Ok(change)
     }
 
     /// What a delivery report sent to one of `addresses` changes: a permanent failure

@@ -20,7 +20,10 @@ use hdnd_hub::inbound::{HandleError, InboundHandler};
 use hdnd_hub::storage::{InboundCompletion, InboundEffect};
 use hdnd_hub::{DomainError, Error, Hub};
 
-use crate::parse::{ParsedMail, parse};
+use crate::parse::{Automatic, ParsedMail, parse};
+
+/// How much of an auto-reply's text its note keeps.
+const AUTO_NOTE_CHARS: usize = 300;
 use crate::reply::Reply;
 use crate::report::DeliveryReport;
 use crate::route::{self, Command, Named};
@@ -110,7 +113,7 @@ impl MailHandler {
         }
         if let Some(why) = mail.automatic {
             tracing::info!(inbound.id = row.id, mail.automatic = ?why, "automatic mail: no answer");
-            return Ok(InboundCompletion::nothing());
+            return self.automatic(mail, why).await;
         }
         let contact = NormalisedContact::parse(ContactKind::Email, from).map_err(|e| {
             HandleError::Permanent(format!("the sender's address is not usable: {e}"))
@@ -119,6 +122,45 @@ impl MailHandler {
             Some((code, capability)) => self.on_case(mail, from, &code, &capability).await,
             None => self.intake(mail, from, &contact).await,
         }
+    }
+
+    /// An auto-reply to a case's signed address (an out-of-office answer to our mail) is a
+    /// note on the open case; any other automatic mail changes nothing. Neither is answered.
+    async fn automatic(
+        &self,
+        mail: &ParsedMail,
+        why: Automatic,
+    ) -> Result<InboundCompletion, HandleError> {
+        if !matches!(why, Automatic::AutoSubmitted | Automatic::Precedence) {
+            return Ok(InboundCompletion::nothing());
+        }
+        for to in &mail.to {
+            let Some((code, capability)) = self
+                .hub
+                .capability_by_mail_address(&self.mailbox, to)
+                .await?
+            else {
+                continue;
+            };
+            let words: String = mail.reply.chars().take(AUTO_NOTE_CHARS).collect();
+            let note = format!("Thư trả lời tự động: {}\n{}", mail.subject, words.trim());
+            return match self.hub.plan_automatic_note(&capability, note.trim()).await {
+                Ok(change) => {
+                    tracing::info!(case.code = %code, "an auto-reply noted on a case");
+                    Ok(InboundCompletion {
+                        effect: InboundEffect::Information(Box::new(change)),
+                        // The note keeps what staff need; the mail, which may be a
+                        // denouncer's, goes.
+                        seal: true,
+                        ..InboundCompletion::nothing()
+                    })
+                }
+                // Closed meanwhile: nothing to note it on.
+                Err(Error::Domain(_)) => Ok(InboundCompletion::nothing()),
+                Err(e) => Err(e.into()),
+            };
+        }
+        Ok(InboundCompletion::nothing())
     }
 
     /// A delivery report: only a permanent failure changes anything.

@@ -383,6 +383,7 @@ async fn bounces_auto_replies_denunciations_and_broken_mail_each_get_their_due(d
     .await;
     let rows = store.list_outbox(None, 10).await.unwrap();
     let receipt = rows.iter().find(|r| r.address == CITIZEN).unwrap();
+    let sent_before = sink.messages().len();
     assert_eq!(receipt.status, OutboxStatus::Failed);
     assert!(
         receipt
@@ -394,7 +395,35 @@ async fn bounces_auto_replies_denunciations_and_broken_mail_each_get_their_due(d
         receipt.last_error
     );
 
-    // Act 2: an out-of-office answer to the receipt, a denunciation, a broken mail, and a
+    // Act 2: the citizen's out-of-office answer to the receipt's Reply-To.
+    let signed = ack.header("Reply-To").unwrap();
+    let away_here = mail(
+        "b0@example.org",
+        &signed,
+        "Tự động trả lời: Xác nhận",
+        "Auto-Submitted: auto-replied\r\n",
+        "Tôi đang nghỉ phép đến 30/11, sẽ trả lời sau.",
+    );
+    deliver(smtp, CITIZEN, &signed, &away_here).await;
+
+    // Assert: a note on the case, and nothing more.
+    let case = cases(&store).await.remove(0);
+    let note = until(&gateway, "the note", async || {
+        let timeline = store.get_timeline(case.id).await.unwrap();
+        timeline
+            .last()
+            .and_then(|e| e.note.clone())
+            .filter(|n| n.contains("nghỉ phép"))
+    })
+    .await;
+    assert!(note.starts_with("Thư trả lời tự động"), "{note}");
+    assert_eq!(
+        store.get_inbound(3).await.unwrap().payload,
+        None,
+        "its payload went"
+    );
+
+    // Act 3: an out-of-office answer to the mailbox, a denunciation, a broken mail, and a
     // mail after them all.
     let away = mail(
         "b2@example.org",
@@ -427,15 +456,15 @@ async fn bounces_auto_replies_denunciations_and_broken_mail_each_get_their_due(d
 
     // Assert: every mail is processed or failed with its reason, none left behind.
     let rows = until(&gateway, "all mail handled", async || {
-        let rows = mail_rows(&store, 6).await;
-        let settled = rows.len() == 6
+        let rows = mail_rows(&store, 7).await;
+        let settled = rows.len() == 7
             && rows
                 .iter()
                 .all(|(s, _, _)| matches!(s, InboundStatus::Done | InboundStatus::Failed));
         settled.then_some(rows)
     })
     .await;
-    let broken = &rows[4];
+    let broken = &rows[5];
     assert_eq!(broken.0, InboundStatus::Failed, "{rows:?}");
     assert!(
         broken
@@ -445,8 +474,8 @@ async fn bounces_auto_replies_denunciations_and_broken_mail_each_get_their_due(d
             .contains("not a readable mail message")
     );
     // The denunciation's payload, which names its sender, is gone once processed.
-    assert_eq!(rows[3].0, InboundStatus::Done);
-    assert!(!rows[3].2, "the denunciation's payload is purged");
+    assert_eq!(rows[4].0, InboundStatus::Done);
+    assert!(!rows[4].2, "the denunciation's payload is purged");
     let all = cases(&store).await;
     assert_eq!(all.len(), 3, "the first, the denunciation and the last");
     let sealed = all.iter().find(|c| c.kind == CaseKind::ToCao).unwrap();
@@ -455,6 +484,7 @@ async fn bounces_auto_replies_denunciations_and_broken_mail_each_get_their_due(d
     // Receipts go to the denouncer and the last sender; the out-of-office one is answered
     // by nothing.
     let sent = sink.wait_for(3, WAIT).await;
+    assert_eq!(sent_before, 1, "the bounce and the note answered nobody");
     let to: Vec<_> = sent.iter().map(|m| m.rcpt_to[0].clone()).collect();
     assert!(to.contains(&"an.danh@example.net".to_owned()), "{to:?}");
     assert!(to.contains(&"ghe.da@example.net".to_owned()), "{to:?}");
