@@ -7,7 +7,9 @@
 //! names the one outbox row a report is about.
 
 use crate::access::CitizenCapability;
-use crate::domain::{CaseCode, Signed};
+use crate::domain::{
+    CaseCode, ContactKind, InboundSource, NormalisedContact, Signed, Staff, StaffId,
+};
 use crate::error::{DomainError, Error};
 use crate::hub::Hub;
 use crate::storage::{BounceChange, InformationChange, Notify};
@@ -29,6 +31,44 @@ impl Hub {
             .case_capability(&code)
             .await?
             .map(|capability| (code, capability)))
+    }
+
+    /// The active staff account whose email is `from`, if any: its mail to a case's signed
+    /// address is an officer's, and asks for confirmation before it acts.
+    pub async fn staff_by_mail(&self, from: &str) -> Result<Option<Staff>, Error> {
+        let Ok(contact) = NormalisedContact::parse(ContactKind::Email, from) else {
+            return Ok(None);
+        };
+        let found = self.store().get_staff_by_chat(&contact).await?;
+        Ok(found.filter(|s| s.active))
+    }
+
+    /// The stored mail a staff member's confirmation names: the signed confirmation address
+    /// among `addresses` must be for `staff`, and the mail it names one that came in by
+    /// email and is still kept. Its id and bytes, or `None`.
+    pub async fn mail_to_confirm(
+        &self,
+        mailbox: &str,
+        addresses: &[String],
+        staff: StaffId,
+    ) -> Result<Option<(i64, Vec<u8>)>, Error> {
+        let key = self.mail_key();
+        let named = addresses.iter().find_map(|a| match key.read(mailbox, a) {
+            Some(Signed::Confirm(inbound, member)) if member == staff.0 => Some(inbound),
+            _ => None,
+        });
+        let Some(id) = named else {
+            return Ok(None);
+        };
+        let row = match self.store().get_inbound(id).await {
+            Ok(row) => row,
+            Err(Error::NotFound(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(row
+            .payload
+            .filter(|_| row.source == InboundSource::Email)
+            .map(|payload| (id, payload)))
     }
 
     /// An automatic answer from the citizen's side (an out-of-office reply to the council's

@@ -115,6 +115,11 @@ impl MailHandler {
             tracing::info!(inbound.id = row.id, mail.automatic = ?why, "automatic mail: no answer");
             return self.automatic(mail, why).await;
         }
+        if let Some(staff) = self.hub.staff_by_mail(from).await?
+            && let Some(done) = self.staff_mail(row.id, mail, &staff).await?
+        {
+            return Ok(done);
+        }
         let contact = NormalisedContact::parse(ContactKind::Email, from).map_err(|e| {
             HandleError::Permanent(format!("the sender's address is not usable: {e}"))
         })?;

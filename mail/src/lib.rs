@@ -11,6 +11,7 @@ pub mod quote;
 mod reply;
 pub mod report;
 pub mod route;
+pub mod staff;
 
 pub use handler::MailHandler;
 pub use parse::{Automatic, MailAttachment, ParsedMail, Unreadable, parse};

@@ -30,6 +30,7 @@ contract_tests!(
     a_citizens_mail_becomes_a_case_and_their_replies_thread_into_it,
     bounces_auto_replies_denunciations_and_broken_mail_each_get_their_due,
     a_withdrawal_asked_by_mail_happens_only_from_the_links_button,
+    an_officer_asks_the_citizen_by_replying_to_the_notification_once_confirmed,
 );
 
 const CONTACT_KEY: &str = "test-contact-key-of-the-mail-gateway-0123456789abcdef";
@@ -583,4 +584,103 @@ async fn a_withdrawal_asked_by_mail_happens_only_from_the_links_button(db: TestD
     assert_eq!(forged.status(), 404);
     gateway.assert_log_is_clean();
     assert!(!gateway.log().contains(&path), "the token is not logged");
+}
+
+/// The first mail at the sink to `address` whose text holds `phrase`.
+async fn mail_to(sink: &SmtpSink, gateway: &Gateway, address: &str, phrase: &str) -> ReceivedMail {
+    until(
+        gateway,
+        &format!("a mail to {address} saying {phrase:?}"),
+        async || {
+            sink.messages()
+                .into_iter()
+                .find(|m| m.rcpt_to.iter().any(|r| r == address) && text_of(m).contains(phrase))
+        },
+    )
+    .await
+}
+
+async fn an_officer_asks_the_citizen_by_replying_to_the_notification_once_confirmed(db: TestDb) {
+    // Arrange: an intake officer with an email address; a citizen's case, whose notice the
+    // officer gets.
+    let sink = SmtpSink::start().await;
+    let store = db.open(Arc::new(SystemClock)).await;
+    store
+        .add_staff(staff("lan.tk", &[Role::Intake]), &AuditNote::operator())
+        .await
+        .unwrap();
+    let officer = "lan.tk@council.example";
+    let mut gateway = Gateway::start(&db.url, &sink);
+    let smtp = gateway.smtp().await;
+    deliver(
+        smtp,
+        CITIZEN,
+        MAILBOX,
+        &mail("s1@example.org", MAILBOX, "Kiến nghị", "", TEXT),
+    )
+    .await;
+    let notice = mail_to(&sink, &gateway, officer, "TRẢ LỜI").await;
+    let signed = notice.header("Reply-To").unwrap();
+    let case = cases(&store).await.remove(0);
+
+    // Act 1: the officer replies to the notice with a question.
+    let question = "Xin cho biết số nhà gần cột đèn hỏng.";
+    let asks = format!(
+        "From: Cán bộ lan.tk <{officer}>\r\nTo: {signed}\r\nSubject: Re: hồ sơ\r\n\
+         Message-ID: <o1@council.example>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: text/plain; charset=UTF-8; format=flowed\r\n\r\n\
+         HỎI:\r\n{question}\r\n\r\nOn 26/11/2026 09:31, HĐND wrote:\r\n> Đồng chí Lan\r\n"
+    );
+    deliver(smtp, officer, &signed, &asks).await;
+
+    // Assert: nothing changes yet; the officer is asked to confirm, at their own address.
+    let confirm = mail_to(&sink, &gateway, officer, "XÁC NHẬN").await;
+    assert!(text_of(&confirm).contains(question));
+    assert_eq!(cases(&store).await[0].progress.status, Status::Received);
+    let confirm_at = confirm.header("Reply-To").unwrap();
+    assert!(confirm_at.starts_with("hdnd+x"), "{confirm_at}");
+
+    // Act 2: they confirm; then the same confirmation comes again.
+    let yes = |id: &str| {
+        format!(
+            "From: {officer}\r\nTo: {confirm_at}\r\nSubject: Re: xác nhận\r\n\
+             Message-ID: <{id}@council.example>\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n\
+             Xác nhận\r\n"
+        )
+    };
+    deliver(smtp, officer, &confirm_at, &yes("o2")).await;
+
+    // Assert: the question is on the case, the citizen hears it, the officer is told.
+    let asked = until(&gateway, "needs info", async || {
+        let case = cases(&store).await.remove(0);
+        (case.progress.status == Status::NeedsInfo).then_some(case)
+    })
+    .await;
+    assert_eq!(asked.id, case.id);
+    mail_to(&sink, &gateway, CITIZEN, question).await;
+    mail_to(&sink, &gateway, officer, "Đã ghi câu hỏi cho công dân").await;
+    deliver(smtp, officer, &confirm_at, &yes("o3")).await;
+    mail_to(&sink, &gateway, officer, "Không thực hiện được").await;
+    let asked_times = store
+        .get_timeline(case.id)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.to == Some(Status::NeedsInfo))
+        .count();
+    assert_eq!(asked_times, 1, "a confirmation read twice asks once");
+
+    // Act 3: someone else sends "Xác nhận" to the same address, claiming to be nobody.
+    let stranger = yes("o4").replace(&format!("From: {officer}"), "From: ke.gia@example.net");
+    deliver(smtp, "ke.gia@example.net", &confirm_at, &stranger).await;
+    until(&gateway, "the stranger's mail handled", async || {
+        let row = store.get_inbound(5).await.ok()?;
+        matches!(row.status, InboundStatus::Done | InboundStatus::Failed).then_some(())
+    })
+    .await;
+    // Their mail is anyone's: a new case for triage, and the officer's case is untouched.
+    let after = cases(&store).await;
+    let same = after.iter().find(|c| c.id == case.id).unwrap();
+    assert_eq!(same.version, asked.version, "the stranger changed nothing");
+    gateway.assert_log_is_clean();
 }

@@ -452,6 +452,8 @@ impl Notifier {
             "council": { "name": self.profile.name },
             "staff": { "name": member.display_name },
             "case": self.case_data(case, false, note, member.language),
+            // The notification says how to answer by mail when replies come back to us.
+            "reply_by_mail": self.reply_addresses.is_some(),
         });
         let key = format!("staff:{}:{what}", member.id);
         let to = Target::Contacts(destinations);

@@ -76,6 +76,7 @@ const BUILTIN: &[(&str, &str, &str, &str)] = builtin_templates!(
     "morning_digest",
     "staff_message",
     "mail_reply",
+    "mail_staff",
 );
 
 /// Lists each built-in Telegram template as `(name, locale, text)`.
@@ -473,7 +474,7 @@ mod tests {
     /// The gateway's answer to a mail, as `hdnd_mail::reply` builds it.
     fn mail_reply_data(what: &str) -> Value {
         let reply: serde_json::Map<String, Value> =
-            ["status", "answered", "added", "closed", "empty"]
+            ["status", "answered", "added", "closed", "empty", "withdraw"]
                 .into_iter()
                 .map(|w| (w.to_owned(), Value::Bool(w == what)))
                 .collect();
@@ -492,6 +493,23 @@ mod tests {
             "files": 1,
             "refused_files": [{ "name": "<script>.exe", "reason": "Loại tệp không được nhận." }],
             "withdraw_url": "https://hdnd.example.org/rut-ho-so/hb.20261126.0012.1.00ff",
+        })
+    }
+
+    /// The gateway's answer to an officer's mail, as `hdnd_mail::staff` builds it.
+    fn mail_staff_data(what: &str) -> Value {
+        let reply: serde_json::Map<String, Value> = ["confirm", "done", "refused", "help"]
+            .into_iter()
+            .map(|w| (w.to_owned(), Value::Bool(w == what)))
+            .collect();
+        json!({
+            "council": council(),
+            "staff": { "name": "Trần <Thị> Lan" },
+            "reply": reply,
+            "case": { "code": "HB.20261126.0012", "status": "Đã thụ lý" },
+            "action": "câu hỏi",
+            "text": ["Xin cho biết <số nhà>.", "Cảm ơn."],
+            "reason": "hồ sơ đã có kết quả",
         })
     }
 
@@ -540,11 +558,11 @@ mod tests {
             ("case_status", status_data(false)),
             (
                 "staff_new_case",
-                json!({ "council": council(), "staff": staff, "case": staff_case() }),
+                json!({ "council": council(), "staff": staff, "case": staff_case(), "reply_by_mail": true }),
             ),
             (
                 "staff_assigned",
-                json!({ "council": council(), "staff": staff, "case": staff_case() }),
+                json!({ "council": council(), "staff": staff, "case": staff_case(), "reply_by_mail": false }),
             ),
             (
                 "staff_info_added",
@@ -561,6 +579,10 @@ mod tests {
             ("mail_reply", mail_reply_data("added")),
             ("mail_reply", mail_reply_data("closed")),
             ("mail_reply", mail_reply_data("withdraw")),
+            ("mail_staff", mail_staff_data("confirm")),
+            ("mail_staff", mail_staff_data("done")),
+            ("mail_staff", mail_staff_data("refused")),
+            ("mail_staff", mail_staff_data("help")),
         ];
 
         for (name, data) in emails {

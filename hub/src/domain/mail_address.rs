@@ -60,6 +60,15 @@ impl MailKey {
         Some(format!("{local}-bounce+{id}.{tag}@{domain}"))
     }
 
+    /// The address a staff member confirms by: `<local>+x<inbound id>.<staff id>.<tag>@…`,
+    /// naming the stored mail whose answer they confirm, and them.
+    pub fn confirm_address(&self, mailbox: &str, inbound: i64, staff: i64) -> Option<String> {
+        let (local, domain) = split(mailbox)?;
+        let value = format!("{inbound}.{staff}");
+        let tag = self.tag("confirm", &value);
+        Some(format!("{local}+x{value}.{tag}@{domain}"))
+    }
+
     /// What a signed address on `mailbox` names, if `address` is one and its tag holds.
     pub fn read(&self, mailbox: &str, address: &str) -> Option<Signed> {
         let (local, domain) = split(mailbox)?;
@@ -69,6 +78,13 @@ impl MailKey {
         }
         let their_local = their_local.to_lowercase();
         let (value, tag) = their_local.rsplit_once('.')?;
+        if let Some(value) = value.strip_prefix(&format!("{local}+x")) {
+            let expected = self.tag("confirm", value);
+            let (inbound, staff) = value.split_once('.')?;
+            return constant_time_eq(tag.as_bytes(), expected.as_bytes())
+                .then(|| Some(Signed::Confirm(inbound.parse().ok()?, staff.parse().ok()?)))
+                .flatten();
+        }
         if let Some(code) = value.strip_prefix(&format!("{local}+")) {
             let expected = self.tag("case", code);
             return constant_time_eq(tag.as_bytes(), expected.as_bytes())
@@ -121,6 +137,8 @@ pub enum Signed {
     Case(CaseCode),
     /// A delivery report about this outbox row.
     Bounce(i64),
+    /// Staff member `.1` confirms what their stored mail `.0` asked.
+    Confirm(i64, i64),
 }
 
 /// `local@domain`, the local part lower-cased, without a `+detail` of its own.
@@ -145,6 +163,16 @@ mod tests {
 
     fn code() -> CaseCode {
         CaseCode::parse("HB.20261201.0003").unwrap()
+    }
+
+    #[test]
+    fn a_confirmation_address_names_the_mail_and_the_member_and_nothing_else() {
+        let key = key();
+        let address = key.confirm_address(MAILBOX, 17, 3).unwrap();
+        assert!(address.starts_with("hdnd+x17.3."), "{address}");
+        assert_eq!(key.read(MAILBOX, &address), Some(Signed::Confirm(17, 3)));
+        assert_eq!(key.read(MAILBOX, &address.replace("x17.3", "x17.4")), None);
+        assert_eq!(key.read(MAILBOX, &address.replace("x17.3", "x18.3")), None);
     }
 
     #[test]
