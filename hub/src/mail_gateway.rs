@@ -8,22 +8,26 @@
 
 use crate::access::CitizenCapability;
 use crate::domain::{
-    CaseCode, ContactKind, InboundSource, NormalisedContact, Signed, Staff, StaffId,
+    CaseCode, ContactKind, InboundSource, MessageId, NormalisedContact, Signed, Staff, StaffId,
 };
 use crate::error::{DomainError, Error};
 use crate::hub::Hub;
 use crate::storage::{BounceChange, InformationChange, Notify};
 
 impl Hub {
-    /// The case a signed reply address of `mailbox` names, and the capability of whoever
-    /// writes to it: only someone who received the council's mail about the case knows it.
-    /// `None` when `address` is not one.
+    /// The case the first signed reply address of `mailbox` among `addresses` names, and
+    /// the capability of whoever writes to it: only someone who received the council's mail
+    /// about the case knows it. `None` when none is one.
     pub async fn capability_by_mail_address(
         &self,
         mailbox: &str,
-        address: &str,
+        addresses: &[String],
     ) -> Result<Option<(CaseCode, CitizenCapability)>, Error> {
-        let Some(Signed::Case(code)) = self.mail_key().read(mailbox, address) else {
+        let key = self.mail_key();
+        let Some(code) = addresses.iter().find_map(|a| match key.read(mailbox, a) {
+            Some(Signed::Case(code)) => Some(code),
+            _ => None,
+        }) else {
             return Ok(None);
         };
         // Signed by us for a case since erased: nothing to act on.
@@ -69,6 +73,20 @@ impl Hub {
             .payload
             .filter(|_| row.source == InboundSource::Email)
             .map(|payload| (id, payload)))
+    }
+
+    /// The internal message whose signed reply address is among `addresses`, if any: a
+    /// staff member's mail to it is their reply in its thread ([`Hub::plan_reply`]).
+    pub fn message_by_mail_address(
+        &self,
+        mailbox: &str,
+        addresses: &[String],
+    ) -> Option<MessageId> {
+        let key = self.mail_key();
+        addresses.iter().find_map(|a| match key.read(mailbox, a) {
+            Some(Signed::Message(id)) => Some(MessageId(id)),
+            _ => None,
+        })
     }
 
     /// An automatic answer from the citizen's side (an out-of-office reply to the council's

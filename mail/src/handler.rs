@@ -139,33 +139,30 @@ impl MailHandler {
         if !matches!(why, Automatic::AutoSubmitted | Automatic::Precedence) {
             return Ok(InboundCompletion::nothing());
         }
-        for to in &mail.to {
-            let Some((code, capability)) = self
-                .hub
-                .capability_by_mail_address(&self.mailbox, to)
-                .await?
-            else {
-                continue;
-            };
-            let words: String = mail.reply.chars().take(AUTO_NOTE_CHARS).collect();
-            let note = format!("Thư trả lời tự động: {}\n{}", mail.subject, words.trim());
-            return match self.hub.plan_automatic_note(&capability, note.trim()).await {
-                Ok(change) => {
-                    tracing::info!(case.code = %code, "an auto-reply noted on a case");
-                    Ok(InboundCompletion {
-                        effect: InboundEffect::Information(Box::new(change)),
-                        // The note keeps what staff need; the mail, which may be a
-                        // denouncer's, goes.
-                        seal: true,
-                        ..InboundCompletion::nothing()
-                    })
-                }
-                // Closed meanwhile: nothing to note it on.
-                Err(Error::Domain(_)) => Ok(InboundCompletion::nothing()),
-                Err(e) => Err(e.into()),
-            };
+        let Some((code, capability)) = self
+            .hub
+            .capability_by_mail_address(&self.mailbox, &mail.to)
+            .await?
+        else {
+            return Ok(InboundCompletion::nothing());
+        };
+        let words: String = mail.reply.chars().take(AUTO_NOTE_CHARS).collect();
+        let note = format!("Thư trả lời tự động: {}\n{}", mail.subject, words.trim());
+        match self.hub.plan_automatic_note(&capability, note.trim()).await {
+            Ok(change) => {
+                tracing::info!(case.code = %code, "an auto-reply noted on a case");
+                Ok(InboundCompletion {
+                    effect: InboundEffect::Information(Box::new(change)),
+                    // The note keeps what staff need; the mail, which may be a denouncer's,
+                    // goes.
+                    seal: true,
+                    ..InboundCompletion::nothing()
+                })
+            }
+            // Closed meanwhile: nothing to note it on.
+            Err(Error::Domain(_)) => Ok(InboundCompletion::nothing()),
+            Err(e) => Err(e.into()),
         }
-        Ok(InboundCompletion::nothing())
     }
 
     /// A delivery report: only a permanent failure changes anything.
@@ -209,14 +206,12 @@ impl MailHandler {
         mail: &ParsedMail,
         contact: &NormalisedContact,
     ) -> Result<Option<(CaseCode, CitizenCapability)>, HandleError> {
-        for to in &mail.to {
-            if let Some(found) = self
-                .hub
-                .capability_by_mail_address(&self.mailbox, to)
-                .await?
-            {
-                return Ok(Some(found));
-            }
+        if let Some(found) = self
+            .hub
+            .capability_by_mail_address(&self.mailbox, &mail.to)
+            .await?
+        {
+            return Ok(Some(found));
         }
         let key = self.hub.mail_key();
         let Some(named) = route::named_case(mail, &self.domain, &self.mailbox, &key) else {

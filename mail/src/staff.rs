@@ -14,7 +14,7 @@ use hdnd_hub::delivery::email::new_message_id;
 use hdnd_hub::delivery::outbox::{Category, Destination, NewNotification, Target};
 use hdnd_hub::delivery::{ChannelKind, EmailMessage};
 use hdnd_hub::domain::progress::TransitionRequest;
-use hdnd_hub::domain::{Actor, Case, ContactKind, Language, Staff, Status};
+use hdnd_hub::domain::{Actor, Case, ContactKind, Language, MessageId, Staff, Status};
 use hdnd_hub::inbound::HandleError;
 use hdnd_hub::storage::{InboundCompletion, InboundEffect};
 use serde_json::{Map, Value, json};
@@ -99,17 +99,13 @@ impl MailHandler {
             }
             return self.confirmed(&original, staff).await.map(Some);
         }
-        let mut named = None;
-        for to in &mail.to {
-            if let Some(found) = self
-                .hub
-                .capability_by_mail_address(&self.mailbox, to)
-                .await?
-            {
-                named = Some(found);
-                break;
-            }
+        if let Some(message) = self.hub.message_by_mail_address(&self.mailbox, &mail.to) {
+            return self.message_reply(mail, staff, message).await.map(Some);
         }
+        let named = self
+            .hub
+            .capability_by_mail_address(&self.mailbox, &mail.to)
+            .await?;
         let Some((_, capability)) = named else {
             return Ok(None);
         };
@@ -158,6 +154,38 @@ impl MailHandler {
         Ok(Some(answer(out)))
     }
 
+    /// An officer's reply by mail to an internal message: a message in its thread, to
+    /// everyone in it, applied with this mail's `done` (a replay sends nothing twice). One
+    /// the hub refuses (not theirs, empty) changes nothing.
+    async fn message_reply(
+        &self,
+        mail: &ParsedMail,
+        staff: &Staff,
+        message: MessageId,
+    ) -> Result<InboundCompletion, HandleError> {
+        match self
+            .hub
+            .plan_reply(staff.id, message, mail.reply.trim())
+            .await
+        {
+            Ok(change) => {
+                tracing::info!(staff.id = staff.id.0, "an internal reply came by mail");
+                Ok(InboundCompletion {
+                    effect: InboundEffect::Message(Box::new(change)),
+                    ..InboundCompletion::nothing()
+                })
+            }
+            Err(Error::Domain(why)) => {
+                tracing::info!(
+                    staff.id = staff.id.0,
+                    "an internal reply by mail was refused: {why}"
+                );
+                Ok(InboundCompletion::nothing())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The confirmation of `original`, the officer's first mail as stored: its command is
     /// planned again, now, and applied with this mail's `done`.
     async fn confirmed(
@@ -166,17 +194,10 @@ impl MailHandler {
         staff: &Staff,
     ) -> Result<InboundCompletion, HandleError> {
         let first = parse(original).map_err(|e| HandleError::Permanent(e.to_string()))?;
-        let mut named = None;
-        for to in &first.to {
-            if let Some(found) = self
-                .hub
-                .capability_by_mail_address(&self.mailbox, to)
-                .await?
-            {
-                named = Some(found);
-                break;
-            }
-        }
+        let named = self
+            .hub
+            .capability_by_mail_address(&self.mailbox, &first.to)
+            .await?;
         let (Some((_, capability)), Some((command, text))) = (named, staff_command(&first.reply))
         else {
             return Ok(InboundCompletion::nothing());

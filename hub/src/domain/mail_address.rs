@@ -69,6 +69,13 @@ impl MailKey {
         Some(format!("{local}+x{value}.{tag}@{domain}"))
     }
 
+    /// The address replies to internal message `id` come back to: `<local>+m<id>.<tag>@…`.
+    pub fn message_address(&self, mailbox: &str, id: i64) -> Option<String> {
+        let (local, domain) = split(mailbox)?;
+        let tag = self.tag("message", &id.to_string());
+        Some(format!("{local}+m{id}.{tag}@{domain}"))
+    }
+
     /// What a signed address on `mailbox` names, if `address` is one and its tag holds.
     pub fn read(&self, mailbox: &str, address: &str) -> Option<Signed> {
         let (local, domain) = split(mailbox)?;
@@ -78,23 +85,29 @@ impl MailKey {
         }
         let their_local = their_local.to_lowercase();
         let (value, tag) = their_local.rsplit_once('.')?;
-        if let Some(value) = value.strip_prefix(&format!("{local}+x")) {
-            let expected = self.tag("confirm", value);
+        let signed = |kind: &str, value: &str| {
+            constant_time_eq(tag.as_bytes(), self.tag(kind, value).as_bytes())
+        };
+        // Each kind is tried on its own: a case code may begin with the letter that marks
+        // another kind (a commune's `XA.…`), and only the kind whose tag holds is it.
+        if let Some(value) = value.strip_prefix(&format!("{local}+x"))
+            && signed("confirm", value)
+        {
             let (inbound, staff) = value.split_once('.')?;
-            return constant_time_eq(tag.as_bytes(), expected.as_bytes())
-                .then(|| Some(Signed::Confirm(inbound.parse().ok()?, staff.parse().ok()?)))
-                .flatten();
+            return Some(Signed::Confirm(inbound.parse().ok()?, staff.parse().ok()?));
         }
-        if let Some(code) = value.strip_prefix(&format!("{local}+")) {
-            let expected = self.tag("case", code);
-            return constant_time_eq(tag.as_bytes(), expected.as_bytes())
-                .then(|| CaseCode::parse(code).ok())
-                .flatten()
-                .map(Signed::Case);
+        if let Some(id) = value.strip_prefix(&format!("{local}+m"))
+            && signed("message", id)
+        {
+            return Some(Signed::Message(id.parse().ok()?));
+        }
+        if let Some(code) = value.strip_prefix(&format!("{local}+"))
+            && signed("case", code)
+        {
+            return CaseCode::parse(code).ok().map(Signed::Case);
         }
         let id = value.strip_prefix(&format!("{local}-bounce+"))?;
-        let expected = self.tag("bounce", id);
-        constant_time_eq(tag.as_bytes(), expected.as_bytes())
+        signed("bounce", id)
             .then(|| id.parse().ok())
             .flatten()
             .map(Signed::Bounce)
@@ -139,6 +152,8 @@ pub enum Signed {
     Bounce(i64),
     /// Staff member `.1` confirms what their stored mail `.0` asked.
     Confirm(i64, i64),
+    /// A reply to this internal message.
+    Message(i64),
 }
 
 /// `local@domain`, the local part lower-cased, without a `+detail` of its own.
@@ -173,6 +188,22 @@ mod tests {
         assert_eq!(key.read(MAILBOX, &address), Some(Signed::Confirm(17, 3)));
         assert_eq!(key.read(MAILBOX, &address.replace("x17.3", "x17.4")), None);
         assert_eq!(key.read(MAILBOX, &address.replace("x17.3", "x18.3")), None);
+    }
+
+    #[test]
+    fn a_case_code_that_begins_like_another_kind_is_still_a_case() {
+        let key = key();
+        for prefix in ["XA", "MT", "X", "M"] {
+            let code = CaseCode::parse(&format!("{prefix}.20261201.0003")).unwrap();
+            let address = key.reply_address(MAILBOX, &code).unwrap();
+            assert_eq!(
+                key.read(MAILBOX, &address),
+                Some(Signed::Case(code)),
+                "{address}"
+            );
+        }
+        let message = key.message_address(MAILBOX, 42).unwrap();
+        assert_eq!(key.read(MAILBOX, &message), Some(Signed::Message(42)));
     }
 
     #[test]

@@ -95,6 +95,10 @@ impl Notifier {
             if let Some(telegram) = &mut n.telegram {
                 telegram.keyboard = self.message_keyboard(id, member);
             }
+            // A reply by mail comes back to the message's signed address, into its thread.
+            if let (Some(email), Some((key, mailbox))) = (&mut n.email, &self.reply_addresses) {
+                email.reply_to = key.message_address(mailbox, id.0);
+            }
             let due_at = member
                 .quiet_hours
                 .map_or(now, |quiet| quiet.defer(now, member.time_zone));
