@@ -1,10 +1,10 @@
 //! The IMAP poller (`[email.inbound.imap]`): reads the council's mailbox on a mail server
 //! hdnd does not run, and stores each unread mail in `inbound` before flagging it `\Seen`
 //! (`sweep.rs` holds that rule). A mail over `email.inbound.max_message_bytes` is neither
-//! stored nor flagged: it stays unread in the mailbox for a person, and is warned of once. The key
-//! is the account and folder, the folder's UIDVALIDITY and the mail's UID: what the server
-//! guarantees unique, never the Message-ID a sender chooses (that stays in the stored mail,
-//! for threading).
+//! stored nor flagged: it stays unread in the mailbox for a person, and is warned of once.
+//! The key is the account and folder, the folder's UIDVALIDITY and the mail's UID: what the
+//! server guarantees unique, never the Message-ID a sender chooses (that stays in the stored
+//! mail, for threading).
 //!
 //! After each look the poller waits for news with IDLE when the server offers it, issuing it
 //! again every `poll_secs` (servers may drop an IDLE older than 29 minutes, and a dead
