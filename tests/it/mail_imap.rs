@@ -257,6 +257,8 @@ async fn a_mail_in_the_mailbox_becomes_a_case_and_is_flagged_seen_once_stored(db
         keys[0].ends_with(":1") && keys[1].ends_with(":2"),
         "{keys:?}"
     );
+    let log = hdnd.log();
+    assert!(log.contains("now holds the lease email-imap"), "{log}");
     hdnd.assert_log_is_clean();
 }
 

@@ -91,6 +91,12 @@ impl ImapPoller {
             let Some(raw) = self.fetch(session, uid).await? else {
                 continue;
             };
+            // RFC822.SIZE is the server's word; the bytes are what counts.
+            if raw.len() as u64 > self.max_bytes {
+                sweep.too_large += 1;
+                self.warn_too_large(folder.uid_validity, uid, raw.len() as u64);
+                continue;
+            }
             let received = self
                 .inbound
                 .receive(NewInbound {
@@ -126,7 +132,8 @@ impl ImapPoller {
         Ok(sweep)
     }
 
-    /// The message's RFC822.SIZE; `None` when the server no longer has it.
+    /// The message's RFC822.SIZE (0 if the server does not say: the bytes are measured once
+    /// fetched); `None` when the server no longer has it.
     async fn size_of(&self, session: &mut ImapSession, uid: u32) -> Result<Option<u64>, ImapError> {
         let fetched = within(self.timeout(), "UID FETCH (size)", async {
             session
@@ -141,8 +148,7 @@ impl ImapPoller {
         Ok(fetched
             .iter()
             .find(|f| f.uid == Some(uid))
-            .and_then(|f| f.size)
-            .map(u64::from))
+            .map(|f| f.size.map_or(0, u64::from)))
     }
 
     /// The message's bytes, leaving it unread; `None` when the server no longer has it.
