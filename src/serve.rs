@@ -1,7 +1,8 @@
 //! `hdnd serve`: migrations, demo data, then the web server, the delivery worker, the
 //! scheduler and, with Telegram on, the Telegram transport (the poller, or the webhook route
-//! and its `setWebhook`; either way the command menus, under one leader lease) and the
-//! inbound worker, until SIGINT or SIGTERM.
+//! and its `setWebhook`; either way the command menus, under one leader lease), with mail
+//! coming in, the SMTP listener and the IMAP poller (under its own lease), and the inbound
+//! worker, until SIGINT or SIGTERM.
 //!
 //! On a signal the server stops accepting connections and lets requests in flight finish
 //! (for at most `web.shutdown_grace_secs`), the workers finish what they hold, the poller
@@ -29,6 +30,7 @@ use hdnd_hub::inbound::{InboundWorker, TelegramWebhook};
 use hdnd_hub::leader::Leader;
 use hdnd_hub::schedule::Scheduler;
 use hdnd_mail::MailHandler;
+use hdnd_mail::imap::{self, ImapPoller};
 use hdnd_mail::listener::SmtpListener;
 use tokio::task::JoinHandle;
 
@@ -147,6 +149,27 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
         tasks.push((
             tokio::spawn(listener.run_until_stopped(workers_stopped.clone())),
             "SMTP listener",
+        ));
+    }
+    if let Some(imap) = &mail_in.imap {
+        let poller = ImapPoller::new(imap, inbound.clone(), mail_in.max_message_bytes);
+        tracing::info!(
+            "taking mail over IMAP from {}, from the one instance that holds the lease {}",
+            poller.describe(),
+            imap::LEASE_NAME
+        );
+        let leader = Leader::new(
+            store.clone(),
+            imap::LEASE_NAME,
+            Duration::from_millis(imap.leader_renew_ms),
+        );
+        tasks.push((
+            tokio::spawn(
+                leader.run_until_stopped(workers_stopped.clone(), move |leadership| {
+                    poller.clone().run_until_lost(leadership)
+                }),
+            ),
+            "IMAP poller",
         ));
     }
     if settings.telegram.enabled() || mail_in.enabled() {

@@ -63,6 +63,8 @@ pub struct InboundMailSettings {
     /// Acknowledgements to one sender in an hour; past it the case is filed all the same,
     /// its receipt kept unsent, so that a loop with an auto-responder stops.
     pub acknowledgements_per_hour: u32,
+    /// `[email.inbound.imap]`: the mailbox read over IMAP; without it, none.
+    pub imap: Option<ImapSettings>,
 }
 
 impl Default for InboundMailSettings {
@@ -71,6 +73,7 @@ impl Default for InboundMailSettings {
             smtp_listen: None,
             max_message_bytes: 25 * 1024 * 1024,
             acknowledgements_per_hour: 5,
+            imap: None,
         }
     }
 }
@@ -78,8 +81,180 @@ impl Default for InboundMailSettings {
 impl InboundMailSettings {
     /// Whether any way in is set.
     pub fn enabled(&self) -> bool {
-        self.smtp_listen.is_some()
+        self.smtp_listen.is_some() || self.imap.is_some()
     }
+}
+
+/// The longest `poll_secs` allowed: RFC 2177 asks a client to re-issue IDLE at least every 29
+/// minutes, or the server may log it off.
+pub const IMAP_MAX_POLL_SECS: u64 = 29 * 60 - 1;
+
+/// `[email.inbound.imap]`: the council's mailbox, read over IMAP by one instance at a time
+/// (the holder of a leader lease). Each message is stored before it is flagged `\Seen`.
+#[derive(Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImapSettings {
+    /// The server's host name, also the name its TLS certificate must carry.
+    pub host: String,
+    /// The port; when absent, the usual one for `security` (993 for `tls`, else 143).
+    #[serde(default)]
+    pub port: Option<u16>,
+    /// `tls` (the default), `starttls` or `plain`.
+    #[serde(default)]
+    pub security: ImapSecurity,
+    pub username: String,
+    /// A secret: never printed.
+    pub password: String,
+    /// The folder read (`INBOX` unless set).
+    #[serde(default = "default_folder")]
+    pub folder: String,
+    /// Seconds between looks at the folder when the server offers no IDLE, and the longest an
+    /// IDLE lasts before it is issued again; under 29 minutes.
+    #[serde(default = "default_poll_secs")]
+    pub poll_secs: u64,
+    /// How long one IMAP command (a connection, a login, a fetch) may take, in seconds.
+    #[serde(default = "default_imap_timeout_secs")]
+    pub timeout_secs: u64,
+    /// How often the instance reading the mailbox renews its lease, in milliseconds; a standby
+    /// takes over within two of these after it dies.
+    #[serde(default = "default_leader_renew_ms")]
+    pub leader_renew_ms: u64,
+}
+
+fn default_folder() -> String {
+    "INBOX".to_owned()
+}
+
+fn default_poll_secs() -> u64 {
+    60
+}
+
+fn default_imap_timeout_secs() -> u64 {
+    60
+}
+
+fn default_leader_renew_ms() -> u64 {
+    10_000
+}
+
+impl ImapSettings {
+    /// The settings for `username` on `host:port` with every other field at its default.
+    pub fn new(
+        host: impl Into<String>,
+        port: u16,
+        security: ImapSecurity,
+        username: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Self {
+        Self {
+            host: host.into(),
+            port: Some(port),
+            security,
+            username: username.into(),
+            password: password.into(),
+            folder: default_folder(),
+            poll_secs: default_poll_secs(),
+            timeout_secs: default_imap_timeout_secs(),
+            leader_renew_ms: default_leader_renew_ms(),
+        }
+    }
+
+    /// The configured port, or the usual one for the security mode.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(match self.security {
+            ImapSecurity::Tls => 993,
+            ImapSecurity::Starttls | ImapSecurity::Plain => 143,
+        })
+    }
+
+    /// What the stored mail's keys name as its mailbox: the account and the folder
+    /// (`user@host/INBOX`), so that another account's UIDs are never taken for replays.
+    pub fn mailbox(&self) -> String {
+        format!(
+            "{}@{}/{}",
+            self.username.trim(),
+            self.host.trim().to_ascii_lowercase(),
+            self.folder
+        )
+    }
+
+    fn check(&self) -> Result<(), InvalidSetting> {
+        let host = self.host.trim();
+        if host.is_empty() || host.contains(char::is_whitespace) || host.contains('/') {
+            return Err(InvalidSetting::new(
+                "email.inbound.imap.host",
+                format!("`{host}` is not a host name like imap.example.org (no scheme, no path)"),
+            ));
+        }
+        if self.port == Some(0) {
+            return Err(InvalidSetting::new(
+                "email.inbound.imap.port",
+                "must be between 1 and 65535",
+            ));
+        }
+        if self.username.trim().is_empty() || self.username.contains(['\r', '\n']) {
+            return Err(InvalidSetting::new(
+                "email.inbound.imap.username",
+                "the mailbox's login is needed, on one line",
+            ));
+        }
+        if self.password.is_empty() || self.password.contains(['\r', '\n']) {
+            // The value itself is never repeated.
+            return Err(InvalidSetting::new(
+                "email.inbound.imap.password",
+                "the mailbox's password is needed, on one line",
+            ));
+        }
+        if self.folder.trim().is_empty() || self.folder.contains(['\r', '\n', '"', '\\']) {
+            return Err(InvalidSetting::new(
+                "email.inbound.imap.folder",
+                format!("`{}` is not a folder name like INBOX", self.folder),
+            ));
+        }
+        if !(1..=IMAP_MAX_POLL_SECS).contains(&self.poll_secs) {
+            return Err(InvalidSetting::new(
+                "email.inbound.imap.poll_secs",
+                format!(
+                    "must be between 1 and {IMAP_MAX_POLL_SECS} (an IDLE must be issued again within 29 minutes)"
+                ),
+            ));
+        }
+        at_least_one("email.inbound.imap.timeout_secs", self.timeout_secs)?;
+        at_least_one("email.inbound.imap.leader_renew_ms", self.leader_renew_ms)?;
+        Ok(())
+    }
+}
+
+// Written by hand: the password must not reach a log line.
+impl fmt::Debug for ImapSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImapSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("security", &self.security)
+            .field("username", &self.username)
+            .field("password", &"***")
+            .field("folder", &self.folder)
+            .field("poll_secs", &self.poll_secs)
+            .field("timeout_secs", &self.timeout_secs)
+            .field("leader_renew_ms", &self.leader_renew_ms)
+            .finish()
+    }
+}
+
+/// How the connection to the IMAP server is protected. Whatever is chosen is required: a
+/// failed TLS handshake or a server without STARTTLS is an error, never a plain login.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ImapSecurity {
+    /// TLS from the first byte (IMAPS).
+    #[default]
+    Tls,
+    /// A plain connection upgraded with STARTTLS, which must succeed.
+    Starttls,
+    /// No TLS at all: the password crosses in clear, so only for a server on the same
+    /// machine or in tests.
+    Plain,
 }
 
 impl Default for EmailSettings {
@@ -138,6 +313,9 @@ impl EmailSettings {
             "email.inbound.acknowledgements_per_hour",
             u64::from(self.inbound.acknowledgements_per_hour),
         )?;
+        if let Some(imap) = &self.inbound.imap {
+            imap.check()?;
+        }
         let domain = self.message_id_domain.trim();
         let domain_ok = !domain.is_empty()
             && domain
@@ -678,6 +856,121 @@ mod tests {
         assert!(!printed.contains("s3cret"), "{printed}");
         assert!(printed.contains("***"), "{printed}");
         assert!(!channel.contains("s3cret"), "{channel}");
+    }
+
+    #[test]
+    fn imap_settings_read_defaults_by_security_and_keep_the_password_out_of_debug() {
+        // Arrange
+        let text = r#"
+            mailbox = "hdnd@hongbang.example"
+            [inbound.imap]
+            host = "imap.example"
+            username = "hdnd"
+            password = "s3cret"
+        "#;
+
+        // Act
+        let settings: EmailSettings = toml::from_str(text).unwrap();
+        let printed = format!("{settings:?}");
+
+        // Assert
+        let imap = settings.inbound.imap.as_ref().unwrap();
+        assert!(settings.inbound.enabled());
+        assert_eq!(settings.check(), Ok(()));
+        assert_eq!(imap.security, ImapSecurity::Tls);
+        assert_eq!(imap.port(), 993);
+        assert_eq!(imap.folder, "INBOX");
+        assert_eq!(imap.mailbox(), "hdnd@imap.example/INBOX");
+        let starttls = ImapSettings {
+            security: ImapSecurity::Starttls,
+            port: None,
+            ..imap.clone()
+        };
+        assert_eq!(starttls.port(), 143);
+        assert!(!printed.contains("s3cret"), "{printed}");
+        assert!(printed.contains("***"), "{printed}");
+    }
+
+    #[test]
+    fn imap_settings_name_the_key_that_is_wrong() {
+        let good = ImapSettings::new("imap.example", 993, ImapSecurity::Tls, "hdnd", "s3cret");
+        let with = |imap: ImapSettings| EmailSettings {
+            mailbox: Some("hdnd@hongbang.example".to_owned()),
+            inbound: InboundMailSettings {
+                imap: Some(imap),
+                ..InboundMailSettings::default()
+            },
+            ..EmailSettings::default()
+        };
+        assert_eq!(with(good.clone()).check(), Ok(()));
+        let cases = [
+            (
+                "email.inbound.imap.host",
+                ImapSettings {
+                    host: "imaps://imap.example".to_owned(),
+                    ..good.clone()
+                },
+            ),
+            (
+                "email.inbound.imap.port",
+                ImapSettings {
+                    port: Some(0),
+                    ..good.clone()
+                },
+            ),
+            (
+                "email.inbound.imap.username",
+                ImapSettings {
+                    username: " ".to_owned(),
+                    ..good.clone()
+                },
+            ),
+            (
+                "email.inbound.imap.password",
+                ImapSettings {
+                    password: String::new(),
+                    ..good.clone()
+                },
+            ),
+            (
+                "email.inbound.imap.folder",
+                ImapSettings {
+                    folder: "IN\r\nBOX".to_owned(),
+                    ..good.clone()
+                },
+            ),
+            (
+                "email.inbound.imap.poll_secs",
+                ImapSettings {
+                    poll_secs: 0,
+                    ..good.clone()
+                },
+            ),
+            (
+                "email.inbound.imap.poll_secs",
+                ImapSettings {
+                    poll_secs: 29 * 60,
+                    ..good.clone()
+                },
+            ),
+            (
+                "email.inbound.imap.timeout_secs",
+                ImapSettings {
+                    timeout_secs: 0,
+                    ..good.clone()
+                },
+            ),
+        ];
+        for (key, imap) in cases {
+            let error = with(imap).check().unwrap_err();
+            assert_eq!(error.key, key, "{}", error.message);
+            assert!(!error.message.contains("s3cret"), "{}", error.message);
+        }
+        let without_mailbox = EmailSettings {
+            mailbox: None,
+            ..with(good)
+        };
+        assert_eq!(without_mailbox.check().unwrap_err().key, "email.inbound");
     }
 
     #[test]
