@@ -15,8 +15,8 @@ use hdnd_hub::delivery::notify::Notifier;
 use hdnd_hub::delivery::outbox::OutboxStatus;
 use hdnd_hub::delivery::render::Renderer;
 use hdnd_hub::domain::{
-    Actor, AuditNote, Case, CaseKind, ContactKey, ContactKind, ContactState, CouncilProfile,
-    InboundSource, InboundStatus, NormalisedContact, Role, SourceChannel, Status,
+    Actor, Addressee, AuditNote, Case, CaseKind, ContactKey, ContactKind, ContactState,
+    CouncilProfile, InboundSource, InboundStatus, NormalisedContact, Role, SourceChannel, Status,
     TransitionRequest,
 };
 use hdnd_hub::storage::{CaseFilter, Store};
@@ -31,6 +31,7 @@ contract_tests!(
     bounces_auto_replies_denunciations_and_broken_mail_each_get_their_due,
     a_withdrawal_asked_by_mail_happens_only_from_the_links_button,
     an_officer_asks_the_citizen_by_replying_to_the_notification_once_confirmed,
+    an_internal_message_answered_by_mail_is_a_reply_in_its_thread,
 );
 
 const CONTACT_KEY: &str = "test-contact-key-of-the-mail-gateway-0123456789abcdef";
@@ -682,5 +683,52 @@ async fn an_officer_asks_the_citizen_by_replying_to_the_notification_once_confir
     let after = cases(&store).await;
     let same = after.iter().find(|c| c.id == case.id).unwrap();
     assert_eq!(same.version, asked.version, "the stranger changed nothing");
+    gateway.assert_log_is_clean();
+}
+
+async fn an_internal_message_answered_by_mail_is_a_reply_in_its_thread(db: TestDb) {
+    // Arrange: two officers; one writes to the other from the test's hub, whose notice the
+    // gateway's process sends.
+    let sink = SmtpSink::start().await;
+    let store = db.open(Arc::new(SystemClock)).await;
+    let note = AuditNote::operator();
+    let lan = store
+        .add_staff(staff("lan.tk", &[Role::Secretary]), &note)
+        .await
+        .unwrap();
+    store
+        .add_staff(staff("binh.le", &[Role::Specialist]), &note)
+        .await
+        .unwrap();
+    let mut gateway = Gateway::start(&db.url, &sink);
+    let smtp = gateway.smtp().await;
+    let hub = staff_hub(store.clone());
+    let sent = hub
+        .send_message(
+            lan.id,
+            &Addressee::Login("binh.le".to_owned()),
+            "Chiều nay họp lúc 14 giờ nhé.",
+        )
+        .await
+        .unwrap();
+    let notice = mail_to(&sink, &gateway, "binh.le@council.example", "Chiều nay họp").await;
+    let signed = notice.header("Reply-To").expect("a Reply-To");
+    assert!(signed.starts_with("hdnd+m"), "{signed}");
+
+    // Act: Bình replies by mail, quoting the notice.
+    let reply = format!(
+        "From: binh.le@council.example\r\nTo: {signed}\r\nSubject: Re: tin nhắn\r\n\
+         Message-ID: <r1@council.example>\r\nContent-Type: text/plain; charset=UTF-8\r\n\r\n\
+         Tôi sẽ có mặt.\r\n\r\nVào 26/11/2026 09:31, HĐND đã viết:\r\n> Chiều nay họp\r\n"
+    );
+    deliver(smtp, "binh.le@council.example", &signed, &reply).await;
+
+    // Assert: Lan hears the reply, in the same thread, without the quote.
+    let heard = mail_to(&sink, &gateway, "lan.tk@council.example", "Tôi sẽ có mặt.").await;
+    assert!(!text_of(&heard).contains("> Chiều nay họp"));
+    let threads = store.list_threads(lan.id, 10).await.unwrap();
+    assert_eq!(threads.len(), 1);
+    assert_eq!(threads[0].root, sent.message.id);
+    assert_eq!(threads[0].messages, 2);
     gateway.assert_log_is_clean();
 }
