@@ -1114,6 +1114,7 @@ impl TelegramHandler {
                 replies: Vec::new(),
                 seal,
                 chat: Some(dialogue_change(chat, None)),
+                mail_key: None,
             }),
             // What the hub refuses is told at the step that can fix it.
             Err(Error::Domain(DomainError::Invalid { field, .. })) => {

@@ -37,6 +37,17 @@ impl Hub {
             .map(|capability| (code, capability)))
     }
 
+    /// The key a mail from `from` with `message_id` is known by across deliveries, for
+    /// [`crate::storage::InboundCompletion::mail_key`].
+    pub fn mail_identity(&self, from: &str, message_id: &str) -> String {
+        self.mail_key().message_key(from, message_id)
+    }
+
+    /// Whether the mail known by `key` was taken in already (the same mail delivered again).
+    pub async fn mail_seen(&self, key: &str) -> Result<bool, Error> {
+        self.store().inbound_mail_seen(key).await
+    }
+
     /// The active staff account whose email is `from`, if any: its mail to a case's signed
     /// address is an officer's, and asks for confirmation before it acts.
     pub async fn staff_by_mail(&self, from: &str) -> Result<Option<Staff>, Error> {

@@ -247,7 +247,7 @@ impl MailHandler {
             effect,
             replies: vec![notification],
             seal,
-            chat: None,
+            ..InboundCompletion::nothing()
         };
         match route::command(text) {
             Some(Command::Status) => return Ok(done(InboundEffect::Nothing, reply.status()?)),
@@ -321,6 +321,22 @@ impl InboundHandler for MailHandler {
     ) -> Result<InboundCompletion, HandleError> {
         // A mail that cannot be read is kept, failed with the reason, for an operator.
         let mail = parse(payload).map_err(|e| HandleError::Permanent(e.to_string()))?;
-        self.handle_mail(row, &mail).await
+        // The same mail delivered twice (by the relay and over IMAP, or again after a
+        // UIDVALIDITY change) is known by its sender and Message-ID, whatever its bytes.
+        let key = match (&mail.from, &mail.message_id) {
+            (Some(from), Some(id)) if mail.report.is_none() => {
+                Some(self.hub.mail_identity(from, id))
+            }
+            _ => None,
+        };
+        if let Some(key) = &key
+            && self.hub.mail_seen(key).await?
+        {
+            tracing::info!(inbound.id = row.id, "the same mail again: nothing to do");
+            return Ok(InboundCompletion::nothing());
+        }
+        let mut completion = self.handle_mail(row, &mail).await?;
+        completion.mail_key = key;
+        Ok(completion)
     }
 }

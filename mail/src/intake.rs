@@ -70,7 +70,7 @@ impl MailHandler {
             effect: InboundEffect::Case(Box::new(record)),
             replies: Vec::new(),
             seal,
-            chat: None,
+            ..InboundCompletion::nothing()
         })
     }
 

@@ -46,9 +46,7 @@ impl InboundHandler for TextHandler {
                 let record = self.hub.prepare_case(case).await?;
                 Ok(InboundCompletion {
                     effect: InboundEffect::Case(Box::new(record)),
-                    replies: Vec::new(),
-                    seal: false,
-                    chat: None,
+                    ..InboundCompletion::nothing()
                 })
             }
             Some(("to_cao", content)) => {
@@ -68,9 +66,7 @@ impl InboundHandler for TextHandler {
                 let record = self.hub.prepare_case(case).await?;
                 Ok(InboundCompletion {
                     effect: InboundEffect::Case(Box::new(record)),
-                    replies: Vec::new(),
-                    seal: false,
-                    chat: None,
+                    ..InboundCompletion::nothing()
                 })
             }
             _ => Err(HandleError::Permanent(

@@ -237,4 +237,36 @@ async fn every_corpus_message_gets_its_case_or_a_clear_outcome_and_none_stops_th
     assert_eq!(to("an.nguyen@example.com"), 1);
     assert_eq!(to("news@lists.example.org"), 0);
     assert_eq!(to("mailer-daemon@mx.example.net"), 0);
+
+    // The Outlook mail again, by another route (other bytes, the same sender and
+    // Message-ID): stored as a row of its own, and a replay.
+    let mut again = b"Received: from relay.example.net by mx.hongbang.example\r\n".to_vec();
+    again.extend_from_slice(&corpus("outlook-1258.eml"));
+    let received = worker
+        .receive(NewInbound {
+            source: InboundSource::Email,
+            key: ExternalKey::smtp(&again),
+            payload: again,
+            sealed: false,
+        })
+        .await
+        .unwrap();
+    assert!(received.fresh, "another delivery is another row");
+    while worker.try_execute_batch().await.unwrap() != InboundStep::Idle {}
+    assert_eq!(
+        store.get_inbound(received.id).await.unwrap().status,
+        InboundStatus::Done
+    );
+    let after = store.list_cases(&CaseFilter::default()).await.unwrap();
+    assert_eq!(
+        after.len(),
+        cases.len(),
+        "the same mail files no second case"
+    );
+    let outbox_after = store.list_outbox(None, 200).await.unwrap();
+    assert_eq!(
+        outbox_after.len(),
+        outbox.len(),
+        "and nobody hears of it twice"
+    );
 }

@@ -69,6 +69,13 @@ impl MailKey {
         Some(format!("{local}+x{value}.{tag}@{domain}"))
     }
 
+    /// The key a mail is known by across deliveries: the tag of its sender and Message-ID,
+    /// so that neither address nor id is stored in it.
+    pub fn message_key(&self, from: &str, message_id: &str) -> String {
+        let value = format!("{}\n{}", from.trim().to_lowercase(), message_id.trim());
+        self.tag("message-id", &value)
+    }
+
     /// The address replies to internal message `id` come back to: `<local>+m<id>.<tag>@…`.
     pub fn message_address(&self, mailbox: &str, id: i64) -> Option<String> {
         let (local, domain) = split(mailbox)?;

@@ -71,6 +71,10 @@ pub struct InboundCompletion {
     pub seal: bool,
     /// What the bot keeps of the chat changes with the message (a language, a dialogue step).
     pub chat: Option<ChatChange>,
+    /// For a mail: the keyed hash of its sender and Message-ID ([`crate::Hub::mail_identity`]),
+    /// kept with the `done`; a mail with the same key already taken in by another row fails
+    /// the completion with `Conflict`, and the message is handled again (and then ignored).
+    pub mail_key: Option<String>,
 }
 
 impl InboundCompletion {
@@ -81,6 +85,7 @@ impl InboundCompletion {
             replies: Vec::new(),
             seal: false,
             chat: None,
+            mail_key: None,
         }
     }
 }
@@ -115,6 +120,9 @@ pub trait InboundStore: Send + Sync {
 
     /// Records a failed attempt, fenced by the lease token; `false` if the lease was lost.
     async fn fail_inbound(&self, row: &InboundRow, failure: InboundFailure) -> Result<bool, Error>;
+
+    /// Whether a mail with this key ([`InboundCompletion::mail_key`]) was taken in.
+    async fn inbound_mail_seen(&self, mail_key: &str) -> Result<bool, Error>;
 
     /// Deletes the payloads of rows processed before `before`; returns how many.
     async fn purge_inbound_payloads(&self, before: DateTime<Utc>) -> Result<u64, Error>;

@@ -102,6 +102,16 @@ async fn mark_done(
 
 #[async_trait]
 impl InboundStore for This {
+    async fn inbound_mail_seen(&self, mail_key: &str) -> Result<bool, Error> {
+        let mut conn = self.pool.acquire().await?;
+        let found: Option<i64> =
+            sqlx::query_scalar("SELECT inbound_id FROM inbound_mail WHERE mail_key = $1")
+                .bind(mail_key)
+                .fetch_optional(&mut *conn)
+                .await?;
+        Ok(found.is_some())
+    }
+
     async fn add_inbound(&self, message: NewInbound) -> Result<Received, Error> {
         let now = DbTime(self.clock.now());
         let mut tx = self.begin_write().await?;
@@ -222,6 +232,26 @@ impl InboundStore for This {
                 None
             }
         };
+        if let Some(key) = &completion.mail_key {
+            let taken = sqlx::query(
+                "INSERT INTO inbound_mail (mail_key, inbound_id, created_at) VALUES ($1, $2, $3) \
+                 ON CONFLICT (mail_key) DO NOTHING",
+            )
+            .bind(key)
+            .bind(row.id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if taken == 0 {
+                // Another row took the same mail in meanwhile; dropping the transaction undoes
+                // this one's effect.
+                return Err(Error::Conflict(format!(
+                    "inbound message {} is a mail already taken in",
+                    row.id
+                )));
+            }
+        }
         if let Some(change) = &completion.chat {
             apply_chat_change(&mut tx, change, now).await?;
         }
