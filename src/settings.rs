@@ -542,7 +542,7 @@ mod env_tests {
 
 #[cfg(test)]
 mod every_key_tests {
-    use hdnd_hub::delivery::email::{SmtpSecurity, SmtpSettings};
+    use hdnd_hub::delivery::email::{ImapSecurity, ImapSettings, SmtpSecurity, SmtpSettings};
 
     use super::*;
 
@@ -559,6 +559,16 @@ mod every_key_tests {
             password: Some("s3cret".to_owned()),
             ..SmtpSettings::new("smtp.example.org", 587, SmtpSecurity::Starttls)
         });
+        settings.email.mailbox = Some("hdnd@hongbang.example".to_owned());
+        settings.email.inbound.smtp_listen = Some("127.0.0.1:2525".parse().unwrap());
+        settings.email.inbound.imap = Some(ImapSettings::new(
+            "imap.example.org",
+            143,
+            // Not the default, so that the test can change it to one (`tls`).
+            ImapSecurity::Starttls,
+            "hdnd@hongbang.example",
+            "s3cret",
+        ));
         settings.citizens.contact_key = Some("k".repeat(32));
         settings.log.filter = Some("info,sqlx=warn".to_owned());
         settings.telegram.token = Some("123456:ABC-def".to_owned());
