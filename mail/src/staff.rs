@@ -137,18 +137,7 @@ impl MailHandler {
                     confirm,
                 )?
             }
-            Err(Error::Domain(why)) => {
-                let reason = why.to_string();
-                self.to_staff(
-                    staff,
-                    &case,
-                    "refused",
-                    Some(command),
-                    &[],
-                    Some(&reason),
-                    None,
-                )?
-            }
+            Err(Error::Domain(why)) => self.refused(staff, &case, command, &why)?,
             Err(e) => return Err(e.into()),
         };
         Ok(Some(answer(out)))
@@ -218,20 +207,30 @@ impl MailHandler {
             }
             Err(Error::Domain(why)) => {
                 let case = self.hub.case_for_staff(staff.id, case_id).await?;
-                let reason = why.to_string();
-                let refused = self.to_staff(
-                    staff,
-                    &case,
-                    "refused",
-                    Some(command),
-                    &[],
-                    Some(&reason),
-                    None,
-                )?;
-                Ok(answer(refused))
+                Ok(answer(self.refused(staff, &case, command, &why)?))
             }
             Err(e) => Err(e.into()),
         }
+    }
+
+    /// Why `command` could not be made, to the officer.
+    fn refused(
+        &self,
+        staff: &Staff,
+        case: &Case,
+        command: StaffCommand,
+        why: &hdnd_hub::DomainError,
+    ) -> Result<NewNotification, HandleError> {
+        let reason = why.to_string();
+        self.to_staff(
+            staff,
+            case,
+            "refused",
+            Some(command),
+            &[],
+            Some(&reason),
+            None,
+        )
     }
 
     /// `mail_staff` to the officer's own address on file.

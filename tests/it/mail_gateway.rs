@@ -6,8 +6,6 @@
 //! auto-reply gets no answer; a denunciation's sender is sealed and its payload purged; a
 //! broken mail fails with its reason while the next one goes through. Both databases.
 
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -24,6 +22,7 @@ use hdnd_hub::{Hub, SystemClock};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 use crate::helpers::{TestDb, contract_tests, staff};
+use crate::mail_process::{MAILBOX, MailProcess, WAIT};
 use crate::smtp::{ReceivedMail, SmtpSink};
 
 contract_tests!(
@@ -35,93 +34,40 @@ contract_tests!(
 );
 
 const CONTACT_KEY: &str = "test-contact-key-of-the-mail-gateway-0123456789abcdef";
-const MAILBOX: &str = "hdnd@hongbang.example";
 const CITIZEN: &str = "hoa.pham@example.org";
 const TEXT: &str =
     "Đèn chiếu sáng ngõ 12 phố Hoàng Văn Thụ hỏng đã hai tuần, tối đi lại rất nguy hiểm.";
-const WAIT: Duration = Duration::from_secs(30);
 
 /// `hdnd serve` with the gateway on: mail in by SMTP, out to `sink`.
-struct Gateway {
-    child: tokio::process::Child,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
+struct Gateway(MailProcess);
 
 impl Gateway {
     fn start(database_url: &str, sink: &SmtpSink) -> Gateway {
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("hdnd.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "demo = false\n\n[web]\npublic_url = \"https://hdnd.hongbang.example\"\n\n\
-                 [email]\nmailbox = \"{MAILBOX}\"\n\n\
-                 [email.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\ntimeout_secs = 5\n\n\
-                 [email.inbound]\nsmtp_listen = \"127.0.0.1:0\"\nacknowledgements_per_hour = 2\n\n\
-                 [delivery]\npoll_interval_ms = 50\n\n[inbound]\npoll_interval_ms = 50\n",
-                sink.addr.port()
-            ),
-        )
-        .unwrap();
-        let log = dir.path().join("hdnd.log");
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_hdnd"))
-            .current_dir(dir.path())
-            .env_remove("DATABASE_URL")
-            .env_remove("HDND_CONFIG")
-            .env("HDND_DATABASE__URL", database_url)
-            .env("HDND_CITIZENS__CONTACT_KEY", CONTACT_KEY)
-            .env("RUST_LOG", "info,hdnd_mail=debug,hdnd_hub=debug,sqlx=warn")
-            .args(["--config", config.to_str().unwrap(), "serve", "--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        Gateway {
-            child,
-            log,
-            _dir: dir,
-        }
+        let inbound =
+            "[email.inbound]\nsmtp_listen = \"127.0.0.1:0\"\nacknowledgements_per_hour = 2";
+        Gateway(MailProcess::start(database_url, CONTACT_KEY, sink, inbound))
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.0.log()
     }
 
     /// The listener's address, once the log names it.
     async fn smtp(&mut self) -> std::net::SocketAddr {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let log = self.log();
-            if let Some(at) = log.find("taking mail by SMTP on ") {
-                let rest = &log[at + "taking mail by SMTP on ".len()..];
-                let end = rest.find(|c: char| c.is_whitespace()).unwrap_or(rest.len());
-                return rest[..end].parse().unwrap();
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("hdnd exited ({status}):\n{log}");
-            }
-            assert!(Instant::now() < deadline, "no SMTP listener:\n{log}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let rest = self.0.until_logged("taking mail by SMTP on ").await;
+        let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+        rest[..end].parse().unwrap()
     }
 
     /// The portal's `http://host:port`, once the log names it.
-    fn portal(&self) -> String {
-        let log = self.log();
-        let at =
-            log.find("portal at http://").expect("the portal is up") + "portal at http://".len();
-        let host = &log[at..];
-        format!("http://{}", &host[..host.find('/').unwrap()])
+    async fn portal(&mut self) -> String {
+        let rest = self.0.until_logged("portal at http://").await;
+        format!("http://{}", &rest[..rest.find('/').unwrap()])
     }
 
     /// Nothing the citizen wrote, nor their address, is in the log.
     fn assert_log_is_clean(&self) {
-        let log = self.log();
-        assert!(!log.contains(CITIZEN), "the log shows an address:\n{log}");
-        assert!(!log.contains(TEXT), "the log shows a mail's text:\n{log}");
+        self.0.assert_log_hides(&[CITIZEN, TEXT]);
     }
 }
 
@@ -541,7 +487,7 @@ async fn a_withdrawal_asked_by_mail_happens_only_from_the_links_button(db: TestD
 
     // Act 2: the link is opened (as a preview would), then its button pressed, twice.
     let http = reqwest::Client::new();
-    let portal = gateway.portal();
+    let portal = gateway.portal().await;
     let page = http.get(format!("{portal}{path}")).send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert_eq!(

@@ -6,8 +6,6 @@
 //! mail stored but never flagged is a replay; a mail over the size limit stays unread; the
 //! configured security is never given up for a plain login. Both databases.
 
-use std::path::PathBuf;
-use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,6 +19,7 @@ use sqlx::Connection;
 
 use crate::dovecot::{self, Dovecot};
 use crate::helpers::{TestDb, captured_logs, contract_tests};
+use crate::mail_process::{MAILBOX, MailProcess, WAIT};
 use crate::smtp::SmtpSink;
 
 contract_tests!(
@@ -30,10 +29,8 @@ contract_tests!(
 );
 
 const CONTACT_KEY: &str = "test-contact-key-of-the-imap-poller-0123456789abcdef";
-const MAILBOX: &str = "hdnd@hongbang.example";
 const CITIZEN: &str = "tran.van.minh@example.org";
 const TEXT: &str = "Cống thoát nước trước nhà số 8 ngõ 45 bị tắc, nước tràn lên mặt đường.";
-const WAIT: Duration = Duration::from_secs(30);
 
 /// A citizen's mail, as their provider would deliver it.
 fn mail(message_id: &str, subject: &str, body: &str) -> String {
@@ -46,88 +43,37 @@ fn mail(message_id: &str, subject: &str, body: &str) -> String {
 }
 
 /// `hdnd serve` reading `dovecot`'s mailbox, its mail out to `sink`.
-struct Hdnd {
-    child: tokio::process::Child,
-    log: PathBuf,
-    _dir: tempfile::TempDir,
-}
+struct Hdnd(MailProcess);
 
 impl Hdnd {
     /// With `poll_secs` as the longest IDLE (and the polling interval without IDLE).
     fn start(database_url: &str, sink: &SmtpSink, dovecot: &Dovecot, poll_secs: u64) -> Hdnd {
-        let dir = tempfile::tempdir().unwrap();
-        let config = dir.path().join("hdnd.toml");
-        std::fs::write(
-            &config,
-            format!(
-                "demo = false\n\n[web]\npublic_url = \"https://hdnd.hongbang.example\"\n\n\
-                 [email]\nmailbox = \"{MAILBOX}\"\n\n\
-                 [email.smtp]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\ntimeout_secs = 5\n\n\
-                 [email.inbound.imap]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\n\
-                 username = \"{}\"\npassword = \"{}\"\npoll_secs = {poll_secs}\ntimeout_secs = 5\n\
-                 leader_renew_ms = 300\n\n\
-                 [delivery]\npoll_interval_ms = 50\n\n[inbound]\npoll_interval_ms = 50\n",
-                sink.addr.port(),
-                dovecot.addr.port(),
-                dovecot::USER,
-                dovecot::PASSWORD,
-            ),
-        )
-        .unwrap();
-        let log = dir.path().join("hdnd.log");
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_hdnd"))
-            .current_dir(dir.path())
-            .env_remove("DATABASE_URL")
-            .env_remove("HDND_CONFIG")
-            .env("HDND_DATABASE__URL", database_url)
-            .env("HDND_CITIZENS__CONTACT_KEY", CONTACT_KEY)
-            .env("RUST_LOG", "info,hdnd_mail=debug,hdnd_hub=debug,sqlx=warn")
-            .args(["--config", config.to_str().unwrap(), "serve", "--port", "0"])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(std::fs::File::create(&log).unwrap())
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        Hdnd {
-            child,
-            log,
-            _dir: dir,
-        }
+        let imap = format!(
+            "[email.inbound.imap]\nhost = \"127.0.0.1\"\nport = {}\nsecurity = \"plain\"\n\
+             username = \"{}\"\npassword = \"{}\"\npoll_secs = {poll_secs}\ntimeout_secs = 5\n\
+             leader_renew_ms = 300",
+            dovecot.addr.port(),
+            dovecot::USER,
+            dovecot::PASSWORD,
+        );
+        Hdnd(MailProcess::start(database_url, CONTACT_KEY, sink, &imap))
     }
 
     fn log(&self) -> String {
-        std::fs::read_to_string(&self.log).unwrap_or_default()
+        self.0.log()
     }
 
-    /// Waits until the log holds `line`.
     async fn until_logged(&mut self, line: &str) {
-        let deadline = Instant::now() + WAIT;
-        loop {
-            let log = self.log();
-            if log.contains(line) {
-                return;
-            }
-            if let Ok(Some(status)) = self.child.try_wait() {
-                panic!("hdnd exited ({status}):\n{log}");
-            }
-            assert!(Instant::now() < deadline, "never logged {line:?}:\n{log}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        self.0.until_logged(line).await;
     }
 
-    /// SIGKILL: no clean-up of any kind.
-    async fn kill(mut self) -> String {
-        self.child.kill().await.unwrap();
-        self.log()
+    async fn kill(self) -> String {
+        self.0.kill().await
     }
 
     /// Neither the citizen's address, nor what they wrote, nor the mailbox's password.
     fn assert_log_is_clean(&self) {
-        let log = self.log();
-        for secret in [CITIZEN, TEXT, dovecot::PASSWORD] {
-            assert!(!log.contains(secret), "the log shows {secret:?}:\n{log}");
-        }
+        self.0.assert_log_hides(&[CITIZEN, TEXT, dovecot::PASSWORD]);
     }
 }
 

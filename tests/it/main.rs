@@ -29,6 +29,8 @@ mod mail_corpus;
 mod mail_gateway;
 mod mail_imap;
 mod mail_listener;
+mod mail_process;
+mod mail_rules;
 mod messages;
 mod notify;
 mod outbox;

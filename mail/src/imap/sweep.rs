@@ -132,19 +132,29 @@ impl ImapPoller {
         Ok(sweep)
     }
 
-    /// The message's RFC822.SIZE (0 if the server does not say: the bytes are measured once
-    /// fetched); `None` when the server no longer has it.
-    async fn size_of(&self, session: &mut ImapSession, uid: u32) -> Result<Option<u64>, ImapError> {
-        let fetched = within(self.timeout(), "UID FETCH (size)", async {
+    /// `UID FETCH <uid> <items>`, within the timeout.
+    async fn uid_fetch(
+        &self,
+        session: &mut ImapSession,
+        uid: u32,
+        items: &str,
+    ) -> Result<Vec<async_imap::types::Fetch>, ImapError> {
+        within(self.timeout(), "UID FETCH", async {
             session
-                .uid_fetch(uid.to_string(), "RFC822.SIZE")
+                .uid_fetch(uid.to_string(), items)
                 .await
                 .map_err(failed("UID FETCH"))?
                 .try_collect::<Vec<_>>()
                 .await
                 .map_err(failed("UID FETCH"))
         })
-        .await?;
+        .await
+    }
+
+    /// The message's RFC822.SIZE (0 if the server does not say: the bytes are measured once
+    /// fetched); `None` when the server no longer has it.
+    async fn size_of(&self, session: &mut ImapSession, uid: u32) -> Result<Option<u64>, ImapError> {
+        let fetched = self.uid_fetch(session, uid, "RFC822.SIZE").await?;
         Ok(fetched
             .iter()
             .find(|f| f.uid == Some(uid))
@@ -157,16 +167,9 @@ impl ImapPoller {
         session: &mut ImapSession,
         uid: u32,
     ) -> Result<Option<Vec<u8>>, ImapError> {
-        let fetched = within(self.timeout(), "UID FETCH", async {
-            session
-                .uid_fetch(uid.to_string(), "(BODY.PEEK[] RFC822.SIZE)")
-                .await
-                .map_err(failed("UID FETCH"))?
-                .try_collect::<Vec<_>>()
-                .await
-                .map_err(failed("UID FETCH"))
-        })
-        .await?;
+        let fetched = self
+            .uid_fetch(session, uid, "(BODY.PEEK[] RFC822.SIZE)")
+            .await?;
         Ok(fetched
             .iter()
             .find(|f| f.uid == Some(uid))
