@@ -185,25 +185,41 @@ fn answer(
     let parent = mail.message_id.as_ref().map(|id| format!("<{id}>"));
     let mut references: Vec<String> = mail.references.iter().map(|id| format!("<{id}>")).collect();
     references.extend(parent.clone());
-    Ok(NewNotification {
-        // The row's dedupe key is `inbound:<row id>:reply`: one answer per mail.
+    let mut answer = conversation(handler, to, email, reply_to);
+    if let Some(email) = &mut answer.email {
+        email.in_reply_to = parent;
+        email.references = references;
+    }
+    answer.telegram = telegram;
+    Ok(answer)
+}
+
+/// An answer by return, rendered as `email`: one per stored mail (its dedupe key is
+/// `inbound:<row id>:reply`), waiting for no quiet hours, since it answers what the person
+/// just wrote.
+pub(crate) fn conversation(
+    handler: &MailHandler,
+    to: Target,
+    email: hdnd_hub::delivery::render::RenderedEmail,
+    reply_to: Option<String>,
+) -> NewNotification {
+    NewNotification {
         key: "reply".to_owned(),
         to,
         category: Category::Conversation,
-        // An answer to what the person just wrote waits for no quiet hours.
         urgent: true,
         email: Some(EmailMessage {
             subject: email.subject,
             text: email.text,
             html: Some(email.html),
             message_id: Some(new_message_id(&handler.domain)),
-            in_reply_to: parent,
-            references,
+            in_reply_to: None,
+            references: Vec::new(),
             list_unsubscribe: None,
             reply_to,
         }),
-        telegram,
+        telegram: None,
         due_at: handler.hub.clock().now(),
         suppressed: false,
-    })
+    }
 }

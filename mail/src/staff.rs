@@ -10,9 +10,8 @@
 //! moved and the workflow refuses.
 
 use hdnd_hub::Error;
-use hdnd_hub::delivery::email::new_message_id;
-use hdnd_hub::delivery::outbox::{Category, Destination, NewNotification, Target};
-use hdnd_hub::delivery::{ChannelKind, EmailMessage};
+use hdnd_hub::delivery::ChannelKind;
+use hdnd_hub::delivery::outbox::{Destination, NewNotification, Target};
 use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{Actor, Case, ContactKind, Language, MessageId, Staff, Status};
 use hdnd_hub::inbound::HandleError;
@@ -272,28 +271,11 @@ impl MailHandler {
             .find(|c| c.kind == ContactKind::Email)
             .map(|c| c.address.clone())
             .ok_or_else(|| HandleError::Permanent("the officer has no email address".to_owned()))?;
-        Ok(NewNotification {
-            key: "reply".to_owned(),
-            to: Target::Contacts(vec![Destination {
-                channel: ChannelKind::Email,
-                address,
-            }]),
-            category: Category::Conversation,
-            urgent: true,
-            email: Some(EmailMessage {
-                subject: email.subject,
-                text: email.text,
-                html: Some(email.html),
-                message_id: Some(new_message_id(&self.domain)),
-                in_reply_to: None,
-                references: Vec::new(),
-                list_unsubscribe: None,
-                reply_to,
-            }),
-            telegram: None,
-            due_at: self.hub.clock().now(),
-            suppressed: false,
-        })
+        let to = Target::Contacts(vec![Destination {
+            channel: ChannelKind::Email,
+            address,
+        }]);
+        Ok(crate::reply::conversation(self, to, email, reply_to))
     }
 }
 
