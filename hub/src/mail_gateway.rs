@@ -8,7 +8,8 @@
 
 use crate::access::CitizenCapability;
 use crate::domain::{
-    CaseCode, ContactKind, InboundSource, MessageId, NormalisedContact, Signed, Staff, StaffId,
+    CaseCode, CaseKind, ContactKind, ContactState, InboundSource, MessageId, NormalisedContact,
+    Signed, Staff, StaffId,
 };
 use crate::error::{DomainError, Error};
 use crate::hub::Hub;
@@ -35,6 +36,35 @@ impl Hub {
             .case_capability(&code)
             .await?
             .map(|capability| (code, capability)))
+    }
+
+    /// A reply to a case's signed address from one of the case's own email contacts proves
+    /// that the citizen reads mail there: the contact becomes verified (an unreachable one
+    /// works again), so that a thread or a `[CODE]` tag from it counts from then on. Written
+    /// at once, as it changes nothing a replay could double; a denunciation's contacts are
+    /// sealed and never verified so. `true` when it changed the contact.
+    pub async fn verify_by_signed_reply(
+        &self,
+        capability: &CitizenCapability,
+        contact: &NormalisedContact,
+    ) -> Result<bool, Error> {
+        let case = self.store().get_case(capability.case()).await?;
+        let filed_with = case
+            .contacts
+            .iter()
+            .any(|c| c.kind == contact.kind() && c.address == contact.value());
+        if case.kind == CaseKind::ToCao || contact.kind() != ContactKind::Email || !filed_with {
+            return Ok(false);
+        }
+        match self.store().find_citizen_contact(contact).await? {
+            Some(found) if found.state == ContactState::Verified => Ok(false),
+            Some(_) => {
+                self.store()
+                    .set_contact_state(contact, &ContactState::Verified)
+                    .await
+            }
+            None => Ok(false),
+        }
     }
 
     /// The key a mail from `from` with `message_id` is known by across deliveries, for

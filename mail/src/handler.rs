@@ -206,12 +206,19 @@ impl MailHandler {
         mail: &ParsedMail,
         contact: &NormalisedContact,
     ) -> Result<Option<(CaseCode, CitizenCapability)>, HandleError> {
-        if let Some(found) = self
+        if let Some((code, capability)) = self
             .hub
             .capability_by_mail_address(&self.mailbox, &mail.to)
             .await?
         {
-            return Ok(Some(found));
+            if self
+                .hub
+                .verify_by_signed_reply(&capability, contact)
+                .await?
+            {
+                tracing::info!(case.code = %code, "a citizen's email verified by their reply");
+            }
+            return Ok(Some((code, capability)));
         }
         let key = self.hub.mail_key();
         let Some(named) = route::named_case(mail, &self.domain, &self.mailbox, &key) else {

@@ -273,6 +273,25 @@ async fn a_citizens_mail_becomes_a_case_and_their_replies_thread_into_it(db: Tes
         "{both:?}"
     );
 
+    // Act 3b: their replies to the signed address verified their address, so a new mail
+    // from it naming the case in its subject adds to that case.
+    let tagged = mail(
+        "m3b@example.org",
+        MAILBOX,
+        &format!("[{}] Bổ sung", case.code),
+        "",
+        "Đèn ở cột thứ ba tính từ đầu ngõ.",
+    );
+    deliver(smtp, CITIZEN, MAILBOX, &tagged).await;
+    let added = until(&gateway, "information added", async || {
+        let timeline = store.get_timeline(case.id).await.unwrap();
+        let last = timeline.last()?.note.clone()?;
+        (last == "Đèn ở cột thứ ba tính từ đầu ngõ.").then_some(timeline)
+    })
+    .await;
+    assert_eq!(cases(&store).await.len(), 1, "no new case");
+    let timeline = added;
+
     // Act 4: a mail naming the case in its subject from another address is a new case: a
     // tag is trusted only from the case's verified sender.
     let stranger = mail(
