@@ -55,6 +55,14 @@ impl CitizenCapability {
     }
 }
 
+/// Whether `contact` is one of the contacts `case` was filed with (never a denouncer's:
+/// those are sealed).
+pub(crate) fn filed_with(case: &Case, contact: &NormalisedContact) -> bool {
+    case.contacts
+        .iter()
+        .any(|c| c.kind == contact.kind() && c.address == contact.value())
+}
+
 fn refused(what: &str) -> Error {
     DomainError::Forbidden(what.to_owned()).into()
 }
@@ -93,9 +101,7 @@ impl Hub {
                 .iter()
                 .any(|c| c.id == case.id)
         } else {
-            case.contacts
-                .iter()
-                .any(|c| c.kind == contact.kind() && c.address == contact.value())
+            filed_with(&case, contact)
         };
         if !filed_with {
             return Err(refused("no such case for this contact"));

@@ -6,7 +6,7 @@
 //! is the mail's equivalent of the private link, the bounce address (`hdnd-bounce+<id>.<tag>@`)
 //! names the one outbox row a report is about.
 
-use crate::access::CitizenCapability;
+use crate::access::{CitizenCapability, filed_with};
 use crate::domain::{
     CaseCode, CaseKind, ContactKind, ContactState, InboundSource, MessageId, NormalisedContact,
     Signed, Staff, StaffId,
@@ -24,9 +24,8 @@ impl Hub {
         mailbox: &str,
         addresses: &[String],
     ) -> Result<Option<(CaseCode, CitizenCapability)>, Error> {
-        let key = self.mail_key();
-        let Some(code) = addresses.iter().find_map(|a| match key.read(mailbox, a) {
-            Some(Signed::Case(code)) => Some(code),
+        let Some(code) = self.first_signed(mailbox, addresses, |signed| match signed {
+            Signed::Case(code) => Some(code),
             _ => None,
         }) else {
             return Ok(None);
@@ -49,11 +48,10 @@ impl Hub {
         contact: &NormalisedContact,
     ) -> Result<bool, Error> {
         let case = self.store().get_case(capability.case()).await?;
-        let filed_with = case
-            .contacts
-            .iter()
-            .any(|c| c.kind == contact.kind() && c.address == contact.value());
-        if case.kind == CaseKind::ToCao || contact.kind() != ContactKind::Email || !filed_with {
+        if case.kind == CaseKind::ToCao
+            || contact.kind() != ContactKind::Email
+            || !filed_with(&case, contact)
+        {
             return Ok(false);
         }
         match self.store().find_citizen_contact(contact).await? {
@@ -97,9 +95,8 @@ impl Hub {
         addresses: &[String],
         staff: StaffId,
     ) -> Result<Option<(i64, Vec<u8>)>, Error> {
-        let key = self.mail_key();
-        let named = addresses.iter().find_map(|a| match key.read(mailbox, a) {
-            Some(Signed::Confirm(inbound, member)) if member == staff.0 => Some(inbound),
+        let named = self.first_signed(mailbox, addresses, |signed| match signed {
+            Signed::Confirm(inbound, member) if member == staff.0 => Some(inbound),
             _ => None,
         });
         let Some(id) = named else {
@@ -123,9 +120,8 @@ impl Hub {
         mailbox: &str,
         addresses: &[String],
     ) -> Option<MessageId> {
-        let key = self.mail_key();
-        addresses.iter().find_map(|a| match key.read(mailbox, a) {
-            Some(Signed::Message(id)) => Some(MessageId(id)),
+        self.first_signed(mailbox, addresses, |signed| match signed {
+            Signed::Message(id) => Some(MessageId(id)),
             _ => None,
         })
     }
@@ -156,9 +152,8 @@ impl Hub {
         status: &str,
         diagnostic: Option<&str>,
     ) -> Result<Option<BounceChange>, Error> {
-        let key = self.mail_key();
-        let Some(outbox_id) = addresses.iter().find_map(|a| match key.read(mailbox, a) {
-            Some(Signed::Bounce(id)) => Some(id),
+        let Some(outbox_id) = self.first_signed(mailbox, addresses, |signed| match signed {
+            Signed::Bounce(id) => Some(id),
             _ => None,
         }) else {
             return Ok(None);
@@ -188,6 +183,23 @@ impl Hub {
                 .trim_end()
                 .to_owned(),
         }))
+    }
+}
+
+impl Hub {
+    /// What `pick` takes of the first signed address of `mailbox` among `addresses` that it
+    /// wants: each kind of address reads only where its own tag holds.
+    fn first_signed<T>(
+        &self,
+        mailbox: &str,
+        addresses: &[String],
+        pick: impl Fn(Signed) -> Option<T>,
+    ) -> Option<T> {
+        let key = self.mail_key();
+        addresses
+            .iter()
+            .filter_map(|a| key.read(mailbox, a))
+            .find_map(pick)
     }
 }
 

@@ -67,6 +67,18 @@ impl fmt::Debug for PrivateStep {
     }
 }
 
+impl PrivateCase {
+    /// Whether the workflow still lets its citizen withdraw it.
+    pub fn may_withdraw(&self) -> bool {
+        crate::domain::workflow::edge(
+            self.status,
+            Status::Withdrawn,
+            crate::domain::ActorKind::Citizen,
+        )
+        .is_ok()
+    }
+}
+
 impl PrivateStep {
     fn of(event: TimelineEvent) -> Self {
         // The notes the sender was told, or wrote; a staff member's other notes are internal.

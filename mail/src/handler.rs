@@ -14,19 +14,18 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use hdnd_hub::access::CitizenCapability;
 use hdnd_hub::delivery::render::Renderer;
-use hdnd_hub::domain::workflow::ActorKind;
 use hdnd_hub::domain::{CaseCode, CaseKind, ContactKind, InboundRow, NormalisedContact, Status};
 use hdnd_hub::inbound::{HandleError, InboundHandler};
 use hdnd_hub::storage::{InboundCompletion, InboundEffect};
 use hdnd_hub::{DomainError, Error, Hub};
 
 use crate::parse::{Automatic, ParsedMail, parse};
-
-/// How much of an auto-reply's text its note keeps.
-const AUTO_NOTE_CHARS: usize = 300;
 use crate::reply::Reply;
 use crate::report::DeliveryReport;
 use crate::route::{self, Command, Named};
+
+/// How much of an auto-reply's text its note keeps.
+const AUTO_NOTE_CHARS: usize = 300;
 
 /// Handles the mail delivered to the council's mailbox.
 #[derive(Debug, Clone)]
@@ -261,7 +260,7 @@ impl MailHandler {
             Some(Command::Withdraw) => {
                 // Only a case its citizen may still withdraw gets the link; else, where it
                 // stands.
-                let answer = match (&self.public_url, withdrawable(case.status)) {
+                let answer = match (&self.public_url, case.may_withdraw()) {
                     (Some(base), true) => {
                         let token = self.hub.withdrawal_token(capability).await?;
                         reply.withdraw(format!("{base}/rut-ho-so/{token}"))?
@@ -312,11 +311,6 @@ impl MailHandler {
             reply.added(files.len(), &refused)?,
         ))
     }
-}
-
-/// Whether the workflow lets a citizen withdraw a case in `status`.
-fn withdrawable(status: Status) -> bool {
-    hdnd_hub::domain::workflow::edge(status, Status::Withdrawn, ActorKind::Citizen).is_ok()
 }
 
 #[async_trait]

@@ -70,12 +70,19 @@ pub struct Receipt {
 }
 
 /// A file that was sent with a case and refused, named in its receipt.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, PartialEq, Eq, serde::Serialize)]
 pub struct RefusedFile {
     /// As the sender named it.
     pub name: String,
     /// Why, in the case's language.
     pub reason: String,
+}
+
+// A file's name is the sender's words ("CCCD Nguyễn Văn A.jpg"): personal data.
+impl std::fmt::Debug for RefusedFile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RefusedFile").finish_non_exhaustive()
+    }
 }
 
 /// What happened to a case.

@@ -57,6 +57,13 @@ const EN: Words = Words {
     home: "← Back to the home page",
 };
 
+fn words(language: Language) -> &'static Words {
+    match language {
+        Language::Vi => &VI,
+        Language::En => &EN,
+    }
+}
+
 /// `?lang=…` when it names a language, else the case's.
 fn language(query: &HashMap<String, String>, case: &PrivateCase) -> Language {
     query
@@ -72,10 +79,7 @@ fn page(
     language: Language,
     (heading, message, confirm): (&str, &str, bool),
 ) -> Result<Response, WebError> {
-    let w = match language {
-        Language::Vi => &VI,
-        Language::En => &EN,
-    };
+    let w = words(language);
     let mut view = base(state, heading, None);
     view["lang"] = json!(language.as_str());
     view["heading"] = json!(heading);
@@ -107,16 +111,8 @@ pub(crate) async fn confirm(
         .await?
         .ok_or(WebError::NotFound)?;
     let language = language(&query, &case);
-    let w = match language {
-        Language::Vi => &VI,
-        Language::En => &EN,
-    };
-    let may = hdnd_hub::domain::workflow::edge(
-        case.status,
-        hdnd_hub::domain::Status::Withdrawn,
-        hdnd_hub::domain::ActorKind::Citizen,
-    )
-    .is_ok();
+    let w = words(language);
+    let may = case.may_withdraw();
     let message = if may { w.ask } else { w.refused };
     page(
         &state,
@@ -139,10 +135,7 @@ pub(crate) async fn apply(
         .await?
         .ok_or(WebError::NotFound)?;
     let language = language(&query, &before);
-    let w = match language {
-        Language::Vi => &VI,
-        Language::En => &EN,
-    };
+    let w = words(language);
     match state.hub.withdraw_by_link(&token).await {
         Ok(Some(_)) => {}
         Ok(None) => return Err(WebError::NotFound),
