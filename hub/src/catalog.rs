@@ -78,6 +78,15 @@ pub struct PublicStep {
     pub label: String,
 }
 
+/// One page of a listing, and the code the next page starts after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PublicPage {
+    pub items: Vec<PublicCaseItem>,
+    /// The last item's code when more follow: the next page's [`PublicFilter::after`].
+    pub next: Option<CaseCode>,
+}
+
 /// The public catalog service; get it from [`crate::Hub::catalog`].
 #[derive(Clone)]
 pub struct PublicCatalog {
@@ -104,6 +113,32 @@ impl PublicCatalog {
     pub async fn list(&self, filter: &PublicFilter) -> Result<Vec<PublicCaseItem>, Error> {
         let rows = self.store.list_public_cases(filter).await?;
         Ok(rows.iter().map(|row| self.item(row)).collect())
+    }
+
+    /// `size` published cases, newest receipt first, after `filter.after` if set: one query,
+    /// which asks for one row more to learn whether another page follows.
+    pub async fn page(&self, filter: &PublicFilter, size: i64) -> Result<PublicPage, Error> {
+        let size = size.max(1);
+        let probe = PublicFilter {
+            order: PublicOrder::Received,
+            limit: size + 1,
+            offset: 0,
+            ..filter.clone()
+        };
+        let mut items = self.list(&probe).await?;
+        let more = items.len() as i64 > size;
+        items.truncate(size as usize);
+        let next = more.then(|| items.last().map(|i| i.code.clone())).flatten();
+        Ok(PublicPage { items, next })
+    }
+
+    /// The years published cases were received in, newest first, for the listing's filter.
+    pub async fn years(&self) -> Result<Vec<i32>, Error> {
+        use chrono::Datelike;
+        Ok(match self.store.public_received_span().await? {
+            Some((first, last)) => (first.year()..=last.year()).rev().collect(),
+            None => Vec::new(),
+        })
     }
 
     /// How many published cases the filter matches, ignoring limit and offset.
@@ -196,6 +231,23 @@ pub(crate) fn public_view(
         item,
         visible_answer(status, case.progress.answer.as_deref()),
     ))
+}
+
+/// What the search index holds of a case: its public title, excerpt and (once final) answer,
+/// folded; `None` while the public may not see it. The same rules as [`public_view`], so a
+/// search never finds a case by words its page does not show.
+pub(crate) fn search_text(case: &Case) -> Option<String> {
+    if case.kind == CaseKind::ToCao {
+        return None;
+    }
+    let publication = case.publication.as_ref()?;
+    let answer = visible_answer(case.progress.status, case.progress.answer.as_deref());
+    Some(crate::search::fold(&format!(
+        "{}\n{}\n{}",
+        publication.title,
+        publication.summary,
+        answer.unwrap_or_default()
+    )))
 }
 
 /// The profile's name for a code; a code the profile no longer knows is shown as nothing.
@@ -312,6 +364,9 @@ mod tests {
                 unreachable!()
             }
             async fn count_public_cases_by_bucket(&self) -> Result<BucketCounts, Error> {
+                unreachable!()
+            }
+            async fn public_received_span(&self) -> Result<Option<(NaiveDate, NaiveDate)>, Error> {
                 unreachable!()
             }
         }

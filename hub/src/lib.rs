@@ -26,6 +26,7 @@ pub mod notification;
 pub mod private_view;
 pub mod retry;
 pub mod schedule;
+pub mod search;
 pub mod staff_links;
 pub mod storage;
 pub mod toml_file;

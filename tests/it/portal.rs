@@ -129,26 +129,6 @@ async fn unknown_unpublished_and_malformed_codes_get_the_vietnamese_404() {
 }
 
 #[tokio::test]
-async fn a_bad_page_number_is_explained_in_vietnamese() {
-    let db = TestDb::sqlite().await;
-    let (hub, _clock) = hub_on(&db).await;
-    let state = AppState {
-        hub,
-        views: Arc::new(Views::builtin()),
-        telegram_webhook: None,
-    };
-
-    let (status, html) = page(&state, "/ho-so?trang=hai").await;
-    let (first, _) = page(&state, "/ho-so?trang=1").await;
-    let (beyond, _) = page(&state, "/ho-so?trang=2").await;
-
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(html.contains("Số trang “hai” không hợp lệ"), "{html}");
-    assert_eq!(first, StatusCode::OK);
-    assert_eq!(beyond, StatusCode::NOT_FOUND);
-}
-
-#[tokio::test]
 async fn readiness_fails_when_the_database_is_gone() {
     let db = TestDb::sqlite().await;
     let (hub, _clock) = hub_on(&db).await;

@@ -8,6 +8,7 @@
 
 mod config;
 mod error;
+mod listing;
 mod public;
 mod router;
 mod routes;

@@ -11,6 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::{Bucket, CaseCode, CaseKind, EventKind, Status};
 use crate::error::Error;
+use crate::search::SearchQuery;
 
 /// The order of a public listing, newest first.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -32,6 +33,13 @@ pub struct PublicFilter {
     pub area: Option<String>,
     /// A category code of the council profile.
     pub category: Option<String>,
+    /// Received in this calendar year.
+    pub year: Option<i32>,
+    /// Holding every word of the search in its public title, excerpt or answer.
+    pub search: Option<SearchQuery>,
+    /// Only the cases listed after this one in [`PublicOrder::Received`] order (the keyset
+    /// cursor of the next page); nothing if it is not a published case. Ignored by counts.
+    pub after: Option<CaseCode>,
     pub order: PublicOrder,
     /// At most this many rows (0 means 100); ignored by counts.
     pub limit: i64,
@@ -118,42 +126,6 @@ pub trait PublicCatalogStore: Send + Sync {
     async fn public_timeline(&self, code: &CaseCode) -> Result<Vec<PublicStepRow>, Error>;
     /// The report buckets over every case but denunciations, published or not.
     async fn count_public_cases_by_bucket(&self) -> Result<BucketCounts, Error>;
-}
-
-/// The statuses in `bucket`, padded with `None` to [`BUCKET_SLOTS`], for `status IN (…)`.
-pub(crate) fn bucket_statuses(bucket: Option<Bucket>) -> [Option<&'static str>; BUCKET_SLOTS] {
-    let mut slots = [None; BUCKET_SLOTS];
-    if let Some(bucket) = bucket {
-        let statuses = Status::ALL
-            .into_iter()
-            .filter(|s| s.bucket() == Some(bucket));
-        for (slot, status) in slots.iter_mut().zip(statuses) {
-            *slot = Some(status.as_str());
-        }
-    }
-    slots
-}
-
-/// The most statuses one bucket holds (đang giải quyết: six open states).
-pub(crate) const BUCKET_SLOTS: usize = 6;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_bucket_fits_in_the_status_slots_of_the_filter() {
-        for bucket in [Bucket::Resolved, Bucket::Explained, Bucket::InHand] {
-            // Act
-            let wanted = Status::ALL
-                .into_iter()
-                .filter(|s| s.bucket() == Some(bucket))
-                .count();
-            let slotted = bucket_statuses(Some(bucket)).iter().flatten().count();
-
-            // Assert
-            assert_eq!(wanted, slotted, "{bucket:?} has more statuses than slots");
-        }
-        assert_eq!(bucket_statuses(None), [None; BUCKET_SLOTS]);
-    }
+    /// The first and last day a published case was received on; `None` when none is.
+    async fn public_received_span(&self) -> Result<Option<(NaiveDate, NaiveDate)>, Error>;
 }

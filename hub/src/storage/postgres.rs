@@ -47,6 +47,10 @@ impl PgStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
+        let folded = cases::index_unindexed_cases(&mut *pool.acquire().await?).await?;
+        if folded > 0 {
+            tracing::info!(cases = folded, "published cases indexed for search");
+        }
         Ok(Self { pool, clock })
     }
 
@@ -92,6 +96,12 @@ const FOR_UPDATE: &str = "FOR UPDATE";
 const DB_NOW_SQL: Option<&str> = Some("SELECT clock_timestamp() AS now");
 /// How the outbox claim names its index: PostgreSQL's planner finds `outbox_claim` itself.
 const CLAIM_INDEX: &str = "";
+/// The published cases whose folded text matches a search (bound as a `tsquery`), through the
+/// partial GIN index `cases_search`.
+const SEARCH_MATCH: &str =
+    "search_text IS NOT NULL AND to_tsvector('simple', search_text) @@ to_tsquery('simple', ";
+/// Closes [`SEARCH_MATCH`] after its bound query.
+const SEARCH_MATCH_END: &str = ")";
 
 // The same files are compiled again in the other backend's module, with its own types: the SQL
 // is written once, and rustfmt formats it as ordinary code.

@@ -102,6 +102,10 @@ impl SqliteStore {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
+        let folded = cases::index_unindexed_cases(&mut *pool.acquire().await?).await?;
+        if folded > 0 {
+            tracing::info!(cases = folded, "published cases indexed for search");
+        }
         Ok(Self {
             pool,
             clock,
@@ -148,6 +152,10 @@ const DB_NOW_SQL: Option<&str> = None;
 /// How the outbox claim names its index: SQLite's planner otherwise takes `outbox_due` and
 /// sorts every due row on each claim, a cost that grows with the queue.
 const CLAIM_INDEX: &str = "INDEXED BY outbox_claim";
+/// The published cases whose folded text matches a search (bound as an FTS5 query).
+const SEARCH_MATCH: &str = "id IN (SELECT rowid FROM cases_search WHERE cases_search MATCH ";
+/// Closes [`SEARCH_MATCH`] after its bound query.
+const SEARCH_MATCH_END: &str = ")";
 /// No notifications on SQLite.
 const NOTIFY_SQL: Option<&str> = None;
 

@@ -4,56 +4,78 @@ use std::collections::HashMap;
 
 use axum::extract::{Path, Query, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use hdnd_hub::catalog::PublicFilter;
-use hdnd_hub::domain::CaseCode;
+use hdnd_hub::domain::{Bucket, CaseCode, CaseKind};
 use serde_json::json;
 
 use crate::error::WebError;
+use crate::listing::{BUCKETS, Listing};
 use crate::public::{CaseView, base, items};
 use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 20;
 
-/// `/ho-so?trang=N`
+/// `/ho-so?tim=…&khu-vuc=…&linh-vuc=…&loai=…&tinh-trang=…&nam=…&sau=CODE`: the published
+/// cases, newest receipt first, filtered and searched, one page at a time after a cursor.
 pub(crate) async fn list(
     State(state): State<AppState>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Result<Html<String>, WebError> {
-    let page = match query.get("trang").map(|p| p.trim()) {
-        None | Some("") => 1,
-        Some(text) => text
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 1)
-            .ok_or_else(|| {
-                WebError::BadRequest(format!(
-                    "Số trang “{text}” không hợp lệ: hãy dùng một số từ 1 trở lên."
-                ))
-            })?,
-    };
+    let profile = state.hub.profile();
+    let Listing { filter, typed } = Listing::parse(&query, profile)?;
     let catalog = state.hub.catalog();
-    let total = catalog.count(&PublicFilter::default()).await?;
-    let last = ((total + PAGE_SIZE - 1) / PAGE_SIZE).max(1);
-    if page > last {
+    let page = catalog.page(&filter, PAGE_SIZE).await?;
+    if page.items.is_empty() && filter.after.is_some() {
+        // A cursor past the end, or one that is no published case: no such page.
         return Err(WebError::NotFound);
     }
-    let filter = PublicFilter {
-        limit: PAGE_SIZE,
-        offset: (page - 1) * PAGE_SIZE,
-        ..PublicFilter::default()
-    };
-    let cases = items(&catalog.list(&filter).await?);
+    let total = catalog.count(&filter).await?;
+    let years = catalog.years().await?;
+
     let mut view = base(&state, "Hồ sơ đã công khai", Some("cases"));
     view["total"] = json!(total);
-    view["cases"] = json!(cases);
+    view["cases"] = json!(items(&page.items));
+    view["filtered"] = json!(typed.any());
+    view["typed"] = json!(typed);
     view["pages"] = json!({
-        "many": last > 1,
-        "current": page,
-        "last": last,
-        "previous": if page > 1 { Some(page - 1) } else { None },
-        "next": if page < last { Some(page + 1) } else { None },
+        "first": filter.after.as_ref().map(|_| format!("/ho-so?{}", typed.query(None))),
+        "next": page.next.as_ref().map(|code| format!("/ho-so?{}", typed.query(Some(code)))),
+    });
+    view["choices"] = json!({
+        "areas": choices(profile.areas.iter().map(|a| (a.code.as_str(), a.name.as_str())), &typed.khu_vuc),
+        "categories": choices(profile.categories.iter().map(|c| (c.code.as_str(), c.name.as_str())), &typed.linh_vuc),
+        "kinds": choices(
+            CaseKind::ALL.iter().filter(|k| **k != CaseKind::ToCao).map(|k| (k.as_str(), k.label_vi())),
+            &typed.loai,
+        ),
+        "buckets": choices(
+            BUCKETS.iter().map(|(name, bucket)| (*name, bucket_label(*bucket))),
+            &typed.tinh_trang,
+        ),
+        "years": years.iter().map(|y| {
+            let y = y.to_string();
+            json!({ "value": y, "name": y, "selected": y == typed.nam })
+        }).collect::<Vec<_>>(),
     });
     Ok(Html(state.views.render("cases", &view)?))
+}
+
+/// The options of one `<select>`, the chosen one marked.
+fn choices<'a>(
+    options: impl Iterator<Item = (&'a str, &'a str)>,
+    chosen: &str,
+) -> Vec<serde_json::Value> {
+    options
+        .map(|(value, name)| json!({ "value": value, "name": name, "selected": value == chosen }))
+        .collect()
+}
+
+/// The bucket's name in the council's reports.
+fn bucket_label(bucket: Bucket) -> &'static str {
+    match bucket {
+        Bucket::Resolved => "Đã giải quyết",
+        Bucket::Explained => "Đã giải trình, thông tin",
+        Bucket::InHand => "Đang giải quyết",
+    }
 }
 
 /// `/ho-so/{code}`: a published case, or 404 for anything else (unknown, unpublished, tố cáo).

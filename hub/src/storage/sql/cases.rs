@@ -397,7 +397,40 @@ pub(super) async fn record_change(
         )));
     }
     insert_event(&mut *conn, case, now, event).await?;
-    fetch_case(conn, case).await
+    let case = fetch_case(&mut *conn, case).await?;
+    index_for_search(conn, &case).await?;
+    Ok(case)
+}
+
+/// Keeps the folded search text of a case in step with what the public may see of it. It is
+/// written only when it changed, so the search index's triggers run only then.
+async fn index_for_search(conn: &mut DbConnection, case: &Case) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE cases SET search_text = $1 WHERE id = $2 AND search_text IS DISTINCT FROM $1",
+    )
+    .bind(crate::catalog::search_text(case))
+    .bind(case.id.0)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Folds the search text of the published cases stored before the search existed, once, when
+/// the store opens; later changes keep it in step themselves.
+pub(super) async fn index_unindexed_cases(conn: &mut DbConnection) -> Result<u64, Error> {
+    let ids: Vec<i64> = sqlx::query_scalar(
+        r#"
+        SELECT id FROM cases
+        WHERE published = TRUE AND kind <> 'to_cao' AND search_text IS NULL
+        "#,
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    for id in &ids {
+        let case = fetch_case(&mut *conn, CaseId(*id)).await?;
+        index_for_search(&mut *conn, &case).await?;
+    }
+    Ok(ids.len() as u64)
 }
 
 /// Enqueues the notifications of a case change, rendered from the case as stored, under the

@@ -4,19 +4,17 @@
 //! 'to_cao'` itself: what a public page may load is decided here, not by the caller.
 
 use async_trait::async_trait;
-use sqlx::Row;
+use chrono::NaiveDate;
+use sqlx::{QueryBuilder, Row};
 
 use super::common::{parse, parse_opt};
-use super::{Db, DbRow, This};
-use crate::domain::CaseCode;
+use super::{BACKEND, Db, DbRow, SEARCH_MATCH, SEARCH_MATCH_END, This};
+use crate::domain::{CaseCode, Status};
 use crate::error::Error;
-use crate::storage::catalog::bucket_statuses;
 use crate::storage::{
-    BucketCounts, DbTime, PublicCaseRow, PublicCatalogStore, PublicFilter, PublicOrder,
+    Backend, BucketCounts, DbTime, PublicCaseRow, PublicCatalogStore, PublicFilter, PublicOrder,
     PublicStepRow, corrupt,
 };
-
-type Query = sqlx::query::Query<'static, Db, <Db as sqlx::Database>::Arguments>;
 
 /// The public columns `public_case_from_row` reads; the answer only once the case is answered
 /// or explained, so an answer being drafted is never loaded.
@@ -44,29 +42,56 @@ macro_rules! public_only {
     };
 }
 
-/// The conditions of [`PublicFilter`], binding kind, status, area, category and the bucket's
-/// statuses as `$1`–`$10` (see [`bind_filter`]).
-macro_rules! public_filter {
-    () => {
-        r#"
-          AND ($1 IS NULL OR kind = $1)
-          AND ($2 IS NULL OR status = $2)
-          AND ($3 IS NULL OR area = $3)
-          AND ($4 IS NULL OR category = $4)
-          AND ($5 IS NULL OR status IN ($5, $6, $7, $8, $9, $10))
-        "#
-    };
-}
-
-fn bind_filter(query: Query, filter: &PublicFilter) -> Query {
-    let query = query
-        .bind(filter.kind.map(|k| k.as_str()))
-        .bind(filter.status.map(|s| s.as_str()))
-        .bind(filter.area.clone())
-        .bind(filter.category.clone());
-    bucket_statuses(filter.bucket)
-        .into_iter()
-        .fold(query, |query, status| query.bind(status))
+/// The conditions of `filter` after [`public_only!`], each bound. Only the conditions set are
+/// written, so each combination of filters is its own prepared statement with its own plan.
+fn push_filter(sql: &mut QueryBuilder<Db>, filter: &PublicFilter) {
+    if let Some(kind) = filter.kind {
+        sql.push(" AND kind = ").push_bind(kind.as_str());
+    }
+    if let Some(status) = filter.status {
+        sql.push(" AND status = ").push_bind(status.as_str());
+    }
+    if let Some(area) = &filter.area {
+        sql.push(" AND area = ").push_bind(area.clone());
+    }
+    if let Some(category) = &filter.category {
+        sql.push(" AND category = ").push_bind(category.clone());
+    }
+    if let Some(bucket) = filter.bucket {
+        sql.push(" AND status IN (");
+        let mut statuses = sql.separated(", ");
+        for status in Status::ALL
+            .into_iter()
+            .filter(|s| s.bucket() == Some(bucket))
+        {
+            statuses.push_bind(status.as_str());
+        }
+        sql.push(")");
+    }
+    if let Some(year) = filter.year {
+        match (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year.saturating_add(1), 1, 1),
+        ) {
+            (Some(first), Some(next)) => {
+                sql.push(" AND received_on >= ").push_bind(first);
+                sql.push(" AND received_on < ").push_bind(next);
+            }
+            _ => {
+                sql.push(" AND 1 = 0");
+            }
+        }
+    }
+    if let Some(search) = &filter.search {
+        let query = match BACKEND {
+            Backend::Sqlite => search.fts5(),
+            Backend::Postgres => search.tsquery(),
+        };
+        sql.push(" AND ")
+            .push(SEARCH_MATCH)
+            .push_bind(query)
+            .push(SEARCH_MATCH_END);
+    }
 }
 
 fn public_case_from_row(row: &DbRow) -> Result<PublicCaseRow, Error> {
@@ -104,19 +129,28 @@ fn public_case_from_row(row: &DbRow) -> Result<PublicCaseRow, Error> {
 #[async_trait]
 impl PublicCatalogStore for This {
     async fn list_public_cases(&self, filter: &PublicFilter) -> Result<Vec<PublicCaseRow>, Error> {
-        let query = sqlx::query(concat!(
-            public_case_select!(),
-            public_only!(),
-            public_filter!(),
-            r#"
-            ORDER BY CASE WHEN $11 THEN published_at END DESC, received_at DESC, id DESC
-            LIMIT $12 OFFSET $13
-            "#
-        ));
-        bind_filter(query, filter)
-            .bind(filter.order == PublicOrder::Published)
-            .bind(if filter.limit > 0 { filter.limit } else { 100 })
-            .bind(filter.offset.max(0))
+        let mut sql = QueryBuilder::<Db>::new(concat!(public_case_select!(), public_only!()));
+        push_filter(&mut sql, filter);
+        if let Some(after) = &filter.after {
+            // The keyset of the next page: the cursor is a public code, and a code that is not
+            // a published case's matches nothing.
+            sql.push(concat!(
+                " AND (received_at, code) < (SELECT received_at, code FROM cases",
+                public_only!(),
+                " AND code = "
+            ))
+            .push_bind(after.as_str().to_owned())
+            .push(")");
+        }
+        sql.push(match filter.order {
+            PublicOrder::Received => " ORDER BY received_at DESC, code DESC",
+            PublicOrder::Published => " ORDER BY published_at DESC, received_at DESC, code DESC",
+        });
+        sql.push(" LIMIT ")
+            .push_bind(if filter.limit > 0 { filter.limit } else { 100 })
+            .push(" OFFSET ")
+            .push_bind(filter.offset.max(0));
+        sql.build()
             .fetch_all(&self.pool)
             .await?
             .iter()
@@ -125,12 +159,10 @@ impl PublicCatalogStore for This {
     }
 
     async fn count_public_cases(&self, filter: &PublicFilter) -> Result<i64, Error> {
-        let query = sqlx::query(concat!(
-            "SELECT COUNT(*) AS n FROM cases",
-            public_only!(),
-            public_filter!()
-        ));
-        let row = bind_filter(query, filter).fetch_one(&self.pool).await?;
+        let mut sql =
+            QueryBuilder::<Db>::new(concat!("SELECT COUNT(*) AS n FROM cases", public_only!()));
+        push_filter(&mut sql, filter);
+        let row = sql.build().fetch_one(&self.pool).await?;
         Ok(row.try_get("n")?)
     }
 
@@ -195,5 +227,17 @@ impl PublicCatalogStore for This {
             counts.add(parse(row, "status")?, row.try_get("n")?);
         }
         Ok(counts)
+    }
+
+    async fn public_received_span(&self) -> Result<Option<(NaiveDate, NaiveDate)>, Error> {
+        let row = sqlx::query(concat!(
+            "SELECT MIN(received_on) AS first, MAX(received_on) AS last FROM cases",
+            public_only!()
+        ))
+        .fetch_one(&self.pool)
+        .await?;
+        let first: Option<NaiveDate> = row.try_get("first")?;
+        let last: Option<NaiveDate> = row.try_get("last")?;
+        Ok(first.zip(last))
     }
 }
