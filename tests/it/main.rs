@@ -37,6 +37,7 @@ mod outbox;
 mod pacing;
 mod policy;
 mod portal;
+mod portal_http;
 mod portal_listing;
 mod processes;
 mod quiet;

@@ -9,6 +9,7 @@
 mod config;
 mod error;
 mod listing;
+mod page_cache;
 mod public;
 mod router;
 mod routes;
@@ -17,6 +18,7 @@ mod views;
 
 pub use config::WebSettings;
 pub use error::WebError;
-pub use router::router;
+pub use page_cache::PageCache;
+pub use router::{router, router_with_cache};
 pub use state::AppState;
 pub use views::{ViewError, Views};

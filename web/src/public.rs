@@ -22,6 +22,7 @@ pub(crate) fn base(state: &AppState, page_title: &str, nav: Option<&str>) -> ser
         "council": { "name": profile.name, "locality": profile.locality },
         "nav": { "home": nav == Some("home"), "cases": nav == Some("cases") },
         "code_example": format!("{}.20261126.0012", profile.case_code_prefix),
+        "assets": { "css": crate::routes::assets::STYLESHEET.path() },
     })
 }
 

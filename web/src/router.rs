@@ -8,18 +8,31 @@ use axum::middleware;
 use axum::response::Response;
 use axum::routing::{get, post};
 use hdnd_hub::inbound::TelegramWebhook;
+use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::{WebError, error_pages};
+use crate::page_cache::{self, PageCache};
 use crate::routes::{
     assets, cases, health, home, messages, private, telegram, unsubscribe, withdraw,
 };
 use crate::state::AppState;
 
-/// The whole portal. Paths are Vietnamese words without diacritics; Telegram's webhook, when
-/// there is one, is at the path of its URL (POST only).
+/// The whole portal, its public pages kept for a second ([`PageCache::default`]).
 pub fn router(state: AppState) -> Router {
-    let mut router = Router::new();
+    router_with_cache(state, PageCache::default())
+}
+
+/// The whole portal, its public pages kept by `cache`. Paths are Vietnamese words without
+/// diacritics; Telegram's webhook, when there is one, is at the path of its URL (POST only).
+pub fn router_with_cache(state: AppState, cache: PageCache) -> Router {
+    // The pages everyone sees alike; nothing behind a token is ever among them.
+    let public = Router::new()
+        .route("/", get(home::show))
+        .route("/ho-so", get(cases::list))
+        .route("/ho-so/{code}", get(cases::show))
+        .route_layer(middleware::from_fn_with_state(cache, page_cache::cached));
+    let mut router = Router::new().merge(public);
     if let Some(hook) = &state.telegram_webhook {
         router = router.route(
             hook.path(),
@@ -29,9 +42,6 @@ pub fn router(state: AppState) -> Router {
         );
     }
     router
-        .route("/", get(home::show))
-        .route("/ho-so", get(cases::list))
-        .route("/ho-so/{code}", get(cases::show))
         .route("/tra-cuu", get(cases::lookup))
         .route(
             "/huy-nhan-tin/{token}",
@@ -46,9 +56,11 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/static/site.css", get(assets::stylesheet))
+        .route(assets::STYLESHEET.path(), get(assets::stylesheet_forever))
         .fallback(|| async { WebError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), error_pages))
         .layer(middleware::map_response(security_headers))
+        .layer(CompressionLayer::new().gzip(true))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }
@@ -64,9 +76,14 @@ fn request_span(request: &Request) -> tracing::Span {
     tracing::debug_span!("request", method = %request.method(), route = %route)
 }
 
-/// Headers that cost nothing and close common holes: no sniffing, no framing, no inline script.
+/// Headers that cost nothing and close common holes: no sniffing, no framing, no script at all
+/// (the portal has none), no plugins, forms only to the portal itself.
 async fn security_headers(mut response: Response) -> Response {
     let headers = response.headers_mut();
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static("camera=(), microphone=(), geolocation=(), interest-cohort=()"),
+    );
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
@@ -78,7 +95,10 @@ async fn security_headers(mut response: Response) -> Response {
     );
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"),
+        HeaderValue::from_static(
+            "default-src 'self'; script-src 'none'; object-src 'none'; base-uri 'none'; \
+             form-action 'self'; frame-ancestors 'none'",
+        ),
     );
     response
 }
