@@ -190,6 +190,10 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
     tracing::info!(http.address = %local, "portal at http://{local}/");
 
     let (stopping, mut stopped) = watch::channel(false);
+    // A streamed body (a feed, a file) is not held back by Nagle's algorithm.
+    let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let server = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown_signal(terminate).await;

@@ -135,10 +135,20 @@ impl PublicCatalog {
     /// The years published cases were received in, newest first, for the listing's filter.
     pub async fn years(&self) -> Result<Vec<i32>, Error> {
         use chrono::Datelike;
+        let profile = &self.profile;
         Ok(match self.store.public_received_span().await? {
-            Some((first, last)) => (first.year()..=last.year()).rev().collect(),
+            Some((first, last)) => (profile.local_date(first).year()
+                ..=profile.local_date(last).year())
+                .rev()
+                .collect(),
             None => Vec::new(),
         })
+    }
+
+    /// How many published cases the filter matches, counting no further than `cap`: a listing
+    /// shows "more than `cap`" rather than count every row on every view.
+    pub async fn count_upto(&self, filter: &PublicFilter, cap: i64) -> Result<i64, Error> {
+        self.store.count_public_cases_upto(filter, cap).await
     }
 
     /// How many published cases the filter matches, ignoring limit and offset.
@@ -366,7 +376,16 @@ mod tests {
             async fn count_public_cases_by_bucket(&self) -> Result<BucketCounts, Error> {
                 unreachable!()
             }
-            async fn public_received_span(&self) -> Result<Option<(NaiveDate, NaiveDate)>, Error> {
+            async fn count_public_cases_upto(
+                &self,
+                _: &PublicFilter,
+                _: i64,
+            ) -> Result<i64, Error> {
+                unreachable!()
+            }
+            async fn public_received_span(
+                &self,
+            ) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, Error> {
                 unreachable!()
             }
         }

@@ -96,6 +96,7 @@ mod tests {
             "council": { "name": "HĐND", "locality": "Hải Phòng" },
             "nav": { "home": false, "cases": false },
             "code_example": "HB.20261126.0012",
+            "assets": { "css": "/static/site.css" },
             "heading": "Không tìm thấy trang",
             "message": "<script>",
         });

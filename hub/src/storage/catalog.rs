@@ -126,6 +126,8 @@ pub trait PublicCatalogStore: Send + Sync {
     async fn public_timeline(&self, code: &CaseCode) -> Result<Vec<PublicStepRow>, Error>;
     /// The report buckets over every case but denunciations, published or not.
     async fn count_public_cases_by_bucket(&self) -> Result<BucketCounts, Error>;
-    /// The first and last day a published case was received on; `None` when none is.
-    async fn public_received_span(&self) -> Result<Option<(NaiveDate, NaiveDate)>, Error>;
+    /// How many published cases the filter matches, counting no further than `cap`.
+    async fn count_public_cases_upto(&self, filter: &PublicFilter, cap: i64) -> Result<i64, Error>;
+    /// When the first and the last published case were received; `None` when none is.
+    async fn public_received_span(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, Error>;
 }

@@ -96,6 +96,8 @@ const FOR_UPDATE: &str = "FOR UPDATE";
 const DB_NOW_SQL: Option<&str> = Some("SELECT clock_timestamp() AS now");
 /// How the outbox claim names its index: PostgreSQL's planner finds `outbox_claim` itself.
 const CLAIM_INDEX: &str = "";
+/// PostgreSQL's planner finds `cases_public_received` itself.
+const PUBLIC_LIST_INDEX: &str = " ";
 /// The published cases whose folded text matches a search (bound as a `tsquery`), through the
 /// partial GIN index `cases_search`.
 const SEARCH_MATCH: &str =

@@ -152,6 +152,10 @@ const DB_NOW_SQL: Option<&str> = None;
 /// How the outbox claim names its index: SQLite's planner otherwise takes `outbox_due` and
 /// sorts every due row on each claim, a cost that grows with the queue.
 const CLAIM_INDEX: &str = "INDEXED BY outbox_claim";
+/// How the public listing names its index: without statistics SQLite's planner takes
+/// `cases_published` for the `published = TRUE` term and sorts every published case on each
+/// page, where the partial index over the public rows in listing order reads just one page.
+const PUBLIC_LIST_INDEX: &str = " INDEXED BY cases_public_received ";
 /// The published cases whose folded text matches a search (bound as an FTS5 query).
 const SEARCH_MATCH: &str = "id IN (SELECT rowid FROM cases_search WHERE cases_search MATCH ";
 /// Closes [`SEARCH_MATCH`] after its bound query.

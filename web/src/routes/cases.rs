@@ -14,6 +14,9 @@ use crate::state::AppState;
 
 const PAGE_SIZE: i64 = 20;
 
+/// A listing counts its matches up to here and says "more than" beyond.
+const COUNT_CAP: i64 = 1_000;
+
 /// `/ho-so?tim=…&khu-vuc=…&linh-vuc=…&loai=…&tinh-trang=…&nam=…&sau=CODE`: the published
 /// cases, newest receipt first, filtered and searched, one page at a time after a cursor.
 pub(crate) async fn list(
@@ -28,7 +31,12 @@ pub(crate) async fn list(
         // A cursor past the end, or one that is no published case: no such page.
         return Err(WebError::NotFound);
     }
-    let total = catalog.count(&filter).await?;
+    let counted = catalog.count_upto(&filter, COUNT_CAP + 1).await?;
+    let total = if counted > COUNT_CAP {
+        "hơn 1.000".to_owned()
+    } else {
+        counted.to_string()
+    };
     let years = catalog.years().await?;
 
     let mut view = base(&state, "Hồ sơ đã công khai", Some("cases"));

@@ -4,11 +4,11 @@
 //! 'to_cao'` itself: what a public page may load is decided here, not by the caller.
 
 use async_trait::async_trait;
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{QueryBuilder, Row};
 
 use super::common::{parse, parse_opt};
-use super::{BACKEND, Db, DbRow, SEARCH_MATCH, SEARCH_MATCH_END, This};
+use super::{BACKEND, Db, DbRow, PUBLIC_LIST_INDEX, SEARCH_MATCH, SEARCH_MATCH_END, This};
 use crate::domain::{CaseCode, Status};
 use crate::error::Error;
 use crate::storage::{
@@ -17,8 +17,8 @@ use crate::storage::{
 };
 
 /// The public columns `public_case_from_row` reads; the answer only once the case is answered
-/// or explained, so an answer being drafted is never loaded.
-macro_rules! public_case_select {
+/// or explained, so an answer being drafted is never loaded. The `FROM` is the caller's.
+macro_rules! public_case_columns {
     () => {
         r#"
         SELECT code, kind, area, category, received_on, status, accepted_on, forwarded_on,
@@ -27,8 +27,14 @@ macro_rules! public_case_select {
                public_summary,
                CASE WHEN status IN ('answered', 'explained') THEN answer END AS answer,
                published_at
-        FROM cases
         "#
+    };
+}
+
+/// [`public_case_columns!`] from the whole table.
+macro_rules! public_case_select {
+    () => {
+        concat!(public_case_columns!(), " FROM cases ")
     };
 }
 
@@ -129,7 +135,11 @@ fn public_case_from_row(row: &DbRow) -> Result<PublicCaseRow, Error> {
 #[async_trait]
 impl PublicCatalogStore for This {
     async fn list_public_cases(&self, filter: &PublicFilter) -> Result<Vec<PublicCaseRow>, Error> {
-        let mut sql = QueryBuilder::<Db>::new(concat!(public_case_select!(), public_only!()));
+        let mut sql = QueryBuilder::<Db>::new(concat!(public_case_columns!(), " FROM cases"));
+        if filter.order == PublicOrder::Received {
+            sql.push(PUBLIC_LIST_INDEX);
+        }
+        sql.push(public_only!());
         push_filter(&mut sql, filter);
         if let Some(after) = &filter.after {
             // The keyset of the next page: the cursor is a public code, and a code that is not
@@ -159,9 +169,22 @@ impl PublicCatalogStore for This {
     }
 
     async fn count_public_cases(&self, filter: &PublicFilter) -> Result<i64, Error> {
-        let mut sql =
-            QueryBuilder::<Db>::new(concat!("SELECT COUNT(*) AS n FROM cases", public_only!()));
+        let mut sql = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM cases");
+        sql.push(PUBLIC_LIST_INDEX).push(public_only!());
         push_filter(&mut sql, filter);
+        let row = sql.build().fetch_one(&self.pool).await?;
+        Ok(row.try_get("n")?)
+    }
+
+    async fn count_public_cases_upto(&self, filter: &PublicFilter, cap: i64) -> Result<i64, Error> {
+        // Counting stops at the cap: a listing says "more than 1,000" rather than read 100,000
+        // rows on every page view.
+        let mut sql = QueryBuilder::<Db>::new("SELECT COUNT(*) AS n FROM (SELECT 1 FROM cases");
+        sql.push(PUBLIC_LIST_INDEX).push(public_only!());
+        push_filter(&mut sql, filter);
+        sql.push(" LIMIT ")
+            .push_bind(cap.max(0))
+            .push(") AS capped");
         let row = sql.build().fetch_one(&self.pool).await?;
         Ok(row.try_get("n")?)
     }
@@ -229,15 +252,19 @@ impl PublicCatalogStore for This {
         Ok(counts)
     }
 
-    async fn public_received_span(&self) -> Result<Option<(NaiveDate, NaiveDate)>, Error> {
-        let row = sqlx::query(concat!(
-            "SELECT MIN(received_on) AS first, MAX(received_on) AS last FROM cases",
-            public_only!()
-        ))
-        .fetch_one(&self.pool)
-        .await?;
-        let first: Option<NaiveDate> = row.try_get("first")?;
-        let last: Option<NaiveDate> = row.try_get("last")?;
-        Ok(first.zip(last))
+    async fn public_received_span(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, Error> {
+        // Two scalar subqueries, so that each reads one end of the listing's index.
+        let sql = format!(
+            "SELECT (SELECT MIN(received_at) FROM cases{index}{public}) AS first, \
+                    (SELECT MAX(received_at) FROM cases{index}{public}) AS last",
+            index = PUBLIC_LIST_INDEX,
+            public = public_only!(),
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&self.pool)
+            .await?;
+        let first: Option<DbTime> = row.try_get("first")?;
+        let last: Option<DbTime> = row.try_get("last")?;
+        Ok(first.zip(last).map(|(first, last)| (first.0, last.0)))
     }
 }
