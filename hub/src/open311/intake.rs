@@ -9,8 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::domain::token::hex;
 use crate::domain::{
-    CaseCode, CaseKind, ComplaintRound, ContactKind, ContactPoint, Language, NewCase,
-    SourceChannel,
+    CaseCode, CaseKind, ComplaintRound, ContactKind, ContactPoint, Language, NewCase, SourceChannel,
 };
 use crate::error::{DomainError, Error};
 

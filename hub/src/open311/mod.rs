@@ -118,7 +118,9 @@ impl Open311<'_> {
                     .to_owned(),
             )
         };
-        let hash = presented.and_then(key::presented_hash).ok_or_else(refused)?;
+        let hash = presented
+            .and_then(key::presented_hash)
+            .ok_or_else(refused)?;
         self.hub
             .store()
             .get_open311_client(&hash)

@@ -79,7 +79,10 @@ pub struct Open311Request {
 
 impl Open311<'_> {
     /// The published cases the query selects, newest first.
-    pub async fn requests(&self, query: &RequestQuery) -> Result<Vec<Open311Request>, Open311Error> {
+    pub async fn requests(
+        &self,
+        query: &RequestQuery,
+    ) -> Result<Vec<Open311Request>, Open311Error> {
         let filter = self.filter(query)?;
         let rows = self.hub.store().list_open311_cases(&filter).await?;
         Ok(rows.iter().map(|row| self.request(row)).collect())
@@ -115,7 +118,9 @@ impl Open311<'_> {
         };
         if let Some(ids) = present(&query.service_request_id) {
             // A malformed id names no case: it matches nothing rather than failing the list.
-            let codes = list(ids).filter_map(|id| CaseCode::parse(id).ok()).collect();
+            let codes = list(ids)
+                .filter_map(|id| CaseCode::parse(id).ok())
+                .collect();
             return Ok(paged(Open311Filter {
                 codes,
                 ..Open311Filter::default()
@@ -189,7 +194,11 @@ impl Open311<'_> {
                 .category
                 .clone()
                 .filter(|c| profile.category(c).is_some()),
-            description: case.public_summary.chars().take(MAX_DESCRIPTION_CHARS).collect(),
+            description: case
+                .public_summary
+                .chars()
+                .take(MAX_DESCRIPTION_CHARS)
+                .collect(),
             agency_responsible: name(case.forwarded_unit.as_deref(), |u| profile.unit(u))
                 .unwrap_or_else(|| profile.name.clone()),
             requested_datetime: row.received_at.with_timezone(&zone),

@@ -72,8 +72,8 @@ pub use work::{TaskChange, WorkStore};
 pub mod prelude {
     pub use super::{
         AuditStore, CaseStore, ChatStore, CitizenStore, FileStore, FollowStore, InboundStore,
-        LeaseStore, MessageStore, Open311Store, OutboxStore, PacingStore, PublicCatalogStore, RatingStore,
-        StaffLinkStore, StaffStore, Store, StoreBase, WorkStore,
+        LeaseStore, MessageStore, Open311Store, OutboxStore, PacingStore, PublicCatalogStore,
+        RatingStore, StaffLinkStore, StaffStore, Store, StoreBase, WorkStore,
     };
 }
 

@@ -14,8 +14,8 @@ use crate::domain::audit::{ISSUE_OPEN311_KEY, REVOKE_OPEN311_KEY};
 use crate::domain::{AuditNote, CaseCode, SourceChannel};
 use crate::error::Error;
 use crate::storage::{
-    DbTime, Open311Client, Open311ClientId, Open311Filter, Open311Row, Open311Store,
-    PublicCaseRow, corrupt,
+    DbTime, Open311Client, Open311ClientId, Open311Filter, Open311Row, Open311Store, PublicCaseRow,
+    corrupt,
 };
 
 /// The public columns, the answer only once final (as the catalog loads them), and the last
@@ -99,13 +99,12 @@ impl Open311Store for This {
     ) -> Result<(Open311Client, bool), Error> {
         let now = DbTime(self.clock.now());
         let mut tx = self.begin_write().await?;
-        let existing: Option<i64> =
-            sqlx::query("SELECT id FROM open311_clients WHERE name = $1")
-                .bind(name)
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|row| row.try_get("id"))
-                .transpose()?;
+        let existing: Option<i64> = sqlx::query("SELECT id FROM open311_clients WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|row| row.try_get("id"))
+            .transpose()?;
         let id = match existing {
             Some(id) => {
                 sqlx::query(
@@ -252,7 +251,9 @@ impl Open311Store for This {
                 query.push(" AND c.received_at >= ").push_bind(DbTime(from));
             }
             if let Some(until) = filter.until {
-                query.push(" AND c.received_at <= ").push_bind(DbTime(until));
+                query
+                    .push(" AND c.received_at <= ")
+                    .push_bind(DbTime(until));
             }
         } else {
             let codes = filter.codes.iter().map(|c| c.as_str().to_owned());
