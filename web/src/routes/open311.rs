@@ -307,7 +307,7 @@ fn attribute(a: &Attribute) -> Value {
         ("description", Some(Value::text(&a.description))),
         (
             "values",
-            (!values.is_empty()).then(|| Value::List("value", values)),
+            (!values.is_empty()).then_some(Value::List("value", values)),
         ),
     ])
 }
