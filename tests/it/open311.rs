@@ -25,6 +25,7 @@ contract_tests!(
     a_denunciation_is_never_offered_accepted_or_listed,
     nothing_personal_reaches_any_answer_or_log_line,
     a_retried_post_files_one_case_and_a_client_is_held_to_its_hourly_quota,
+    the_cli_prints_a_key_once_and_revokes_it,
 );
 
 /// The citizen's own words and contacts: none of them may come back.
@@ -314,7 +315,13 @@ async fn every_endpoint_answers_in_xml_and_json(db: TestDb) {
         discovery["endpoints"][0]["formats"],
         serde_json::json!(["text/xml", "application/json"])
     );
-    assert!(discovery["changeset"].as_str().unwrap().ends_with("+07:00"));
+    let changeset = discovery["changeset"].as_str().unwrap();
+    assert!(changeset.ends_with("+07:00"), "{changeset}");
+    assert_eq!(
+        changeset.len(),
+        "2026-11-26T09:30:00+07:00".len(),
+        "{changeset}"
+    );
     let services = services.json();
     let services = services.as_array().expect("a top-level array");
     assert_eq!(services.len(), c.hub.profile().categories.len());
@@ -740,4 +747,51 @@ async fn a_retried_post_files_one_case_and_a_client_is_held_to_its_hourly_quota(
             .unwrap(),
         HOURLY_QUOTA + 1
     );
+}
+
+async fn the_cli_prints_a_key_once_and_revokes_it(db: TestDb) {
+    // Arrange
+    let dir = tempfile::tempdir().unwrap();
+    let hdnd = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_hdnd"))
+            .current_dir(dir.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("HDND_CONFIG")
+            .env_remove("RUST_LOG")
+            .env("HDND_DATABASE__URL", &db.url)
+            .env("HDND_DEMO", "false")
+            .env(
+                "HDND_CITIZENS__CONTACT_KEY",
+                "a fictional contact key of 32+ bytes",
+            )
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap()
+    };
+
+    // Act
+    let issued = hdnd(&["open311", "key", "cong.dich-vu"]);
+    let (hub, _clock) = hub_on(&db).await;
+    let printed = String::from_utf8(issued.stdout).unwrap();
+    let key = printed.lines().last().unwrap_or_default().trim().to_owned();
+    let client = hub.open311().client(Some(&key)).await;
+    let revoked = hdnd(&["open311", "revoke", "cong.dich-vu"]);
+    let twice = hdnd(&["open311", "revoke", "cong.dich-vu"]);
+
+    // Assert
+    assert!(issued.status.success(), "{printed}");
+    assert!(printed.contains("chỉ in ra lần này"), "{printed}");
+    assert_eq!(client.unwrap().name, "cong.dich-vu");
+    assert!(revoked.status.success());
+    assert!(matches!(
+        hub.open311().client(Some(&key)).await,
+        Err(Open311Error::Forbidden(_))
+    ));
+    assert!(
+        !twice.status.success(),
+        "a revoked key cannot be revoked again"
+    );
+    let said = String::from_utf8_lossy(&twice.stderr);
+    assert!(said.contains("không có khóa còn hiệu lực"), "{said}");
 }

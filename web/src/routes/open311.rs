@@ -12,6 +12,7 @@ use axum::extract::{Form, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
 use axum::routing::get;
+use chrono::{DateTime, SecondsFormat, TimeZone};
 use hdnd_hub::open311::{
     Attribute, Open311Error, Open311Request, Open311Service, Open311Submission, RequestQuery,
     ServiceDefinition,
@@ -207,7 +208,7 @@ fn discovery(state: &AppState, headers: &HeaderMap) -> Document {
         .and_then(|h| h.to_str().ok())
         .filter(|s| *s == "https")
         .unwrap_or("http");
-    let changeset = state.hub.open311().changeset().to_rfc3339();
+    let changeset = w3c(state.hub.open311().changeset());
     let formats = ["text/xml", "application/json"]
         .into_iter()
         .map(Value::text)
@@ -333,15 +334,15 @@ fn service_requests(requests: &[Open311Request]) -> Document {
                 ),
                 (
                     "requested_datetime",
-                    Some(Value::text(r.requested_datetime.to_rfc3339())),
+                    Some(Value::text(w3c(r.requested_datetime))),
                 ),
                 (
                     "updated_datetime",
-                    Some(Value::text(r.updated_datetime.to_rfc3339())),
+                    Some(Value::text(w3c(r.updated_datetime))),
                 ),
                 (
                     "expected_datetime",
-                    r.expected_datetime.map(|at| Value::text(at.to_rfc3339())),
+                    r.expected_datetime.map(|at| Value::text(w3c(at))),
                 ),
                 ("address", text(&r.address)),
             ])
@@ -351,6 +352,14 @@ fn service_requests(requests: &[Open311Request]) -> Document {
         root: "service_requests",
         value: Value::List("request", items),
     }
+}
+
+/// A W3C datetime in the council's zone, to the second (`2026-11-26T09:30:00+07:00`).
+fn w3c<Z: TimeZone>(at: DateTime<Z>) -> String
+where
+    Z::Offset: std::fmt::Display,
+{
+    at.to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
 fn not_found(format: Format) -> Response {
