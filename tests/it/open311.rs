@@ -447,6 +447,17 @@ async fn errors_are_open311_documents_with_the_specified_status(db: TestDb) {
         (get(&c.state, &format!("{base}/requests.json?page_size=1001")).await, 400),
         (get(&c.state, &format!("{base}/nothing-here.xml")).await, 404),
         (get(&c.state, &format!("{base}/a/b/c")).await, 404),
+        (get(&c.state, &format!("{base}/services.csv")).await, 404),
+        (
+            call(
+                &c.state,
+                Request::post(format!("{base}/requests.json"))
+                    .body(Body::from("api_key=x"))
+                    .unwrap(),
+            )
+            .await,
+            400,
+        ),
     ];
 
     // Assert
@@ -492,8 +503,8 @@ async fn requests_are_filtered_by_id_service_status_window_and_page(db: TestDb) 
     {
         let text = format!("yêu cầu {n}");
         let code = file(&c, &[("description", &text), ("service_code", service)]).await;
-        publish(&c, &code, &format!("Tóm tắt {n}.")).await;
         c.clock.advance(chrono::Duration::minutes(1));
+        publish(&c, &code, &format!("Tóm tắt {n}.")).await;
         codes.push(code);
     }
     let case = c.hub.store().get_case_by_code(&codes[2]).await.unwrap();
@@ -557,6 +568,12 @@ async fn requests_are_filtered_by_id_service_status_window_and_page(db: TestDb) 
     assert_eq!(closed_one["status_notes"], Status::Rejected.label_vi());
     assert!(closed_one.get("expected_datetime").is_none());
     assert_eq!(closed_one["updated_datetime"], "2026-11-26T09:33:00+07:00");
+    let first = get(&c.state, &format!("/open311/v2/requests/{}.json", codes[0])).await;
+    assert_eq!(
+        first.json()[0]["updated_datetime"],
+        "2026-11-26T09:30:00+07:00",
+        "publishing changes the copy, not the case"
+    );
 }
 
 async fn a_denunciation_is_never_offered_accepted_or_listed(db: TestDb) {

@@ -19,8 +19,9 @@ use crate::storage::{
 };
 
 /// The public columns, the answer only once final (as the catalog loads them), and the last
-/// step of the public timeline: withdrawals of the public copy, classification and ratings are
-/// not shown there, so they do not date the case either.
+/// step of the case itself on the public timeline: publishing and withdrawing the public copy
+/// change the copy, not the case, and classification and ratings are not shown there; so a
+/// closed case is dated by its closing step, as GeoReport v2 asks of `updated_datetime`.
 const SELECT: &str = r#"
     SELECT c.code, c.kind, c.area, c.category, c.received_on, c.status, c.accepted_on,
            c.forwarded_on, c.closed_on, c.statutory_due, c.council_due, c.relay_due,
@@ -31,7 +32,8 @@ const SELECT: &str = r#"
            (SELECT MAX(e.at)
             FROM case_events e
             WHERE e.case_id = c.id
-              AND e.kind NOT IN ('unpublished', 'flags_changed', 'rated')) AS stepped_at
+              AND e.kind NOT IN ('published', 'unpublished', 'flags_changed', 'rated')
+           ) AS stepped_at
     FROM cases c
     WHERE c.published = TRUE
       AND c.kind <> 'to_cao'
