@@ -43,6 +43,23 @@ pub(crate) enum Command {
     /// Lịch công tác: họp, tiếp công dân, tiếp xúc cử tri.
     #[command(subcommand)]
     Event(EventCommand),
+    /// Khóa API cho ứng dụng dùng Open311 GeoReport v2 (/open311/v2).
+    #[command(subcommand)]
+    Open311(Open311Command),
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Open311Command {
+    /// Cấp khóa API mới cho một ứng dụng (thay khóa cũ nếu có); khóa chỉ in ra một lần.
+    Key {
+        /// Tên ứng dụng (a-z, 0-9, '.', '_', '-').
+        client: String,
+    },
+    /// Thu hồi khóa API của một ứng dụng.
+    Revoke {
+        /// Tên ứng dụng.
+        client: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -15,7 +15,7 @@ use hdnd_hub::files::{BlobStore, FilePolicy, FsBlobStore};
 use hdnd_hub::{Hub, SystemClock};
 use hdnd_web::Views;
 
-use crate::cli::{OutboxCommand, StaffAdd, StaffCommand};
+use crate::cli::{Open311Command, OutboxCommand, StaffAdd, StaffCommand};
 use crate::settings::{Settings, SettingsError};
 
 /// The council profile named in the settings, or the built-in demo profile.
@@ -201,6 +201,29 @@ pub(crate) async fn staff(settings: &Settings, command: StaffCommand) -> anyhow:
                     );
                 }
             }
+        }
+    }
+    Ok(())
+}
+
+pub(crate) async fn open311(settings: &Settings, command: Open311Command) -> anyhow::Result<()> {
+    let (hub, _) = open_hub(settings).await?;
+    let open311 = hub.open311();
+    match command {
+        Open311Command::Key { client } => {
+            let key = open311.issue_key(Caller::Operator, &client).await?;
+            println!(
+                "Khóa API Open311 của ứng dụng {client} (chỉ in ra lần này; khóa cũ, nếu có, \
+                 hết hiệu lực):"
+            );
+            println!("{}", key.expose());
+        }
+        Open311Command::Revoke { client } => {
+            open311
+                .revoke_key(Caller::Operator, &client)
+                .await
+                .with_context(|| format!("ứng dụng `{client}` không có khóa còn hiệu lực"))?;
+            println!("Đã thu hồi khóa API Open311 của ứng dụng {client}.");
         }
     }
     Ok(())

@@ -45,6 +45,7 @@ fn main() -> ExitCode {
             Command::Outbox(command) => commands::outbox(&settings, command).await,
             Command::Task(command) => work::task(&settings, command).await,
             Command::Event(command) => work::event(&settings, command).await,
+            Command::Open311(command) => commands::open311(&settings, command).await,
         }
     });
     match result {

@@ -261,7 +261,7 @@ pub(crate) fn search_text(case: &Case) -> Option<String> {
 }
 
 /// The profile's name for a code; a code the profile no longer knows is shown as nothing.
-fn name<'p>(
+pub(crate) fn name<'p>(
     code: Option<&str>,
     lookup: impl Fn(&str) -> Option<&'p crate::domain::profile::NamedCode>,
 ) -> Option<String> {
@@ -270,7 +270,7 @@ fn name<'p>(
 
 /// While the case is open: the relay's deadline once the result is in, else the competent
 /// body's, else the council's own.
-fn expected_by(row: &PublicCaseRow) -> Option<(NaiveDate, Option<&String>)> {
+pub(crate) fn expected_by(row: &PublicCaseRow) -> Option<(NaiveDate, Option<&String>)> {
     [
         (row.relay_due, row.relay_source.as_ref()),
         (row.statutory_due, row.statutory_source.as_ref()),

@@ -38,6 +38,9 @@ pub struct Hub {
     pub(crate) staff_link_ttl: chrono::Duration,
     /// The file store and the limits of uploads; see `attachments.rs`.
     pub(crate) files: Option<crate::attachments::HubFiles>,
+    /// When this hub was made. The council profile changes only with a restart, so this dates
+    /// everything made from it (Open311's `changeset`).
+    pub(crate) started_at: chrono::DateTime<chrono::Utc>,
 }
 
 impl Hub {
@@ -48,6 +51,7 @@ impl Hub {
         Self {
             store,
             profile,
+            started_at: clock.now(),
             clock,
             notifier: None,
             button_key: Arc::new(ButtonKey::derive(&contact_key)),

@@ -23,6 +23,7 @@ pub mod lookups;
 pub mod mail_gateway;
 pub mod messages;
 pub mod notification;
+pub mod open311;
 pub mod private_view;
 pub mod retry;
 pub mod schedule;

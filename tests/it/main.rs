@@ -33,6 +33,7 @@ mod mail_process;
 mod mail_rules;
 mod messages;
 mod notify;
+mod open311;
 mod outbox;
 mod pacing;
 mod policy;

@@ -9,6 +9,7 @@
 mod config;
 mod error;
 mod listing;
+mod open311_doc;
 mod page_cache;
 mod public;
 mod router;

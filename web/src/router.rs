@@ -14,7 +14,7 @@ use tower_http::trace::TraceLayer;
 use crate::error::{WebError, error_pages};
 use crate::page_cache::{self, PageCache};
 use crate::routes::{
-    assets, cases, health, home, messages, private, telegram, unsubscribe, withdraw,
+    assets, cases, health, home, messages, open311, private, telegram, unsubscribe, withdraw,
 };
 use crate::state::AppState;
 
@@ -57,6 +57,7 @@ pub fn router_with_cache(state: AppState, cache: PageCache) -> Router {
         .route("/readyz", get(health::ready))
         .route("/static/site.css", get(assets::stylesheet))
         .route(assets::STYLESHEET.path(), get(assets::stylesheet_forever))
+        .merge(open311::routes())
         .fallback(|| async { WebError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), error_pages))
         .layer(middleware::map_response(security_headers))

@@ -43,6 +43,10 @@ pub const REPLY_MESSAGE: &str = "message.reply";
 /// A recipient reading an internal message (the detail: by the Telegram button or the email's
 /// link).
 pub const READ_MESSAGE: &str = "message.read";
+/// Issuing an Open311 client's API key, or replacing it (the detail says which; never the key).
+pub const ISSUE_OPEN311_KEY: &str = "open311.key_issued";
+/// Revoking an Open311 client's API key.
+pub const REVOKE_OPEN311_KEY: &str = "open311.key_revoked";
 
 /// Who did an audited change, and why if they said: the store writes it, with the action and
 /// the subject it knows, in the same transaction as the change.

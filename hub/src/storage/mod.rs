@@ -1,6 +1,6 @@
 //! Storage: the hub's port to its database, one sub-trait per aggregate (cases, staff, outbox,
 //! pacing, work, audit, inbound, leases, citizens, chats, files, ratings, follows, staff links,
-//! internal messages, the public catalog), all of them together
+//! internal messages, the public catalog, Open311 clients), all of them together
 //! [`Store`], implemented for SQLite (the embedded default) and PostgreSQL (several hub
 //! instances on one database).
 //!
@@ -19,6 +19,7 @@ mod follows;
 mod inbound;
 mod leases;
 mod messages;
+mod open311;
 mod outbox;
 mod pacing;
 mod postgres;
@@ -56,6 +57,7 @@ pub use messages::{
     MessageChange, MessageNotify, MessageNotifyFn, MessageStore, PlannedRecipient, ReadByLink,
     ReadChange, SentMessage, ThreadRow,
 };
+pub use open311::{Open311Client, Open311ClientId, Open311Filter, Open311Row, Open311Store};
 pub use outbox::{BounceChange, OutboxStore};
 pub use pacing::PacingStore;
 pub use postgres::PgStore;
@@ -70,8 +72,8 @@ pub use work::{TaskChange, WorkStore};
 pub mod prelude {
     pub use super::{
         AuditStore, CaseStore, ChatStore, CitizenStore, FileStore, FollowStore, InboundStore,
-        LeaseStore, MessageStore, OutboxStore, PacingStore, PublicCatalogStore, RatingStore,
-        StaffLinkStore, StaffStore, Store, StoreBase, WorkStore,
+        LeaseStore, MessageStore, Open311Store, OutboxStore, PacingStore, PublicCatalogStore,
+        RatingStore, StaffLinkStore, StaffStore, Store, StoreBase, WorkStore,
     };
 }
 
@@ -116,6 +118,7 @@ pub trait Store:
     + FollowStore
     + StaffLinkStore
     + MessageStore
+    + Open311Store
 {
 }
 
@@ -137,6 +140,7 @@ impl<T> Store for T where
         + FollowStore
         + StaffLinkStore
         + MessageStore
+        + Open311Store
 {
 }
 

@@ -131,6 +131,8 @@ mod inbound;
 mod leases;
 #[path = "sql/messages.rs"]
 mod messages;
+#[path = "sql/open311.rs"]
+mod open311;
 #[path = "sql/outbox.rs"]
 mod outbox;
 #[path = "sql/pacing.rs"]

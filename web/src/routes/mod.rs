@@ -5,6 +5,7 @@ pub(crate) mod cases;
 pub(crate) mod health;
 pub(crate) mod home;
 pub(crate) mod messages;
+pub(crate) mod open311;
 pub(crate) mod private;
 pub(crate) mod telegram;
 pub(crate) mod unsubscribe;
