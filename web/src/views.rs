@@ -29,6 +29,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         "case_private",
         include_str!("../../templates/web/case_private.hbs"),
     ),
+    ("calendar", include_str!("../../templates/web/calendar.hbs")),
+    (
+        "calendar_day",
+        include_str!("../../templates/web/calendar_day.hbs"),
+    ),
 ];
 
 /// A template that does not compile.

@@ -59,8 +59,11 @@ pub trait CalendarFeedStore: Send + Sync {
     ) -> Result<Vec<FeedEventRow>, Error>;
     /// Stores the member's calendar URL, replacing their earlier one (whose token then opens
     /// nothing), audited as `audit` in the same transaction.
-    async fn set_calendar_feed(&self, feed: &NewCalendarFeed, audit: &AuditNote)
-    -> Result<(), Error>;
+    async fn set_calendar_feed(
+        &self,
+        feed: &NewCalendarFeed,
+        audit: &AuditNote,
+    ) -> Result<(), Error>;
     /// Whose calendar URL the token hashing to `token_hash` is, if any.
     async fn get_calendar_feed(&self, token_hash: &str) -> Result<Option<StaffId>, Error>;
 }

@@ -71,9 +71,9 @@ pub use work::{TaskChange, WorkStore};
 /// Every store trait, for `use hdnd_hub::storage::prelude::*`.
 pub mod prelude {
     pub use super::{
-        AuditStore, CalendarFeedStore, CaseStore, ChatStore, CitizenStore, FileStore, FollowStore, InboundStore,
-        LeaseStore, MessageStore, OutboxStore, PacingStore, PublicCatalogStore, RatingStore,
-        StaffLinkStore, StaffStore, Store, StoreBase, WorkStore,
+        AuditStore, CalendarFeedStore, CaseStore, ChatStore, CitizenStore, FileStore, FollowStore,
+        InboundStore, LeaseStore, MessageStore, OutboxStore, PacingStore, PublicCatalogStore,
+        RatingStore, StaffLinkStore, StaffStore, Store, StoreBase, WorkStore,
     };
 }
 

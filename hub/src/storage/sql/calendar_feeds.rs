@@ -121,7 +121,6 @@ impl CalendarFeedStore for This {
         .bind(token_hash)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| Ok(StaffId(r.try_get("staff_id")?)))
-            .transpose()
+        row.map(|r| Ok(StaffId(r.try_get("staff_id")?))).transpose()
     }
 }
