@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc, Weekday};
 use hdnd_hub::storage::FeedEventRow;
@@ -18,7 +18,6 @@ use serde_json::json;
 use crate::error::WebError;
 use crate::ical::{Calendar, Event};
 use crate::public::{base, unlisted, vn_date};
-use crate::routes::feeds::cached;
 use crate::state::AppState;
 
 /// How far back the calendar looks: the past month, for those who missed a meeting.
@@ -49,10 +48,7 @@ pub(crate) async fn page(State(state): State<AppState>) -> Result<Html<String>, 
 }
 
 /// `/lich.ics`: the public events as iCalendar.
-pub(crate) async fn public_feed(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Response, WebError> {
+pub(crate) async fn public_feed(State(state): State<AppState>) -> Result<Response, WebError> {
     let now = state.hub.clock().now();
     let events = public_events(&state, now).await?;
     let profile = state.hub.profile();
@@ -61,8 +57,15 @@ pub(crate) async fn public_feed(
     for event in &events {
         calendar.event(&event_of(event));
     }
-    let body = calendar.finish();
-    Ok(cached(&headers, ICS, "public, max-age=300", body))
+    // No ETag: DTSTAMP is the moment of writing (RFC 5545 §3.8.7.2), so no two bodies match.
+    let mut response = calendar.finish().into_response();
+    let out = response.headers_mut();
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(ICS));
+    out.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=300"),
+    );
+    Ok(response)
 }
 
 /// `/lich/rieng/{token}.ics`: one staff member's events and open tasks.
@@ -88,10 +91,9 @@ pub(crate) async fn staff_feed(
         calendar.todo(task.id, &task.title, task.due_on);
     }
     let mut response = calendar.finish().into_response();
-    response.headers_mut().insert(
-        axum::http::header::CONTENT_TYPE,
-        axum::http::HeaderValue::from_static(ICS),
-    );
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ICS));
     Ok(unlisted(response))
 }
 

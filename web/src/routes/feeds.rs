@@ -127,7 +127,7 @@ fn entry(base: &str, case: &PublicCase) -> Entry {
 }
 
 /// `body` with its type, cache policy and an `ETag` of its bytes; `304` when the reader has it.
-pub(crate) fn cached(
+fn cached(
     headers: &HeaderMap,
     content_type: &'static str,
     cache: &'static str,
