@@ -343,7 +343,8 @@ async fn the_public_ics_carries_public_events_folded_and_escaped(db: TestDb) {
 }
 
 async fn a_staff_feed_shows_their_own_events_and_tasks_behind_a_secret_url(db: TestDb) {
-    // Arrange
+    // Arrange: logs captured from here on.
+    captured_logs();
     let cal = calendar(&db).await;
     let state = state(cal.hub.clone());
     let old = cal
@@ -408,8 +409,61 @@ async fn a_staff_feed_shows_their_own_events_and_tasks_behind_a_secret_url(db: T
     }
     let logs = String::from_utf8_lossy(&captured_logs().lock().unwrap()).into_owned();
     assert!(
+        logs.contains("route=/lich/rieng/{file}"),
+        "the request spans were captured"
+    );
+    assert!(
         !logs.contains(new.expose()) && !logs.contains(old.expose()),
         "a token was logged"
+    );
+}
+
+/// Makes the account `login` inactive, as an operator would in the database.
+async fn deactivate(db: &TestDb, login: &str) {
+    use sqlx::Connection;
+    let sql = "UPDATE staff SET active = FALSE WHERE login = $1";
+    if db.url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(&db.url).await.unwrap();
+        sqlx::query(sql)
+            .bind(login)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    } else {
+        let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+        sqlx::query(sql)
+            .bind(login)
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+}
+
+async fn an_inactive_members_calendar_url_opens_nothing(db: TestDb) {
+    // Arrange
+    let cal = calendar(&db).await;
+    let state = state(cal.hub.clone());
+    let token = cal
+        .hub
+        .issue_calendar_feed(Caller::Operator, &cal.lan)
+        .await
+        .unwrap();
+    let path = format!("/lich/rieng/{}.ics", token.expose());
+    assert_eq!(get(&state, &path, None).await.status, StatusCode::OK);
+
+    // Act
+    deactivate(&db, &cal.lan).await;
+    let after = get(&state, &path, None).await;
+    let reissue = cal
+        .hub
+        .issue_calendar_feed(Caller::Operator, &cal.lan)
+        .await;
+
+    // Assert
+    assert_eq!(after.status, StatusCode::NOT_FOUND);
+    assert!(
+        reissue.is_err(),
+        "an inactive account gets no calendar link"
     );
 }
 
@@ -488,5 +542,6 @@ contract_tests!(
     the_calendar_page_shows_public_events_by_local_day,
     the_public_ics_carries_public_events_folded_and_escaped,
     a_staff_feed_shows_their_own_events_and_tasks_behind_a_secret_url,
+    an_inactive_members_calendar_url_opens_nothing,
     staff_calendar_link_prints_a_url_once_and_rotating_closes_the_old,
 );
