@@ -99,8 +99,9 @@ mod tests {
         let data = serde_json::json!({
             "page_title": "<b>Lỗi</b>",
             "council": { "name": "HĐND", "locality": "Hải Phòng" },
-            "nav": { "home": false, "cases": false },
+            "nav": { "home": false, "cases": false, "calendar": false },
             "code_example": "HB.20261126.0012",
+            "assets": { "css": "/static/site.css" },
             "heading": "Không tìm thấy trang",
             "message": "<script>",
         });
