@@ -96,6 +96,7 @@ async fn bench(suffix: &str, url: &str, dir: &std::path::Path) {
         hub,
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
+        public_url: None,
     };
 
     let uncached = serve(hdnd_web::router_with_cache(

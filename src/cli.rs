@@ -148,6 +148,11 @@ pub(crate) enum StaffCommand {
         /// Tên đăng nhập của cán bộ.
         login: String,
     },
+    /// In đường liên kết bí mật đến lịch công tác riêng (.ics) của cán bộ; cấp lại thì đường cũ hết hiệu lực.
+    CalendarLink {
+        /// Tên đăng nhập của cán bộ.
+        login: String,
+    },
 }
 
 #[derive(Debug, Args)]

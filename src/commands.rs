@@ -131,8 +131,8 @@ pub(crate) async fn seed_demo(settings: &Settings) -> anyhow::Result<()> {
         .await
         .context("cannot seed the demo data")?;
     println!(
-        "Dữ liệu mẫu: thêm {} cán bộ và {} hồ sơ (phần đã có được giữ nguyên).",
-        report.staff_added, report.cases_added
+        "Dữ liệu mẫu: thêm {} cán bộ, {} hồ sơ và {} sự kiện trên lịch (phần đã có được giữ nguyên).",
+        report.staff_added, report.cases_added, report.events_added
     );
     if report.today_added > 0 {
         println!(
@@ -201,6 +201,9 @@ pub(crate) async fn staff(settings: &Settings, command: StaffCommand) -> anyhow:
                     );
                 }
             }
+        }
+        StaffCommand::CalendarLink { login } => {
+            crate::calendar_link::issue(&hub, &settings.web.public_url, &login).await?;
         }
     }
     Ok(())

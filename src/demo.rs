@@ -31,6 +31,8 @@ pub(crate) struct SeedReport {
     pub(crate) cases_added: usize,
     /// Of which received today, with their notifications enqueued.
     pub(crate) today_added: usize,
+    /// Calendar events, dated from today.
+    pub(crate) events_added: usize,
 }
 
 /// `config/demo.toml`, as written; codes are parsed into domain values when a case is built.
@@ -409,6 +411,7 @@ pub(crate) async fn seed(hub: &Hub, database: &DatabaseSettings) -> anyhow::Resu
         report.today_added += usize::from(added);
     }
     report.cases_added += report.today_added;
+    report.events_added = crate::demo_events::seed(hub).await?;
     tracing::info!(
         demo.staff_added = report.staff_added,
         demo.cases_added = report.cases_added,

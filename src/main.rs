@@ -1,9 +1,11 @@
 //! `hdnd`: the composition root. Reads the settings, sets up logging, opens the store, wires
 //! the hub to the web portal, and runs until SIGINT or SIGTERM.
 
+mod calendar_link;
 mod cli;
 mod commands;
 mod demo;
+mod demo_events;
 mod serve;
 mod settings;
 mod work;

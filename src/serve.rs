@@ -180,6 +180,7 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
         hub,
         views,
         telegram_webhook,
+        public_url: Some(settings.web.public_url.clone()),
     });
 
     // Listening for SIGTERM before the portal is announced: a signal sent as soon as it is

@@ -151,6 +151,14 @@ impl PublicCatalog {
         self.store.count_public_cases_upto(filter, cap).await
     }
 
+    /// A page of published cases with their summary and answer (for feeds), in the one query
+    /// of [`PublicCatalog::list`]. The timelines are left empty: [`PublicCatalog::get`] loads
+    /// one case's.
+    pub async fn list_cases(&self, filter: &PublicFilter) -> Result<Vec<PublicCase>, Error> {
+        let rows = self.store.list_public_cases(filter).await?;
+        Ok(rows.iter().map(|row| self.case(row, &[])).collect())
+    }
+
     /// How many published cases the filter matches, ignoring limit and offset.
     pub async fn count(&self, filter: &PublicFilter) -> Result<i64, Error> {
         self.store.count_public_cases(filter).await

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod attachments;
+pub mod calendar_feed;
 pub mod case_desk;
 pub mod catalog;
 pub mod chats;

@@ -151,6 +151,7 @@ async fn page(hub: &Hub, method: &str, path: &str) -> (StatusCode, String) {
         hub: hub.clone(),
         views: Arc::new(hdnd_web::Views::builtin()),
         telegram_webhook: None,
+        public_url: None,
     };
     let request = Request::builder()
         .method(method)

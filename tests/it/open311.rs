@@ -67,6 +67,7 @@ async fn council(db: &TestDb) -> Council {
         hub: hub.clone(),
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
+        public_url: None,
     };
     Council {
         state,

@@ -64,6 +64,7 @@ async fn a_published_case_shows_its_public_copy_escaped_and_nothing_personal() {
         hub,
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
+        public_url: None,
     };
 
     // Act
@@ -111,6 +112,7 @@ async fn unknown_unpublished_and_malformed_codes_get_the_vietnamese_404() {
         hub,
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
+        public_url: None,
     };
 
     for path in [
@@ -136,6 +138,7 @@ async fn readiness_fails_when_the_database_is_gone() {
         hub,
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
+        public_url: None,
     };
     assert_eq!(page(&state, "/readyz").await.0, StatusCode::OK);
 
@@ -161,6 +164,7 @@ async fn request_logs_name_the_route_template_and_never_a_token_in_the_path() {
         hub,
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
+        public_url: None,
     };
     let token = "tokenCanaryQ7v3xYz0123456789abcdef";
 

@@ -61,6 +61,7 @@ async fn app(cache: PageCache) -> (Router, Hub, TestDb) {
         hub: hub.clone(),
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
+        public_url: None,
     };
     (hdnd_web::router_with_cache(state, cache), hub, db)
 }

@@ -30,6 +30,7 @@ fn state(hub: Hub) -> AppState {
         hub,
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
+        public_url: None,
     }
 }
 

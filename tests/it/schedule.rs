@@ -367,6 +367,7 @@ async fn one_click_unsubscribe_stops_that_kind_of_reminder() {
         hub: w.hub.clone(),
         views: Arc::new(hdnd_web::Views::builtin()),
         telegram_webhook: None,
+        public_url: None,
     };
 
     // Act: a GET changes nothing; the mail client's one-click POST unsubscribes.

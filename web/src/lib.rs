@@ -6,8 +6,10 @@
 //! this crate formats what it returns and never reads the store. Telegram's webhook route,
 //! when there is one, stores updates through the hub's [`hdnd_hub::inbound::TelegramWebhook`].
 
+mod atom;
 mod config;
 mod error;
+mod ical;
 mod listing;
 mod open311_doc;
 mod page_cache;

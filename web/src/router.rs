@@ -14,7 +14,8 @@ use tower_http::trace::TraceLayer;
 use crate::error::{WebError, error_pages};
 use crate::page_cache::{self, PageCache};
 use crate::routes::{
-    assets, cases, health, home, messages, open311, private, telegram, unsubscribe, withdraw,
+    assets, calendar, cases, feeds, health, home, messages, open311, private, telegram,
+    unsubscribe, withdraw,
 };
 use crate::state::AppState;
 
@@ -53,6 +54,12 @@ pub fn router_with_cache(state: AppState, cache: PageCache) -> Router {
             "/rut-ho-so/{token}",
             get(withdraw::confirm).post(withdraw::apply),
         )
+        .route("/nguon/ho-so.atom", get(feeds::all))
+        .route("/nguon/khu-vuc/{file}", get(feeds::area))
+        .route("/nguon/linh-vuc/{file}", get(feeds::category))
+        .route("/lich", get(calendar::page))
+        .route("/lich.ics", get(calendar::public_feed))
+        .route("/lich/rieng/{file}", get(calendar::staff_feed))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/static/site.css", get(assets::stylesheet))

@@ -15,4 +15,16 @@ pub struct AppState {
     pub views: Arc<Views>,
     /// Where the webhook route stores updates; `None` when Telegram is off or polls.
     pub telegram_webhook: Option<TelegramWebhook>,
+    /// The portal's address as people reach it (`web.public_url`), for the absolute links of
+    /// feeds; `None` falls back to `http://localhost`.
+    pub public_url: Option<String>,
+}
+
+impl AppState {
+    /// The portal's address without a trailing slash.
+    pub(crate) fn base_url(&self) -> &str {
+        self.public_url
+            .as_deref()
+            .map_or("http://localhost", |url| url.trim_end_matches('/'))
+    }
 }

@@ -29,6 +29,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         "case_private",
         include_str!("../../templates/web/case_private.hbs"),
     ),
+    ("calendar", include_str!("../../templates/web/calendar.hbs")),
+    (
+        "calendar_day",
+        include_str!("../../templates/web/calendar_day.hbs"),
+    ),
 ];
 
 /// A template that does not compile.
@@ -94,7 +99,7 @@ mod tests {
         let data = serde_json::json!({
             "page_title": "<b>Lỗi</b>",
             "council": { "name": "HĐND", "locality": "Hải Phòng" },
-            "nav": { "home": false, "cases": false },
+            "nav": { "home": false, "cases": false, "calendar": false },
             "code_example": "HB.20261126.0012",
             "assets": { "css": "/static/site.css" },
             "heading": "Không tìm thấy trang",

@@ -25,6 +25,8 @@ pub const ADD_TASK: &str = "task.add";
 pub const SET_TASK_STATUS: &str = "task.status";
 /// Creating a calendar event.
 pub const ADD_EVENT: &str = "event.add";
+/// Issuing (or rotating) a staff member's secret calendar URL.
+pub const ISSUE_CALENDAR_FEED: &str = "staff.calendar_feed_issued";
 /// Publishing a case's public copy, or withdrawing it.
 pub const PUBLISH_CASE: &str = "case.publish";
 /// A citizen's rating of the answer to their case (no staff id: the citizen acted).

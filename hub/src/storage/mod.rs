@@ -1,6 +1,6 @@
 //! Storage: the hub's port to its database, one sub-trait per aggregate (cases, staff, outbox,
 //! pacing, work, audit, inbound, leases, citizens, chats, files, ratings, follows, staff links,
-//! internal messages, the public catalog, Open311 clients), all of them together
+//! internal messages, the public catalog, Open311 clients, calendar feeds), all of them together
 //! [`Store`], implemented for SQLite (the embedded default) and PostgreSQL (several hub
 //! instances on one database).
 //!
@@ -10,6 +10,7 @@
 //! PostgreSQL (`DbTime`); council-local dates are `DATE` (text `YYYY-MM-DD` on SQLite).
 
 mod audit;
+mod calendar_feeds;
 mod cases;
 mod catalog;
 mod chats;
@@ -40,6 +41,7 @@ use crate::config::DatabaseSettings;
 use crate::error::Error;
 
 pub use audit::AuditStore;
+pub use calendar_feeds::{CalendarFeedStore, FeedEventRow, NewCalendarFeed};
 pub use cases::{
     CaseFilter, CaseRecord, CaseStore, CreatedCase, InformationChange, Notify, NotifyFn,
     ProgressChange, PublicationChange,
@@ -71,9 +73,9 @@ pub use work::{TaskChange, WorkStore};
 /// Every store trait, for `use hdnd_hub::storage::prelude::*`.
 pub mod prelude {
     pub use super::{
-        AuditStore, CaseStore, ChatStore, CitizenStore, FileStore, FollowStore, InboundStore,
-        LeaseStore, MessageStore, Open311Store, OutboxStore, PacingStore, PublicCatalogStore,
-        RatingStore, StaffLinkStore, StaffStore, Store, StoreBase, WorkStore,
+        AuditStore, CalendarFeedStore, CaseStore, ChatStore, CitizenStore, FileStore, FollowStore,
+        InboundStore, LeaseStore, MessageStore, Open311Store, OutboxStore, PacingStore,
+        PublicCatalogStore, RatingStore, StaffLinkStore, StaffStore, Store, StoreBase, WorkStore,
     };
 }
 
@@ -119,6 +121,7 @@ pub trait Store:
     + StaffLinkStore
     + MessageStore
     + Open311Store
+    + CalendarFeedStore
 {
 }
 
@@ -141,6 +144,7 @@ impl<T> Store for T where
         + StaffLinkStore
         + MessageStore
         + Open311Store
+        + CalendarFeedStore
 {
 }
 

@@ -111,6 +111,8 @@ const SEARCH_MATCH_END: &str = ")";
 mod audit;
 #[path = "sql/base.rs"]
 mod base;
+#[path = "sql/calendar_feeds.rs"]
+mod calendar_feeds;
 #[path = "sql/cases.rs"]
 mod cases;
 #[path = "sql/catalog.rs"]

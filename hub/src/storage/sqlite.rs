@@ -169,6 +169,8 @@ const NOTIFY_SQL: Option<&str> = None;
 mod audit;
 #[path = "sql/base.rs"]
 mod base;
+#[path = "sql/calendar_feeds.rs"]
+mod calendar_feeds;
 #[path = "sql/cases.rs"]
 mod cases;
 #[path = "sql/catalog.rs"]

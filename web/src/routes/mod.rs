@@ -1,7 +1,9 @@
 //! Handlers, one module per resource.
 
 pub(crate) mod assets;
+pub(crate) mod calendar;
 pub(crate) mod cases;
+pub(crate) mod feeds;
 pub(crate) mod health;
 pub(crate) mod home;
 pub(crate) mod messages;
