@@ -213,3 +213,33 @@ async fn the_stylesheet_is_linked_by_its_hash_and_kept_a_year() {
         "public, max-age=3600"
     );
 }
+
+#[tokio::test]
+async fn the_about_page_prints_the_profiles_contact_points_and_coming_sessions() {
+    // Arrange
+    let (app, _hub, _db) = app(PageCache::default()).await;
+
+    // Act
+    let (status, headers, page) = get(&app, "/gioi-thieu", &[]).await;
+    let page = String::from_utf8(page).unwrap();
+
+    // Assert
+    assert_eq!(status, StatusCode::OK);
+    assert!(headers.get(header::ETAG).is_some(), "a public page");
+    for text in [
+        "Hội đồng nhân dân cấp xã",
+        "Số 1 phố Minh Khai, phường Hồng Bàng, thành phố Hải Phòng",
+        "<a href=\"tel:02250000000\">0225 0000 000</a>",
+        "<a href=\"mailto:hdnd@hongbang.example\">hdnd@hongbang.example</a>",
+        "Thứ Năm hằng tuần",
+        "Khu vực Hoàng Văn Thụ",
+        "aria-current=\"page\">Giới thiệu, liên hệ",
+        "<time datetime=\"2026-12-09\">09/12/2026</time>: Kỳ họp thường lệ cuối năm 2026",
+    ] {
+        assert!(page.contains(text), "{text}: {page}");
+    }
+    assert!(
+        !page.contains("giữa năm 2026"),
+        "a past session is not coming"
+    );
+}

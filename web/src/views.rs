@@ -16,6 +16,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web/case_item.hbs"),
     ),
     ("home", include_str!("../../templates/web/home.hbs")),
+    ("about", include_str!("../../templates/web/about.hbs")),
     ("cases", include_str!("../../templates/web/cases.hbs")),
     ("case", include_str!("../../templates/web/case.hbs")),
     ("error", include_str!("../../templates/web/error.hbs")),
@@ -99,7 +100,7 @@ mod tests {
         let data = serde_json::json!({
             "page_title": "<b>Lỗi</b>",
             "council": { "name": "HĐND", "locality": "Hải Phòng" },
-            "nav": { "home": false, "cases": false, "calendar": false },
+            "nav": { "home": false, "cases": false, "calendar": false, "about": false },
             "code_example": "HB.20261126.0012",
             "assets": { "css": "/static/site.css" },
             "heading": "Không tìm thấy trang",

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc, Weekday};
 use chrono_tz::Tz;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_spanned::Spanned;
 
 use crate::toml_file::{FileError, Locator};
@@ -66,6 +66,31 @@ pub struct CouncilProfile {
     pub provisional_years: BTreeSet<i32>,
     /// `[feedback]`: what a citizen's rating may do (council policy, not law).
     pub feedback: FeedbackPolicy,
+    /// `[contact]`: how the public reaches the council, for the portal's contact page.
+    pub contact: CouncilContact,
+}
+
+/// `[contact]`, optional as a whole and in each key: what the portal's "about" and "contact"
+/// page prints (NĐ 42/2022 asks a state body's portal to publish its contact points).
+///
+/// ```toml
+/// [contact]
+/// address = "Số 1 phố Minh Khai, phường Hồng Bàng, thành phố Hải Phòng"
+/// phone = "0225 0000 000"
+/// email = "hdnd@hongbang.example"
+/// reception = "Thứ Năm hằng tuần, 8:00–11:00, tại trụ sở"
+/// about = "Hội đồng nhân dân phường … là cơ quan quyền lực nhà nước ở địa phương …"
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CouncilContact {
+    pub address: Option<String>,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    /// When and where citizens are received in person (lịch tiếp công dân thường xuyên).
+    pub reception: Option<String>,
+    /// A paragraph about the council, its duties and how it answers.
+    pub about: Option<String>,
 }
 
 /// A bad profile: which file, which key, which line, and what is wrong.
@@ -167,6 +192,8 @@ struct RawProfile {
     sessions: Vec<RawSession>,
     #[serde(default)]
     feedback: RawFeedback,
+    #[serde(default)]
+    contact: CouncilContact,
 }
 
 /// `[feedback]`, optional as a whole and in each key.
@@ -400,6 +427,7 @@ impl RawProfile {
                 .filter_map(|(key, _)| key.get_ref().parse().ok())
                 .collect(),
             feedback,
+            contact: self.contact,
         })
     }
 }

@@ -1,5 +1,6 @@
 //! Handlers, one module per resource.
 
+pub(crate) mod about;
 pub(crate) mod assets;
 pub(crate) mod calendar;
 pub(crate) mod cases;
