@@ -97,6 +97,7 @@ async fn bench(suffix: &str, url: &str, dir: &std::path::Path) {
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
         public_url: None,
+        telegram_bot: None,
     };
 
     let uncached = serve(hdnd_web::router_with_cache(

@@ -166,6 +166,14 @@ impl TelegramHandler {
             Some(Parsed::Command(Command::Start, token)) if StaffLinkToken::looks_like(token) => {
                 self.link_staff(&chat, language, token).await
             }
+            // The portal's "follow on Telegram" link: t.me/<bot>?start=follow-HB-20261126-0012.
+            Some(Parsed::Command(Command::Start, parameter))
+                if CaseCode::from_follow_parameter(parameter).is_some() =>
+            {
+                let code = CaseCode::from_follow_parameter(parameter).map(|c| c.to_string());
+                self.follow_case(&chat, language, code.as_deref().unwrap_or_default())
+                    .await
+            }
             Some(Parsed::Command(Command::Start, _)) => {
                 let mut reply =
                     self.reply(&chat, "bot_start", language, &json!({ "council": council }))?;

@@ -66,6 +66,14 @@ pub struct PublicCase {
     pub timeline: Vec<PublicStep>,
 }
 
+impl PublicCase {
+    /// Whether the case is past the date it was expected by on `today` (council-local), and
+    /// still open: the portal's "quá hạn" mark.
+    pub fn overdue_on(&self, today: NaiveDate) -> bool {
+        self.expected_by.is_some_and(|due| due < today)
+    }
+}
+
 /// One line of the public timeline: when, and what happened, without who or why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[non_exhaustive]

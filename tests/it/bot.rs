@@ -36,6 +36,7 @@ contract_tests!(
     groups_edits_stickers_long_hostile_text_and_garbage_break_nothing,
     a_citizen_rates_an_answer_from_its_button_and_not_satisfied_reopens_it,
     a_published_case_is_followed_and_unfollowed_from_the_chat,
+    the_portals_deep_link_follows_a_published_case,
     the_phone_comes_from_the_senders_own_shared_contact_and_not_someone_elses,
     start_with_a_staff_link_links_the_chat_once_and_greets_the_member,
     intake_staff_accept_and_reject_new_cases_from_their_buttons_once_and_forgeries_do_nothing,
@@ -979,6 +980,42 @@ async fn a_published_case_is_followed_and_unfollowed_from_the_chat(db: TestDb) {
         hdnd_hub::domain::NormalisedContact::parse(ContactKind::Telegram, &CHAT.to_string())
             .unwrap();
     assert!(hub.followed_cases(&contact).await.unwrap().is_empty());
+}
+
+async fn the_portals_deep_link_follows_a_published_case(db: TestDb) {
+    // Arrange: the parameter a case page's "Theo dõi qua Telegram" link carries.
+    let (hub, _clock) = notifying_hub(&db).await;
+    let published = hub.submit_case(petition()).await.unwrap().case;
+    let secretary = hub
+        .store()
+        .add_staff(
+            crate::helpers::staff("lan.tk", &[hdnd_hub::domain::Role::Secretary]),
+            &hdnd_hub::domain::AuditNote::operator(),
+        )
+        .await
+        .unwrap();
+    hub.publish_case(published.id, secretary.id, "Đèn ngõ 12", "Đèn hỏng.")
+        .await
+        .unwrap();
+    let parameter = published.code.follow_parameter();
+
+    // Act
+    let ids = deliver(&worker(&hub), vec![text(1, &format!("/start {parameter}"))]).await;
+
+    // Assert
+    assert!(
+        parameter
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && parameter.len() <= 64,
+        "Telegram's limits on a start parameter: {parameter}"
+    );
+    assert_all_done(&hub, ids).await;
+    assert_said(hub.store(), &["Đã theo dõi hồ sơ"]).await;
+    let contact =
+        hdnd_hub::domain::NormalisedContact::parse(ContactKind::Telegram, &CHAT.to_string())
+            .unwrap();
+    assert_eq!(hub.followed_cases(&contact).await.unwrap().len(), 1);
 }
 
 async fn the_phone_comes_from_the_senders_own_shared_contact_and_not_someone_elses(db: TestDb) {

@@ -26,6 +26,7 @@ pub(crate) fn state(hub: Hub) -> AppState {
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
         public_url: Some("https://hdnd.hongbang.example/".to_owned()),
+        telegram_bot: None,
     }
 }
 

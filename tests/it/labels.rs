@@ -152,6 +152,7 @@ async fn page(hub: &Hub, method: &str, path: &str) -> (StatusCode, String) {
         views: Arc::new(hdnd_web::Views::builtin()),
         telegram_webhook: None,
         public_url: None,
+        telegram_bot: None,
     };
     let request = Request::builder()
         .method(method)

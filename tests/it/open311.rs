@@ -68,6 +68,7 @@ async fn council(db: &TestDb) -> Council {
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
         public_url: None,
+        telegram_bot: None,
     };
     Council {
         state,

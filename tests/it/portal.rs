@@ -65,6 +65,7 @@ async fn a_published_case_shows_its_public_copy_escaped_and_nothing_personal() {
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
         public_url: None,
+        telegram_bot: None,
     };
 
     // Act
@@ -113,6 +114,7 @@ async fn unknown_unpublished_and_malformed_codes_get_the_vietnamese_404() {
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
         public_url: None,
+        telegram_bot: None,
     };
 
     for path in [
@@ -139,6 +141,7 @@ async fn readiness_fails_when_the_database_is_gone() {
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
         public_url: None,
+        telegram_bot: None,
     };
     assert_eq!(page(&state, "/readyz").await.0, StatusCode::OK);
 
@@ -165,6 +168,7 @@ async fn request_logs_name_the_route_template_and_never_a_token_in_the_path() {
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
         public_url: None,
+        telegram_bot: None,
     };
     let token = "tokenCanaryQ7v3xYz0123456789abcdef";
 

@@ -62,6 +62,7 @@ async fn app(cache: PageCache) -> (Router, Hub, TestDb) {
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
         public_url: None,
+        telegram_bot: None,
     };
     (hdnd_web::router_with_cache(state, cache), hub, db)
 }
@@ -241,5 +242,56 @@ async fn the_about_page_prints_the_profiles_contact_points_and_coming_sessions()
     assert!(
         !page.contains("giữa năm 2026"),
         "a past session is not coming"
+    );
+}
+
+#[tokio::test]
+async fn a_case_page_offers_the_telegram_deep_link_and_marks_an_overdue_case() {
+    // Arrange: a published case whose council deadline passed; the portal knows the bot.
+    let db = TestDb::sqlite().await;
+    let (hub, clock) = hub_on(&db).await;
+    publish(&hub, "Đèn ngõ 12").await;
+    let code = hub.catalog().latest(1).await.unwrap()[0].code.clone();
+    let before = AppState {
+        hub: hub.clone(),
+        views: Arc::new(Views::builtin()),
+        telegram_webhook: None,
+        public_url: None,
+        telegram_bot: Some("hdnd_hongbang_bot".to_owned()),
+    };
+    let app = hdnd_web::router_with_cache(before.clone(), PageCache::new(Duration::ZERO));
+    let (_, _, fresh) = get(&app, &format!("/ho-so/{code}"), &[]).await;
+
+    // Act
+    clock.advance(chrono::Duration::days(60));
+    let (_, _, late) = get(&app, &format!("/ho-so/{code}"), &[]).await;
+    let without_bot = hdnd_web::router_with_cache(
+        AppState {
+            telegram_bot: None,
+            ..before
+        },
+        PageCache::new(Duration::ZERO),
+    );
+    let (_, _, plain) = get(&without_bot, &format!("/ho-so/{code}"), &[]).await;
+
+    // Assert
+    let (fresh, late, plain) = (
+        String::from_utf8(fresh).unwrap(),
+        String::from_utf8(late).unwrap(),
+        String::from_utf8(plain).unwrap(),
+    );
+    let link = format!(
+        "https://t.me/hdnd_hongbang_bot?start&#x3D;{}",
+        code.follow_parameter()
+    );
+    assert!(fresh.contains(&link), "{fresh}");
+    assert!(!fresh.contains("Quá hạn"));
+    assert!(
+        late.contains("<strong class=\"overdue\">Quá hạn</strong>"),
+        "{late}"
+    );
+    assert!(
+        plain.contains(&format!("<code>/follow {code}</code>")),
+        "{plain}"
     );
 }

@@ -31,6 +31,7 @@ fn state(hub: Hub) -> AppState {
         views: Arc::new(Views::builtin()),
         telegram_webhook: None,
         public_url: None,
+        telegram_bot: None,
     }
 }
 

@@ -368,6 +368,7 @@ async fn one_click_unsubscribe_stops_that_kind_of_reminder() {
         views: Arc::new(hdnd_web::Views::builtin()),
         telegram_webhook: None,
         public_url: None,
+        telegram_bot: None,
     };
 
     // Act: a GET changes nothing; the mail client's one-click POST unsubscribes.

@@ -18,6 +18,9 @@ pub struct AppState {
     /// The portal's address as people reach it (`web.public_url`), for the absolute links of
     /// feeds; `None` falls back to `http://localhost`.
     pub public_url: Option<String>,
+    /// The Telegram bot's username (`telegram.username`), for a case page's "follow on
+    /// Telegram" deep link; `None` shows the /follow command instead.
+    pub telegram_bot: Option<String>,
 }
 
 impl AppState {

@@ -133,6 +133,18 @@ impl fmt::Display for CaseId {
 pub struct CaseCode(String);
 
 impl CaseCode {
+    /// The code as a Telegram deep link's `start` parameter (letters, digits, `-` and `_`
+    /// only), which asks the bot to follow the case: `follow-HB-20261126-0012`.
+    pub fn follow_parameter(&self) -> String {
+        format!("follow-{}", self.0.replace('.', "-"))
+    }
+
+    /// The code a [`CaseCode::follow_parameter`] names, if it is one.
+    pub fn from_follow_parameter(parameter: &str) -> Option<Self> {
+        let code = parameter.strip_prefix("follow-")?.replace('-', ".");
+        Self::parse(&code).ok()
+    }
+
     /// Builds the code of the `seq`-th case received on the council-local `day`.
     pub fn new(prefix: &str, day: NaiveDate, seq: i64) -> Self {
         Self(format!("{prefix}.{}.{seq:04}", day.format("%Y%m%d")))

@@ -98,8 +98,16 @@ pub(crate) async fn show(
         .get(&code)
         .await?
         .ok_or(WebError::NotFound)?;
+    let today = state.hub.profile().local_date(state.hub.clock().now());
     let mut view = base(&state, &format!("Hồ sơ {code}"), None);
     view["case"] = json!(CaseView::from(&case));
+    view["overdue"] = json!(case.overdue_on(today));
+    view["follow"] = json!({
+        "telegram": state.telegram_bot.as_deref().map(|bot| {
+            format!("https://t.me/{bot}?start={}", code.follow_parameter())
+        }),
+        "command": format!("/follow {code}"),
+    });
     Ok(Html(state.views.render("case", &view)?))
 }
 
