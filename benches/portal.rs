@@ -98,6 +98,7 @@ async fn bench(suffix: &str, url: &str, dir: &std::path::Path) {
         telegram_webhook: None,
         public_url: None,
         telegram_bot: None,
+        metrics: hdnd_web::MetricsAccess::Off,
     };
 
     let uncached = serve(hdnd_web::router_with_cache(

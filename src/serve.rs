@@ -182,6 +182,7 @@ pub(crate) async fn run(settings: Settings) -> anyhow::Result<()> {
         telegram_webhook,
         public_url: Some(settings.web.public_url.clone()),
         telegram_bot: settings.telegram.username().map(str::to_owned),
+        metrics: settings.web.metrics_access(),
     });
 
     // Listening for SIGTERM before the portal is announced: a signal sent as soon as it is

@@ -23,6 +23,7 @@ pub mod leader;
 pub mod lookups;
 pub mod mail_gateway;
 pub mod messages;
+pub mod metrics;
 pub mod notification;
 pub mod open311;
 pub mod private_view;

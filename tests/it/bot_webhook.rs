@@ -166,6 +166,7 @@ async fn the_webhook_route_refuses_what_is_not_an_update_and_answers_500_when_th
         telegram_webhook: Some(TelegramWebhook::new(BOT_ID, PATH, SECRET, inbound)),
         public_url: None,
         telegram_bot: None,
+        metrics: hdnd_web::MetricsAccess::Off,
     };
     let app = hdnd_web::router(state);
     let send = async |method: &str, secret: Option<&str>, body: Vec<u8>| -> StatusCode {

@@ -27,6 +27,7 @@ pub(crate) fn state(hub: Hub) -> AppState {
         telegram_webhook: None,
         public_url: Some("https://hdnd.hongbang.example/".to_owned()),
         telegram_bot: None,
+        metrics: hdnd_web::MetricsAccess::Off,
     }
 }
 

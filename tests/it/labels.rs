@@ -153,6 +153,7 @@ async fn page(hub: &Hub, method: &str, path: &str) -> (StatusCode, String) {
         telegram_webhook: None,
         public_url: None,
         telegram_bot: None,
+        metrics: hdnd_web::MetricsAccess::Off,
     };
     let request = Request::builder()
         .method(method)

@@ -34,6 +34,7 @@ mod mail_listener;
 mod mail_process;
 mod mail_rules;
 mod messages;
+mod metrics;
 mod notify;
 mod open311;
 mod outbox;

@@ -495,6 +495,7 @@ async fn the_email_read_link_opens_the_message_for_its_recipient_over_http_and_n
         telegram_webhook: None,
         public_url: None,
         telegram_bot: None,
+        metrics: hdnd_web::MetricsAccess::Off,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap().to_string();

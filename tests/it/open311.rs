@@ -69,6 +69,7 @@ async fn council(db: &TestDb) -> Council {
         telegram_webhook: None,
         public_url: None,
         telegram_bot: None,
+        metrics: hdnd_web::MetricsAccess::Off,
     };
     Council {
         state,

@@ -66,6 +66,7 @@ async fn a_published_case_shows_its_public_copy_escaped_and_nothing_personal() {
         telegram_webhook: None,
         public_url: None,
         telegram_bot: None,
+        metrics: hdnd_web::MetricsAccess::Off,
     };
 
     // Act
@@ -115,6 +116,7 @@ async fn unknown_unpublished_and_malformed_codes_get_the_vietnamese_404() {
         telegram_webhook: None,
         public_url: None,
         telegram_bot: None,
+        metrics: hdnd_web::MetricsAccess::Off,
     };
 
     for path in [
@@ -142,6 +144,7 @@ async fn readiness_fails_when_the_database_is_gone() {
         telegram_webhook: None,
         public_url: None,
         telegram_bot: None,
+        metrics: hdnd_web::MetricsAccess::Off,
     };
     assert_eq!(page(&state, "/readyz").await.0, StatusCode::OK);
 
@@ -169,6 +172,7 @@ async fn request_logs_name_the_route_template_and_never_a_token_in_the_path() {
         telegram_webhook: None,
         public_url: None,
         telegram_bot: None,
+        metrics: hdnd_web::MetricsAccess::Off,
     };
     let token = "tokenCanaryQ7v3xYz0123456789abcdef";
 

@@ -63,6 +63,7 @@ async fn app(cache: PageCache) -> (Router, Hub, TestDb) {
         telegram_webhook: None,
         public_url: None,
         telegram_bot: None,
+        metrics: hdnd_web::MetricsAccess::Off,
     };
     (hdnd_web::router_with_cache(state, cache), hub, db)
 }
@@ -258,6 +259,7 @@ async fn a_case_page_offers_the_telegram_deep_link_and_marks_an_overdue_case() {
         telegram_webhook: None,
         public_url: None,
         telegram_bot: Some("hdnd_hongbang_bot".to_owned()),
+        metrics: hdnd_web::MetricsAccess::Off,
     };
     let app = hdnd_web::router_with_cache(before.clone(), PageCache::new(Duration::ZERO));
     let (_, _, fresh) = get(&app, &format!("/ho-so/{code}"), &[]).await;
@@ -268,6 +270,7 @@ async fn a_case_page_offers_the_telegram_deep_link_and_marks_an_overdue_case() {
     let without_bot = hdnd_web::router_with_cache(
         AppState {
             telegram_bot: None,
+            metrics: hdnd_web::MetricsAccess::Off,
             ..before
         },
         PageCache::new(Duration::ZERO),
@@ -294,4 +297,54 @@ async fn a_case_page_offers_the_telegram_deep_link_and_marks_an_overdue_case() {
         plain.contains(&format!("<code>/follow {code}</code>")),
         "{plain}"
     );
+}
+
+#[tokio::test]
+async fn metrics_are_off_by_default_and_open_to_the_bearer_of_the_token() {
+    // Arrange: one page served, one case open and overdue, its notifications queued.
+    let db = TestDb::sqlite().await;
+    let (hub, clock) = hub_on(&db).await;
+    let hub = crate::helpers::with_notifier(hub);
+    publish(&hub, "Đèn ngõ 12").await;
+    clock.advance(chrono::Duration::days(60));
+    let state = |metrics| AppState {
+        hub: hub.clone(),
+        views: Arc::new(Views::builtin()),
+        telegram_webhook: None,
+        public_url: None,
+        telegram_bot: None,
+        metrics,
+    };
+    let off = hdnd_web::router(state(hdnd_web::MetricsAccess::Off));
+    let token = hdnd_web::router(state(hdnd_web::MetricsAccess::Token(
+        "bi-mat-7q".to_owned(),
+    )));
+    get(&token, "/ho-so", &[]).await;
+
+    // Act
+    let (closed, _, _) = get(&off, "/metrics", &[]).await;
+    let (refused, _, _) = get(&token, "/metrics", &[("authorization", "Bearer sai")]).await;
+    let (status, headers, body) =
+        get(&token, "/metrics", &[("authorization", "Bearer bi-mat-7q")]).await;
+
+    // Assert
+    assert_eq!(closed, StatusCode::NOT_FOUND);
+    assert_eq!(refused, StatusCode::NOT_FOUND);
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers.get(header::CONTENT_TYPE).unwrap(),
+        "text/plain; version=0.0.4; charset=utf-8"
+    );
+    let text = String::from_utf8(body).unwrap();
+    for line in [
+        "# TYPE hdnd_http_requests_total counter",
+        "hdnd_http_requests_total{route=\"/ho-so\",status=\"200\"}",
+        "hdnd_cases_open 1\n",
+        "hdnd_cases_overdue 1\n",
+        "hdnd_outbox_messages{status=\"queued\",channel=\"email\"}",
+        "# TYPE hdnd_delivery_latency_seconds histogram",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
+    assert!(!text.contains("hoa.pham@example.org"), "no address");
 }

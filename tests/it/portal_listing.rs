@@ -32,6 +32,7 @@ fn state(hub: Hub) -> AppState {
         telegram_webhook: None,
         public_url: None,
         telegram_bot: None,
+        metrics: hdnd_web::MetricsAccess::Off,
     }
 }
 

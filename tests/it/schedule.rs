@@ -369,6 +369,7 @@ async fn one_click_unsubscribe_stops_that_kind_of_reminder() {
         telegram_webhook: None,
         public_url: None,
         telegram_bot: None,
+        metrics: hdnd_web::MetricsAccess::Off,
     };
 
     // Act: a GET changes nothing; the mail client's one-click POST unsubscribes.

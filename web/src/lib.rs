@@ -11,6 +11,7 @@ mod config;
 mod error;
 mod ical;
 mod listing;
+mod metrics;
 mod open311_doc;
 mod page_cache;
 mod public;
@@ -21,6 +22,7 @@ mod views;
 
 pub use config::WebSettings;
 pub use error::WebError;
+pub use metrics::MetricsAccess;
 pub use page_cache::PageCache;
 pub use router::{router, router_with_cache};
 pub use state::AppState;

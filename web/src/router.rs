@@ -12,6 +12,7 @@ use tower_http::compression::CompressionLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::error::{WebError, error_pages};
+use crate::metrics;
 use crate::page_cache::{self, PageCache};
 use crate::routes::{
     about, assets, calendar, cases, feeds, health, home, messages, open311, private, telegram,
@@ -62,12 +63,17 @@ pub fn router_with_cache(state: AppState, cache: PageCache) -> Router {
         .route("/lich.ics", get(calendar::public_feed))
         .route("/lich/rieng/{file}", get(calendar::staff_feed))
         .route("/healthz", get(health::live))
+        .route("/metrics", get(metrics::show))
         .route("/readyz", get(health::ready))
         .route("/static/site.css", get(assets::stylesheet))
         .route(assets::STYLESHEET.path(), get(assets::stylesheet_forever))
         .merge(open311::routes())
         .fallback(|| async { WebError::NotFound })
         .layer(middleware::from_fn_with_state(state.clone(), error_pages))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::count,
+        ))
         .layer(middleware::map_response(security_headers))
         .layer(CompressionLayer::new().gzip(true))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))

@@ -21,6 +21,8 @@ pub struct AppState {
     /// The Telegram bot's username (`telegram.username`), for a case page's "follow on
     /// Telegram" deep link; `None` shows the /follow command instead.
     pub telegram_bot: Option<String>,
+    /// Who may read `/metrics`.
+    pub metrics: crate::metrics::MetricsAccess,
 }
 
 impl AppState {

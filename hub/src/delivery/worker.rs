@@ -197,6 +197,10 @@ impl Worker {
             .await?;
         if recorded {
             self.log(&row, &outcome, started.elapsed());
+            if matches!(outcome, Outcome::Sent) {
+                let late = self.store.clock().now() - row.due_at;
+                crate::metrics::observe_delivery(row.channel, late.to_std().unwrap_or_default());
+            }
         }
         Ok(recorded)
     }

@@ -140,6 +140,9 @@ pub trait CaseStore: Send + Sync {
     async fn list_cases(&self, filter: &CaseFilter) -> Result<Vec<Case>, Error>;
     /// How many cases the filter matches, ignoring limit and offset.
     async fn count_cases(&self, filter: &CaseFilter) -> Result<i64, Error>;
+    /// How many cases are open, and how many of those are past the date they are expected by
+    /// (the relay's, else the resolver's, else the council's deadline) on `today`.
+    async fn count_open_and_overdue(&self, today: NaiveDate) -> Result<(i64, i64), Error>;
     /// The number of cases in each status.
     async fn count_cases_by_status(
         &self,

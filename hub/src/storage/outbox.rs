@@ -7,6 +7,7 @@ use async_trait::async_trait;
 
 use crate::domain::{AuditNote, CaseId};
 use crate::error::Error;
+use crate::notification::ChannelKind;
 use crate::notification::outbox::{NewNotification, OutboxRow, OutboxStatus, Outcome};
 
 /// The transactional outbox.
@@ -73,4 +74,7 @@ pub trait OutboxStore: Send + Sync {
     async fn retry_outbox(&self, id: i64, audit: &AuditNote) -> Result<OutboxRow, Error>;
     /// The number of rows in each status.
     async fn count_outbox(&self) -> Result<Vec<(OutboxStatus, i64)>, Error>;
+    /// Rows per status and channel, for `/metrics`.
+    async fn count_outbox_by_channel(&self)
+    -> Result<Vec<(OutboxStatus, ChannelKind, i64)>, Error>;
 }

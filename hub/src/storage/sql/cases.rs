@@ -1,6 +1,7 @@
 //! The SQL of [`CaseStore`], compiled once per backend.
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use sqlx::Row;
 
 use super::audit::{insert_audit, write_audit};
@@ -725,6 +726,22 @@ impl CaseStore for This {
             source_ref,
         )
         .await
+    }
+
+    async fn count_open_and_overdue(&self, today: NaiveDate) -> Result<(i64, i64), Error> {
+        let mut sql = sqlx::QueryBuilder::<super::Db>::new(
+            "SELECT COUNT(*) AS open, \
+             COALESCE(SUM(CASE WHEN COALESCE(relay_due, statutory_due, council_due) < ",
+        );
+        sql.push_bind(today)
+            .push(" THEN 1 ELSE 0 END), 0) AS overdue FROM cases WHERE status IN (");
+        let mut statuses = sql.separated(", ");
+        for status in Status::ALL.into_iter().filter(|s| s.is_open()) {
+            statuses.push_bind(status.as_str());
+        }
+        sql.push(")");
+        let row = sql.build().fetch_one(&self.pool).await?;
+        Ok((row.try_get("open")?, row.try_get("overdue")?))
     }
 
     async fn count_cases(&self, filter: &CaseFilter) -> Result<i64, Error> {

@@ -541,4 +541,24 @@ impl OutboxStore for This {
             .map(|row| Ok((parse(row, "status")?, row.try_get("n")?)))
             .collect()
     }
+
+    async fn count_outbox_by_channel(
+        &self,
+    ) -> Result<Vec<(OutboxStatus, ChannelKind, i64)>, Error> {
+        sqlx::query(
+            "SELECT status, channel, COUNT(*) AS n FROM outbox GROUP BY status, channel \
+             ORDER BY status, channel",
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok((
+                parse(row, "status")?,
+                parse(row, "channel")?,
+                row.try_get("n")?,
+            ))
+        })
+        .collect()
+    }
 }
