@@ -341,3 +341,37 @@ pub(crate) async fn claimed_update(hub: &Hub, update_id: u32) -> hdnd_hub::domai
     assert_eq!(rows.len(), 1);
     rows.remove(0)
 }
+
+/// The portal on `hub` as the tests build it: built-in templates, no webhook, no bot name,
+/// `/metrics` off.
+pub(crate) fn portal_state(hub: Hub) -> hdnd_web::AppState {
+    hdnd_web::AppState {
+        hub,
+        views: Arc::new(hdnd_web::Views::builtin()),
+        telegram_webhook: None,
+        public_url: None,
+        telegram_bot: None,
+        metrics: hdnd_web::MetricsAccess::Off,
+    }
+}
+
+/// One GET through a fresh router on `state`: the status and the page.
+pub(crate) async fn portal_page(
+    state: &hdnd_web::AppState,
+    path: &str,
+) -> (axum::http::StatusCode, String) {
+    use tower::ServiceExt;
+    let response = hdnd_web::router(state.clone())
+        .oneshot(
+            axum::http::Request::get(path)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
+        .await
+        .unwrap();
+    (status, String::from_utf8(bytes.to_vec()).unwrap())
+}

@@ -3,25 +3,15 @@
 use hdnd_hub::domain::AuditNote;
 use std::sync::Arc;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{Actor, Role, Status};
 use hdnd_web::{AppState, Views};
-use tower::ServiceExt;
 
 use crate::helpers::{TestDb, as_citizen, hub_on, petition, staff};
 
 async fn page(state: &AppState, path: &str) -> (StatusCode, String) {
-    let response = hdnd_web::router(state.clone())
-        .oneshot(Request::get(path).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (status, String::from_utf8(bytes.to_vec()).unwrap())
+    crate::helpers::portal_page(state, path).await
 }
 
 #[tokio::test]

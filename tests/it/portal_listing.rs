@@ -1,39 +1,20 @@
 //! The listing page over HTTP: its filter form, its search, its cursor links, and every filter
 //! and the search given hostile values, which are refused in Vietnamese or shown escaped.
 
-use std::sync::Arc;
-
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use axum::http::StatusCode;
 use chrono::Duration;
 use hdnd_hub::Hub;
 use hdnd_hub::domain::{AuditNote, Role};
-use hdnd_web::{AppState, Views};
-use tower::ServiceExt;
+use hdnd_web::AppState;
 
 use crate::helpers::{TestDb, hub_on, petition, staff};
 
 async fn page(state: &AppState, path: &str) -> (StatusCode, String) {
-    let response = hdnd_web::router(state.clone())
-        .oneshot(Request::get(path).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 22)
-        .await
-        .unwrap();
-    (status, String::from_utf8(bytes.to_vec()).unwrap())
+    crate::helpers::portal_page(state, path).await
 }
 
 fn state(hub: Hub) -> AppState {
-    AppState {
-        hub,
-        views: Arc::new(Views::builtin()),
-        telegram_webhook: None,
-        public_url: None,
-        telegram_bot: None,
-        metrics: hdnd_web::MetricsAccess::Off,
-    }
+    crate::helpers::portal_state(hub)
 }
 
 /// A portal with `n` published cases titled "Kiến nghị sửa đường số i", received a minute
