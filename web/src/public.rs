@@ -21,7 +21,7 @@ pub(crate) fn base(state: &AppState, page_title: &str, nav: Option<&str>) -> ser
         "page_title": page_title,
         "council": { "name": profile.name, "locality": profile.locality },
         "nav": { "home": nav == Some("home"), "cases": nav == Some("cases"),
-                 "calendar": nav == Some("calendar") },
+                 "calendar": nav == Some("calendar"), "stats": nav == Some("stats") },
         "code_example": format!("{}.20261126.0012", profile.case_code_prefix),
         "assets": { "css": crate::routes::assets::STYLESHEET.path() },
     })
