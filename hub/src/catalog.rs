@@ -18,6 +18,7 @@ use serde::{Serialize, Serializer};
 
 use crate::domain::{Bucket, Case, CaseCode, CaseKind, CouncilProfile, EventKind, Status};
 use crate::error::Error;
+pub use crate::statistics::{PublicStatistics, StatisticLine};
 pub use crate::storage::{BucketCounts, PublicFilter, PublicOrder};
 use crate::storage::{PublicCaseRow, PublicCatalogStore, PublicStepRow};
 
@@ -195,6 +196,13 @@ impl PublicCatalog {
     /// The report buckets over every received case but denunciations.
     pub async fn counts_by_bucket(&self) -> Result<BucketCounts, Error> {
         self.store.count_public_cases_by_bucket().await
+    }
+
+    /// The public statistics over every received case but denunciations, with "overdue now"
+    /// reckoned on `today` (the council's local day): numbers and profile names only.
+    pub async fn statistics(&self, today: NaiveDate) -> Result<PublicStatistics, Error> {
+        let rows = self.store.public_statistic_rows().await?;
+        Ok(crate::statistics::fold(&rows, &self.profile, today))
     }
 
     fn item(&self, row: &PublicCaseRow) -> PublicCaseItem {
@@ -390,6 +398,11 @@ mod tests {
                 unreachable!()
             }
             async fn count_public_cases_by_bucket(&self) -> Result<BucketCounts, Error> {
+                unreachable!()
+            }
+            async fn public_statistic_rows(
+                &self,
+            ) -> Result<Vec<crate::storage::StatisticRow>, Error> {
                 unreachable!()
             }
             async fn count_public_cases_upto(

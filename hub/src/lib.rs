@@ -31,6 +31,7 @@ pub mod retry;
 pub mod schedule;
 pub mod search;
 pub mod staff_links;
+pub mod statistics;
 pub mod storage;
 pub mod toml_file;
 pub mod withdrawal;

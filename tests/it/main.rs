@@ -51,5 +51,6 @@ mod serve;
 mod smtp;
 mod staff_link;
 mod staff_room;
+mod statistics;
 mod storage_contract;
 mod telegram;

@@ -7,6 +7,7 @@
 //! when there is one, stores updates through the hub's [`hdnd_hub::inbound::TelegramWebhook`].
 
 mod atom;
+mod chart;
 mod config;
 mod error;
 mod ical;

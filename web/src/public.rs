@@ -21,7 +21,8 @@ pub(crate) fn base(state: &AppState, page_title: &str, nav: Option<&str>) -> ser
         "page_title": page_title,
         "council": { "name": profile.name, "locality": profile.locality },
         "nav": { "home": nav == Some("home"), "cases": nav == Some("cases"),
-                 "calendar": nav == Some("calendar"), "about": nav == Some("about") },
+                 "calendar": nav == Some("calendar"), "stats": nav == Some("stats"),
+                 "about": nav == Some("about") },
         "code_example": format!("{}.20261126.0012", profile.case_code_prefix),
         "assets": { "css": crate::routes::assets::STYLESHEET.path() },
     })

@@ -15,8 +15,8 @@ use crate::error::{WebError, error_pages};
 use crate::metrics;
 use crate::page_cache::{self, PageCache};
 use crate::routes::{
-    about, assets, calendar, cases, feeds, health, home, messages, open311, private, telegram,
-    unsubscribe, withdraw,
+    about, assets, calendar, cases, feeds, health, home, messages, open311, private, statistics,
+    telegram, unsubscribe, withdraw,
 };
 use crate::state::AppState;
 
@@ -34,6 +34,8 @@ pub fn router_with_cache(state: AppState, cache: PageCache) -> Router {
         .route("/ho-so", get(cases::list))
         .route("/ho-so/{code}", get(cases::show))
         .route("/gioi-thieu", get(about::show))
+        .route("/thong-ke", get(statistics::page))
+        .route("/thong-ke.csv", get(statistics::csv))
         .route_layer(middleware::from_fn_with_state(cache, page_cache::cached));
     let mut router = Router::new().merge(public);
     if let Some(hook) = &state.telegram_webhook {

@@ -31,6 +31,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/web/case_private.hbs"),
     ),
     ("calendar", include_str!("../../templates/web/calendar.hbs")),
+    ("chart", include_str!("../../templates/web/chart.hbs")),
+    (
+        "statistics",
+        include_str!("../../templates/web/statistics.hbs"),
+    ),
     (
         "calendar_day",
         include_str!("../../templates/web/calendar_day.hbs"),
@@ -100,7 +105,7 @@ mod tests {
         let data = serde_json::json!({
             "page_title": "<b>Lỗi</b>",
             "council": { "name": "HĐND", "locality": "Hải Phòng" },
-            "nav": { "home": false, "cases": false, "calendar": false, "about": false },
+            "nav": { "home": false, "cases": false, "calendar": false, "stats": false, "about": false },
             "code_example": "HB.20261126.0012",
             "assets": { "css": "/static/site.css" },
             "heading": "Không tìm thấy trang",

@@ -4,7 +4,9 @@
 //! kind <> 'to_cao'` in its own SQL, so no caller can forget it and no citizen's name, contact,
 //! content, note or token is ever loaded for a public page. The one exception is
 //! [`PublicCatalogStore::count_public_cases_by_bucket`], which counts every case but a
-//! denunciation (the report buckets are about all received cases) and returns only numbers.
+//! denunciation (the report buckets are about all received cases) and returns only numbers,
+//! and [`PublicCatalogStore::public_statistic_rows`], which does the same for the statistics
+//! page and returns only counts, codes of the profile and dates.
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -111,6 +113,26 @@ impl BucketCounts {
     }
 }
 
+/// How many cases (denunciations left out) share one combination of kind, status, area,
+/// category, unit and dates: a row of the statistics, with nothing personal in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatisticRow {
+    pub kind: CaseKind,
+    pub status: Status,
+    /// An area code of the council profile.
+    pub area: Option<String>,
+    /// A category code of the council profile.
+    pub category: Option<String>,
+    /// The unit code of the council profile the cases were forwarded to.
+    pub forwarded_unit: Option<String>,
+    pub received_on: NaiveDate,
+    pub closed_on: Option<NaiveDate>,
+    pub statutory_due: Option<NaiveDate>,
+    pub council_due: Option<NaiveDate>,
+    /// How many cases.
+    pub n: i64,
+}
+
 /// Read-only queries for the portal, feeds, Open311 and the bot's public answers.
 #[async_trait]
 pub trait PublicCatalogStore: Send + Sync {
@@ -126,6 +148,10 @@ pub trait PublicCatalogStore: Send + Sync {
     async fn public_timeline(&self, code: &CaseCode) -> Result<Vec<PublicStepRow>, Error>;
     /// The report buckets over every case but denunciations, published or not.
     async fn count_public_cases_by_bucket(&self) -> Result<BucketCounts, Error>;
+    /// Every case but denunciations, published or not, counted per combination of the columns
+    /// of [`StatisticRow`]; the statistics are folded from these rows in Rust, so the SQL stays
+    /// the same on both backends.
+    async fn public_statistic_rows(&self) -> Result<Vec<StatisticRow>, Error>;
     /// How many published cases the filter matches, counting no further than `cap`.
     async fn count_public_cases_upto(&self, filter: &PublicFilter, cap: i64) -> Result<i64, Error>;
     /// When the first and the last published case were received; `None` when none is.

@@ -48,6 +48,7 @@ pub use cases::{
 };
 pub use catalog::{
     BucketCounts, PublicCaseRow, PublicCatalogStore, PublicFilter, PublicOrder, PublicStepRow,
+    StatisticRow,
 };
 pub use chats::ChatStore;
 pub use citizens::CitizenStore;

@@ -10,6 +10,7 @@ pub(crate) mod home;
 pub(crate) mod messages;
 pub(crate) mod open311;
 pub(crate) mod private;
+pub(crate) mod statistics;
 pub(crate) mod telegram;
 pub(crate) mod unsubscribe;
 pub(crate) mod withdraw;

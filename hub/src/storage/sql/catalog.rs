@@ -13,7 +13,7 @@ use crate::domain::{CaseCode, Status};
 use crate::error::Error;
 use crate::storage::{
     Backend, BucketCounts, DbTime, PublicCaseRow, PublicCatalogStore, PublicFilter, PublicOrder,
-    PublicStepRow, corrupt,
+    PublicStepRow, StatisticRow, corrupt,
 };
 
 /// The public columns `public_case_from_row` reads; the answer only once the case is answered
@@ -250,6 +250,40 @@ impl PublicCatalogStore for This {
             counts.add(parse(row, "status")?, row.try_get("n")?);
         }
         Ok(counts)
+    }
+
+    async fn public_statistic_rows(&self) -> Result<Vec<StatisticRow>, Error> {
+        // Like the buckets: every case but denunciations, and only codes, dates and counts.
+        // Grouping on the stored dates (not on a year or a difference of days, which each
+        // backend writes differently) keeps one statement for both; the hub folds the rows.
+        sqlx::query(
+            r#"
+            SELECT kind, status, area, category, forwarded_unit, received_on, closed_on,
+                   statutory_due, council_due, COUNT(*) AS n
+            FROM cases
+            WHERE kind <> 'to_cao'
+            GROUP BY kind, status, area, category, forwarded_unit, received_on, closed_on,
+                     statutory_due, council_due
+            "#,
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(StatisticRow {
+                kind: parse(row, "kind")?,
+                status: parse(row, "status")?,
+                area: row.try_get("area")?,
+                category: row.try_get("category")?,
+                forwarded_unit: row.try_get("forwarded_unit")?,
+                received_on: row.try_get("received_on")?,
+                closed_on: row.try_get("closed_on")?,
+                statutory_due: row.try_get("statutory_due")?,
+                council_due: row.try_get("council_due")?,
+                n: row.try_get("n")?,
+            })
+        })
+        .collect()
     }
 
     async fn public_received_span(&self) -> Result<Option<(DateTime<Utc>, DateTime<Utc>)>, Error> {
