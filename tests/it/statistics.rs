@@ -11,7 +11,7 @@ use hdnd_hub::catalog::StatisticLine;
 use hdnd_hub::domain::progress::TransitionRequest;
 use hdnd_hub::domain::{Actor, AuditNote, CouncilProfile, Role, Status};
 use hdnd_hub::{Clock, Hub};
-use hdnd_web::{AppState, Views};
+use hdnd_web::AppState;
 use tower::ServiceExt;
 
 use crate::helpers::{TestDb, contract_tests, hub_on, petition, staff};
@@ -146,13 +146,7 @@ async fn portal() -> (AppState, TestDb) {
     }
     let hub = Hub::new(hub.store().clone(), Arc::new(profile));
     four_cases(&hub, &clock).await;
-    let state = AppState {
-        hub,
-        views: Arc::new(Views::builtin()),
-        telegram_webhook: None,
-        public_url: None,
-    };
-    (state, db)
+    (crate::helpers::portal_state(hub), db)
 }
 
 async fn get(state: &AppState, path: &str) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
