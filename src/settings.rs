@@ -647,6 +647,7 @@ mod every_key_tests {
                     String::new(),
                     bumped,
                     "tls".to_owned(),
+                    "public".to_owned(),
                 ]
                 .into_iter()
                 .filter(|c| c != s)
